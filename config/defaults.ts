@@ -1,0 +1,101 @@
+/**
+ * Every configuration default, in one place. `COMMON` applies to every stack; `BY_ENVIRONMENT` then
+ * overrides per environment (prod: multi-AZ, longer retention, more replicas). The stack file wins over
+ * both (`{ ...defaults, ...stack }`, deeply). Readiness invariants are not defaults: they are rules in
+ * `config/schema.ts` that reject an unsafe prod value.
+ */
+import type { AppConfigInput, Environment } from "./schema";
+
+export type DeepPartial<T> = T extends (infer U)[]
+  ? U[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+export type ConfigDefaults = DeepPartial<AppConfigInput>;
+
+export const COMMON: ConfigDefaults = {
+  tls: {
+    sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    testListenerPort: 8443,
+  },
+  api: {
+    port: 8080,
+    healthPaths: { live: "/health/live", ready: "/health/ready", version: "/version" },
+    deregistrationDelaySeconds: 30,
+  },
+  worker: { paused: false, pollSeconds: 5, batchSize: 50, searchJobMaxAttempts: 5, metricsPort: 9090 },
+  blueGreen: { canaryWeight: 0 },
+  database: { engineVersion: "16.4", deletionProtection: true, maxAllocatedStorage: 500 },
+  backups: { restoreTesting: true, weeklyRetentionDays: 0, monthlyRetentionDays: 0 },
+  auth: {
+    oidc: { enabled: false, roleMappings: [] },
+    saml: { enabled: false, roleMappings: [], issuedPatTtlMinutes: 60 },
+  },
+  objectStorage: { noncurrentVersionExpirationDays: 30 },
+  alarms: {
+    errorRatePercent: 1,
+    errorRateMinutes: 5,
+    p95LatencySeconds: 1,
+    p95LatencyMinutes: 5,
+    notificationEmails: [],
+    notificationHttpsEndpoints: [],
+    workerMetrics: {
+      namespace: "Artifortress/Worker",
+      backlogMetric: "JobBacklog",
+      backlogThreshold: 1000,
+      failedJobsMetric: "FailedJobs",
+      failedJobsThreshold: 10,
+      policyTimeoutsMetric: "PolicyTimeouts",
+      policyTimeoutsThreshold: 5,
+    },
+  },
+  rollout: {
+    steps: [10, 50, 100],
+    bakeMinutes: 15,
+    watchMinutes: 60,
+    pollSeconds: 15,
+    pauseWorkerDuringMigration: true,
+    certificateMinDays: 14,
+  },
+  secretRotation: "initial",
+};
+
+export const BY_ENVIRONMENT: Record<Environment, ConfigDefaults> = {
+  staging: {
+    api: { replicas: 2, idleReplicas: 1, resources: { cpu: "250m", memory: "512Mi" } },
+    worker: { replicas: 1, resources: { cpu: "250m", memory: "512Mi" } },
+    database: { instanceClass: "db.t4g.medium", allocatedStorage: 50, multiAz: false, pitrRetentionDays: 7 },
+    backups: { dailyRetentionDays: 14 },
+  },
+  prod: {
+    api: { replicas: 3, idleReplicas: 1, resources: { cpu: "500m", memory: "1Gi" } },
+    worker: { replicas: 2, resources: { cpu: "500m", memory: "1Gi" } },
+    database: { instanceClass: "db.r6g.large", allocatedStorage: 100, multiAz: true, pitrRetentionDays: 14 },
+    backups: { dailyRetentionDays: 35, weeklyRetentionDays: 90, monthlyRetentionDays: 365 },
+  },
+};
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge where `over` wins; arrays and scalars are replaced, not merged. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+/** The defaults for an environment: `COMMON` overridden by `BY_ENVIRONMENT[env]`. */
+export function defaultsFor(env: Environment): ConfigDefaults {
+  return deepMerge(COMMON, BY_ENVIRONMENT[env]) as ConfigDefaults;
+}
+
+/** Applies the defaults of the raw config's environment (when it names a known one) under the raw values. */
+export function withDefaults(raw: Record<string, unknown>): Record<string, unknown> {
+  const env = raw.environment;
+  if (env !== "staging" && env !== "prod") return raw;
+  return deepMerge(defaultsFor(env), raw) as Record<string, unknown>;
+}

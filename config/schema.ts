@@ -1,0 +1,568 @@
+/**
+ * The stack configuration schema: the single source of truth for what `Pulumi.<stack>.yaml` may contain.
+ *
+ * The TypeScript types (`AppConfig`), the JSON Schema for editor completion of the stack files
+ * (`schemas/stack-config.schema.json`) and the configuration reference (`docs/configuration.md`) are all
+ * derived from this file (`npm run gen`). Defaults live in `config/defaults.ts`, applied before validation,
+ * so every field here is required after defaults: components never deal with `undefined` for a defaulted value.
+ *
+ * Keys are top-level Pulumi config keys in the project namespace (`app:<key>`). Secrets are separate
+ * top-level keys (`.meta({ secret: true })`) so they can be set with `pulumi config set --secret`.
+ */
+import { z } from "zod";
+import { IMMUTABLE_IMAGE_HINT, parseImmutableImage } from "./image";
+
+/** Documents a field: the description and an example used by docs and by the `pulumi config set` fix hint. */
+function doc<T extends z.ZodType>(schema: T, description: string, example?: unknown, extra: { secret?: true } = {}): T {
+  return schema.meta(
+    example === undefined ? { description, ...extra } : { description, examples: [example], ...extra },
+  );
+}
+
+const hex = (len: string) => new RegExp(`^[0-9a-f]{${len}}$`);
+const isoInstant = z.iso.datetime({
+  offset: true,
+  error: "expected an ISO-8601 time with zone, e.g. 2026-11-24T09:00:00Z",
+});
+const nonEmpty = z.string().trim().min(1, "expected a non-empty string");
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "expected an IPv4 CIDR such as 10.0.0.0/8");
+const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "expected a subnet id such as subnet-0a1b2c3d4e5f60718");
+const cpu = z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, "expected a Kubernetes CPU quantity such as 250m or 1");
+const memory = z.string().regex(/^\d+(Mi|Gi)$/, "expected a Kubernetes memory quantity such as 512Mi or 2Gi");
+const port = z.number().int().min(1).max(65535);
+const httpPath = z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, "expected an absolute HTTP path such as /health/ready");
+const acmArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, "expected an ACM certificate ARN");
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "expected an AWS region such as eu-central-1");
+
+export const colorSchema = z.enum(["blue", "green"]);
+export type Color = z.infer<typeof colorSchema>;
+
+export const imageSchema = z
+  .string()
+  .refine((ref) => parseImmutableImage(ref) !== undefined, { error: `expected ${IMMUTABLE_IMAGE_HINT}` });
+
+const resources = z.strictObject({
+  cpu: doc(cpu, "CPU request (the limit is twice the request).", "500m"),
+  memory: doc(memory, "Memory request and limit (equal, so the pod is never OOM-killed for over-commit).", "1Gi"),
+});
+
+export const networkSchema = z.strictObject({
+  platformStack: doc(
+    nonEmpty.optional(),
+    "Fully-qualified stack reference `org/project/stack` of the platform stack exporting vpcId, privateSubnetIds, publicSubnetIds and clusterSecurityGroupId. Use this or the explicit ids below.",
+    "acme/platform/prod",
+  ),
+  vpcId: doc(
+    z
+      .string()
+      .regex(/^vpc-[0-9a-f]{8,17}$/, "expected a VPC id such as vpc-0a1b2c3d")
+      .optional(),
+    "VPC id.",
+    "vpc-0a1b2c3d4e5f60718",
+  ),
+  privateSubnetIds: doc(
+    z.array(subnetId).min(2, "expected at least 2 private subnets (two AZs)").optional(),
+    "Private subnets (database, pods), at least two AZs.",
+    ["subnet-0a1b2c3d4e5f60718", "subnet-0b1c2d3e4f5a60718"],
+  ),
+  publicSubnetIds: doc(
+    z.array(subnetId).min(2, "expected at least 2 public subnets (two AZs)").optional(),
+    "Public subnets for the ALB, at least two AZs.",
+    ["subnet-0c1d2e3f4a5b60718", "subnet-0d1e2f3a4b5c60718"],
+  ),
+  clusterSecurityGroupId: doc(
+    z
+      .string()
+      .regex(/^sg-[0-9a-f]{8,17}$/, "expected a security group id such as sg-0a1b2c3d")
+      .optional(),
+    "Security group of the EKS nodes/pods; the only source allowed to reach the database.",
+    "sg-0a1b2c3d4e5f60718",
+  ),
+});
+
+export const clusterSchema = z.strictObject({
+  name: doc(nonEmpty, "EKS cluster name (for dashboards and IRSA).", "platform-prod"),
+  namespace: doc(
+    z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "expected a DNS-1123 label"),
+    "Kubernetes namespace created for the app.",
+    "artifortress",
+  ),
+  oidcProviderArn: doc(
+    z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, "expected an IAM OIDC provider ARN"),
+    "IAM OIDC provider of the cluster (IRSA trust).",
+    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/ABCDEF0123456789",
+  ),
+  oidcIssuer: doc(
+    z.string().regex(/^[a-z0-9.-]+\/id\/[A-Za-z0-9]+$/, "expected the issuer host/path without https://"),
+    "OIDC issuer of the cluster without `https://` (IRSA condition keys).",
+    "oidc.eks.eu-central-1.amazonaws.com/id/ABCDEF0123456789",
+  ),
+});
+
+export const tlsSchema = z.strictObject({
+  certificateArn: doc(
+    acmArn,
+    "ACM certificate for the HTTPS and test listeners.",
+    "arn:aws:acm:eu-central-1:123456789012:certificate/0b3c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+  ),
+  hostname: doc(
+    z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "expected a DNS hostname"),
+    "Public hostname served by the ALB.",
+    "api.example.com",
+  ),
+  sslPolicy: doc(
+    z.string().regex(/^ELBSecurityPolicy-(TLS13|FS-1-2|TLS-1-2)/, "expected a TLS 1.2+ ELB security policy"),
+    "ALB TLS policy.",
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+  ),
+  testListenerPort: doc(port, "Port of the restricted test listener that always forwards to the idle color.", 8443),
+  testListenerCidrs: doc(
+    z.array(cidr).min(1, "expected at least one CIDR: the test listener must be restricted"),
+    "CIDRs allowed to reach the test listener (CI runners, VPN).",
+    ["10.0.0.0/8"],
+  ),
+});
+
+export const apiSchema = z.strictObject({
+  imageRepository: doc(
+    z.string().regex(/^[a-z0-9.:/_-]+$/, "expected an image repository without tag"),
+    "Repository of the API image; each color's image must be in it.",
+    "123456789012.dkr.ecr.eu-central-1.amazonaws.com/artifortress/api",
+  ),
+  replicas: doc(z.number().int().min(1).max(100), "Replicas of the live color (and of a color under test).", 3),
+  idleReplicas: doc(
+    z.number().int().min(0).max(100),
+    "Replicas of the idle color when it takes no traffic (0 scales it down after a release).",
+    1,
+  ),
+  resources,
+  port: doc(port, "Container port of the HTTP server.", 8080),
+  healthPaths: z.strictObject({
+    live: doc(httpPath, "Liveness endpoint.", "/health/live"),
+    ready: doc(httpPath, "Readiness endpoint; also the target group health check.", "/health/ready"),
+    version: doc(httpPath, "Version endpoint checked by the smoke test.", "/version"),
+  }),
+  deregistrationDelaySeconds: doc(
+    z.number().int().min(0).max(3600),
+    "Target group deregistration delay; the preStop delay is longer.",
+    30,
+  ),
+});
+
+export const workerSchema = z.strictObject({
+  image: doc(
+    imageSchema,
+    "Worker image (immutable).",
+    "123456789012.dkr.ecr.eu-central-1.amazonaws.com/artifortress/worker:sha-1a2b3c4",
+  ),
+  replicas: doc(z.number().int().min(0).max(100), "Worker replicas.", 2),
+  paused: doc(
+    z.boolean(),
+    "Scale the worker to 0 (runbook 004: scale down background workers during migrations).",
+    false,
+  ),
+  resources,
+  pollSeconds: doc(z.number().int().min(1).max(3600), "Worker__PollSeconds.", 5),
+  batchSize: doc(z.number().int().min(1).max(10000), "Worker__BatchSize.", 50),
+  searchJobMaxAttempts: doc(z.number().int().min(1).max(100), "Worker__SearchJobMaxAttempts.", 5),
+  metricsPort: doc(port, "Port of the worker's /health/live endpoint.", 9090),
+});
+
+export const blueGreenSchema = z.strictObject({
+  live: doc(colorSchema, "Color that serves production traffic.", "blue"),
+  blue: z.strictObject({
+    image: doc(
+      imageSchema,
+      "Image deployed to the blue color.",
+      "123456789012.dkr.ecr.eu-central-1.amazonaws.com/artifortress/api:sha-1a2b3c4",
+    ),
+  }),
+  green: z.strictObject({
+    image: doc(
+      imageSchema,
+      "Image deployed to the green color.",
+      "123456789012.dkr.ecr.eu-central-1.amazonaws.com/artifortress/api:sha-5d6e7f8",
+    ),
+  }),
+  canaryWeight: doc(
+    z.number().int().min(0, "expected a percentage from 0 to 100").max(100, "expected a percentage from 0 to 100"),
+    "Percent of traffic sent to the idle color (0 = none).",
+    10,
+  ),
+});
+
+export const releaseSchema = z.strictObject({
+  version: doc(
+    z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "expected a semantic version such as 1.4.0"),
+    "Release version (names the pre-release snapshot and migration Job).",
+    "1.4.0",
+  ),
+  commit: doc(
+    z.string().regex(hex("7,40"), "expected a git commit sha (7-40 lowercase hex)"),
+    "Commit the release was built from; CI was green on it.",
+    "5d6e7f8",
+  ),
+  window: z.strictObject({
+    start: doc(isoInstant, "Approved release window start.", "2026-11-24T09:00:00Z"),
+    end: doc(isoInstant, "Approved release window end.", "2026-11-24T12:00:00Z"),
+  }),
+  approver: doc(nonEmpty, "Who approved the release window.", "jane.doe"),
+  onCall: doc(nonEmpty, "On-call engineer during the release.", "sam.lee"),
+  rollbackOwner: doc(nonEmpty, "Engineer who owns the rollback decision.", "alex.kim"),
+});
+
+export const databaseSchema = z.strictObject({
+  instanceClass: doc(
+    z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "expected an RDS instance class such as db.r6g.large"),
+    "RDS instance class.",
+    "db.r6g.large",
+  ),
+  allocatedStorage: doc(z.number().int().min(20).max(65536), "Allocated storage (GiB).", 100),
+  maxAllocatedStorage: doc(z.number().int().min(20).max(65536), "Storage autoscaling ceiling (GiB).", 500),
+  engineVersion: doc(
+    z.string().regex(/^\d+(\.\d+)?$/, "expected a Postgres major or major.minor version such as 16.4"),
+    "Postgres engine version.",
+    "16.4",
+  ),
+  multiAz: doc(z.boolean(), "Multi-AZ deployment (required in prod).", true),
+  pitrRetentionDays: doc(
+    z
+      .number()
+      .int()
+      .min(1, "expected 1-35 days: 0 disables point-in-time recovery")
+      .max(35, "expected at most 35 days (RDS limit)"),
+    "Automated backup retention = point-in-time recovery window (prod >= 14).",
+    14,
+  ),
+  deletionProtection: doc(z.boolean(), "Deletion protection (always on in prod).", true),
+  restore: doc(
+    z
+      .strictObject({
+        name: doc(
+          z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "expected a short lowercase name"),
+          "Suffix of the restored instance name.",
+          "incident-42",
+        ),
+        restoreTime: doc(
+          isoInstant.optional(),
+          "Point in time to restore to; omit to use the latest restorable time.",
+          "2026-11-24T09:55:00Z",
+        ),
+      })
+      .optional(),
+    "When set, a restored instance is created from the live instance's point-in-time backups beside it (see docs/restore.md).",
+  ),
+});
+
+export const backupsSchema = z.strictObject({
+  dailyRetentionDays: doc(
+    z.number().int().min(1).max(36500),
+    "Retention of daily AWS Backup snapshots (rotation).",
+    35,
+  ),
+  weeklyRetentionDays: doc(
+    z.number().int().min(0).max(36500),
+    "Retention of weekly snapshots (0 = no weekly tier).",
+    90,
+  ),
+  monthlyRetentionDays: doc(
+    z.number().int().min(0).max(36500),
+    "Retention of monthly snapshots (0 = no monthly tier).",
+    365,
+  ),
+  crossRegionCopy: doc(
+    z
+      .strictObject({
+        region: doc(awsRegion, "Region of the copy vault.", "eu-west-1"),
+        retentionDays: doc(z.number().int().min(1).max(36500), "Retention of the copies.", 35),
+      })
+      .optional(),
+    "Copy every recovery point to a vault in another region (required in prod).",
+  ),
+  vaultLock: doc(
+    z
+      .strictObject({
+        minRetentionDays: doc(z.number().int().min(1), "Minimum retention enforced by the lock.", 7),
+        maxRetentionDays: doc(z.number().int().min(1), "Maximum retention enforced by the lock.", 400),
+        changeableForDays: doc(
+          z.number().int().min(3),
+          "Cooling-off period before the lock becomes immutable (compliance mode).",
+          3,
+        ),
+      })
+      .optional(),
+    "AWS Backup vault lock (required in prod).",
+  ),
+  restoreTesting: doc(
+    z.boolean(),
+    "Create a restore-testing plan for the database (runbook 004: verify backup integrity).",
+    true,
+  ),
+});
+
+export const authSchema = z.strictObject({
+  oidc: z.strictObject({
+    enabled: doc(z.boolean(), "Auth__Oidc__Enabled.", true),
+    issuer: doc(
+      z.url("expected an https URL").optional(),
+      "Auth__Oidc__Issuer (required when enabled).",
+      "https://login.example.com/",
+    ),
+    audience: doc(nonEmpty.optional(), "Auth__Oidc__Audience (required when enabled).", "artifortress-api"),
+    jwksJson: doc(
+      nonEmpty.optional(),
+      "Auth__Oidc__JwksJson (public keys); this or the secret `oidcHs256SharedSecret` is required when enabled.",
+      '{"keys":[]}',
+    ),
+    roleMappings: doc(z.array(nonEmpty), "Auth__Oidc__RoleMappings (claim-to-role).", ["group:admins=admin"]),
+  }),
+  saml: z.strictObject({
+    enabled: doc(z.boolean(), "Enable SAML federation.", false),
+    idpMetadataUrl: doc(
+      z.url("expected an https URL").optional(),
+      "Auth__Saml__IdpMetadataUrl (required when enabled).",
+      "https://idp.example.com/metadata",
+    ),
+    expectedIssuer: doc(
+      nonEmpty.optional(),
+      "Auth__Saml__ExpectedIssuer (required when enabled).",
+      "https://idp.example.com/",
+    ),
+    serviceProviderEntityId: doc(
+      nonEmpty.optional(),
+      "Auth__Saml__ServiceProviderEntityId (required when enabled).",
+      "urn:artifortress:sp",
+    ),
+    roleMappings: doc(z.array(nonEmpty), "Auth__Saml__RoleMappings (required non-empty when enabled).", [
+      "group:admins=admin",
+    ]),
+    issuedPatTtlMinutes: doc(z.number().int().min(5).max(1440), "Auth__Saml__IssuedPatTtlMinutes.", 60),
+  }),
+});
+
+export const objectStorageSchema = z.strictObject({
+  noncurrentVersionExpirationDays: doc(
+    z.number().int().min(1).max(3650),
+    "Days before noncurrent object versions expire.",
+    30,
+  ),
+});
+
+export const alarmsSchema = z.strictObject({
+  errorRatePercent: doc(z.number().gt(0).max(100), "5xx error-rate threshold per color (runbook 004: 1 %).", 1),
+  errorRateMinutes: doc(
+    z.number().int().min(1).max(60),
+    "Minutes the error rate must exceed the threshold (runbook 004: 5).",
+    5,
+  ),
+  p95LatencySeconds: doc(z.number().gt(0).max(60), "p95 TargetResponseTime threshold (runbook 004: 1 s).", 1),
+  p95LatencyMinutes: doc(z.number().int().min(1).max(60), "Minutes p95 must exceed the threshold.", 5),
+  notificationEmails: doc(z.array(z.email("expected an email address")), "Email subscriptions of the alert topic.", [
+    "oncall@example.com",
+  ]),
+  notificationHttpsEndpoints: doc(z.array(z.url("expected an https URL")), "HTTPS subscriptions (paging tool).", [
+    "https://events.pagerduty.com/integration/abc/enqueue",
+  ]),
+  workerMetrics: z.strictObject({
+    namespace: doc(nonEmpty, "CloudWatch namespace the worker publishes to.", "Artifortress/Worker"),
+    backlogMetric: doc(nonEmpty, "Gauge: jobs waiting (outbox/job backlog).", "JobBacklog"),
+    backlogThreshold: doc(z.number().min(0), "Backlog that pages.", 1000),
+    failedJobsMetric: doc(nonEmpty, "Counter: failed jobs.", "FailedJobs"),
+    failedJobsThreshold: doc(z.number().min(0), "Failed jobs per 5 minutes that page.", 10),
+    policyTimeoutsMetric: doc(nonEmpty, "Counter: policy evaluation timeouts.", "PolicyTimeouts"),
+    policyTimeoutsThreshold: doc(z.number().min(0), "Policy timeouts per 5 minutes that page.", 5),
+  }),
+});
+
+export const rolloutSchema = z.strictObject({
+  steps: doc(
+    z.array(z.number().int().min(1).max(100)).min(1),
+    "Traffic percentages sent to the new color, in order; the last must be 100.",
+    [10, 50, 100],
+  ),
+  bakeMinutes: doc(z.number().min(0).max(1440), "Minutes to watch alarms after each traffic step.", 15),
+  watchMinutes: doc(
+    z.number().min(0).max(1440),
+    "Post-deploy watch window on the new live color (runbook 001 §7).",
+    60,
+  ),
+  pollSeconds: doc(z.number().int().min(1).max(300), "Alarm poll interval during bake and watch.", 15),
+  pauseWorkerDuringMigration: doc(z.boolean(), "Pause the worker while the new color is deployed and migrated.", true),
+  certificateMinDays: doc(
+    z.number().int().min(1).max(365),
+    "Preflight: the ACM certificate must stay valid at least this long.",
+    14,
+  ),
+});
+
+/** Config keys whose values are secrets (`pulumi config set --secret`). Never committed in clear. */
+export const secretsSchema = {
+  kubeconfig: doc(nonEmpty.optional(), "Kubeconfig for the cluster; omit to use the ambient context.", undefined, {
+    secret: true,
+  }),
+  oidcHs256SharedSecret: doc(
+    z.string().min(32, "expected at least 32 characters").optional(),
+    "Auth__Oidc__Hs256SharedSecret.",
+    undefined,
+    { secret: true },
+  ),
+};
+export type SecretKey = keyof typeof secretsSchema;
+export const SECRET_KEYS = Object.keys(secretsSchema) as SecretKey[];
+
+const shape = {
+  environment: doc(
+    z.enum(["staging", "prod"]),
+    "Environment; selects the defaults of config/defaults.ts and the readiness rules.",
+    "prod",
+  ),
+  network: networkSchema,
+  cluster: clusterSchema,
+  tls: tlsSchema,
+  api: apiSchema,
+  worker: workerSchema,
+  blueGreen: blueGreenSchema,
+  release: releaseSchema,
+  database: databaseSchema,
+  backups: backupsSchema,
+  auth: authSchema,
+  objectStorage: objectStorageSchema,
+  alarms: alarmsSchema,
+  rollout: rolloutSchema,
+  secretRotation: doc(
+    z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a short token such as 2026-11"),
+    "Rotation key: changing it regenerates the bootstrap token and other generated secrets.",
+    "2026-11",
+  ),
+  ...secretsSchema,
+};
+
+/** The object schema without cross-field rules (used by the generators). */
+export const configObjectSchema = z.strictObject(shape);
+
+/** The full schema: the object plus the cross-field and readiness rules. */
+export const configSchema = configObjectSchema.superRefine((c, ctx) => {
+  const issue = (path: (string | number)[], message: string, input?: unknown) =>
+    ctx.addIssue({ code: "custom", path, message, input });
+
+  const n = c.network;
+  const explicit = [n.vpcId, n.privateSubnetIds, n.publicSubnetIds, n.clusterSecurityGroupId];
+  if (n.platformStack === undefined) {
+    const names = ["vpcId", "privateSubnetIds", "publicSubnetIds", "clusterSecurityGroupId"];
+    explicit.forEach((v, i) => {
+      if (v === undefined)
+        issue(["network", names[i]], "expected a value: set network.platformStack or all explicit network ids");
+    });
+  } else if (explicit.some((v) => v !== undefined)) {
+    issue(
+      ["network", "platformStack"],
+      "expected either a platform stack reference or explicit ids, not both",
+      n.platformStack,
+    );
+  }
+
+  const o = c.auth.oidc;
+  if (o.enabled) {
+    if (!o.issuer) issue(["auth", "oidc", "issuer"], "expected an issuer URL because auth.oidc.enabled is true");
+    if (!o.audience) issue(["auth", "oidc", "audience"], "expected an audience because auth.oidc.enabled is true");
+    if (!o.jwksJson && !c.oidcHs256SharedSecret)
+      issue(
+        ["auth", "oidc", "jwksJson"],
+        "expected auth.oidc.jwksJson or the secret oidcHs256SharedSecret because auth.oidc.enabled is true",
+      );
+    if (o.jwksJson) {
+      try {
+        JSON.parse(o.jwksJson);
+      } catch {
+        issue(["auth", "oidc", "jwksJson"], "expected a JSON document (a JWKS key set)", o.jwksJson);
+      }
+    }
+  }
+  const s = c.auth.saml;
+  if (s.enabled) {
+    if (!s.idpMetadataUrl)
+      issue(["auth", "saml", "idpMetadataUrl"], "expected a metadata URL because auth.saml.enabled is true");
+    if (!s.expectedIssuer)
+      issue(["auth", "saml", "expectedIssuer"], "expected an issuer because auth.saml.enabled is true");
+    if (!s.serviceProviderEntityId)
+      issue(["auth", "saml", "serviceProviderEntityId"], "expected an entity id because auth.saml.enabled is true");
+    if (s.roleMappings.length === 0)
+      issue(
+        ["auth", "saml", "roleMappings"],
+        "expected at least one role mapping because auth.saml.enabled is true",
+        [],
+      );
+  }
+
+  const w = c.release.window;
+  if (Date.parse(w.end) <= Date.parse(w.start))
+    issue(["release", "window", "end"], `expected a time after release.window.start (${w.start})`, w.end);
+  else if (Date.parse(w.end) - Date.parse(w.start) > 24 * 3600_000)
+    issue(["release", "window", "end"], "expected a release window of at most 24 hours", w.end);
+
+  for (const color of ["blue", "green"] as const) {
+    const img = parseImmutableImage(c.blueGreen[color].image);
+    if (img && img.repository !== c.api.imageRepository)
+      issue(
+        ["blueGreen", color, "image"],
+        `expected an image from api.imageRepository (${c.api.imageRepository})`,
+        c.blueGreen[color].image,
+      );
+  }
+
+  const steps = c.rollout.steps;
+  if (steps.some((v, i) => i > 0 && v <= steps[i - 1]) || steps[steps.length - 1] !== 100)
+    issue(["rollout", "steps"], "expected strictly increasing percentages ending at 100, such as [10, 50, 100]", steps);
+
+  if (c.database.maxAllocatedStorage < c.database.allocatedStorage)
+    issue(
+      ["database", "maxAllocatedStorage"],
+      `expected at least database.allocatedStorage (${c.database.allocatedStorage})`,
+      c.database.maxAllocatedStorage,
+    );
+
+  const lock = c.backups.vaultLock;
+  if (lock && lock.maxRetentionDays < lock.minRetentionDays)
+    issue(
+      ["backups", "vaultLock", "maxRetentionDays"],
+      "expected at least backups.vaultLock.minRetentionDays",
+      lock.maxRetentionDays,
+    );
+  if (
+    lock &&
+    (c.backups.dailyRetentionDays < lock.minRetentionDays || c.backups.dailyRetentionDays > lock.maxRetentionDays)
+  )
+    issue(
+      ["backups", "dailyRetentionDays"],
+      `expected a retention inside the vault lock range ${lock.minRetentionDays}-${lock.maxRetentionDays} days`,
+      c.backups.dailyRetentionDays,
+    );
+
+  if (c.environment === "prod") {
+    // Readiness invariants: rejected here, judged again by the policy pack.
+    if (!c.database.multiAz)
+      issue(["database", "multiAz"], "expected true in prod (runbook: multi-AZ database)", false);
+    if (c.database.pitrRetentionDays < 14)
+      issue(
+        ["database", "pitrRetentionDays"],
+        "expected at least 14 days of point-in-time recovery in prod",
+        c.database.pitrRetentionDays,
+      );
+    if (!c.database.deletionProtection) issue(["database", "deletionProtection"], "expected true in prod", false);
+    if (!c.backups.crossRegionCopy)
+      issue(["backups", "crossRegionCopy"], "expected a cross-region copy in prod (disaster recovery)");
+    if (!c.backups.vaultLock) issue(["backups", "vaultLock"], "expected a vault lock in prod");
+    if (c.api.replicas < 2)
+      issue(["api", "replicas"], "expected at least 2 replicas in prod (zero-downtime)", c.api.replicas);
+  }
+});
+
+/** Validated stack configuration, defaults applied. */
+export type AppConfig = z.output<typeof configSchema>;
+/** What a stack file may contain (before defaults). */
+export type AppConfigInput = z.input<typeof configSchema>;
+export type Environment = AppConfig["environment"];

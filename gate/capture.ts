@@ -1,0 +1,177 @@
+/**
+ * Runs a Pulumi program in-process under `pulumi.runtime.setMocks` and captures every resource it
+ * registers: type, name, URN, parent, dependency edges, inputs and resource options. This is the first
+ * half of the offline gate (DESIGN.md "Offline gate", step 1) and the harness of the tests.
+ *
+ * The resource monitor of the mocks receives the same `RegisterResourceRequest` the engine would, so the
+ * parent URN, the dependency list (explicit `dependsOn` plus input dependencies) and the options
+ * (protect, ignoreChanges, retainOnDelete, deleteBeforeReplace, ...) are read from it, not inferred.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { defaultMockCall, defaultMockState } from "./mock-state";
+
+export interface CapturedOptions {
+  protect: boolean;
+  ignoreChanges: string[];
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  replaceOnChanges: string[];
+  additionalSecretOutputs: string[];
+  deletedWith?: string;
+}
+
+export interface CapturedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** True for provider-managed (custom) resources, false for components and the stack. */
+  custom: boolean;
+  parent?: string;
+  /** URNs this resource depends on (explicit `dependsOn` and input dependencies), sorted. */
+  dependencies: string[];
+  /** Per input property, the URNs its value came from. */
+  propertyDependencies: Record<string, string[]>;
+  provider?: string;
+  /** Inputs as sent to the engine; secret values are replaced by `SECRET_PLACEHOLDER`. */
+  inputs: Record<string, unknown>;
+  options: CapturedOptions;
+}
+
+export interface CapturedPlan {
+  project: string;
+  stack: string;
+  resources: CapturedResource[];
+  /** Stack outputs (secrets redacted). */
+  outputs: Record<string, unknown>;
+}
+
+/** What a secret value looks like in a captured plan: it is never written in clear. */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+export interface CaptureOptions {
+  project: string;
+  stack: string;
+  /** Flat engine config: `"<namespace>:<key>"` → string (objects as JSON). */
+  config: Record<string, string>;
+  /** Keys of `config` that are secrets. */
+  secretKeys?: string[];
+  /** The program: returns the stack outputs (or a promise of them). */
+  program: () => unknown;
+  /** Output state of a mocked resource; the default echoes inputs plus plausible ids/ARNs. */
+  mockState?: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>;
+  /** Result of a mocked provider function call. */
+  mockCall?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown>;
+}
+
+/** Replaces secret wrappers with the placeholder and drops nothing else. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[specialSigKey] === specialSecretSig) return SECRET_PLACEHOLDER;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) out[k] = redact(v);
+    return out;
+  }
+  return value;
+}
+
+// Minimal view of the protobuf request the mock monitor receives (see @pulumi/pulumi/proto/resource_pb).
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getParent(): string;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+  getProtect(): boolean | undefined;
+  getIgnorechangesList(): string[];
+  getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getDeletedwith(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+type Callback = (err: unknown, response?: { getUrn(): string }) => void;
+interface PatchableMonitor {
+  registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
+}
+
+let busy = false;
+
+/**
+ * Runs `program` under mocks with the given config and returns the captured plan. Runs are serialized:
+ * the Pulumi runtime keeps global state, so one capture at a time per process.
+ */
+export async function capturePlan(opts: CaptureOptions): Promise<CapturedPlan> {
+  if (busy) throw new Error("capturePlan: another capture is running in this process; run them one after another");
+  busy = true;
+  try {
+    return await captureUnlocked(opts);
+  } finally {
+    busy = false;
+  }
+}
+
+async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
+  pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+  const mockState = opts.mockState ?? defaultMockState(opts.config);
+  const mockCall = opts.mockCall ?? defaultMockCall(opts.config);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({ id: args.custom === false ? undefined : `${args.name}-id`, state: mockState(args) }),
+      call: (args) => mockCall(args),
+    },
+    opts.project,
+    opts.stack,
+    false,
+  );
+
+  const resources: CapturedResource[] = [];
+  let inflight = 0;
+  const monitor = pulumi.runtime.getMonitor() as unknown as PatchableMonitor;
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    inflight++;
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((v, k) => {
+      propertyDependencies[k] = [...v.getUrnsList()].sort();
+    });
+    const base = {
+      type: req.getType(),
+      name: req.getName(),
+      custom: req.getCustom(),
+      parent: req.getParent() || undefined,
+      dependencies: [...new Set(req.getDependenciesList())].sort(),
+      propertyDependencies,
+      provider: req.getProvider() || undefined,
+      inputs: redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+      options: {
+        protect: req.getProtect() === true,
+        ignoreChanges: req.getIgnorechangesList(),
+        retainOnDelete: req.getRetainondelete() === true,
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        deletedWith: req.getDeletedwith() || undefined,
+      },
+    };
+    return original(req, (err, response) => {
+      if (!err && response) resources.push({ urn: response.getUrn(), ...base });
+      inflight--;
+      cb(err, response);
+    });
+  };
+
+  const outputs = (await pulumi.runtime.runInPulumiStack(async () => opts.program())) ?? {};
+  // Registrations started by applies after the program returned still count: wait until all settle.
+  for (let idle = 0; idle < 3; ) {
+    await new Promise((resolve) => setImmediate(resolve));
+    idle = inflight === 0 ? idle + 1 : 0;
+  }
+  resources.sort((a, b) => a.urn.localeCompare(b.urn));
+  return { project: opts.project, stack: opts.stack, resources, outputs: redact(outputs) as Record<string, unknown> };
+}

@@ -1,0 +1,123 @@
+/**
+ * Plausible outputs for mocked resources and provider functions. The engine is absent, so something must
+ * answer what AWS would: ARNs, ids, `arnSuffix` for CloudWatch dimensions, endpoints. Values are derived
+ * from the logical name so that two runs of the same program produce the same plan.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT = "123456789012";
+
+function regionOf(config: Record<string, string>): string {
+  return config["aws:region"] ?? "eu-central-1";
+}
+
+/** Short deterministic hex derived from a name (FNV-1a), for suffixes such as target group ids. */
+export function shortHash(s: string, len = 16): string {
+  let h = 0x811c9dc5;
+  let out = "";
+  for (let round = 0; out.length < len; round++) {
+    for (const ch of `${round}:${s}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    out += h.toString(16).padStart(8, "0");
+  }
+  return out.slice(0, len);
+}
+
+type State = Record<string, unknown>;
+type Args = pulumi.runtime.MockResourceArgs;
+
+const SERVICE_BY_MODULE: Record<string, string> = {
+  lb: "elasticloadbalancing",
+  rds: "rds",
+  kms: "kms",
+  iam: "iam",
+  sns: "sns",
+  secretsmanager: "secretsmanager",
+  backup: "backup",
+  cloudwatch: "cloudwatch",
+  ec2: "ec2",
+  s3: "s3",
+  ssm: "ssm",
+};
+
+export function defaultMockState(config: Record<string, string>): (args: Args) => State {
+  const region = regionOf(config);
+  return (args) => {
+    const inputs = (args.inputs ?? {}) as State;
+    const [pkg, mod] = args.type.split(":");
+    const physical = typeof inputs.name === "string" ? inputs.name : `${args.name}-${shortHash(args.name, 7)}`;
+    const state: State = { ...inputs };
+    if (pkg === "aws") {
+      const module = (mod ?? "").split("/")[0];
+      const service = SERVICE_BY_MODULE[module] ?? module;
+      state.arn ??= `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${module}/${physical}`;
+      state.name ??= physical;
+    }
+    switch (args.type) {
+      case "aws:lb/loadBalancer:LoadBalancer":
+        state.arnSuffix = `app/${physical}/${shortHash(args.name)}`;
+        state.dnsName = `${physical}-${shortHash(args.name, 8)}.${region}.elb.amazonaws.com`;
+        state.zoneId = "Z215JYRZR1TBD5";
+        break;
+      case "aws:lb/targetGroup:TargetGroup":
+        state.arnSuffix = `targetgroup/${physical}/${shortHash(args.name)}`;
+        state.arn = `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT}:${state.arnSuffix}`;
+        break;
+      case "aws:rds/instance:Instance": {
+        const id = (inputs.identifier as string | undefined) ?? physical;
+        state.identifier = id;
+        state.address = `${id}.c${shortHash(id, 10)}.${region}.rds.amazonaws.com`;
+        state.port ??= 5432;
+        state.endpoint = `${state.address}:${state.port}`;
+        state.resourceId = `db-${shortHash(id, 26).toUpperCase()}`;
+        state.arn = `arn:aws:rds:${region}:${MOCK_ACCOUNT}:db:${id}`;
+        break;
+      }
+      case "aws:kms/key:Key":
+        state.keyId = `${shortHash(args.name, 8)}-0000-4000-8000-${shortHash(args.name, 12)}`;
+        state.arn = `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/${state.keyId}`;
+        break;
+      case "aws:iam/role:Role":
+        state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:role/${physical}`;
+        break;
+      case "aws:s3/bucket:Bucket":
+      case "aws:s3/bucketV2:BucketV2": {
+        const bucket = (inputs.bucket as string | undefined) ?? physical;
+        state.bucket = bucket;
+        state.arn = `arn:aws:s3:::${bucket}`;
+        state.bucketRegionalDomainName = `${bucket}.s3.${region}.amazonaws.com`;
+        break;
+      }
+      case "random:index/randomPassword:RandomPassword":
+      case "random:index/randomString:RandomString":
+        state.result = `mock-${shortHash(args.name, 32)}`;
+        break;
+    }
+    if (pkg === "kubernetes") {
+      const metadata = { ...((inputs.metadata as State | undefined) ?? {}) };
+      metadata.name ??= `${args.name}-${shortHash(args.name, 8)}`;
+      state.metadata = metadata;
+    }
+    return state;
+  };
+}
+
+export function defaultMockCall(config: Record<string, string>): (args: pulumi.runtime.MockCallArgs) => State {
+  const region = regionOf(config);
+  return (args) => {
+    switch (args.token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return {
+          accountId: MOCK_ACCOUNT,
+          arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`,
+          userId: "AIDAMOCK",
+          id: MOCK_ACCOUNT,
+        };
+      case "aws:index/getRegion:getRegion":
+        return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
+      case "aws:index/getPartition:getPartition":
+        return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      default:
+        return { ...(args.inputs as State) };
+    }
+  };
+}

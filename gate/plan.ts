@@ -1,0 +1,46 @@
+/**
+ * Produces the captured plan of a stack from its files: load `Pulumi.yaml` + `Pulumi.<stack>.yaml`,
+ * validate the config (problems are returned, not thrown), run the real program under mocks.
+ * Shared by the gate command and the tests, so both see exactly the same plan.
+ */
+import * as path from "node:path";
+import { type ConfigProblem, parseConfig, rawFromFlatConfig } from "../config/load";
+import { type CapturedPlan, capturePlan } from "./capture";
+import { loadStackFiles, type StackFiles } from "./stackfiles";
+
+export interface PlanRequest {
+  /** Project directory (holds Pulumi.yaml). */
+  dir: string;
+  stack: string;
+  /** Top-level config keys merged over the stack file (tests, `--compare`). */
+  overrides?: Record<string, unknown>;
+}
+
+export type PlanResult =
+  | { ok: true; files: StackFiles; plan: CapturedPlan }
+  | { ok: false; files: StackFiles; problems: ConfigProblem[] };
+
+type Program = () => unknown;
+
+/** Loads the project's program (`index.ts` exports a function, as the Pulumi CLI expects). */
+export function loadProgram(dir: string): Program {
+  const mod = require(path.resolve(dir, "index")) as Program | { default?: Program };
+  const program = typeof mod === "function" ? mod : mod.default;
+  if (typeof program !== "function")
+    throw new Error(`${dir}/index.ts must export a function (export = async () => ...)`);
+  return program;
+}
+
+export async function planStack(req: PlanRequest): Promise<PlanResult> {
+  const files = loadStackFiles(req.dir, req.stack, req.overrides);
+  const parsed = parseConfig(rawFromFlatConfig(files.config), req.stack);
+  if (!parsed.ok) return { ok: false, files, problems: parsed.problems };
+  const plan = await capturePlan({
+    project: files.project,
+    stack: req.stack,
+    config: files.config,
+    secretKeys: files.secretKeys,
+    program: loadProgram(req.dir),
+  });
+  return { ok: true, files, plan };
+}

@@ -1,0 +1,80 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { capturePlan, SECRET_PLACEHOLDER } from "../../gate/capture";
+
+class Thing extends pulumi.CustomResource {
+  declare readonly id: pulumi.Output<string>;
+  constructor(type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    super(type, name, props, opts);
+  }
+}
+
+class Widget extends pulumi.ComponentResource {
+  readonly child: Thing;
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    super("test:index:Widget", name, {}, opts);
+    this.child = new Thing("test:index:Part", `${name}-part`, { size: 1 }, { parent: this });
+    this.registerOutputs({});
+  }
+}
+
+describe("capture harness", () => {
+  it("captures parents, dependency edges, inputs, options and redacts secrets", async () => {
+    const plan = await capturePlan({
+      project: "demo",
+      stack: "test",
+      config: { "demo:greeting": "hello" },
+      program: async () => {
+        const w = new Widget("w");
+        const base = new Thing("test:index:Base", "base", { password: pulumi.secret("hunter2") });
+        const top = new Thing(
+          "test:index:Top",
+          "top",
+          { ref: base.id, greeting: new pulumi.Config().require("greeting") },
+          {
+            dependsOn: [w.child],
+            protect: true,
+            ignoreChanges: ["greeting"],
+            retainOnDelete: true,
+            deleteBeforeReplace: true,
+          },
+        );
+        return { topUrn: top.urn };
+      },
+    });
+    const get = (name: string) => {
+      const r = plan.resources.find((x) => x.name === name);
+      assert.ok(r, `missing ${name}`);
+      return r;
+    };
+    const stack = get("demo-test");
+    assert.equal(stack.type, "pulumi:pulumi:Stack");
+    assert.equal(get("w").parent, stack.urn, "top-level resources are parented to the stack");
+    assert.equal(get("w-part").parent, get("w").urn, "children are parented to their component");
+    const top = get("top");
+    assert.ok(top.dependencies.includes(get("w-part").urn), "explicit dependsOn is an edge");
+    assert.ok(top.dependencies.includes(get("base").urn), "an input taken from another resource is an edge");
+    assert.deepEqual(top.propertyDependencies.ref, [get("base").urn]);
+    assert.deepEqual(
+      {
+        protect: top.options.protect,
+        ignoreChanges: top.options.ignoreChanges,
+        retainOnDelete: top.options.retainOnDelete,
+        deleteBeforeReplace: top.options.deleteBeforeReplace,
+      },
+      { protect: true, ignoreChanges: ["greeting"], retainOnDelete: true, deleteBeforeReplace: true },
+    );
+    assert.equal(top.inputs.greeting, "hello", "config reaches the program");
+    assert.equal(get("base").inputs.password, SECRET_PLACEHOLDER);
+    assert.ok(!JSON.stringify(plan).includes("hunter2"), "a secret appeared in clear in the plan");
+    assert.equal(get("base").options.protect, false);
+    assert.equal(plan.outputs.topUrn, top.urn);
+  });
+
+  it("refuses two captures at once instead of mixing their resources", async () => {
+    const program = async () => ({});
+    const first = capturePlan({ project: "a", stack: "s", config: {}, program });
+    await assert.rejects(capturePlan({ project: "b", stack: "s", config: {}, program }), /another capture is running/);
+    await first;
+  });
+});
