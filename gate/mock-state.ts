@@ -92,6 +92,14 @@ export function defaultMockState(config: Record<string, string>): (args: Args) =
         state.result = `mock-${shortHash(args.name, 32)}`;
         break;
     }
+    if (args.type === "pulumi:pulumi:StackReference") {
+      state.outputs = {
+        vpcId: "vpc-0123456789abcdef0",
+        privateSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
+        publicSubnetIds: ["subnet-0123456789abcdef3", "subnet-0123456789abcdef4"],
+        clusterSecurityGroupId: "sg-0123456789abcdef0",
+      };
+    }
     if (pkg === "kubernetes") {
       const metadata = { ...((inputs.metadata as State | undefined) ?? {}) };
       metadata.name ??= `${args.name}-${shortHash(args.name, 8)}`;

@@ -1,0 +1,184 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Environment } from "../config/schema";
+import { EncryptionKey } from "./encryption-key";
+
+export interface BackupsArgs {
+  /** staging or prod: prod requires a cross-region copy and a vault lock. */
+  environment: Environment;
+  /** Prefix of vault, plan and role names, e.g. `artifortress-prod`. */
+  namePrefix: string;
+  /** ARN of the RDS instance to protect. */
+  databaseArn: pulumi.Input<string>;
+  /** DB subnet group used when restore testing restores the database. */
+  databaseSubnetGroupName?: pulumi.Input<string>;
+  /** Days a daily snapshot is kept (rotation). */
+  dailyRetentionDays: number;
+  /** Days a weekly snapshot is kept; 0 = no weekly tier. @default 0 */
+  weeklyRetentionDays?: number;
+  /** Days a monthly snapshot is kept; 0 = no monthly tier. @default 0 */
+  monthlyRetentionDays?: number;
+  /** Copy every recovery point to a vault in another region. @default none (required in prod) */
+  crossRegionCopy?: { region: string; retentionDays: number };
+  /** Vault lock (compliance mode after the cooling-off period). @default none (required in prod) */
+  vaultLock?: { minRetentionDays: number; maxRetentionDays: number; changeableForDays: number };
+  /** Create a weekly restore-testing plan for the database. @default true */
+  restoreTesting?: boolean;
+  /** SNS topic for vault events (failed backup, copy, restore). @default none */
+  notificationTopicArn?: pulumi.Input<string>;
+}
+
+/** Vault events that need a human. */
+export const VAULT_EVENTS = [
+  "BACKUP_JOB_FAILED",
+  "COPY_JOB_FAILED",
+  "RESTORE_JOB_FAILED",
+  "S3_BACKUP_OBJECT_FAILED",
+  "RECOVERY_POINT_MODIFIED",
+];
+
+/**
+ * AWS Backup for the database: a CMK-encrypted vault, a plan with daily (and optional weekly/monthly)
+ * snapshot rules and rotation by lifecycle, a cross-region copy, a vault lock, vault notifications and a
+ * restore-testing plan (runbook 004 "verify backup integrity").
+ *
+ * Point-in-time recovery is owned by RDS automated backups (`Database.pitrRetentionDays`); the rules here
+ * take snapshots only (`enableContinuousBackup: false`). Continuous backup would take over the instance's
+ * retention and backup window and make every `pulumi up` fight AWS Backup (drift), see docs/data-protection.md.
+ */
+export class Backups extends pulumi.ComponentResource {
+  public static readonly type = "app:data:Backups";
+  public readonly vault: aws.backup.Vault;
+  public readonly copyVault?: aws.backup.Vault;
+  public readonly plan: aws.backup.Plan;
+  public readonly selection: aws.backup.Selection;
+  public readonly vaultArn: pulumi.Output<string>;
+
+  constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(Backups.type, name, {}, opts);
+    const a = { weeklyRetentionDays: 0, monthlyRetentionDays: 0, restoreTesting: true, ...args };
+    if (a.environment === "prod" && !a.crossRegionCopy) throw new Error(`${name}: prod needs crossRegionCopy`);
+    if (a.environment === "prod" && !a.vaultLock) throw new Error(`${name}: prod needs vaultLock`);
+
+    const key = new EncryptionKey(
+      `${name}-cmk`,
+      { purpose: `AWS Backup vault ${a.namePrefix}`, alias: `${a.namePrefix}-backup` },
+      { parent: this },
+    );
+    this.vault = new aws.backup.Vault(
+      `${name}-vault`,
+      { name: `${a.namePrefix}-vault`, kmsKeyArn: key.arn, forceDestroy: false },
+      { parent: this },
+    );
+
+    const copyActions: aws.types.input.backup.PlanRuleCopyAction[] = [];
+    if (a.crossRegionCopy) {
+      const region = a.crossRegionCopy.region;
+      const drKey = new EncryptionKey(
+        `${name}-dr-cmk`,
+        { purpose: `AWS Backup copy vault ${a.namePrefix} (${region})`, alias: `${a.namePrefix}-backup-dr`, region },
+        { parent: this },
+      );
+      this.copyVault = new aws.backup.Vault(
+        `${name}-dr-vault`,
+        { name: `${a.namePrefix}-dr-vault`, kmsKeyArn: drKey.arn, region, forceDestroy: false },
+        { parent: this },
+      );
+      copyActions.push({
+        destinationVaultArn: this.copyVault.arn,
+        lifecycle: { deleteAfter: a.crossRegionCopy.retentionDays },
+      });
+    }
+
+    const rule = (ruleName: string, schedule: string, deleteAfter: number): aws.types.input.backup.PlanRule => ({
+      ruleName,
+      targetVaultName: this.vault.name,
+      schedule,
+      startWindow: 60,
+      completionWindow: 240,
+      enableContinuousBackup: false,
+      lifecycle: { deleteAfter },
+      copyActions,
+      recoveryPointTags: { tier: ruleName },
+    });
+    const rules = [rule("daily", "cron(0 3 * * ? *)", a.dailyRetentionDays)];
+    if (a.weeklyRetentionDays > 0) rules.push(rule("weekly", "cron(0 4 ? * SUN *)", a.weeklyRetentionDays));
+    if (a.monthlyRetentionDays > 0) rules.push(rule("monthly", "cron(0 5 1 * ? *)", a.monthlyRetentionDays));
+    this.plan = new aws.backup.Plan(`${name}-plan`, { name: `${a.namePrefix}-plan`, rules }, { parent: this });
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `AWS Backup service role for ${a.namePrefix}`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      },
+      { parent: this },
+    );
+    const attachments = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"].map(
+      (policy) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-role-${policy.endsWith("Backup") ? "backup" : "restores"}`,
+          { role: role.name, policyArn: `arn:aws:iam::aws:policy/service-role/${policy}` },
+          { parent: this },
+        ),
+    );
+    this.selection = new aws.backup.Selection(
+      `${name}-selection`,
+      { name: `${a.namePrefix}-database`, planId: this.plan.id, iamRoleArn: role.arn, resources: [a.databaseArn] },
+      { parent: this, dependsOn: attachments },
+    );
+
+    if (a.vaultLock) {
+      new aws.backup.VaultLockConfiguration(
+        `${name}-lock`,
+        { backupVaultName: this.vault.name, ...a.vaultLock },
+        { parent: this },
+      );
+    }
+    if (a.notificationTopicArn) {
+      new aws.backup.VaultNotifications(
+        `${name}-notifications`,
+        { backupVaultName: this.vault.name, snsTopicArn: a.notificationTopicArn, backupVaultEvents: VAULT_EVENTS },
+        { parent: this },
+      );
+    }
+    if (a.restoreTesting) {
+      const testPlan = new aws.backup.RestoreTestingPlan(
+        `${name}-restore-test`,
+        {
+          name: `${a.namePrefix.replace(/[^A-Za-z0-9]/g, "_")}_restore_test`,
+          scheduleExpression: "cron(0 6 ? * MON *)",
+          startWindowHours: 8,
+          recoveryPointSelection: {
+            algorithm: "LATEST_WITHIN_WINDOW",
+            includeVaults: [this.vault.arn],
+            recoveryPointTypes: ["SNAPSHOT"],
+            selectionWindowDays: 7,
+          },
+        },
+        { parent: this },
+      );
+      new aws.backup.RestoreTestingSelection(
+        `${name}-restore-test-db`,
+        {
+          name: "database",
+          restoreTestingPlanName: testPlan.name,
+          protectedResourceType: "RDS",
+          protectedResourceArns: [a.databaseArn],
+          iamRoleArn: role.arn,
+          validationWindowHours: 2,
+          ...(a.databaseSubnetGroupName
+            ? { restoreMetadataOverrides: { dbSubnetGroupName: a.databaseSubnetGroupName } }
+            : {}),
+        },
+        { parent: this, dependsOn: attachments },
+      );
+    }
+
+    this.vaultArn = this.vault.arn;
+    this.registerOutputs({ vaultArn: this.vaultArn, copyVaultArn: this.copyVault?.arn, planId: this.plan.id });
+  }
+}

@@ -1,0 +1,208 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Environment } from "../config/schema";
+import { EncryptionKey } from "./encryption-key";
+
+export interface DatabaseRestoreArgs {
+  /** Suffix of the restored instance identifier (`<identifier>-<name>`). */
+  name: string;
+  /** Point in time (ISO-8601) to restore to. @default the latest restorable time */
+  restoreTime?: string;
+}
+
+export interface DatabaseArgs {
+  /** staging or prod: prod enforces multi-AZ, deletion protection, `protect` and >= 14 days of PITR. */
+  environment: Environment;
+  /** RDS instance identifier, e.g. `artifortress-prod`. */
+  identifier: string;
+  vpcId: pulumi.Input<string>;
+  /** Private subnets (two AZs at least). */
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Security group of the cluster nodes/pods: the only ingress source allowed. */
+  clientSecurityGroupId: pulumi.Input<string>;
+  instanceClass: string;
+  /** GiB. */
+  allocatedStorage: number;
+  /** Storage autoscaling ceiling (GiB). @default allocatedStorage (no autoscaling) */
+  maxAllocatedStorage?: number;
+  /** Postgres version, e.g. `16.4`. */
+  engineVersion: string;
+  /** Multi-AZ standby. @default true */
+  multiAz?: boolean;
+  /** Automated backup retention = point-in-time recovery window, 1-35 days. This component owns PITR. */
+  pitrRetentionDays: number;
+  /** @default true (always true in prod) */
+  deletionProtection?: boolean;
+  /** Initial database name. @default "app" */
+  dbName?: string;
+  /** Master user name; its password is generated, stored and rotated by RDS in Secrets Manager. @default "app_admin" */
+  username?: string;
+  /** When set, an instance restored from this instance's point-in-time backups is created beside it. @default none */
+  restore?: DatabaseRestoreArgs;
+}
+
+const DEFAULTS = { multiAz: true, deletionProtection: true, dbName: "app", username: "app_admin" };
+
+/**
+ * RDS Postgres for the API and worker: private, encrypted with its own CMK, SSL forced, point-in-time
+ * recovery from automated backups, final snapshot on delete, automated backups kept on delete, IAM auth,
+ * Performance Insights and log exports. The master password is managed by RDS (`manageMasterUserPassword`),
+ * so it never enters the Pulumi state or the program.
+ */
+export class Database extends pulumi.ComponentResource {
+  public static readonly type = "app:data:Database";
+  public readonly instance: aws.rds.Instance;
+  public readonly restored?: aws.rds.Instance;
+  public readonly identifier: pulumi.Output<string>;
+  public readonly arn: pulumi.Output<string>;
+  public readonly address: pulumi.Output<string>;
+  public readonly port: pulumi.Output<number>;
+  public readonly dbName: string;
+  public readonly securityGroupId: pulumi.Output<string>;
+  public readonly subnetGroupName: pulumi.Output<string>;
+  public readonly kmsKeyArn: pulumi.Output<string>;
+  /** ARN of the RDS-managed Secrets Manager secret holding `username` and `password`. */
+  public readonly masterUserSecretArn: pulumi.Output<string>;
+
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(Database.type, name, {}, opts);
+    const a = { ...DEFAULTS, ...args };
+    const prod = a.environment === "prod";
+    // Readiness invariants: rejected, not silently changed, so config and plan never disagree.
+    if (a.pitrRetentionDays < 1 || a.pitrRetentionDays > 35)
+      throw new Error(`${name}: pitrRetentionDays must be 1-35 (0 disables PITR)`);
+    if (prod && a.pitrRetentionDays < 14) throw new Error(`${name}: prod needs pitrRetentionDays >= 14`);
+    if (prod && !a.multiAz) throw new Error(`${name}: prod needs multiAz`);
+    if (prod && !a.deletionProtection) throw new Error(`${name}: prod needs deletionProtection`);
+
+    const key = new EncryptionKey(
+      `${name}-cmk`,
+      { purpose: `RDS ${a.identifier}: storage, Performance Insights, master secret`, alias: `${a.identifier}-rds` },
+      { parent: this },
+    );
+
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: a.vpcId,
+        description: `Postgres ${a.identifier}: ingress from the cluster only`,
+        revokeRulesOnDelete: true,
+      },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-ingress-cluster`,
+      {
+        securityGroupId: sg.id,
+        referencedSecurityGroupId: a.clientSecurityGroupId,
+        ipProtocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        description: "Postgres from EKS pods",
+      },
+      { parent: this },
+    );
+    const subnets = new aws.rds.SubnetGroup(
+      `${name}-subnets`,
+      { subnetIds: a.subnetIds, description: `${a.identifier} private subnets` },
+      { parent: this },
+    );
+    const major = a.engineVersion.split(".")[0];
+    const params = new aws.rds.ParameterGroup(
+      `${name}-params`,
+      {
+        family: `postgres${major}`,
+        description: `${a.identifier}: SSL required, connection logging`,
+        parameters: [
+          { name: "rds.force_ssl", value: "1" },
+          { name: "log_connections", value: "1" },
+          { name: "log_min_duration_statement", value: "1000" },
+        ],
+      },
+      { parent: this },
+    );
+
+    const common = {
+      instanceClass: a.instanceClass,
+      dbSubnetGroupName: subnets.name,
+      vpcSecurityGroupIds: [sg.id],
+      parameterGroupName: params.name,
+      publiclyAccessible: false,
+      storageEncrypted: true,
+      kmsKeyId: key.arn,
+      storageType: "gp3",
+      copyTagsToSnapshot: true,
+      deleteAutomatedBackups: false,
+      skipFinalSnapshot: false,
+      iamDatabaseAuthenticationEnabled: true,
+      performanceInsightsEnabled: true,
+      performanceInsightsKmsKeyId: key.arn,
+      performanceInsightsRetentionPeriod: 7,
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      autoMinorVersionUpgrade: true,
+      backupWindow: "02:00-03:00",
+      maintenanceWindow: "sun:03:30-sun:04:30",
+    };
+
+    this.instance = new aws.rds.Instance(
+      `${name}-instance`,
+      {
+        ...common,
+        identifier: a.identifier,
+        engine: "postgres",
+        engineVersion: a.engineVersion,
+        allocatedStorage: a.allocatedStorage,
+        maxAllocatedStorage: a.maxAllocatedStorage ?? a.allocatedStorage,
+        dbName: a.dbName,
+        username: a.username,
+        manageMasterUserPassword: true,
+        masterUserSecretKmsKeyId: key.arn,
+        multiAz: a.multiAz,
+        backupRetentionPeriod: a.pitrRetentionDays,
+        deletionProtection: a.deletionProtection,
+        finalSnapshotIdentifier: `${a.identifier}-final`,
+      },
+      { parent: this, protect: prod },
+    );
+
+    if (a.restore) {
+      const restoreTime = a.restore.restoreTime;
+      this.restored = new aws.rds.Instance(
+        `${name}-restore-${a.restore.name}`,
+        {
+          ...common,
+          identifier: `${a.identifier}-${a.restore.name}`,
+          multiAz: false,
+          backupRetentionPeriod: 1,
+          deletionProtection: prod,
+          finalSnapshotIdentifier: `${a.identifier}-${a.restore.name}-final`,
+          restoreToPointInTime: {
+            sourceDbInstanceIdentifier: this.instance.identifier,
+            ...(restoreTime ? { restoreTime } : { useLatestRestorableTime: true }),
+          },
+        },
+        { parent: this },
+      );
+    }
+
+    this.identifier = this.instance.identifier;
+    this.arn = this.instance.arn;
+    this.address = this.instance.address;
+    this.port = this.instance.port;
+    this.dbName = a.dbName;
+    this.securityGroupId = sg.id;
+    this.subnetGroupName = subnets.name;
+    this.kmsKeyArn = key.arn;
+    this.masterUserSecretArn = this.instance.masterUserSecrets.apply((s) => s?.[0]?.secretArn ?? "");
+    this.registerOutputs({
+      identifier: this.identifier,
+      arn: this.arn,
+      address: this.address,
+      port: this.port,
+      securityGroupId: this.securityGroupId,
+      kmsKeyArn: this.kmsKeyArn,
+      masterUserSecretArn: this.masterUserSecretArn,
+      restoredIdentifier: this.restored?.identifier,
+    });
+  }
+}

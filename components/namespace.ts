@@ -1,0 +1,125 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface WorkloadServiceAccount {
+  /** Service account name, e.g. `api`. */
+  name: string;
+  /** IAM role the pods of this account assume (IRSA). @default none */
+  roleArn?: pulumi.Input<string>;
+}
+
+export interface AppNamespaceArgs {
+  /** Namespace name. */
+  name: string;
+  /** Kubernetes provider of the target cluster. */
+  provider: k8s.Provider;
+  /** Port the API pods listen on (the only ingress allowed, from the ALB). */
+  apiPort: number;
+  /** Port of the worker's health endpoint (kubelet probes only). */
+  workerPort: number;
+  /** Service accounts to create. @default none */
+  serviceAccounts?: WorkloadServiceAccount[];
+  /** Pod label that marks API pods. @default { "app.kubernetes.io/component": "api" } */
+  apiSelector?: Record<string, string>;
+}
+
+/** Labels every pod of the app carries. */
+export const APP_LABEL = { "app.kubernetes.io/part-of": "artifortress" };
+
+/**
+ * The app's namespace: labelled so the AWS Load Balancer Controller injects pod readiness gates (a pod
+ * gets traffic only once its target is healthy in the target group), a default-deny NetworkPolicy for
+ * ingress and egress, the allows the app needs (ALB → API port; DNS; Postgres; HTTPS to AWS APIs), and the
+ * workloads' service accounts annotated for IRSA.
+ */
+export class AppNamespace extends pulumi.ComponentResource {
+  public static readonly type = "app:k8s:AppNamespace";
+  public readonly namespace: k8s.core.v1.Namespace;
+  public readonly name: pulumi.Output<string>;
+  public readonly serviceAccounts: Record<string, k8s.core.v1.ServiceAccount> = {};
+
+  constructor(name: string, args: AppNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(AppNamespace.type, name, {}, { ...opts, providers: { kubernetes: args.provider } });
+    const apiSelector = args.apiSelector ?? { "app.kubernetes.io/component": "api" };
+    const child = { parent: this, provider: args.provider };
+    this.namespace = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      {
+        metadata: {
+          name: args.name,
+          labels: {
+            ...APP_LABEL,
+            "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+          },
+        },
+      },
+      child,
+    );
+    const ns = this.namespace.metadata.name;
+    const inNs = { ...child, dependsOn: [this.namespace] };
+
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-default-deny`,
+      {
+        metadata: { name: "default-deny", namespace: ns },
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+      },
+      inNs,
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-allow-alb-to-api`,
+      {
+        metadata: { name: "allow-alb-to-api", namespace: ns },
+        spec: {
+          podSelector: { matchLabels: apiSelector },
+          policyTypes: ["Ingress"],
+          ingress: [{ ports: [{ protocol: "TCP", port: args.apiPort }] }],
+        },
+      },
+      inNs,
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-allow-egress`,
+      {
+        metadata: { name: "allow-egress-dns-postgres-https", namespace: ns },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [
+            {
+              to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+              ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+              ],
+            },
+            { ports: [{ protocol: "TCP", port: 5432 }] },
+            { ports: [{ protocol: "TCP", port: 443 }] },
+          ],
+        },
+      },
+      inNs,
+    );
+
+    for (const sa of args.serviceAccounts ?? []) {
+      this.serviceAccounts[sa.name] = new k8s.core.v1.ServiceAccount(
+        `${name}-sa-${sa.name}`,
+        {
+          metadata: {
+            name: sa.name,
+            namespace: ns,
+            labels: APP_LABEL,
+            annotations: sa.roleArn ? { "eks.amazonaws.com/role-arn": sa.roleArn } : {},
+          },
+          automountServiceAccountToken: false,
+        },
+        inNs,
+      );
+    }
+
+    this.name = ns;
+    this.registerOutputs({ name: this.name, serviceAccounts: Object.keys(this.serviceAccounts) });
+  }
+}

@@ -1,0 +1,140 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { EncryptionKey } from "./encryption-key";
+import { type ClusterOidc, irsaTrustPolicy, type ServiceAccountRef } from "./irsa";
+
+export interface ObjectStorageArgs {
+  /** Globally unique bucket name, e.g. `artifortress-prod-objects-123456789012`. */
+  bucketName: pulumi.Input<string>;
+  /** Days before noncurrent object versions expire. @default 30 */
+  noncurrentVersionExpirationDays?: number;
+  /** The cluster's OIDC provider (IRSA trust). */
+  oidc: ClusterOidc;
+  /** Service accounts (API, worker) that may read and write the bucket through the access role. */
+  serviceAccounts: ServiceAccountRef[];
+  /** Protect the bucket from `pulumi destroy`/replacement. @default false */
+  protect?: boolean;
+}
+
+/**
+ * S3 object storage for the app: versioned, SSE-KMS with its own CMK and a bucket key, all four public
+ * access blocks, a bucket policy that denies plain HTTP, lifecycle for noncurrent versions, and an IAM role
+ * for the app's service accounts (IRSA) instead of static access keys (runbook 001 §3 ObjectStorage__*).
+ */
+export class ObjectStorage extends pulumi.ComponentResource {
+  public static readonly type = "app:data:ObjectStorage";
+  public readonly bucket: aws.s3.Bucket;
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly accessRoleArn: pulumi.Output<string>;
+  public readonly kmsKeyArn: pulumi.Output<string>;
+
+  constructor(name: string, args: ObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(ObjectStorage.type, name, {}, opts);
+    const a = { noncurrentVersionExpirationDays: 30, protect: false, ...args };
+    const key = new EncryptionKey(
+      `${name}-cmk`,
+      { purpose: "Object storage bucket", alias: `${name}-s3` },
+      { parent: this },
+    );
+
+    this.bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { bucket: a.bucketName, forceDestroy: false },
+      { parent: this, protect: a.protect },
+    );
+    const bucket = this.bucket.id;
+    const block = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { parent: this },
+    );
+    new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket, versioningConfiguration: { status: "Enabled" } },
+      { parent: this },
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-sse`,
+      {
+        bucket,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        bucket,
+        rules: [
+          {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: a.noncurrentVersionExpirationDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-tls-only`,
+      {
+        bucket,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "DenyInsecureTransport",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+      },
+      { parent: this, dependsOn: [block] },
+    );
+
+    const role = new aws.iam.Role(
+      `${name}-access`,
+      {
+        description: "Object storage access for the app's service accounts (IRSA)",
+        assumeRolePolicy: irsaTrustPolicy(a.oidc, a.serviceAccounts),
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-access`,
+      {
+        role: role.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "List", Effect: "Allow", Action: ["s3:ListBucket"], Resource: this.bucket.arn },
+            {
+              Sid: "Objects",
+              Effect: "Allow",
+              Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+              Resource: pulumi.interpolate`${this.bucket.arn}/*`,
+            },
+            { Sid: "Key", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key.arn },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+
+    this.bucketName = this.bucket.bucket;
+    this.accessRoleArn = role.arn;
+    this.kmsKeyArn = key.arn;
+    this.registerOutputs({ bucketName: this.bucketName, accessRoleArn: this.accessRoleArn, kmsKeyArn: this.kmsKeyArn });
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Compares two captured plans the way `pulumi preview` would classify the steps: resources added,
+ * removed, and changed (with the input paths or options that differ). Used by `gate --compare`, the
+ * rollout driver's "one resource per traffic step" check and the tests.
+ */
+import type { CapturedPlan, CapturedResource } from "./capture";
+
+export interface ResourceChange {
+  urn: string;
+  type: string;
+  name: string;
+  /** Changed input paths (`spec.replicas`, `defaultActions[0].forward.targetGroups[1].weight`) and `options.<name>`. */
+  paths: string[];
+}
+
+export interface PlanDiff {
+  added: CapturedResource[];
+  removed: CapturedResource[];
+  changed: ResourceChange[];
+}
+
+function diffValues(a: unknown, b: unknown, path: string, out: string[]): void {
+  if (a === b) return;
+  const isObj = (v: unknown) => typeof v === "object" && v !== null;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) diffValues(a[i], b[i], `${path}[${i}]`, out);
+    return;
+  }
+  if (isObj(a) && isObj(b) && !Array.isArray(a) && !Array.isArray(b)) {
+    const ao = a as Record<string, unknown>;
+    const bo = b as Record<string, unknown>;
+    for (const k of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort())
+      diffValues(ao[k], bo[k], path ? `${path}.${k}` : k, out);
+    return;
+  }
+  out.push(path || "(root)");
+}
+
+export function diffPlans(before: CapturedPlan, after: CapturedPlan): PlanDiff {
+  const a = new Map(before.resources.map((r) => [r.urn, r]));
+  const b = new Map(after.resources.map((r) => [r.urn, r]));
+  const added = after.resources.filter((r) => !a.has(r.urn));
+  const removed = before.resources.filter((r) => !b.has(r.urn));
+  const changed: ResourceChange[] = [];
+  for (const r of after.resources) {
+    const old = a.get(r.urn);
+    if (!old) continue;
+    const paths: string[] = [];
+    diffValues(old.inputs, r.inputs, "", paths);
+    diffValues(old.options, r.options, "options", paths);
+    if (paths.length > 0) changed.push({ urn: r.urn, type: r.type, name: r.name, paths });
+  }
+  return { added, removed, changed };
+}
+
+/** One line per change, for reports. */
+export function formatDiff(d: PlanDiff): string {
+  const lines: string[] = [];
+  for (const r of d.added) lines.push(`  + ${r.type} ${r.name}`);
+  for (const r of d.removed) lines.push(`  - ${r.type} ${r.name}`);
+  for (const c of d.changed) lines.push(`  ~ ${c.type} ${c.name}: ${c.paths.join(", ")}`);
+  if (lines.length === 0) lines.push("  (no resource changes)");
+  return lines.join("\n");
+}

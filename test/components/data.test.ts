@@ -1,0 +1,252 @@
+import * as assert from "node:assert/strict";
+import { diffPlans } from "../../gate/diff";
+import { secretPlaceholder } from "../../gate/stackfiles";
+import { dependsTransitively, ofType, one, plan, STACKS, validConfig } from "../support/stacks";
+
+// biome-ignore lint/suspicious/noExplicitAny: captured inputs are untyped JSON
+type Inputs = Record<string, any>;
+
+function keyUrn(p: Awaited<ReturnType<typeof plan>>, keyName: string): string {
+  // Property dependencies name the URN of the key whose ARN flowed into the property.
+  const key = one(p, "aws:kms/key:Key", keyName);
+  return key.urn;
+}
+
+describe("data protection components", () => {
+  for (const stack of STACKS) {
+    describe(`${stack} stack`, () => {
+      const cfg = validConfig(stack);
+      const prod = stack === "prod";
+
+      it("database: private, CMK-encrypted, PITR from config, final snapshot, backups kept, SSL forced", async () => {
+        const p = await plan(stack);
+        const db = one(p, "aws:rds/instance:Instance", "db-instance");
+        const i = db.inputs as Inputs;
+        assert.equal(i.backupRetentionPeriod, cfg.database.pitrRetentionDays);
+        assert.ok(i.backupRetentionPeriod >= (prod ? 14 : 1));
+        assert.equal(i.multiAz, prod);
+        assert.equal(i.deletionProtection, true);
+        assert.equal(db.options.protect, prod, "prod database is protected from pulumi destroy");
+        assert.equal(i.skipFinalSnapshot, false);
+        assert.equal(i.finalSnapshotIdentifier, `artifortress-${stack}-final`);
+        assert.equal(i.deleteAutomatedBackups, false);
+        assert.equal(i.copyTagsToSnapshot, true);
+        assert.equal(i.publiclyAccessible, false);
+        assert.equal(i.storageEncrypted, true);
+        assert.equal(i.manageMasterUserPassword, true);
+        assert.equal(i.password, undefined, "no password in the program: RDS manages it");
+        assert.equal(i.iamDatabaseAuthenticationEnabled, true);
+        assert.equal(i.performanceInsightsEnabled, true);
+        assert.deepEqual(i.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+        const cmk = keyUrn(p, "db-cmk-key");
+        for (const prop of ["kmsKeyId", "performanceInsightsKmsKeyId", "masterUserSecretKmsKeyId"])
+          assert.deepEqual(db.propertyDependencies[prop], [cmk], `${prop} comes from the database CMK`);
+        const params = one(p, "aws:rds/parameterGroup:ParameterGroup", "db-params").inputs as Inputs;
+        assert.ok(params.parameters.some((x: Inputs) => x.name === "rds.force_ssl" && x.value === "1"));
+        assert.equal(params.family, "postgres16");
+        const rule = one(p, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "db-ingress-cluster")
+          .inputs as Inputs;
+        assert.equal(rule.referencedSecurityGroupId, cfg.network.clusterSecurityGroupId);
+        assert.equal(rule.cidrIpv4, undefined, "database ingress is never from a CIDR");
+      });
+
+      it("every KMS key rotates and has a deletion window of at least 7 days", async () => {
+        const keys = ofType(await plan(stack), "aws:kms/key:Key");
+        assert.ok(keys.length >= 4);
+        for (const k of keys) {
+          assert.equal(k.inputs.enableKeyRotation, true, k.name);
+          assert.ok((k.inputs.deletionWindowInDays as number) >= 7, k.name);
+        }
+      });
+
+      it("AWS Backup: CMK vault, rotated snapshots without continuous backup, DB selected, restore testing", async () => {
+        const p = await plan(stack);
+        const vault = one(p, "aws:backup/vault:Vault", "backups-vault");
+        assert.deepEqual(vault.propertyDependencies.kmsKeyArn, [keyUrn(p, "backups-cmk-key")]);
+        const rules = one(p, "aws:backup/plan:Plan", "backups-plan").inputs.rules as Inputs[];
+        assert.deepEqual(
+          rules.map((r) => r.ruleName),
+          prod ? ["daily", "weekly", "monthly"] : ["daily"],
+        );
+        assert.equal(rules[0].lifecycle.deleteAfter, cfg.backups.dailyRetentionDays);
+        for (const r of rules)
+          assert.equal(r.enableContinuousBackup, false, "RDS owns PITR; continuous backup would fight it");
+        const selection = one(p, "aws:backup/selection:Selection", "backups-selection");
+        assert.deepEqual(selection.propertyDependencies.resources, [
+          one(p, "aws:rds/instance:Instance", "db-instance").urn,
+        ]);
+        const rts = one(p, "aws:backup/restoreTestingSelection:RestoreTestingSelection", "backups-restore-test-db")
+          .inputs as Inputs;
+        assert.equal(rts.protectedResourceType, "RDS");
+        one(p, "aws:backup/restoreTestingPlan:RestoreTestingPlan", "backups-restore-test");
+      });
+
+      it(
+        prod
+          ? "prod: cross-region copy of every rule and a vault lock"
+          : "staging: no cross-region copy and no vault lock",
+        async () => {
+          const p = await plan(stack);
+          const rules = one(p, "aws:backup/plan:Plan", "backups-plan").inputs.rules as Inputs[];
+          const dr = p.resources.find((r) => r.name === "backups-dr-vault");
+          const lock = p.resources.find((r) => r.type === "aws:backup/vaultLockConfiguration:VaultLockConfiguration");
+          if (prod) {
+            assert.ok(dr);
+            assert.equal(dr.inputs.region, cfg.backups.crossRegionCopy?.region);
+            for (const r of rules) {
+              assert.equal(r.copyActions.length, 1, `rule ${r.ruleName} copies cross-region`);
+              assert.match(r.copyActions[0].destinationVaultArn, /backups-dr-vault|dr-vault/);
+            }
+            assert.ok(lock);
+            assert.equal(lock.inputs.minRetentionDays, cfg.backups.vaultLock?.minRetentionDays);
+            assert.equal(
+              one(p, "aws:kms/key:Key", "backups-dr-cmk-key").inputs.region,
+              cfg.backups.crossRegionCopy?.region,
+            );
+          } else {
+            assert.equal(dr, undefined);
+            assert.equal(lock, undefined);
+            for (const r of rules) assert.deepEqual(r.copyActions, []);
+          }
+        },
+      );
+
+      it("object storage: versioned, SSE-KMS with bucket key, four public access blocks, TLS only, IRSA role", async () => {
+        const p = await plan(stack);
+        const block = one(p, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "objects-public-access").inputs;
+        for (const k of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"])
+          assert.equal(block[k], true, k);
+        assert.equal(
+          (one(p, "aws:s3/bucketVersioning:BucketVersioning", "objects-versioning").inputs as Inputs)
+            .versioningConfiguration.status,
+          "Enabled",
+        );
+        const sse = one(
+          p,
+          "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+          "objects-sse",
+        );
+        const rule = (sse.inputs as Inputs).rules[0];
+        assert.equal(rule.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+        assert.equal(rule.bucketKeyEnabled, true);
+        assert.deepEqual(sse.propertyDependencies.rules, [keyUrn(p, "objects-cmk-key")]);
+        const policy = JSON.parse(
+          one(p, "aws:s3/bucketPolicy:BucketPolicy", "objects-tls-only").inputs.policy as string,
+        );
+        assert.deepEqual(policy.Statement[0].Condition, { Bool: { "aws:SecureTransport": "false" } });
+        assert.equal(policy.Statement[0].Effect, "Deny");
+        const lifecycle = (
+          one(p, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "objects-lifecycle")
+            .inputs as Inputs
+        ).rules[0];
+        assert.equal(
+          lifecycle.noncurrentVersionExpiration.noncurrentDays,
+          cfg.objectStorage.noncurrentVersionExpirationDays,
+        );
+        const trust = JSON.parse(one(p, "aws:iam/role:Role", "objects-access").inputs.assumeRolePolicy as string);
+        assert.deepEqual(trust.Statement[0].Condition.StringEquals[`${cfg.cluster.oidcIssuer}:sub`], [
+          "system:serviceaccount:artifortress:api",
+          "system:serviceaccount:artifortress:worker",
+        ]);
+        const sa = one(p, "kubernetes:core/v1:ServiceAccount", "ns-sa-api").inputs as Inputs;
+        assert.ok(
+          sa.metadata.annotations["eks.amazonaws.com/role-arn"].includes("objects-access"),
+          "api pods use the IRSA role, not static keys",
+        );
+        assert.equal(one(p, "aws:s3/bucket:Bucket", "objects-bucket").options.protect, prod);
+        assert.ok(
+          !JSON.stringify(p.resources).match(/AccessKey|SecretKey|aws:iam\/accessKey/),
+          "no static S3 keys anywhere",
+        );
+      });
+
+      it("secrets: Secrets Manager with CMK and recovery window, delivered by ExternalSecrets", async () => {
+        const p = await plan(stack);
+        const secret = one(p, "aws:secretsmanager/secret:Secret", "secrets-app");
+        assert.equal(secret.inputs.recoveryWindowInDays, prod ? 30 : 7);
+        assert.deepEqual(secret.propertyDependencies.kmsKeyId, [keyUrn(p, "secrets-cmk-key")]);
+        assert.equal(
+          one(p, "aws:secretsmanager/secretVersion:SecretVersion", "secrets-app-version").inputs.secretString,
+          "[secret]",
+        );
+        const externals = ofType(p, "kubernetes:external-secrets.io/v1:ExternalSecret");
+        assert.deepEqual(externals.map((e) => (e.inputs as Inputs).metadata.name).sort(), [
+          "artifortress-app-secrets",
+          "artifortress-db",
+        ]);
+        const db = externals.find((e) => (e.inputs as Inputs).metadata.name === "artifortress-db")!;
+        assert.match(
+          (db.inputs as Inputs).spec.target.template.data.ConnectionStrings__Postgres,
+          /Password=\{\{ \.password \}\};SSL Mode=Require/,
+        );
+        const password = ofType(p, "random:index/randomPassword:RandomPassword")[0];
+        assert.deepEqual(password.inputs.keepers, { rotation: cfg.secretRotation });
+      });
+    });
+  }
+
+  it("no secret config value appears in clear in any captured input", async () => {
+    const p = await plan("prod", { oidcHs256SharedSecret: { secure: "v1:abc" }, kubeconfig: { secure: "v1:def" } });
+    const text = JSON.stringify(p);
+    for (const key of ["app:oidcHs256SharedSecret", "app:kubeconfig"])
+      assert.ok(!text.includes(secretPlaceholder(key)), `${key} leaked into the plan`);
+    const provider = p.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+    assert.equal(provider.inputs.kubeconfig, "[secret]");
+    for (const r of p.resources) {
+      if (r.type === "kubernetes:core/v1:ConfigMap")
+        assert.ok(!JSON.stringify(r.inputs).includes("mock-"), "generated secret in a ConfigMap");
+    }
+    assert.ok(!text.includes("mock-"), "a generated (random) secret value appears in clear");
+  });
+
+  it("a restore config creates a restored instance from the live one at the given time", async () => {
+    const p = await plan("prod", {
+      database: { restore: { name: "incident-42", restoreTime: "2026-11-24T09:55:00Z" } },
+    });
+    const restored = one(p, "aws:rds/instance:Instance", "db-restore-incident-42");
+    const live = one(p, "aws:rds/instance:Instance", "db-instance");
+    const r = restored.inputs as Inputs;
+    assert.deepEqual(r.restoreToPointInTime, {
+      sourceDbInstanceIdentifier: "artifortress-prod",
+      restoreTime: "2026-11-24T09:55:00Z",
+    });
+    assert.deepEqual(restored.propertyDependencies.restoreToPointInTime, [live.urn]);
+    assert.equal(r.identifier, "artifortress-prod-incident-42");
+    assert.equal(r.storageEncrypted, true);
+    assert.equal(r.publiclyAccessible, false);
+    assert.equal(r.skipFinalSnapshot, false);
+    const latest = await plan("staging", { database: { restore: { name: "latest" } } });
+    assert.deepEqual(
+      (one(latest, "aws:rds/instance:Instance", "db-restore-latest").inputs as Inputs).restoreToPointInTime,
+      {
+        sourceDbInstanceIdentifier: "artifortress-staging",
+        useLatestRestorableTime: true,
+      },
+    );
+  });
+
+  it("the pre-release snapshot is named after the release and only it changes with the version", async () => {
+    const before = await plan("prod");
+    const after = await plan("prod", { release: { version: "1.5.0" } });
+    const snap = one(before, "aws:rds/snapshot:Snapshot", "release-snapshot-1-4-0");
+    assert.equal(snap.inputs.dbSnapshotIdentifier, "artifortress-prod-pre-1-4-0");
+    assert.equal(snap.options.retainOnDelete, true, "a release's snapshot survives the next release");
+    const d = diffPlans(before, after);
+    assert.deepEqual(
+      d.added.map((r) => r.name),
+      ["release-snapshot-1-5-0"],
+    );
+    assert.deepEqual(
+      d.removed.map((r) => r.name),
+      ["release-snapshot-1-4-0"],
+    );
+    const unrelated = d.changed.filter(
+      (c) => !dependsTransitively(after, after.resources.find((r) => r.urn === c.urn)!, d.added[0]),
+    );
+    assert.deepEqual(
+      unrelated,
+      [],
+      `only the snapshot and what depends on it may change: ${JSON.stringify(unrelated)}`,
+    );
+  });
+});
