@@ -6,12 +6,19 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ApiColor } from "./components/api-color";
 import { AppSecrets } from "./components/app-secrets";
 import { Backups } from "./components/backups";
+import { BlueGreenLoadBalancer } from "./components/blue-green-load-balancer";
 import { Database } from "./components/database";
+import { MigrationJob } from "./components/migration-job";
 import { AppNamespace } from "./components/namespace";
 import { ObjectStorage } from "./components/object-storage";
+import { ProductionListener } from "./components/production-listener";
 import { ReleaseSnapshot } from "./components/release-snapshot";
+import { SmokeTestGate } from "./components/smoke-test-gate";
+import { type Color, otherColor, releaseColor } from "./components/weights";
+import { Worker } from "./components/worker";
 import { loadStackConfig, type StackConfig } from "./config";
 
 /** VPC ids from config, or from the platform stack's outputs. */
@@ -42,8 +49,11 @@ export = async () => {
   const oidc = { providerArn: config.cluster.oidcProviderArn, issuer: config.cluster.oidcIssuer };
   const region = aws.getRegionOutput().region;
   const account = aws.getCallerIdentityOutput().accountId;
-  const live = config.blueGreen.live;
-  const idle = live === "blue" ? "green" : "blue";
+  const bg = config.blueGreen;
+  const live = bg.live;
+  const idle = otherColor(live);
+  const images = { blue: bg.blue.image, green: bg.green.image };
+  const underTest = releaseColor(live, images, config.release.commit);
 
   const k8sProvider = new k8s.Provider("k8s", { kubeconfig: secrets.kubeconfig, enableServerSideApply: true });
 
@@ -121,11 +131,116 @@ export = async () => {
     oidc,
   });
 
+  // Non-secret app settings (runbook 001 §3); secrets come from the External Secrets above.
+  const env = appEnvironment(config, objects.bucketName, region);
+  const secretNames = [appSecrets.appSecretName, appSecrets.dbSecretName];
+
+  // Edge: ALB, one target group per color, HTTP→HTTPS redirect, test listener on the idle color.
+  const lb = new BlueGreenLoadBalancer("edge", {
+    environment: config.environment,
+    namePrefix: prefix,
+    vpcId: net.vpcId,
+    publicSubnetIds: net.publicSubnetIds,
+    targetPort: config.api.port,
+    healthCheckPath: config.api.healthPaths.ready,
+    deregistrationDelaySeconds: config.api.deregistrationDelaySeconds,
+    certificateArn: config.tls.certificateArn,
+    sslPolicy: config.tls.sslPolicy,
+    idleColor: idle,
+    testListenerPort: config.tls.testListenerPort,
+    testListenerCidrs: config.tls.testListenerCidrs,
+  });
+
+  // Release order: pre-release snapshot → migration Job → color under test → smoke test → production listener.
+  const migration = new MigrationJob(
+    "migration",
+    {
+      version: config.release.version,
+      image: images[underTest],
+      args: config.api.migrationArgs,
+      namespace: ns.name,
+      provider: k8sProvider,
+      serviceAccountName: "api",
+      resources: config.api.resources,
+      secretNames,
+    },
+    { dependsOn: [releaseSnapshot.snapshot, ...appSecrets.externalSecrets] },
+  );
+  const colors = {} as Record<Color, ApiColor>;
+  for (const color of ["blue", "green"] as const) {
+    const scaledDown = bg.scaleDownIdle && color === idle;
+    colors[color] = new ApiColor(
+      `api-${color}`,
+      {
+        color,
+        image: images[color],
+        replicas: scaledDown ? config.api.idleReplicas : config.api.replicas,
+        autoscaling: config.api.autoscaling.enabled && !scaledDown ? config.api.autoscaling : undefined,
+        namespace: ns.name,
+        provider: k8sProvider,
+        serviceAccountName: "api",
+        port: config.api.port,
+        healthPaths: config.api.healthPaths,
+        resources: config.api.resources,
+        env,
+        secretNames,
+        targetGroupArn: lb.targetGroups[color].arn,
+        albSecurityGroupId: lb.securityGroupId,
+        deregistrationDelaySeconds: config.api.deregistrationDelaySeconds,
+      },
+      { dependsOn: color === underTest ? [migration.job, ...appSecrets.externalSecrets] : appSecrets.externalSecrets },
+    );
+  }
+  const testUrl = `https://${config.tls.hostname}:${config.tls.testListenerPort}`;
+  const smoke = new SmokeTestGate(
+    "smoke-test",
+    { url: testUrl, connectTo: lb.dnsName, expectVersion: config.release.version, image: images[underTest] },
+    { dependsOn: [colors[underTest].deployment, colors[underTest].binding, lb.testListener] },
+  );
+  const listener = new ProductionListener(
+    "traffic",
+    {
+      loadBalancerArn: lb.loadBalancer.arn,
+      targetGroupArns: { blue: lb.targetGroups.blue.arn, green: lb.targetGroups.green.arn },
+      live,
+      canaryWeight: bg.canaryWeight,
+      certificateArn: config.tls.certificateArn,
+      sslPolicy: config.tls.sslPolicy,
+    },
+    { dependsOn: [smoke.command] },
+  );
+
+  const worker = new Worker(
+    "worker",
+    {
+      image: config.worker.image,
+      replicas: config.worker.replicas,
+      paused: config.worker.paused,
+      namespace: ns.name,
+      provider: k8sProvider,
+      serviceAccountName: "worker",
+      resources: config.worker.resources,
+      tuning: config.worker,
+      healthPort: config.worker.metricsPort,
+      env,
+      secretNames,
+    },
+    { dependsOn: [migration.job, ...appSecrets.externalSecrets] },
+  );
+
   return {
     environment: config.environment,
     release: config.release.version,
     liveColor: live,
     idleColor: idle,
+    releaseColor: underTest,
+    weights: listener.weights,
+    url: `https://${config.tls.hostname}`,
+    testUrl,
+    loadBalancerDnsName: lb.dnsName,
+    targetGroupArns: { blue: lb.targetGroups.blue.arn, green: lb.targetGroups.green.arn },
+    migrationJob: migration.jobName,
+    workerReplicas: worker.deployment.spec.replicas,
     databaseIdentifier: db.identifier,
     databaseEndpoint: db.address,
     ...(db.restored ? { restoredDatabaseIdentifier: db.restored.identifier } : {}),
@@ -135,3 +250,38 @@ export = async () => {
     appSecretArn: appSecrets.secretArn,
   };
 };
+
+/** Non-secret environment of the API and worker (runbook 001 §3); object storage through IRSA, no keys. */
+function appEnvironment(
+  config: StackConfig,
+  bucket: pulumi.Output<string>,
+  region: pulumi.Output<string>,
+): Record<string, pulumi.Input<string>> {
+  const env: Record<string, pulumi.Input<string>> = {
+    ObjectStorage__Bucket: bucket,
+    ObjectStorage__Region: region,
+    ObjectStorage__Endpoint: pulumi.interpolate`https://s3.${region}.amazonaws.com`,
+    Auth__Oidc__Enabled: String(config.auth.oidc.enabled),
+    Auth__Saml__Enabled: String(config.auth.saml.enabled),
+  };
+  const o = config.auth.oidc;
+  if (o.enabled) {
+    if (o.issuer) env.Auth__Oidc__Issuer = o.issuer;
+    if (o.audience) env.Auth__Oidc__Audience = o.audience;
+    if (o.jwksJson) env.Auth__Oidc__JwksJson = o.jwksJson;
+    o.roleMappings.forEach((m, i) => {
+      env[`Auth__Oidc__RoleMappings__${i}`] = m;
+    });
+  }
+  const s = config.auth.saml;
+  if (s.enabled) {
+    if (s.idpMetadataUrl) env.Auth__Saml__IdpMetadataUrl = s.idpMetadataUrl;
+    if (s.expectedIssuer) env.Auth__Saml__ExpectedIssuer = s.expectedIssuer;
+    if (s.serviceProviderEntityId) env.Auth__Saml__ServiceProviderEntityId = s.serviceProviderEntityId;
+    env.Auth__Saml__IssuedPatTtlMinutes = String(s.issuedPatTtlMinutes);
+    s.roleMappings.forEach((m, i) => {
+      env[`Auth__Saml__RoleMappings__${i}`] = m;
+    });
+  }
+  return env;
+}

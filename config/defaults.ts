@@ -23,9 +23,11 @@ export const COMMON: ConfigDefaults = {
     port: 8080,
     healthPaths: { live: "/health/live", ready: "/health/ready", version: "/version" },
     deregistrationDelaySeconds: 30,
+    migrationArgs: ["migrate"],
+    autoscaling: { targetCpuPercent: 70 },
   },
   worker: { paused: false, pollSeconds: 5, batchSize: 50, searchJobMaxAttempts: 5, metricsPort: 9090 },
-  blueGreen: { canaryWeight: 0 },
+  blueGreen: { canaryWeight: 0, scaleDownIdle: false },
   database: { engineVersion: "16.4", deletionProtection: true, maxAllocatedStorage: 500 },
   backups: { restoreTesting: true, weeklyRetentionDays: 0, monthlyRetentionDays: 0 },
   auth: {
@@ -63,13 +65,23 @@ export const COMMON: ConfigDefaults = {
 
 export const BY_ENVIRONMENT: Record<Environment, ConfigDefaults> = {
   staging: {
-    api: { replicas: 2, idleReplicas: 1, resources: { cpu: "250m", memory: "512Mi" } },
+    api: {
+      replicas: 2,
+      idleReplicas: 1,
+      resources: { cpu: "250m", memory: "512Mi" },
+      autoscaling: { enabled: false, maxReplicas: 4 },
+    },
     worker: { replicas: 1, resources: { cpu: "250m", memory: "512Mi" } },
     database: { instanceClass: "db.t4g.medium", allocatedStorage: 50, multiAz: false, pitrRetentionDays: 7 },
     backups: { dailyRetentionDays: 14 },
   },
   prod: {
-    api: { replicas: 3, idleReplicas: 1, resources: { cpu: "500m", memory: "1Gi" } },
+    api: {
+      replicas: 3,
+      idleReplicas: 1,
+      resources: { cpu: "500m", memory: "1Gi" },
+      autoscaling: { enabled: true, maxReplicas: 12 },
+    },
     worker: { replicas: 2, resources: { cpu: "500m", memory: "1Gi" } },
     database: { instanceClass: "db.r6g.large", allocatedStorage: 100, multiAz: true, pitrRetentionDays: 14 },
     backups: { dailyRetentionDays: 35, weeklyRetentionDays: 90, monthlyRetentionDays: 365 },

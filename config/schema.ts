@@ -10,7 +10,7 @@
  * top-level keys (`.meta({ secret: true })`) so they can be set with `pulumi config set --secret`.
  */
 import { z } from "zod";
-import { IMMUTABLE_IMAGE_HINT, parseImmutableImage } from "./image";
+import { IMMUTABLE_IMAGE_HINT, parseImmutableImage, sameCommit } from "./image";
 
 /** Documents a field: the description and an example used by docs and by the `pulumi config set` fix hint. */
 function doc<T extends z.ZodType>(schema: T, description: string, example?: unknown, extra: { secret?: true } = {}): T {
@@ -151,6 +151,16 @@ export const apiSchema = z.strictObject({
     "Target group deregistration delay; the preStop delay is longer.",
     30,
   ),
+  migrationArgs: doc(
+    z.array(nonEmpty).min(1),
+    "Container args that make the API image apply database migrations and exit (the migration Job).",
+    ["migrate"],
+  ),
+  autoscaling: z.strictObject({
+    enabled: doc(z.boolean(), "HorizontalPodAutoscaler per color (min = api.replicas).", true),
+    maxReplicas: doc(z.number().int().min(1).max(500), "HPA maximum replicas per color.", 12),
+    targetCpuPercent: doc(z.number().int().min(10).max(100), "HPA target average CPU utilisation.", 70),
+  }),
 });
 
 export const workerSchema = z.strictObject({
@@ -192,6 +202,11 @@ export const blueGreenSchema = z.strictObject({
     z.number().int().min(0, "expected a percentage from 0 to 100").max(100, "expected a percentage from 0 to 100"),
     "Percent of traffic sent to the idle color (0 = none).",
     10,
+  ),
+  scaleDownIdle: doc(
+    z.boolean(),
+    "Scale the idle color to api.idleReplicas once a release is done (the idle color then takes no canary traffic).",
+    false,
   ),
 });
 
@@ -513,6 +528,26 @@ export const configSchema = configObjectSchema.superRefine((c, ctx) => {
         c.blueGreen[color].image,
       );
   }
+
+  if (c.blueGreen.scaleDownIdle && c.blueGreen.canaryWeight > 0)
+    issue(
+      ["blueGreen", "canaryWeight"],
+      "expected 0 while blueGreen.scaleDownIdle is true: a scaled-down color takes no traffic",
+      c.blueGreen.canaryWeight,
+    );
+  const commits = (["blue", "green"] as const).map((color) => parseImmutableImage(c.blueGreen[color].image)?.commit);
+  if (commits.every((x) => x !== undefined) && !commits.some((x) => x && sameCommit(x, c.release.commit)))
+    issue(
+      ["release", "commit"],
+      "expected the commit of the image of blueGreen.blue or blueGreen.green (the release under way)",
+      c.release.commit,
+    );
+  if (c.api.autoscaling.enabled && c.api.autoscaling.maxReplicas < c.api.replicas)
+    issue(
+      ["api", "autoscaling", "maxReplicas"],
+      `expected at least api.replicas (${c.api.replicas})`,
+      c.api.autoscaling.maxReplicas,
+    );
 
   const steps = c.rollout.steps;
   if (steps.some((v, i) => i > 0 && v <= steps[i - 1]) || steps[steps.length - 1] !== 100)

@@ -7,6 +7,13 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export const MOCK_ACCOUNT = "123456789012";
 
+/** Regional Elastic Load Balancing accounts (access-log delivery), a few regions. */
+const ELB_ACCOUNTS: Record<string, string> = {
+  "us-east-1": "127311923021",
+  "eu-west-1": "156460612806",
+  "eu-central-1": "054676820928",
+};
+
 function regionOf(config: Record<string, string>): string {
   return config["aws:region"] ?? "eu-central-1";
 }
@@ -122,6 +129,8 @@ export function defaultMockCall(config: Record<string, string>): (args: pulumi.r
         };
       case "aws:index/getRegion:getRegion":
         return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
+      case "aws:elb/getServiceAccount:getServiceAccount":
+        return { arn: `arn:aws:iam::${ELB_ACCOUNTS[region] ?? "127311923021"}:root`, id: region };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
       default:

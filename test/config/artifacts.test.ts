@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
 import { parse } from "yaml";
 import { renderArtifacts } from "../../config/artifacts";
 import { ROOT, STACKS } from "../support/stacks";
@@ -17,6 +18,7 @@ describe("artifacts derived from the config schema", () => {
   }
 
   const ajv = new Ajv2020({ allErrors: true, strict: false });
+  addFormats(ajv);
   const validate = ajv.compile(JSON.parse(artifacts["schemas/stack-config.schema.json"]));
   const stackFile = (stack: string) => parse(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
 

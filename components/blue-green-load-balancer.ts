@@ -1,0 +1,231 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Color } from "./weights";
+
+export interface BlueGreenLoadBalancerArgs {
+  /** staging or prod: prod turns on deletion protection. */
+  environment: "staging" | "prod";
+  /** Prefix of AWS names (ALB and target group names are limited to 32 characters). */
+  namePrefix: string;
+  vpcId: pulumi.Input<string>;
+  publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Port of the API pods (target group port). */
+  targetPort: number;
+  /** Readiness path: the target group health check. */
+  healthCheckPath: string;
+  deregistrationDelaySeconds: number;
+  certificateArn: string;
+  sslPolicy: string;
+  /** Color that receives no production traffic: the test listener forwards to it. */
+  idleColor: Color;
+  /** Port of the test listener. */
+  testListenerPort: number;
+  /** CIDRs allowed to reach the test listener. */
+  testListenerCidrs: string[];
+  /** Bucket for ALB access logs (created here when omitted). @default a new bucket */
+  accessLogsBucket?: pulumi.Input<string>;
+}
+
+/**
+ * The edge of blue/green: an internet-facing ALB with its own security group and access logs, one
+ * `targetType: ip` target group per color (health check on the readiness path, explicit thresholds and
+ * deregistration delay), an HTTP listener that only redirects to HTTPS, and a CIDR-restricted HTTPS test
+ * listener that always forwards to the idle color, where the smoke test runs before any production
+ * traffic moves. The production HTTPS listener is `ProductionListener`: it must wait for the smoke test.
+ */
+export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
+  public static readonly type = "app:edge:BlueGreenLoadBalancer";
+  public readonly loadBalancer: aws.lb.LoadBalancer;
+  public readonly targetGroups: Record<Color, aws.lb.TargetGroup>;
+  public readonly testListener: aws.lb.Listener;
+  public readonly securityGroupId: pulumi.Output<string>;
+  public readonly dnsName: pulumi.Output<string>;
+  public readonly arnSuffix: pulumi.Output<string>;
+
+  constructor(name: string, args: BlueGreenLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(BlueGreenLoadBalancer.type, name, {}, opts);
+    const prod = args.environment === "prod";
+    const p = { parent: this };
+
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      { vpcId: args.vpcId, description: `ALB ${args.namePrefix}`, revokeRulesOnDelete: true },
+      p,
+    );
+    for (const port of [80, 443]) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-in-${port}`,
+        {
+          securityGroupId: sg.id,
+          cidrIpv4: "0.0.0.0/0",
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          description: `public ${port}`,
+        },
+        p,
+      );
+    }
+    args.testListenerCidrs.forEach((cidr, i) => {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-in-test-${i}`,
+        {
+          securityGroupId: sg.id,
+          cidrIpv4: cidr,
+          ipProtocol: "tcp",
+          fromPort: args.testListenerPort,
+          toPort: args.testListenerPort,
+          description: "test listener (smoke tests)",
+        },
+        p,
+      );
+    });
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-out-targets`,
+      {
+        securityGroupId: sg.id,
+        cidrIpv4: "0.0.0.0/0",
+        ipProtocol: "tcp",
+        fromPort: args.targetPort,
+        toPort: args.targetPort,
+        description: "to API pods",
+      },
+      p,
+    );
+
+    let logsBucket = args.accessLogsBucket;
+    if (!logsBucket) {
+      // ALB access logs support SSE-S3 only (not SSE-KMS): this bucket is the one exception to CMK encryption.
+      const bucket = new aws.s3.Bucket(`${name}-logs`, { forceDestroy: false }, p);
+      const block = new aws.s3.BucketPublicAccessBlock(
+        `${name}-logs-public-access`,
+        {
+          bucket: bucket.id,
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        },
+        p,
+      );
+      new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-logs-sse`,
+        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+        p,
+      );
+      new aws.s3.BucketLifecycleConfiguration(
+        `${name}-logs-lifecycle`,
+        {
+          bucket: bucket.id,
+          rules: [{ id: "expire-logs", status: "Enabled", filter: {}, expiration: { days: prod ? 365 : 30 } }],
+        },
+        p,
+      );
+      const elb = aws.elb.getServiceAccountOutput({}, p);
+      const policy = new aws.s3.BucketPolicy(
+        `${name}-logs-policy`,
+        {
+          bucket: bucket.id,
+          policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "ElbLogDelivery",
+                Effect: "Allow",
+                Principal: { AWS: elb.arn },
+                Action: "s3:PutObject",
+                Resource: pulumi.interpolate`${bucket.arn}/*`,
+              },
+              {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+            ],
+          }),
+        },
+        { ...p, dependsOn: [block] },
+      );
+      logsBucket = policy.bucket;
+    }
+
+    this.loadBalancer = new aws.lb.LoadBalancer(
+      `${name}-alb`,
+      {
+        name: `${args.namePrefix}`.slice(0, 32),
+        loadBalancerType: "application",
+        internal: false,
+        securityGroups: [sg.id],
+        subnets: args.publicSubnetIds,
+        dropInvalidHeaderFields: true,
+        enableDeletionProtection: prod,
+        idleTimeout: 60,
+        accessLogs: { bucket: logsBucket, enabled: true, prefix: "alb" },
+      },
+      { ...p, protect: prod },
+    );
+
+    const tg = (color: Color) =>
+      new aws.lb.TargetGroup(
+        `${name}-tg-${color}`,
+        {
+          name: `${args.namePrefix}-${color}`.slice(0, 32),
+          vpcId: args.vpcId,
+          port: args.targetPort,
+          protocol: "HTTP",
+          targetType: "ip",
+          deregistrationDelay: args.deregistrationDelaySeconds,
+          healthCheck: {
+            enabled: true,
+            path: args.healthCheckPath,
+            protocol: "HTTP",
+            port: "traffic-port",
+            matcher: "200",
+            interval: 10,
+            timeout: 5,
+            healthyThreshold: 3,
+            unhealthyThreshold: 2,
+          },
+          tags: { "rollout/color": color },
+        },
+        p,
+      );
+    this.targetGroups = { blue: tg("blue"), green: tg("green") };
+
+    new aws.lb.Listener(
+      `${name}-http`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+      },
+      p,
+    );
+    this.testListener = new aws.lb.Listener(
+      `${name}-test`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: args.testListenerPort,
+        protocol: "HTTPS",
+        certificateArn: args.certificateArn,
+        sslPolicy: args.sslPolicy,
+        defaultActions: [{ type: "forward", targetGroupArn: this.targetGroups[args.idleColor].arn }],
+      },
+      p,
+    );
+
+    this.securityGroupId = sg.id;
+    this.dnsName = this.loadBalancer.dnsName;
+    this.arnSuffix = this.loadBalancer.arnSuffix;
+    this.registerOutputs({
+      dnsName: this.dnsName,
+      arnSuffix: this.arnSuffix,
+      blueTargetGroupArn: this.targetGroups.blue.arn,
+      greenTargetGroupArn: this.targetGroups.green.arn,
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { APP_LABEL } from "./namespace";
+import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
+import { versionSlug } from "./release-snapshot";
+
+export interface MigrationJobArgs {
+  /** Release version: names the Job, so it runs once per release. */
+  version: string;
+  /** Image of the release (the new color). */
+  image: string;
+  /** Container args that apply migrations and exit. */
+  args: string[];
+  namespace: pulumi.Input<string>;
+  provider: k8s.Provider;
+  serviceAccountName: string;
+  resources: ResourceSizes;
+  /** Kubernetes Secrets with the connection string. */
+  secretNames: string[];
+  /** Hard deadline of the migration. @default 1800 */
+  activeDeadlineSeconds?: number;
+}
+
+/**
+ * Database migrations, applied once per release (runbook 001 §4.3): a Kubernetes Job named after the
+ * release version with the release image. The Kubernetes provider waits for it to complete, so whatever
+ * depends on `job` (the new color's Deployment) rolls only after a successful migration. Pass the
+ * pre-release snapshot in `dependsOn`. No TTL: a Job that deleted itself would be recreated (and the
+ * migration re-run) by the next `up`.
+ */
+export class MigrationJob extends pulumi.ComponentResource {
+  public static readonly type = "app:k8s:MigrationJob";
+  public readonly job: k8s.batch.v1.Job;
+  public readonly jobName: string;
+
+  constructor(name: string, args: MigrationJobArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(MigrationJob.type, name, {}, opts);
+    const slug = versionSlug(args.version);
+    this.jobName = `migrate-${slug}`;
+    const labels = { ...APP_LABEL, "app.kubernetes.io/component": "migration", "rollout/release": slug };
+    this.job = new k8s.batch.v1.Job(
+      `${name}-${slug}`,
+      {
+        metadata: { name: this.jobName, namespace: args.namespace, labels },
+        spec: {
+          backoffLimit: 1,
+          activeDeadlineSeconds: args.activeDeadlineSeconds ?? 1800,
+          template: {
+            metadata: { labels },
+            spec: hardenedPodSpec({
+              serviceAccountName: args.serviceAccountName,
+              restartPolicy: "Never",
+              containers: [
+                hardenedContainer(
+                  {
+                    name: "migrate",
+                    image: args.image,
+                    args: args.args,
+                    envFrom: args.secretNames.map((s) => ({ secretRef: { name: s } })),
+                  },
+                  args.resources,
+                ),
+              ],
+            }),
+          },
+        },
+      },
+      { parent: this, provider: args.provider, dependsOn: opts?.dependsOn },
+    );
+    this.registerOutputs({ jobName: this.jobName });
+  }
+}

@@ -1,0 +1,55 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { type Color, trafficWeights } from "./weights";
+
+export interface ProductionListenerArgs {
+  loadBalancerArn: pulumi.Input<string>;
+  targetGroupArns: Record<Color, pulumi.Input<string>>;
+  /** Color serving production traffic. */
+  live: Color;
+  /** Percent sent to the idle color. */
+  canaryWeight: number;
+  certificateArn: string;
+  sslPolicy: string;
+}
+
+/**
+ * The production HTTPS listener: a weighted forward to both target groups, weights from `live` and
+ * `canaryWeight` (always summing to 100). It is the only resource a traffic step changes. Pass the smoke
+ * test in `dependsOn` so a failed smoke test stops `pulumi up` before production traffic moves.
+ */
+export class ProductionListener extends pulumi.ComponentResource {
+  public static readonly type = "app:edge:ProductionListener";
+  public readonly listener: aws.lb.Listener;
+  public readonly weights: Record<Color, number>;
+
+  constructor(name: string, args: ProductionListenerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(ProductionListener.type, name, {}, opts);
+    this.weights = trafficWeights(args.live, args.canaryWeight);
+    this.listener = new aws.lb.Listener(
+      `${name}-https`,
+      {
+        loadBalancerArn: args.loadBalancerArn,
+        port: 443,
+        protocol: "HTTPS",
+        certificateArn: args.certificateArn,
+        sslPolicy: args.sslPolicy,
+        defaultActions: [
+          {
+            type: "forward",
+            forward: {
+              targetGroups: (["blue", "green"] as const).map((c) => ({
+                arn: args.targetGroupArns[c],
+                weight: this.weights[c],
+              })),
+              stickiness: { enabled: false, duration: 1 },
+            },
+          },
+        ],
+      },
+      // Children do not inherit a component's dependsOn: forward it so the listener waits for the smoke test.
+      { parent: this, dependsOn: opts?.dependsOn },
+    );
+    this.registerOutputs({ listenerArn: this.listener.arn, weights: this.weights });
+  }
+}

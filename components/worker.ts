@@ -1,0 +1,108 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { APP_LABEL } from "./namespace";
+import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
+
+export interface WorkerArgs {
+  image: string;
+  replicas: number;
+  /** Scale to 0 (runbook 004: scale down background workers during the migration). @default false */
+  paused?: boolean;
+  namespace: pulumi.Input<string>;
+  provider: k8s.Provider;
+  serviceAccountName: string;
+  resources: ResourceSizes;
+  /** Worker__PollSeconds, Worker__BatchSize, Worker__SearchJobMaxAttempts. */
+  tuning: { pollSeconds: number; batchSize: number; searchJobMaxAttempts: number };
+  /** Port of the worker's `/health/live` endpoint. */
+  healthPort: number;
+  /** Non-secret environment. @default none */
+  env?: Record<string, pulumi.Input<string>>;
+  /** Kubernetes Secrets mounted with envFrom. @default none */
+  secretNames?: string[];
+}
+
+export const WORKER_COMPONENT = { "app.kubernetes.io/component": "worker" };
+
+/**
+ * The background worker: a hardened Deployment (no Service: it takes no traffic) with the tuning values
+ * as environment, a liveness probe on its health port, rolling updates with maxUnavailable 0, and a
+ * PodDisruptionBudget. `paused` scales it to 0 for the migration window.
+ */
+export class Worker extends pulumi.ComponentResource {
+  public static readonly type = "app:k8s:Worker";
+  public readonly deployment: k8s.apps.v1.Deployment;
+
+  constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(Worker.type, name, {}, opts);
+    const k = { parent: this, provider: args.provider };
+    const labels = { ...APP_LABEL, ...WORKER_COMPONENT, "app.kubernetes.io/name": "artifortress-worker" };
+    const env = [
+      ...Object.entries(args.env ?? {}).map(([n, value]) => ({ name: n, value })),
+      { name: "Worker__PollSeconds", value: String(args.tuning.pollSeconds) },
+      { name: "Worker__BatchSize", value: String(args.tuning.batchSize) },
+      { name: "Worker__SearchJobMaxAttempts", value: String(args.tuning.searchJobMaxAttempts) },
+    ];
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: { name: "worker", namespace: args.namespace, labels },
+        spec: {
+          replicas: args.paused ? 0 : args.replicas,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: WORKER_COMPONENT },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: { labels },
+            spec: hardenedPodSpec({
+              serviceAccountName: args.serviceAccountName,
+              terminationGracePeriodSeconds: 120,
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: "topology.kubernetes.io/zone",
+                  whenUnsatisfiable: "ScheduleAnyway",
+                  labelSelector: { matchLabels: WORKER_COMPONENT },
+                },
+              ],
+              containers: [
+                hardenedContainer(
+                  {
+                    name: "worker",
+                    image: args.image,
+                    ports: [{ name: "health", containerPort: args.healthPort }],
+                    env,
+                    envFrom: (args.secretNames ?? []).map((s) => ({ secretRef: { name: s } })),
+                    livenessProbe: {
+                      httpGet: { path: "/health/live", port: "health" },
+                      periodSeconds: 15,
+                      timeoutSeconds: 3,
+                      failureThreshold: 4,
+                    },
+                    readinessProbe: {
+                      httpGet: { path: "/health/live", port: "health" },
+                      periodSeconds: 10,
+                      timeoutSeconds: 3,
+                      failureThreshold: 3,
+                    },
+                  },
+                  args.resources,
+                ),
+              ],
+            }),
+          },
+        },
+      },
+      { ...k, dependsOn: opts?.dependsOn },
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      {
+        metadata: { name: "worker", namespace: args.namespace, labels },
+        spec: { maxUnavailable: 1, selector: { matchLabels: WORKER_COMPONENT } },
+      },
+      k,
+    );
+    this.registerOutputs({ deployment: this.deployment.metadata.name, replicas: args.paused ? 0 : args.replicas });
+  }
+}

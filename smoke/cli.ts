@@ -1,0 +1,85 @@
+/**
+ * `node bin/smoke-test.js --url <base> --expect-version <v> [--connect-to <host>] [--deadline 300]`
+ * Exit codes: 0 passed, 1 failed (not ready, not live, wrong version, timeout, refused), 2 usage error.
+ */
+import { parseArgs } from "node:util";
+import { runSmokeTest } from "./check";
+
+export const USAGE = `Usage: smoke-test --url <base-url> --expect-version <version> [options]
+
+Checks /health/ready (200, status ready), /health/live (200) and /version (reports the version),
+retrying until the deadline.
+
+Options:
+  --url <url>              base URL, e.g. https://api.example.com:8443 (required)
+  --expect-version <v>     version or commit /version must report (required)
+  --connect-to <host>      connect to this host (e.g. the ALB DNS name), keep the URL's host for TLS/Host
+  --deadline <seconds>     give up after this long (default 300)
+  --interval <seconds>     pause between attempts (default 5)
+  --timeout <seconds>      per-request timeout (default 5)
+  --ready-path, --live-path, --version-path   override /health/ready, /health/live, /version`;
+
+export async function main(
+  argv: string[],
+  out: (s: string) => void = console.log,
+  err: (s: string) => void = console.error,
+): Promise<number> {
+  let v: Record<string, string | undefined>;
+  try {
+    v = parseArgs({
+      args: argv,
+      options: {
+        url: { type: "string" },
+        "expect-version": { type: "string" },
+        "connect-to": { type: "string" },
+        deadline: { type: "string" },
+        interval: { type: "string" },
+        timeout: { type: "string" },
+        "ready-path": { type: "string" },
+        "live-path": { type: "string" },
+        "version-path": { type: "string" },
+      },
+    }).values as Record<string, string | undefined>;
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!v.url || !v["expect-version"]) {
+    err(`--url and --expect-version are required.\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    new URL(v.url);
+  } catch {
+    err(`--url '${v.url}' is not a URL (expected e.g. https://api.example.com:8443)`);
+    return 2;
+  }
+  const seconds = (name: string, dflt: number): number | undefined => {
+    const raw = v[name];
+    if (raw === undefined) return dflt * 1000;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) {
+      err(`--${name} must be a positive number of seconds, got '${raw}'`);
+      return undefined;
+    }
+    return n * 1000;
+  };
+  const deadlineMs = seconds("deadline", 300);
+  const intervalMs = seconds("interval", 5);
+  const requestTimeoutMs = seconds("timeout", 5);
+  if (deadlineMs === undefined || intervalMs === undefined || requestTimeoutMs === undefined) return 2;
+  const result = await runSmokeTest({
+    url: v.url,
+    expectVersion: v["expect-version"],
+    connectTo: v["connect-to"],
+    readyPath: v["ready-path"],
+    livePath: v["live-path"],
+    versionPath: v["version-path"],
+    deadlineMs,
+    intervalMs,
+    requestTimeoutMs,
+    log: (line) => out(`[${new Date().toISOString()}] ${line}`),
+  });
+  (result.ok ? out : err)(result.message);
+  return result.ok ? 0 : 1;
+}

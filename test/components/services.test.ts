@@ -1,0 +1,235 @@
+import * as assert from "node:assert/strict";
+import type { CapturedPlan, CapturedResource } from "../../gate/capture";
+import { diffPlans } from "../../gate/diff";
+import { ofType, one, plan, STACKS, validConfig } from "../support/stacks";
+
+// biome-ignore lint/suspicious/noExplicitAny: captured inputs are untyped JSON
+type Inputs = Record<string, any>;
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const LISTENER = "aws:lb/listener:Listener";
+const TG = "aws:lb/targetGroup:TargetGroup";
+
+function httpsWeights(p: CapturedPlan): Record<string, number> {
+  const l = one(p, LISTENER, "traffic-https");
+  const groups = (l.inputs as Inputs).defaultActions[0].forward.targetGroups as { arn: string; weight: number }[];
+  const out: Record<string, number> = {};
+  for (const g of groups) out[colorOfArn(g.arn)] = g.weight;
+  return out;
+}
+
+function testListenerTarget(p: CapturedPlan): string {
+  const arn = (one(p, LISTENER, "edge-test").inputs as Inputs).defaultActions[0].targetGroupArn as string;
+  return colorOfArn(arn);
+}
+
+/** Target group ARNs end in `targetgroup/<prefix>-<color>/<id>`. */
+function colorOfArn(arn: string): "blue" | "green" {
+  const m = /targetgroup\/[^/]*-(blue|green)\//.exec(arn);
+  if (!m) throw new Error(`not a color target group: ${arn}`);
+  return m[1] as "blue" | "green";
+}
+
+function directlyDependsOn(a: CapturedResource, b: CapturedResource): boolean {
+  return a.dependencies.includes(b.urn);
+}
+
+describe("services and blue/green traffic", () => {
+  for (const stack of STACKS) {
+    describe(`${stack} stack`, () => {
+      const cfg = validConfig(stack);
+
+      it("two colors, each with Deployment, Service, TargetGroupBinding and an ip target group on /health/ready", async () => {
+        const p = await plan(stack);
+        for (const color of ["blue", "green"]) {
+          const d = one(p, DEPLOYMENT, `api-${color}-deployment`).inputs as Inputs;
+          assert.equal(d.spec.template.spec.containers[0].image, cfg.blueGreen[color as "blue"].image);
+          one(p, "kubernetes:core/v1:Service", `api-${color}-service`);
+          const tgb = one(p, "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", `api-${color}-tgb`);
+          assert.equal((tgb.inputs as Inputs).spec.targetType, "ip");
+          assert.deepEqual(
+            tgb.propertyDependencies.spec.filter((u) => u.includes(`tg-${color}`)).length,
+            1,
+            "bound to its own target group",
+          );
+          const tg = one(p, TG, `edge-tg-${color}`).inputs as Inputs;
+          assert.equal(tg.targetType, "ip");
+          assert.equal(tg.healthCheck.path, cfg.api.healthPaths.ready);
+          assert.equal(tg.healthCheck.healthyThreshold, 3);
+          assert.equal(tg.healthCheck.unhealthyThreshold, 2);
+          assert.equal(tg.deregistrationDelay, cfg.api.deregistrationDelaySeconds);
+        }
+        assert.equal(ofType(p, DEPLOYMENT).length, 3, "api-blue, api-green, worker");
+        assert.equal(ofType(p, "kubernetes:core/v1:Service").length, 2, "the worker has no Service");
+      });
+
+      it("every pod spec carries probes, requests + limits and the hardening", async () => {
+        const p = await plan(stack);
+        const workloads = [...ofType(p, DEPLOYMENT), ...ofType(p, "kubernetes:batch/v1:Job")];
+        assert.equal(workloads.length, 4);
+        for (const w of workloads) {
+          const pod = (w.inputs as Inputs).spec.template.spec;
+          assert.equal(pod.securityContext.runAsNonRoot, true, w.name);
+          assert.equal(pod.securityContext.seccompProfile.type, "RuntimeDefault", w.name);
+          for (const c of pod.containers) {
+            const sc = c.securityContext;
+            assert.equal(sc.runAsNonRoot, true, w.name);
+            assert.equal(sc.readOnlyRootFilesystem, true, w.name);
+            assert.equal(sc.allowPrivilegeEscalation, false, w.name);
+            assert.deepEqual(sc.capabilities.drop, ["ALL"], w.name);
+            assert.ok(c.resources.requests.cpu && c.resources.requests.memory, w.name);
+            assert.ok(c.resources.limits.cpu && c.resources.limits.memory, w.name);
+            assert.match(c.image, /:sha-[0-9a-f]{7,40}$|@sha256:/, w.name);
+            if (w.type === DEPLOYMENT) {
+              assert.ok(c.livenessProbe?.httpGet, `${w.name} liveness`);
+              assert.ok(c.readinessProbe?.httpGet, `${w.name} readiness`);
+            }
+          }
+        }
+        const api = (one(p, DEPLOYMENT, "api-blue-deployment").inputs as Inputs).spec;
+        const c = api.template.spec.containers[0];
+        assert.equal(c.livenessProbe.httpGet.path, "/health/live");
+        assert.equal(c.readinessProbe.httpGet.path, "/health/ready");
+        assert.equal(api.strategy.rollingUpdate.maxUnavailable, 0);
+        assert.ok(
+          c.lifecycle.preStop.sleep.seconds > cfg.api.deregistrationDelaySeconds,
+          "preStop outlasts deregistration",
+        );
+        assert.ok(api.template.spec.terminationGracePeriodSeconds > c.lifecycle.preStop.sleep.seconds);
+        assert.equal(api.template.spec.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
+        const ns = one(p, "kubernetes:core/v1:Namespace", "ns-ns").inputs as Inputs;
+        assert.equal(ns.metadata.labels["elbv2.k8s.aws/pod-readiness-gate-inject"], "enabled");
+        const pdbs = ofType(p, "kubernetes:policy/v1:PodDisruptionBudget")
+          .map((x) => (x.inputs as Inputs).metadata.name)
+          .sort();
+        assert.deepEqual(pdbs, ["api-blue", "api-green", "worker"]);
+        const hpas = ofType(p, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
+        assert.equal(hpas.length, stack === "prod" ? 2 : 0, "HPA in prod only");
+        if (stack === "prod") {
+          assert.equal(api.replicas, undefined, "the HPA owns the replica count");
+          assert.equal((hpas[0].inputs as Inputs).spec.minReplicas, cfg.api.replicas);
+        } else {
+          assert.equal(api.replicas, cfg.api.replicas);
+        }
+      });
+
+      it("deployment order: snapshot → migration → color under test → smoke test → production listener", async () => {
+        const p = await plan(stack);
+        const snapshot = ofType(p, "aws:rds/snapshot:Snapshot")[0];
+        const job = one(p, "kubernetes:batch/v1:Job", "migration-1-4-0");
+        const color = "green"; // the release commit 5d6e7f8 is the green image in both stack files
+        const deployment = one(p, DEPLOYMENT, `api-${color}-deployment`);
+        const smoke = one(p, "command:local:Command", "smoke-test-run");
+        const listener = one(p, LISTENER, "traffic-https");
+        assert.ok(directlyDependsOn(job, snapshot), "migration waits for the pre-release snapshot");
+        assert.ok(directlyDependsOn(deployment, job), "the color under test rolls after the migration");
+        assert.ok(directlyDependsOn(smoke, deployment), "the smoke test runs against the rolled-out color");
+        assert.ok(directlyDependsOn(listener, smoke), "production weights move only after the smoke test");
+        assert.ok(
+          !directlyDependsOn(one(p, DEPLOYMENT, "api-blue-deployment"), job),
+          "the live color does not wait for the migration",
+        );
+        assert.equal(
+          ((job.inputs as Inputs).spec.template.spec.containers[0].image as string).endsWith("sha-5d6e7f8"),
+          true,
+        );
+        assert.equal((job.inputs as Inputs).metadata.name, "migrate-1-4-0");
+        assert.equal(
+          (job.inputs as Inputs).spec.ttlSecondsAfterFinished,
+          undefined,
+          "a self-deleting Job would re-run the migration",
+        );
+        const cmd = smoke.inputs.create as string;
+        assert.match(
+          cmd,
+          /^node bin\/smoke-test\.js --url https:\/\/api\.[a-z.]+:8443 --connect-to \S+elb\.amazonaws\.com --expect-version 1\.4\.0/,
+        );
+      });
+
+      it("worker: tuning as env, no traffic, pausable", async () => {
+        const p = await plan(stack);
+        const w = (one(p, DEPLOYMENT, "worker-deployment").inputs as Inputs).spec;
+        const env = Object.fromEntries(
+          (w.template.spec.containers[0].env as { name: string; value: string }[]).map((e) => [e.name, e.value]),
+        );
+        assert.equal(env.Worker__PollSeconds, String(cfg.worker.pollSeconds));
+        assert.equal(env.Worker__BatchSize, String(cfg.worker.batchSize));
+        assert.equal(env.Worker__SearchJobMaxAttempts, String(cfg.worker.searchJobMaxAttempts));
+        assert.equal(w.replicas, cfg.worker.replicas);
+        const paused = await plan(stack, { worker: { paused: true } });
+        assert.equal((one(paused, DEPLOYMENT, "worker-deployment").inputs as Inputs).spec.replicas, 0);
+      });
+
+      it("edge: TLS listeners with the modern policy, HTTP only redirects, test listener restricted", async () => {
+        const p = await plan(stack);
+        for (const name of ["traffic-https", "edge-test"]) {
+          const l = one(p, LISTENER, name).inputs as Inputs;
+          assert.equal(l.protocol, "HTTPS");
+          assert.equal(l.certificateArn, cfg.tls.certificateArn);
+          assert.equal(l.sslPolicy, "ELBSecurityPolicy-TLS13-1-2-2021-06");
+        }
+        const http = one(p, LISTENER, "edge-http").inputs as Inputs;
+        assert.deepEqual(
+          http.defaultActions.map((a: Inputs) => a.type),
+          ["redirect"],
+        );
+        assert.equal(http.defaultActions[0].redirect.protocol, "HTTPS");
+        const rules = ofType(p, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
+          (r) => r.inputs.fromPort === cfg.tls.testListenerPort,
+        );
+        assert.deepEqual(
+          rules.map((r) => r.inputs.cidrIpv4),
+          cfg.tls.testListenerCidrs,
+        );
+        const alb = one(p, "aws:lb/loadBalancer:LoadBalancer", "edge-alb");
+        assert.equal(alb.inputs.dropInvalidHeaderFields, true);
+        assert.equal(alb.inputs.enableDeletionProtection, stack === "prod");
+        assert.equal((alb.inputs as Inputs).accessLogs.enabled, true);
+      });
+    });
+  }
+
+  const configs: { live: "blue" | "green"; canaryWeight: number }[] = [
+    { live: "blue", canaryWeight: 0 },
+    { live: "blue", canaryWeight: 10 },
+    { live: "green", canaryWeight: 50 },
+    { live: "green", canaryWeight: 100 },
+    { live: "blue", canaryWeight: 100 },
+  ];
+  for (const c of configs) {
+    it(`weights follow live=${c.live} canaryWeight=${c.canaryWeight}, sum to 100, and the test listener targets the idle color`, async () => {
+      const p = await plan("staging", { blueGreen: c });
+      const w = httpsWeights(p);
+      const idle = c.live === "blue" ? "green" : "blue";
+      assert.equal(w[c.live], 100 - c.canaryWeight);
+      assert.equal(w[idle], c.canaryWeight);
+      assert.equal(w.blue + w.green, 100);
+      assert.equal(testListenerTarget(p), idle, "the test listener never points at the live color");
+    });
+  }
+
+  it("changing only canaryWeight changes only the production HTTPS listener", async () => {
+    const d = diffPlans(await plan("prod"), await plan("prod", { blueGreen: { canaryWeight: 10 } }));
+    assert.deepEqual(d.added, []);
+    assert.deepEqual(d.removed, []);
+    assert.deepEqual(
+      d.changed.map((c) => [c.name, c.paths]),
+      [
+        [
+          "traffic-https",
+          ["defaultActions[0].forward.targetGroups[0].weight", "defaultActions[0].forward.targetGroups[1].weight"],
+        ],
+      ],
+    );
+  });
+
+  it("flipping live (and switching it back, a rollback) touches only the listeners", async () => {
+    const before = await plan("prod", { blueGreen: { canaryWeight: 50 } });
+    const flipped = await plan("prod", { blueGreen: { live: "green", canaryWeight: 0 } });
+    for (const d of [diffPlans(before, flipped), diffPlans(flipped, before)]) {
+      assert.deepEqual(d.added, []);
+      assert.deepEqual(d.removed, []);
+      assert.deepEqual(d.changed.map((c) => c.name).sort(), ["edge-test", "traffic-https"]);
+    }
+  });
+});
