@@ -6,15 +6,20 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { AlertTopic } from "./components/alert-topic";
 import { ApiColor } from "./components/api-color";
 import { AppSecrets } from "./components/app-secrets";
 import { Backups } from "./components/backups";
 import { BlueGreenLoadBalancer } from "./components/blue-green-load-balancer";
+import { ColorAlarms } from "./components/color-alarms";
+import { ReleaseDashboard } from "./components/dashboard";
 import { Database } from "./components/database";
 import { MigrationJob } from "./components/migration-job";
 import { AppNamespace } from "./components/namespace";
 import { ObjectStorage } from "./components/object-storage";
+import { PlatformAlarms } from "./components/platform-alarms";
 import { ProductionListener } from "./components/production-listener";
+import { PrometheusSloRules } from "./components/prometheus-slo-rules";
 import { ReleaseSnapshot } from "./components/release-snapshot";
 import { SmokeTestGate } from "./components/smoke-test-gate";
 import { type Color, otherColor, releaseColor } from "./components/weights";
@@ -57,6 +62,13 @@ export = async () => {
 
   const k8sProvider = new k8s.Provider("k8s", { kubeconfig: secrets.kubeconfig, enableServerSideApply: true });
 
+  // Alerting first: backups, alarms and the rollout driver all report to this topic.
+  const alerts = new AlertTopic("alerts", {
+    name: `${prefix}-alerts`,
+    emails: config.alarms.notificationEmails,
+    httpsEndpoints: config.alarms.notificationHttpsEndpoints,
+  });
+
   // Data: database (owns PITR), release snapshot, backups.
   const db = new Database("db", {
     environment: config.environment,
@@ -88,6 +100,7 @@ export = async () => {
     crossRegionCopy: config.backups.crossRegionCopy,
     vaultLock: config.backups.vaultLock,
     restoreTesting: config.backups.restoreTesting,
+    notificationTopicArn: alerts.arn,
   });
 
   // Namespace, object storage (IRSA for api + worker), secrets delivered by External Secrets Operator.
@@ -228,6 +241,53 @@ export = async () => {
     { dependsOn: [migration.job, ...appSecrets.externalSecrets] },
   );
 
+  // Signals that decide go/no-go and rollback (runbook 004 rollback triggers, 001 §7 monitoring).
+  const al = config.alarms;
+  const colorAlarms = {} as Record<Color, ColorAlarms>;
+  for (const color of ["blue", "green"] as const) {
+    colorAlarms[color] = new ColorAlarms(`alarms-${color}`, {
+      color,
+      namePrefix: prefix,
+      loadBalancerArnSuffix: lb.arnSuffix,
+      targetGroupArnSuffix: lb.targetGroups[color].arnSuffix,
+      topicArn: alerts.arn,
+      errorRatePercent: al.errorRatePercent,
+      errorRateMinutes: al.errorRateMinutes,
+      p95LatencySeconds: al.p95LatencySeconds,
+      p95LatencyMinutes: al.p95LatencyMinutes,
+      unhealthyHostMinutes: al.unhealthyHostMinutes,
+    });
+  }
+  new PlatformAlarms("alarms", {
+    namePrefix: prefix,
+    environmentDimension: stack,
+    topicArn: alerts.arn,
+    loadBalancerArnSuffix: lb.arnSuffix,
+    elb5xxThreshold: al.elb5xxThreshold,
+    database: { identifier: db.identifier, allocatedStorageGiB: config.database.allocatedStorage, ...al.database },
+    worker: al.workerMetrics,
+  });
+  new ReleaseDashboard("dashboard", {
+    name: `${prefix}-release`,
+    region,
+    loadBalancerArnSuffix: lb.arnSuffix,
+    targetGroupArnSuffixes: { blue: lb.targetGroups.blue.arnSuffix, green: lb.targetGroups.green.arnSuffix },
+    databaseIdentifier: db.identifier,
+    worker: al.workerMetrics,
+    environmentDimension: stack,
+    title: `${config.cluster.namespace} ${stack}`,
+  });
+  if (al.prometheusRule) {
+    new PrometheusSloRules("slo-rules", {
+      namespace: ns.name,
+      provider: k8sProvider,
+      errorRatePercent: al.errorRatePercent,
+      errorRateMinutes: al.errorRateMinutes,
+      p95LatencySeconds: al.p95LatencySeconds,
+      p95LatencyMinutes: al.p95LatencyMinutes,
+    });
+  }
+
   return {
     environment: config.environment,
     release: config.release.version,
@@ -240,6 +300,8 @@ export = async () => {
     loadBalancerDnsName: lb.dnsName,
     targetGroupArns: { blue: lb.targetGroups.blue.arn, green: lb.targetGroups.green.arn },
     migrationJob: migration.jobName,
+    alertTopicArn: alerts.arn,
+    rollbackAlarms: { blue: colorAlarms.blue.rollbackAlarmName, green: colorAlarms.green.rollbackAlarmName },
     workerReplicas: worker.deployment.spec.replicas,
     databaseIdentifier: db.identifier,
     databaseEndpoint: db.address,

@@ -40,6 +40,10 @@ export const COMMON: ConfigDefaults = {
     errorRateMinutes: 5,
     p95LatencySeconds: 1,
     p95LatencyMinutes: 5,
+    unhealthyHostMinutes: 2,
+    elb5xxThreshold: 10,
+    database: { cpuPercent: 80, freeStoragePercent: 10, freeableMemoryMiB: 256, maxConnections: 400 },
+    prometheusRule: false,
     notificationEmails: [],
     notificationHttpsEndpoints: [],
     workerMetrics: {

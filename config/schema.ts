@@ -376,6 +376,31 @@ export const alarmsSchema = z.strictObject({
   ),
   p95LatencySeconds: doc(z.number().gt(0).max(60), "p95 TargetResponseTime threshold (runbook 004: 1 s).", 1),
   p95LatencyMinutes: doc(z.number().int().min(1).max(60), "Minutes p95 must exceed the threshold.", 5),
+  unhealthyHostMinutes: doc(
+    z.number().int().min(1).max(60),
+    "Minutes with an unhealthy target before the live color alarms.",
+    2,
+  ),
+  elb5xxThreshold: doc(
+    z.number().int().min(1),
+    "Load-balancer-generated 5xx responses per 5 minutes that alarm (no healthy target, misrouting).",
+    10,
+  ),
+  database: z.strictObject({
+    cpuPercent: doc(z.number().gt(0).max(100), "Database CPU alarm threshold (15 minutes).", 80),
+    freeStoragePercent: doc(
+      z.number().gt(0).max(100),
+      "Alarm when free storage falls below this percent of allocated storage.",
+      10,
+    ),
+    freeableMemoryMiB: doc(z.number().int().min(1), "Alarm when freeable memory falls below this (MiB).", 256),
+    maxConnections: doc(z.number().int().min(1), "Alarm when connections exceed this.", 400),
+  }),
+  prometheusRule: doc(
+    z.boolean(),
+    "Also create a PrometheusRule with the same SLOs (clusters running Prometheus Operator).",
+    false,
+  ),
   notificationEmails: doc(z.array(z.email("expected an email address")), "Email subscriptions of the alert topic.", [
     "oncall@example.com",
   ]),

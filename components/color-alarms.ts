@@ -1,0 +1,150 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Color } from "./weights";
+
+export interface ColorAlarmsArgs {
+  color: Color;
+  /** Prefix of alarm names, e.g. `artifortress-prod`. */
+  namePrefix: string;
+  /** `arnSuffix` of the load balancer and of this color's target group (CloudWatch dimensions). */
+  loadBalancerArnSuffix: pulumi.Input<string>;
+  targetGroupArnSuffix: pulumi.Input<string>;
+  /** Alarm and OK actions. */
+  topicArn: pulumi.Input<string>;
+  /** 5xx rate threshold in percent. @default 1 */
+  errorRatePercent?: number;
+  /** Minutes the error rate must stay above the threshold. @default 5 */
+  errorRateMinutes?: number;
+  /** p95 latency threshold in seconds. @default 1 */
+  p95LatencySeconds?: number;
+  /** Minutes p95 must stay above the threshold. @default 5 */
+  p95LatencyMinutes?: number;
+  /** Minutes with an unhealthy target. @default 2 */
+  unhealthyHostMinutes?: number;
+}
+
+/** Where each alarm's runbook lives (alarm descriptions link here). */
+export const ALARM_DOCS = "docs/alarms.md";
+
+/** Name of the composite rollback alarm of a color: the signal the rollout driver polls. */
+export function rollbackAlarmName(namePrefix: string, color: Color): string {
+  return `${namePrefix}-${color}-rollback`;
+}
+
+/**
+ * The rollback signals of one color, judged alone through its target group dimensions
+ * (`TargetGroup` + `LoadBalancer`), per runbook 004 "Rollback triggers":
+ * - 5xx error rate > 1 % for 5 minutes: metric math `100*FILL(m5xx,0)/mRequests`;
+ * - p95 `TargetResponseTime` > 1 s for 5 minutes;
+ * - `UnHealthyHostCount` > 0;
+ * - a composite rollback alarm = any of them, which the rollout driver watches.
+ */
+export class ColorAlarms extends pulumi.ComponentResource {
+  public static readonly type = "app:observability:ColorAlarms";
+  public readonly errorRate: aws.cloudwatch.MetricAlarm;
+  public readonly p95: aws.cloudwatch.MetricAlarm;
+  public readonly unhealthyHosts: aws.cloudwatch.MetricAlarm;
+  public readonly rollback: aws.cloudwatch.CompositeAlarm;
+  public readonly rollbackAlarmName: string;
+
+  constructor(name: string, args: ColorAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(ColorAlarms.type, name, {}, opts);
+    const a = {
+      errorRatePercent: 1,
+      errorRateMinutes: 5,
+      p95LatencySeconds: 1,
+      p95LatencyMinutes: 5,
+      unhealthyHostMinutes: 2,
+      ...args,
+    };
+    const p = { parent: this };
+    const prefix = `${a.namePrefix}-${a.color}`;
+    const dimensions = { LoadBalancer: a.loadBalancerArnSuffix, TargetGroup: a.targetGroupArnSuffix };
+    const actions = { alarmActions: [a.topicArn], okActions: [a.topicArn], actionsEnabled: true };
+    const metric = (metricName: string, stat: string) => ({
+      namespace: "AWS/ApplicationELB",
+      metricName,
+      dimensions,
+      period: 60,
+      stat,
+    });
+
+    this.errorRate = new aws.cloudwatch.MetricAlarm(
+      `${name}-error-rate`,
+      {
+        name: `${prefix}-error-rate`,
+        alarmDescription: `${a.color}: target 5xx rate above ${a.errorRatePercent}% for ${a.errorRateMinutes} min. Roll back traffic to the other color: see ${ALARM_DOCS}#error-rate`,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: a.errorRatePercent,
+        evaluationPeriods: a.errorRateMinutes,
+        datapointsToAlarm: a.errorRateMinutes,
+        treatMissingData: "notBreaching",
+        metricQueries: [
+          { id: "m5xx", metric: metric("HTTPCode_Target_5XX_Count", "Sum"), returnData: false },
+          { id: "mRequests", metric: metric("RequestCount", "Sum"), returnData: false },
+          {
+            id: "errorRate",
+            expression: "100*FILL(m5xx,0)/mRequests",
+            label: `${a.color} 5xx error rate (%)`,
+            returnData: true,
+          },
+        ],
+        ...actions,
+      },
+      p,
+    );
+    this.p95 = new aws.cloudwatch.MetricAlarm(
+      `${name}-p95`,
+      {
+        name: `${prefix}-p95-latency`,
+        alarmDescription: `${a.color}: p95 response time above ${a.p95LatencySeconds}s for ${a.p95LatencyMinutes} min. Roll back traffic: see ${ALARM_DOCS}#p95-latency`,
+        namespace: "AWS/ApplicationELB",
+        metricName: "TargetResponseTime",
+        dimensions,
+        extendedStatistic: "p95",
+        period: 60,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: a.p95LatencySeconds,
+        evaluationPeriods: a.p95LatencyMinutes,
+        datapointsToAlarm: a.p95LatencyMinutes,
+        treatMissingData: "notBreaching",
+        ...actions,
+      },
+      p,
+    );
+    this.unhealthyHosts = new aws.cloudwatch.MetricAlarm(
+      `${name}-unhealthy`,
+      {
+        name: `${prefix}-unhealthy-hosts`,
+        alarmDescription: `${a.color}: a target failed the ${"readiness"} health check for ${a.unhealthyHostMinutes} min. Check the pods: see ${ALARM_DOCS}#unhealthy-hosts`,
+        namespace: "AWS/ApplicationELB",
+        metricName: "UnHealthyHostCount",
+        dimensions,
+        statistic: "Maximum",
+        period: 60,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        evaluationPeriods: a.unhealthyHostMinutes,
+        datapointsToAlarm: a.unhealthyHostMinutes,
+        treatMissingData: "notBreaching",
+        ...actions,
+      },
+      p,
+    );
+    this.rollbackAlarmName = rollbackAlarmName(a.namePrefix, a.color);
+    this.rollback = new aws.cloudwatch.CompositeAlarm(
+      `${name}-rollback`,
+      {
+        alarmName: this.rollbackAlarmName,
+        alarmDescription: `${a.color}: any rollback trigger (error rate, p95, unhealthy hosts). The rollout driver rolls back when this is in ALARM: see ${ALARM_DOCS}#rollback`,
+        alarmRule: pulumi.interpolate`ALARM("${this.errorRate.name}") OR ALARM("${this.p95.name}") OR ALARM("${this.unhealthyHosts.name}")`,
+        ...actions,
+      },
+      p,
+    );
+    this.registerOutputs({
+      rollbackAlarmName: this.rollbackAlarmName,
+      alarmNames: [this.errorRate.name, this.p95.name, this.unhealthyHosts.name],
+    });
+  }
+}

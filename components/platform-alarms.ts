@@ -1,0 +1,169 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ALARM_DOCS } from "./color-alarms";
+
+export interface WorkerMetricContract {
+  /** CloudWatch namespace the worker publishes to, with dimension `Environment=<stack>`. */
+  namespace: string;
+  backlogMetric: string;
+  backlogThreshold: number;
+  failedJobsMetric: string;
+  failedJobsThreshold: number;
+  policyTimeoutsMetric: string;
+  policyTimeoutsThreshold: number;
+}
+
+export interface PlatformAlarmsArgs {
+  namePrefix: string;
+  /** Stack name: the `Environment` dimension of the worker metrics. */
+  environmentDimension: string;
+  topicArn: pulumi.Input<string>;
+  loadBalancerArnSuffix: pulumi.Input<string>;
+  /** ELB-generated 5xx per 5 minutes that alarm. @default 10 */
+  elb5xxThreshold?: number;
+  database: {
+    identifier: pulumi.Input<string>;
+    /** GiB, to turn the free-storage percentage into bytes. */
+    allocatedStorageGiB: number;
+    cpuPercent: number;
+    freeStoragePercent: number;
+    freeableMemoryMiB: number;
+    maxConnections: number;
+    /** Identifier of a read replica: adds a ReplicaLag alarm. @default none */
+    replicaIdentifier?: pulumi.Input<string>;
+  };
+  worker: WorkerMetricContract;
+}
+
+/**
+ * Alarms outside the per-color signals: the load balancer's own 5xx, the database (CPU, free storage,
+ * freeable memory, connections, replica lag when a replica exists) and the worker's application metrics
+ * (runbook 001 §7: job backlog growth, failed job spikes, policy timeout spikes). Every alarm notifies the
+ * topic on ALARM and OK and says in its description what to do.
+ */
+export class PlatformAlarms extends pulumi.ComponentResource {
+  public static readonly type = "app:observability:PlatformAlarms";
+  public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+
+  constructor(name: string, args: PlatformAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(PlatformAlarms.type, name, {}, opts);
+    const actions = { alarmActions: [args.topicArn], okActions: [args.topicArn], actionsEnabled: true };
+    const alarm = (
+      id: string,
+      a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "actionsEnabled">,
+    ) => {
+      const r = new aws.cloudwatch.MetricAlarm(
+        `${name}-${id}`,
+        { name: `${args.namePrefix}-${id}`, ...a, ...actions },
+        { parent: this },
+      );
+      this.alarms.push(r);
+      return r;
+    };
+
+    alarm("elb-5xx", {
+      alarmDescription: `Load balancer returned more than ${args.elb5xxThreshold ?? 10} 5xx in 5 min (no healthy target or misrouting). See ${ALARM_DOCS}#elb-5xx`,
+      namespace: "AWS/ApplicationELB",
+      metricName: "HTTPCode_ELB_5XX_Count",
+      dimensions: { LoadBalancer: args.loadBalancerArnSuffix },
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: args.elb5xxThreshold ?? 10,
+      treatMissingData: "notBreaching",
+    });
+
+    const db = args.database;
+    const dbDims = { DBInstanceIdentifier: db.identifier };
+    const rds = { namespace: "AWS/RDS", dimensions: dbDims, period: 300 };
+    alarm("db-cpu", {
+      alarmDescription: `Database CPU above ${db.cpuPercent}% for 15 min. See ${ALARM_DOCS}#database`,
+      ...rds,
+      metricName: "CPUUtilization",
+      statistic: "Average",
+      evaluationPeriods: 3,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: db.cpuPercent,
+      treatMissingData: "breaching",
+    });
+    alarm("db-free-storage", {
+      alarmDescription: `Database free storage below ${db.freeStoragePercent}% of ${db.allocatedStorageGiB} GiB. See ${ALARM_DOCS}#database`,
+      ...rds,
+      metricName: "FreeStorageSpace",
+      statistic: "Minimum",
+      evaluationPeriods: 1,
+      comparisonOperator: "LessThanThreshold",
+      threshold: Math.round(db.allocatedStorageGiB * 1024 ** 3 * (db.freeStoragePercent / 100)),
+      treatMissingData: "breaching",
+    });
+    alarm("db-freeable-memory", {
+      alarmDescription: `Database freeable memory below ${db.freeableMemoryMiB} MiB for 15 min. See ${ALARM_DOCS}#database`,
+      ...rds,
+      metricName: "FreeableMemory",
+      statistic: "Average",
+      evaluationPeriods: 3,
+      comparisonOperator: "LessThanThreshold",
+      threshold: db.freeableMemoryMiB * 1024 * 1024,
+      treatMissingData: "breaching",
+    });
+    alarm("db-connections", {
+      alarmDescription: `Database connections above ${db.maxConnections} for 10 min (pool leak or scale-out). See ${ALARM_DOCS}#database`,
+      ...rds,
+      metricName: "DatabaseConnections",
+      statistic: "Maximum",
+      evaluationPeriods: 2,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: db.maxConnections,
+      treatMissingData: "breaching",
+    });
+    if (db.replicaIdentifier) {
+      alarm("db-replica-lag", {
+        alarmDescription: `Read replica more than 60 s behind for 10 min. See ${ALARM_DOCS}#database`,
+        namespace: "AWS/RDS",
+        dimensions: { DBInstanceIdentifier: db.replicaIdentifier },
+        period: 300,
+        metricName: "ReplicaLag",
+        statistic: "Maximum",
+        evaluationPeriods: 2,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 60,
+        treatMissingData: "breaching",
+      });
+    }
+
+    const w = args.worker;
+    const app = { namespace: w.namespace, dimensions: { Environment: args.environmentDimension }, period: 300 };
+    alarm("worker-backlog", {
+      alarmDescription: `Job backlog above ${w.backlogThreshold} for 15 min: the worker is not keeping up (paused? failing?). See ${ALARM_DOCS}#worker`,
+      ...app,
+      metricName: w.backlogMetric,
+      statistic: "Maximum",
+      evaluationPeriods: 3,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: w.backlogThreshold,
+      treatMissingData: "missing",
+    });
+    alarm("worker-failed-jobs", {
+      alarmDescription: `More than ${w.failedJobsThreshold} failed jobs in 5 min. See ${ALARM_DOCS}#worker`,
+      ...app,
+      metricName: w.failedJobsMetric,
+      statistic: "Sum",
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: w.failedJobsThreshold,
+      treatMissingData: "notBreaching",
+    });
+    alarm("worker-policy-timeouts", {
+      alarmDescription: `More than ${w.policyTimeoutsThreshold} policy evaluation timeouts in 5 min. See ${ALARM_DOCS}#worker`,
+      ...app,
+      metricName: w.policyTimeoutsMetric,
+      statistic: "Sum",
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: w.policyTimeoutsThreshold,
+      treatMissingData: "notBreaching",
+    });
+    this.registerOutputs({ alarmNames: this.alarms.map((a) => a.name) });
+  }
+}
