@@ -172,16 +172,17 @@ export class Database extends pulumi.ComponentResource {
         {
           ...common,
           identifier: `${a.identifier}-${a.restore.name}`,
-          multiAz: false,
-          backupRetentionPeriod: 1,
-          deletionProtection: prod,
+          // The restored instance may become the new primary: it mirrors the live instance's protections.
+          multiAz: a.multiAz,
+          backupRetentionPeriod: a.pitrRetentionDays,
+          deletionProtection: a.deletionProtection,
           finalSnapshotIdentifier: `${a.identifier}-${a.restore.name}-final`,
           restoreToPointInTime: {
             sourceDbInstanceIdentifier: this.instance.identifier,
             ...(restoreTime ? { restoreTime } : { useLatestRestorableTime: true }),
           },
         },
-        { parent: this },
+        { parent: this, protect: prod },
       );
     }
 

@@ -35,6 +35,8 @@ export interface CapturedResource {
   provider?: string;
   /** Inputs as sent to the engine; secret values are replaced by `SECRET_PLACEHOLDER`. */
   inputs: Record<string, unknown>;
+  /** Outputs the mocks answered with (inputs plus computed ids, ARNs, `arnSuffix`es); secrets redacted. */
+  outputs?: Record<string, unknown>;
   options: CapturedOptions;
 }
 
@@ -98,6 +100,7 @@ interface RegisterRequest {
 type Callback = (err: unknown, response?: { getUrn(): string }) => void;
 interface PatchableMonitor {
   registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
+  resources: Map<string, { state: unknown }>;
 }
 
 let busy = false;
@@ -160,17 +163,34 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
       },
     };
     return original(req, (err, response) => {
-      if (!err && response) resources.push({ urn: response.getUrn(), ...base });
+      if (!err && response) {
+        const urn = response.getUrn();
+        const state = monitor.resources.get(urn)?.state as Record<string, unknown> | undefined;
+        // The engine marks these outputs secret (e.g. RandomPassword.result); the mocks do not, so do it here.
+        const outputs = state ? (redact(state) as Record<string, unknown>) : undefined;
+        for (const k of base.options.additionalSecretOutputs)
+          if (outputs && k in outputs) outputs[k] = SECRET_PLACEHOLDER;
+        resources.push({ urn, ...base, outputs });
+      }
       inflight--;
       cb(err, response);
     });
   };
 
-  const outputs = (await pulumi.runtime.runInPulumiStack(async () => opts.program())) ?? {};
-  // Registrations started by applies after the program returned still count: wait until all settle.
-  for (let idle = 0; idle < 3; ) {
-    await new Promise((resolve) => setImmediate(resolve));
-    idle = inflight === 0 ? idle + 1 : 0;
+  // The SDK records a stack trace for every promise and resource; with source maps that dominates the run
+  // time. Nothing here reads them (errors are reported by message), so skip them unless debugging.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.GATE_DEBUG) Error.stackTraceLimit = 0;
+  let outputs: Record<string, unknown>;
+  try {
+    outputs = (await pulumi.runtime.runInPulumiStack(async () => opts.program())) ?? {};
+    // Registrations started by applies after the program returned still count: wait until all settle.
+    for (let idle = 0; idle < 3; ) {
+      await new Promise((resolve) => setImmediate(resolve));
+      idle = inflight === 0 ? idle + 1 : 0;
+    }
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   resources.sort((a, b) => a.urn.localeCompare(b.urn));
   return { project: opts.project, stack: opts.stack, resources, outputs: redact(outputs) as Record<string, unknown> };

@@ -47,9 +47,11 @@ const SERVICE_BY_MODULE: Record<string, string> = {
 };
 
 export function defaultMockState(config: Record<string, string>): (args: Args) => State {
-  const region = regionOf(config);
+  const providerRegion = regionOf(config);
   return (args) => {
     const inputs = (args.inputs ?? {}) as State;
+    // AWS resources may name their own region (aws v7 `region` argument), e.g. the cross-region backup vault.
+    const region = typeof inputs.region === "string" ? inputs.region : providerRegion;
     const [pkg, mod] = args.type.split(":");
     const physical = typeof inputs.name === "string" ? inputs.name : `${args.name}-${shortHash(args.name, 7)}`;
     const state: State = { ...inputs };

@@ -1,15 +1,16 @@
 /**
- * `npm run gen`: writes the artifacts derived from the config schema (JSON Schema of the stack files,
- * configuration reference). `npm run gen -- --check` exits 1 when a committed copy is stale.
+ * `npm run gen`: writes the generated artifacts (JSON Schema of the stack files, configuration reference,
+ * policy reference). `npm run gen -- --check` exits 1 when a committed copy is stale.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { renderArtifacts } from "../config/artifacts";
+import { POLICY_DOCS_FILE, policyDocs } from "./policy-docs";
 
 const root = path.join(__dirname, "..");
 const check = process.argv.includes("--check");
 let stale = 0;
-for (const [file, content] of Object.entries(renderArtifacts())) {
+for (const [file, content] of Object.entries({ ...renderArtifacts(), [POLICY_DOCS_FILE]: policyDocs() })) {
   const target = path.join(root, file);
   let current = "";
   try {

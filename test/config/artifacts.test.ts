@@ -5,10 +5,11 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
 import { renderArtifacts } from "../../config/artifacts";
+import { POLICY_DOCS_FILE, policyDocs } from "../../tools/policy-docs";
 import { ROOT, STACKS } from "../support/stacks";
 
 describe("artifacts derived from the config schema", () => {
-  const artifacts = renderArtifacts();
+  const artifacts: Record<string, string> = { ...renderArtifacts(), [POLICY_DOCS_FILE]: policyDocs() };
 
   for (const [file, content] of Object.entries(artifacts)) {
     it(`committed ${file} is up to date (npm run gen)`, () => {

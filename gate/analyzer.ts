@@ -1,0 +1,316 @@
+/**
+ * Runs the real policy pack the way the Pulumi engine does (DESIGN.md "Offline gate", step 2): the pack
+ * runs in a child process with PULUMI_CONFIG / PULUMI_NODEJS_PROJECT / PULUMI_NODEJS_STACK, prints the
+ * port of its analyzer gRPC server, and is driven over that protocol: getAnalyzerInfo, configure
+ * (enforcement + policy config with the schema defaults applied, as the engine does), analyze for every
+ * resource (its inputs) and analyzeStack (every resource with outputs, parent and dependencies).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { type CapturedResource, SECRET_PLACEHOLDER } from "./capture";
+
+export type Enforcement = "advisory" | "mandatory" | "remediate" | "disabled";
+export type Severity = "" | "low" | "medium" | "high" | "critical";
+
+export interface PolicyInfo {
+  name: string;
+  description: string;
+  enforcementLevel: Enforcement;
+  severity: Severity;
+  /** JSON-schema properties of the policy's config, with defaults. */
+  configProperties: Record<string, { default?: unknown; type?: string }>;
+}
+
+export interface PackInfo {
+  name: string;
+  version: string;
+  policies: PolicyInfo[];
+}
+
+export interface Diagnostic {
+  policyName: string;
+  policyPackName: string;
+  policyPackVersion: string;
+  description: string;
+  message: string;
+  enforcementLevel: Enforcement;
+  severity: Severity;
+  /** Resource the violation is about; empty for stack-wide violations. */
+  urn: string;
+}
+
+export interface Analysis {
+  diagnostics: Diagnostic[];
+  notApplicable: { policyName: string; reason: string }[];
+}
+
+/** Resolved per-policy configuration sent with `configure`. */
+export type PolicyConfig = Record<string, { enforcementLevel: Enforcement; properties: Record<string, unknown> }>;
+
+/** A problem with the policy pack or its config file (exit 2 in the gate, never a stack trace). */
+export class PolicyPackError extends Error {
+  override name = "PolicyPackError";
+}
+
+const ENFORCEMENT: Record<Enforcement, pb.EnforcementLevel> = {
+  advisory: pb.EnforcementLevel.ADVISORY,
+  mandatory: pb.EnforcementLevel.MANDATORY,
+  disabled: pb.EnforcementLevel.DISABLED,
+  remediate: pb.EnforcementLevel.REMEDIATE,
+};
+const ENFORCEMENT_NAME = Object.fromEntries(Object.entries(ENFORCEMENT).map(([k, v]) => [v, k])) as Record<
+  number,
+  Enforcement
+>;
+const SEVERITY_NAME: Record<number, Severity> = { 0: "", 1: "low", 2: "medium", 3: "high", 4: "critical" };
+
+/** Marks gate secret placeholders as secrets again, so the pack sees them as the engine would send them. */
+function rewrapSecrets(v: unknown): unknown {
+  if (v === SECRET_PLACEHOLDER) return { [specialSigKey]: specialSecretSig, value: SECRET_PLACEHOLDER };
+  if (Array.isArray(v)) return v.map(rewrapSecrets);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrapSecrets(x)]));
+  return v;
+}
+
+function struct(v: Record<string, unknown>): Struct {
+  return Struct.fromJavaScript(rewrapSecrets(JSON.parse(JSON.stringify(v ?? {}))) as Record<string, never>);
+}
+
+function options(r: CapturedResource): pb.AnalyzerResourceOptions {
+  const o = new pb.AnalyzerResourceOptions();
+  o.setProtect(r.options.protect);
+  o.setIgnorechangesList(r.options.ignoreChanges);
+  o.setDeletebeforereplace(r.options.deleteBeforeReplace);
+  o.setDeletebeforereplacedefined(r.options.deleteBeforeReplace);
+  o.setAdditionalsecretoutputsList(r.options.additionalSecretOutputs);
+  if (r.parent) o.setParent(r.parent);
+  return o;
+}
+
+function toAnalysis(res: pb.AnalyzeResponse): Analysis {
+  return {
+    diagnostics: res.getDiagnosticsList().map((d) => ({
+      policyName: d.getPolicyname(),
+      policyPackName: d.getPolicypackname(),
+      policyPackVersion: d.getPolicypackversion(),
+      description: d.getDescription(),
+      message: d.getMessage(),
+      enforcementLevel: ENFORCEMENT_NAME[d.getEnforcementlevel()] ?? "advisory",
+      severity: SEVERITY_NAME[d.getSeverity()] ?? "",
+      urn: d.getUrn(),
+    })),
+    notApplicable: res.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
+  };
+}
+
+function call<Req, Res>(
+  fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    fn(req, (err, res) =>
+      err ? reject(new PolicyPackError(`policy pack call failed: ${err.details || err.message}`)) : resolve(res),
+    );
+  });
+}
+
+export interface StartOptions {
+  /** Directory of the pack (PulumiPolicy.yaml, package.json, index.ts). */
+  packDir: string;
+  project: string;
+  stack: string;
+  /** Flat stack config, passed as PULUMI_CONFIG exactly like the engine does. */
+  config: Record<string, string>;
+  secretKeys?: string[];
+  /** @default 60000 */
+  startTimeoutMs?: number;
+}
+
+/** A running policy pack and an analyzer client connected to it. */
+export class PolicyPackProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly client: AnalyzerClient,
+  ) {}
+
+  static async start(o: StartOptions): Promise<PolicyPackProcess> {
+    const entry = path.join(o.packDir, "index.ts");
+    const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), entry], {
+      cwd: o.packDir,
+      env: {
+        ...process.env,
+        PULUMI_CONFIG: JSON.stringify(o.config),
+        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(o.secretKeys ?? []),
+        PULUMI_NODEJS_PROJECT: o.project,
+        PULUMI_NODEJS_STACK: o.stack,
+        PULUMI_NODEJS_ORGANIZATION: "organization",
+        TS_NODE_PROJECT: path.join(o.packDir, "..", "tsconfig.json"),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => {
+        child.kill();
+        reject(
+          new PolicyPackError(
+            `policy pack at ${o.packDir} did not print its port within ${o.startTimeoutMs ?? 60000} ms. stderr:\n${stderr}`,
+          ),
+        );
+      }, o.startTimeoutMs ?? 60000);
+      child.stdout?.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /^(\d+)\s*$/m.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        reject(
+          new PolicyPackError(`policy pack at ${o.packDir} exited with code ${code} before serving.\n${stderr.trim()}`),
+        );
+      });
+    });
+    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 400 * 1024 * 1024,
+      "grpc.max_send_message_length": 400 * 1024 * 1024,
+    });
+    return new PolicyPackProcess(child, client);
+  }
+
+  async info(): Promise<PackInfo> {
+    const res = await call<Empty, pb.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client), new Empty());
+    return {
+      name: res.getName(),
+      version: res.getVersion(),
+      policies: res.getPoliciesList().map((p) => ({
+        name: p.getName(),
+        description: p.getDescription(),
+        enforcementLevel: ENFORCEMENT_NAME[p.getEnforcementlevel()] ?? "advisory",
+        severity: SEVERITY_NAME[p.getSeverity()] ?? "",
+        configProperties: (p.getConfigschema()?.getProperties()?.toJavaScript() ??
+          {}) as PolicyInfo["configProperties"],
+      })),
+    };
+  }
+
+  async configure(config: PolicyConfig): Promise<void> {
+    const req = new pb.ConfigureAnalyzerRequest();
+    for (const [name, c] of Object.entries(config)) {
+      const pc = new pb.PolicyConfig();
+      pc.setEnforcementlevel(ENFORCEMENT[c.enforcementLevel]);
+      pc.setProperties(struct(c.properties));
+      req.getPolicyconfigMap().set(name, pc);
+    }
+    await call<pb.ConfigureAnalyzerRequest, Empty>(this.client.configure.bind(this.client), req);
+  }
+
+  async analyze(r: CapturedResource): Promise<Analysis> {
+    const req = new pb.AnalyzeRequest();
+    req.setType(r.type);
+    req.setName(r.name);
+    req.setUrn(r.urn);
+    req.setProperties(struct(r.inputs));
+    req.setOptions(options(r));
+    return toAnalysis(await call<pb.AnalyzeRequest, pb.AnalyzeResponse>(this.client.analyze.bind(this.client), req));
+  }
+
+  async analyzeStack(resources: CapturedResource[]): Promise<Analysis> {
+    const req = new pb.AnalyzeStackRequest();
+    req.setResourcesList(
+      resources.map((r) => {
+        const a = new pb.AnalyzerResource();
+        a.setType(r.type);
+        a.setName(r.name);
+        a.setUrn(r.urn);
+        a.setProperties(struct(r.outputs ?? r.inputs));
+        a.setOptions(options(r));
+        if (r.parent) a.setParent(r.parent);
+        a.setDependenciesList(r.dependencies);
+        for (const [prop, urns] of Object.entries(r.propertyDependencies)) {
+          const deps = new pb.AnalyzerPropertyDependencies();
+          deps.setUrnsList(urns);
+          a.getPropertydependenciesMap().set(prop, deps);
+        }
+        return a;
+      }),
+    );
+    return toAnalysis(
+      await call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), req),
+    );
+  }
+
+  /** analyze for every resource (in parallel, as the engine does per step) then analyzeStack. */
+  async analyzeAll(resources: CapturedResource[]): Promise<Analysis> {
+    const parts = await Promise.all(resources.map((r) => this.analyze(r)));
+    parts.push(await this.analyzeStack(resources));
+    return { diagnostics: parts.flatMap((p) => p.diagnostics), notApplicable: parts.flatMap((p) => p.notApplicable) };
+  }
+
+  close(): void {
+    this.client.close();
+    this.child.kill();
+  }
+}
+
+type ConfigFileEntry = Enforcement | ({ enforcementLevel?: Enforcement } & Record<string, unknown>);
+
+/**
+ * Resolves a `--policy-pack-config` file against the pack's policies the way the engine does: `all` sets
+ * every policy's enforcement, a policy's own entry overrides it, and every config property the file leaves
+ * out takes its schema default. Unknown policy names and enforcement levels are errors.
+ */
+export function resolvePolicyConfig(
+  info: PackInfo,
+  file: Record<string, ConfigFileEntry> = {},
+  overrides: Record<string, Record<string, unknown>> = {},
+): PolicyConfig {
+  const known = new Set(info.policies.map((p) => p.name));
+  const valid = (e: unknown, where: string): Enforcement => {
+    if (e === "advisory" || e === "mandatory" || e === "remediate" || e === "disabled") return e;
+    throw new PolicyPackError(
+      `${where}: enforcement level must be advisory, mandatory, remediate or disabled, got ${JSON.stringify(e)}`,
+    );
+  };
+  for (const k of Object.keys(file))
+    if (k !== "all" && !known.has(k))
+      throw new PolicyPackError(`policy config names unknown policy '${k}'; known: ${[...known].join(", ")}`);
+  const all =
+    file.all === undefined
+      ? undefined
+      : valid(typeof file.all === "string" ? file.all : file.all.enforcementLevel, "all");
+  const out: PolicyConfig = {};
+  for (const p of info.policies) {
+    const entry = file[p.name];
+    const props: Record<string, unknown> = {};
+    for (const [k, schema] of Object.entries(p.configProperties))
+      if (schema.default !== undefined) props[k] = schema.default;
+    let level = all ?? p.enforcementLevel;
+    if (typeof entry === "string") level = valid(entry, p.name);
+    else if (entry) {
+      const { enforcementLevel, ...rest } = entry;
+      if (enforcementLevel !== undefined) level = valid(enforcementLevel, p.name);
+      for (const k of Object.keys(rest))
+        if (!(k in p.configProperties))
+          throw new PolicyPackError(
+            `policy config for ${p.name} sets unknown property '${k}'; known: ${Object.keys(p.configProperties).join(", ") || "none"}`,
+          );
+      Object.assign(props, rest);
+    }
+    Object.assign(props, overrides[p.name] ?? {});
+    out[p.name] = { enforcementLevel: level, properties: props };
+  }
+  return out;
+}

@@ -1,0 +1,23 @@
+import { stackPolicy } from "../../lib/define";
+import { ofType, T } from "../../lib/props";
+
+export const dataBackupCoverage = stackPolicy({
+  name: "data-backup-coverage",
+  description: "Every database is selected by an AWS Backup plan (rotated snapshots beside PITR).",
+  area: "data",
+  runbook: "Backups rotated, copied cross-region, restore tested",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Add the instance ARN to an aws.backup.Selection of a plan (the Backups component does it).",
+  validateStack: (args, report) => {
+    const selections = ofType(args.resources, T.backupSelection);
+    for (const db of ofType(args.resources, T.rdsInstance)) {
+      const covered = selections.some(
+        (s) =>
+          (s.props.resources as string[] | undefined)?.includes(db.props.arn) ||
+          s.propertyDependencies.resources?.some((d) => d.urn === db.urn),
+      );
+      if (!covered) report(`database ${db.name} is not in any AWS Backup selection.`, db.urn);
+    }
+  },
+});

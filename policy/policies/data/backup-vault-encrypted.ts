@@ -1,0 +1,17 @@
+import { resourcePolicy } from "../../lib/define";
+import { T } from "../../lib/props";
+
+export const dataBackupVaultEncrypted = resourcePolicy({
+  name: "data-backup-vault-encrypted",
+  description: "AWS Backup vaults are encrypted with a customer-managed key.",
+  area: "data",
+  runbook: "CMK encryption",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Set kmsKeyArn on the vault to a customer-managed key.",
+  validateResource: (args, report) => {
+    if (args.type !== T.backupVault) return;
+    if (!args.props.kmsKeyArn)
+      report("kmsKeyArn is not set: recovery points would be encrypted with the AWS-managed backup key.");
+  },
+});

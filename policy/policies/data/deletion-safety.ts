@@ -1,0 +1,32 @@
+import { resourcePolicy } from "../../lib/define";
+import { T } from "../../lib/props";
+
+export const dataDeletionSafety = resourcePolicy({
+  name: "data-deletion-safety",
+  description:
+    "Databases take a final snapshot on delete, and (where required) have deletion protection and Pulumi `protect`.",
+  area: "data",
+  runbook: "Deletion protection; final snapshot",
+  severity: "critical",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Keep skipFinalSnapshot false with a finalSnapshotIdentifier; in prod set deletionProtection: true and the resource option protect: true.",
+  configSchema: {
+    properties: {
+      requireDeletionProtection: { type: "boolean", default: true },
+      requireProtect: { type: "boolean", default: true },
+    },
+  },
+  validateResource: (args, report) => {
+    if (args.type !== T.rdsInstance) return;
+    const cfg = args.getConfig<{ requireDeletionProtection: boolean; requireProtect: boolean }>();
+    if (args.props.skipFinalSnapshot === true)
+      report("skipFinalSnapshot is true: deleting the instance would lose its data without a final snapshot.");
+    else if (!args.props.finalSnapshotIdentifier)
+      report("finalSnapshotIdentifier is not set: a delete would fail or lose the final snapshot.");
+    if (cfg.requireDeletionProtection && args.props.deletionProtection !== true)
+      report("deletionProtection is not true.");
+    if (cfg.requireProtect && args.opts.protect !== true)
+      report("the resource option protect is not set: `pulumi destroy` or a replacement could delete the database.");
+  },
+});

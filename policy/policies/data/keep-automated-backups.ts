@@ -1,0 +1,17 @@
+import { resourcePolicy } from "../../lib/define";
+import { T } from "../../lib/props";
+
+export const dataKeepAutomatedBackups = resourcePolicy({
+  name: "data-keep-automated-backups",
+  description: "Automated backups are kept when the instance is deleted (the provider default deletes them).",
+  area: "data",
+  runbook: "PITR on, retention >= N days",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Set deleteAutomatedBackups: false explicitly.",
+  validateResource: (args, report) => {
+    if (args.type !== T.rdsInstance) return;
+    if (args.props.deleteAutomatedBackups !== false)
+      report("deleteAutomatedBackups is not false: deleting the instance would delete its point-in-time backups too.");
+  },
+});

@@ -1,0 +1,16 @@
+import { resourcePolicy } from "../../lib/define";
+import { T } from "../../lib/props";
+
+export const dataMultiAz = resourcePolicy({
+  name: "data-multi-az",
+  description: "Databases run multi-AZ (a standby in another zone).",
+  area: "data",
+  runbook: "Multi-AZ in prod",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Set app:database.multiAz: true (the prod default).",
+  validateResource: (args, report) => {
+    if (args.type !== T.rdsInstance) return;
+    if (args.props.multiAz !== true) report("multiAz is not true: a zone failure takes the database down.");
+  },
+});

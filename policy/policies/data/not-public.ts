@@ -1,0 +1,17 @@
+import { resourcePolicy } from "../../lib/define";
+import { T } from "../../lib/props";
+
+export const dataNotPublic = resourcePolicy({
+  name: "data-not-public",
+  description: "Databases are never publicly accessible.",
+  area: "data",
+  runbook: "No public DB",
+  severity: "critical",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Set publiclyAccessible: false and place the instance in private subnets.",
+  validateResource: (args, report) => {
+    if (args.type !== T.rdsInstance) return;
+    if (args.props.publiclyAccessible === true)
+      report("publiclyAccessible is true: the database gets a public endpoint.");
+  },
+});

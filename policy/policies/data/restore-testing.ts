@@ -1,0 +1,28 @@
+import { stackPolicy } from "../../lib/define";
+import { ofType, T } from "../../lib/props";
+
+export const dataRestoreTesting = stackPolicy({
+  name: "data-restore-testing",
+  description: "Backups of every database are restore-tested on a schedule (runbook 004: verify backup integrity).",
+  area: "data",
+  runbook: "Backups rotated, copied cross-region, restore tested",
+  severity: "medium",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Keep app:backups.restoreTesting: true (a RestoreTestingPlan with an RDS selection).",
+  validateStack: (args, report) => {
+    const plans = ofType(args.resources, T.restoreTestingPlan);
+    const selections = ofType(args.resources, T.restoreTestingSelection).filter(
+      (s) => s.props.protectedResourceType === "RDS",
+    );
+    for (const db of ofType(args.resources, T.rdsInstance).filter((d) => !d.props.restoreToPointInTime)) {
+      const tested =
+        plans.length > 0 &&
+        selections.some(
+          (s) =>
+            (s.props.protectedResourceArns as string[] | undefined)?.includes(db.props.arn) ||
+            s.propertyDependencies.protectedResourceArns?.some((d) => d.urn === db.urn),
+        );
+      if (!tested) report(`database ${db.name} has no restore-testing plan and selection.`, db.urn);
+    }
+  },
+});

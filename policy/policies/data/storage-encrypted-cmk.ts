@@ -1,0 +1,23 @@
+import { resourcePolicy } from "../../lib/define";
+import { T } from "../../lib/props";
+
+export const dataStorageEncryptedCmk = resourcePolicy({
+  name: "data-storage-encrypted-cmk",
+  description: "RDS storage is encrypted with a customer-managed KMS key.",
+  area: "data",
+  runbook: "CMK encryption",
+  severity: "critical",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Set storageEncrypted: true and kmsKeyId to a customer-managed key (the Database component does both).",
+  validateResource: (args, report) => {
+    if (args.type !== T.rdsInstance) return;
+    if (args.props.storageEncrypted !== true)
+      report("storageEncrypted is not true: the database and its snapshots would be unencrypted.");
+    const key = args.props.kmsKeyId;
+    if (!key)
+      report("kmsKeyId is not set: storage would use the AWS-managed aws/rds key instead of a customer-managed key.");
+    else if (String(key).includes("alias/aws/"))
+      report(`kmsKeyId ${key} is an AWS-managed key; use a customer-managed key.`);
+  },
+});

@@ -1,0 +1,31 @@
+import { resourcePolicy } from "../../lib/define";
+import { T } from "../../lib/props";
+
+export const edgeHealthCheck = resourcePolicy({
+  name: "edge-health-check",
+  description: "Target groups health-check a non-root readiness path with sane thresholds.",
+  area: "edge",
+  runbook: "/health/live, /health/ready probes; target group health check on ready path",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Health-check app:api.healthPaths.ready with healthy/unhealthy thresholds 2-5 and an interval of at most 30 s.",
+  validateResource: (args, report) => {
+    if (args.type !== T.targetGroup) return;
+    const hc = args.props.healthCheck;
+    if (!hc || hc.enabled === false) {
+      report("health check disabled: unhealthy targets would keep receiving traffic.");
+      return;
+    }
+    if (!hc.path || hc.path === "/")
+      report(
+        `health check path ${hc.path ?? "(default /)"} is the root: check the readiness endpoint (e.g. /health/ready).`,
+      );
+    for (const k of ["healthyThreshold", "unhealthyThreshold"]) {
+      const v = hc[k];
+      if (typeof v !== "number" || v < 2 || v > 5) report(`${k} is ${v ?? "unset"}; expected 2-5.`);
+    }
+    if (typeof hc.interval === "number" && hc.interval > 30)
+      report(`health check interval ${hc.interval}s is longer than 30s.`);
+  },
+});

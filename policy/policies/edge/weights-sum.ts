@@ -1,0 +1,20 @@
+import { resourcePolicy } from "../../lib/define";
+import { T, weightedTargets } from "../../lib/props";
+
+export const edgeWeightsSum = resourcePolicy({
+  name: "edge-weights-sum",
+  description: "Weighted forwards send exactly 100 % of traffic, each weight 0-100.",
+  area: "edge",
+  runbook: "Smoke test passed before traffic; weights sum to 100",
+  severity: "critical",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Derive weights from app:blueGreen.live and canaryWeight (ProductionListener does).",
+  validateResource: (args, report) => {
+    if (args.type !== T.listener) return;
+    const targets = weightedTargets(args.props);
+    if (!targets) return;
+    const sum = targets.reduce((n, t) => n + t.weight, 0);
+    if (sum !== 100) report(`forward weights sum to ${sum}, not 100.`);
+    for (const t of targets) if (t.weight < 0 || t.weight > 100) report(`weight ${t.weight} is outside 0-100.`);
+  },
+});

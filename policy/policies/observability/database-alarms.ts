@@ -1,0 +1,25 @@
+import { stackPolicy } from "../../lib/define";
+import { ofType, T } from "../../lib/props";
+
+const REQUIRED = ["CPUUtilization", "FreeStorageSpace"];
+
+export const observabilityDatabaseAlarms = stackPolicy({
+  name: "observability-database-alarms",
+  description: "Every database has at least CPU and free-storage alarms.",
+  area: "observability",
+  runbook: "Alarms for error rate, p95, unhealthy hosts, DB, backlog, each with an action",
+  severity: "medium",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Create PlatformAlarms for the database identifier.",
+  validateStack: (args, report) => {
+    const alarms = ofType(args.resources, T.metricAlarm);
+    for (const db of ofType(args.resources, T.rdsInstance).filter((d) => !d.props.restoreToPointInTime)) {
+      const id = db.props.identifier;
+      const have = new Set(
+        alarms.filter((a) => a.props.dimensions?.DBInstanceIdentifier === id).map((a) => a.props.metricName),
+      );
+      const missing = REQUIRED.filter((m) => !have.has(m));
+      if (missing.length > 0) report(`database ${id} has no ${missing.join(", ")} alarm.`, db.urn);
+    }
+  },
+});

@@ -1,0 +1,20 @@
+import { resourcePolicy } from "../../lib/define";
+import { T } from "../../lib/props";
+
+export const observabilityTopicEncrypted = resourcePolicy({
+  name: "observability-topic-encrypted",
+  description:
+    "SNS topics are encrypted with a customer-managed key (CloudWatch cannot publish to the AWS-managed SNS key).",
+  area: "observability",
+  runbook: "Alarms for error rate, p95, unhealthy hosts, DB, backlog, each with an action",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Use AlertTopic: a CMK whose key policy allows cloudwatch.amazonaws.com.",
+  validateResource: (args, report) => {
+    if (args.type !== T.topic) return;
+    const key = args.props.kmsMasterKeyId;
+    if (!key) report("the topic is not encrypted.");
+    else if (String(key).includes("alias/aws/sns"))
+      report("the topic uses the AWS-managed key alias/aws/sns: CloudWatch alarm notifications would be dropped.");
+  },
+});

@@ -1,0 +1,21 @@
+import { resourcePolicy } from "../../lib/define";
+import { T } from "../../lib/props";
+
+export const secretsManagerCmk = resourcePolicy({
+  name: "secrets-manager-cmk",
+  description: "Secrets Manager secrets use a customer-managed key and keep a recovery window.",
+  area: "secrets",
+  runbook: "CMK encryption; no plaintext secrets",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Set kmsKeyId to a customer-managed key and recoveryWindowInDays >= 7 (0 deletes immediately).",
+  configSchema: { properties: { minimumRecoveryDays: { type: "integer", minimum: 7, maximum: 30, default: 7 } } },
+  validateResource: (args, report) => {
+    if (args.type !== T.secret) return;
+    const { minimumRecoveryDays } = args.getConfig<{ minimumRecoveryDays: number }>();
+    if (!args.props.kmsKeyId) report("kmsKeyId is not set: the secret uses the AWS-managed key.");
+    const w = args.props.recoveryWindowInDays;
+    if (typeof w === "number" && w < minimumRecoveryDays)
+      report(`recoveryWindowInDays is ${w}; at least ${minimumRecoveryDays} so a deleted secret can be recovered.`);
+  },
+});

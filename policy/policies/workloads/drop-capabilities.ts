@@ -1,0 +1,18 @@
+import { resourcePolicy } from "../../lib/define";
+import { forEachContainer } from "../../lib/workload";
+
+export const workloadsDropCapabilities = resourcePolicy({
+  name: "workloads-drop-capabilities",
+  description: "Containers drop ALL Linux capabilities and add none back.",
+  area: "workloads",
+  runbook: "Hardened pods",
+  severity: "medium",
+  enforcementLevel: "mandatory",
+  remediationSteps: 'Set securityContext.capabilities: { drop: ["ALL"] }.',
+  validateResource: forEachContainer((c) => {
+    const caps = c.securityContext?.capabilities;
+    if (!(caps?.drop as string[] | undefined)?.includes("ALL")) return "capabilities.drop does not include ALL.";
+    if ((caps?.add as string[] | undefined)?.length) return `capabilities.add ${caps.add.join(", ")}.`;
+    return undefined;
+  }),
+});

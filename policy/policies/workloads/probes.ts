@@ -1,0 +1,19 @@
+import { resourcePolicy } from "../../lib/define";
+import { forEachContainer } from "../../lib/workload";
+
+export const workloadsProbes = resourcePolicy({
+  name: "workloads-probes",
+  description: "Long-running containers have readiness and liveness probes.",
+  area: "workloads",
+  runbook: "/health/live, /health/ready probes; target group health check on ready path",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Add readinessProbe (/health/ready) and livenessProbe (/health/live).",
+  validateResource: forEachContainer(
+    (c) => {
+      const missing = ["readinessProbe", "livenessProbe"].filter((p) => !c[p]);
+      return missing.length > 0 ? `no ${missing.join(" and no ")}.` : undefined;
+    },
+    { skipJobs: true },
+  ),
+});

@@ -1,0 +1,588 @@
+import * as assert from "node:assert/strict";
+import type { CapturedPlan, CapturedResource } from "../../gate/capture";
+import { allPolicies } from "../../policy/policies";
+import { evaluate, INSIDE_WINDOW, mutate, type Pack, type Props, startPack, without } from "../support/policy";
+import { one, plan, type StackName } from "../support/stacks";
+
+const T = {
+  db: "aws:rds/instance:Instance",
+  deployment: "kubernetes:apps/v1:Deployment",
+  listener: "aws:lb/listener:Listener",
+  tg: "aws:lb/targetGroup:TargetGroup",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+};
+
+const container = (p: Props) => p.spec.template.spec.containers[0];
+
+interface Fixture {
+  policy: string;
+  stack: StackName;
+  what: string;
+  make: (p: CapturedPlan) => CapturedPlan;
+  message: RegExp;
+}
+
+const fixtures: Fixture[] = [
+  // data
+  {
+    policy: "data-pitr-retention",
+    stack: "prod",
+    what: "7 days of PITR in prod",
+    make: (p) => mutate(p, T.db, "db-instance", (x) => (x.backupRetentionPeriod = 7)),
+    message: /backupRetentionPeriod is 7 day\(s\); point-in-time recovery needs at least 14/,
+  },
+  {
+    policy: "data-pitr-retention",
+    stack: "prod",
+    what: "retention not set explicitly",
+    make: (p) => mutate(p, T.db, "db-instance", (x) => delete x.backupRetentionPeriod),
+    message: /backupRetentionPeriod is not set/,
+  },
+  {
+    policy: "data-storage-encrypted-cmk",
+    stack: "prod",
+    what: "unencrypted storage",
+    make: (p) =>
+      mutate(p, T.db, "db-instance", (x) => {
+        x.storageEncrypted = false;
+        delete x.kmsKeyId;
+      }),
+    message: /storageEncrypted is not true/,
+  },
+  {
+    policy: "data-not-public",
+    stack: "prod",
+    what: "public database",
+    make: (p) => mutate(p, T.db, "db-instance", (x) => (x.publiclyAccessible = true)),
+    message: /publiclyAccessible is true/,
+  },
+  {
+    policy: "data-deletion-safety",
+    stack: "prod",
+    what: "no final snapshot",
+    make: (p) => mutate(p, T.db, "db-instance", (x) => (x.skipFinalSnapshot = true)),
+    message: /skipFinalSnapshot is true/,
+  },
+  {
+    policy: "data-deletion-safety",
+    stack: "prod",
+    what: "prod database not protected",
+    make: (p) => mutate(p, T.db, "db-instance", (_x, r) => (r.options.protect = false)),
+    message: /resource option protect is not set/,
+  },
+  {
+    policy: "data-multi-az",
+    stack: "prod",
+    what: "single-AZ prod database",
+    make: (p) => mutate(p, T.db, "db-instance", (x) => (x.multiAz = false)),
+    message: /multiAz is not true/,
+  },
+  {
+    policy: "data-keep-automated-backups",
+    stack: "prod",
+    what: "automated backups deleted with the instance",
+    make: (p) => mutate(p, T.db, "db-instance", (x) => (x.deleteAutomatedBackups = true)),
+    message: /would delete its point-in-time backups/,
+  },
+  {
+    policy: "data-backup-coverage",
+    stack: "prod",
+    what: "database not in a backup selection",
+    make: (p) =>
+      mutate(p, "aws:backup/selection:Selection", "backups-selection", (x, r) => {
+        x.resources = [];
+        r.propertyDependencies.resources = [];
+      }),
+    message: /database db-instance is not in any AWS Backup selection/,
+  },
+  {
+    policy: "data-backup-vault-encrypted",
+    stack: "prod",
+    what: "vault without CMK",
+    make: (p) => mutate(p, "aws:backup/vault:Vault", "backups-vault", (x) => delete x.kmsKeyArn),
+    message: /kmsKeyArn is not set/,
+  },
+  {
+    policy: "data-vault-lock",
+    stack: "prod",
+    what: "no vault lock",
+    make: (p) => without(p, (r) => r.type === "aws:backup/vaultLockConfiguration:VaultLockConfiguration"),
+    message: /backup vault artifortress-prod-vault has no vault lock/,
+  },
+  {
+    policy: "data-cross-region-copy",
+    stack: "prod",
+    what: "no cross-region copy",
+    make: (p) =>
+      mutate(p, "aws:backup/plan:Plan", "backups-plan", (x) => {
+        for (const r of x.rules) r.copyActions = [];
+      }),
+    message: /backup rule daily of backups-plan has no copy to another region/,
+  },
+  {
+    policy: "data-restore-testing",
+    stack: "prod",
+    what: "no restore testing",
+    make: (p) => without(p, (r) => r.type === "aws:backup/restoreTestingSelection:RestoreTestingSelection"),
+    message: /database db-instance has no restore-testing plan and selection/,
+  },
+  {
+    policy: "data-release-snapshot",
+    stack: "prod",
+    what: "snapshot of another release",
+    make: (p) =>
+      mutate(
+        p,
+        "aws:rds/snapshot:Snapshot",
+        "release-snapshot-1-4-0",
+        (x) => (x.dbSnapshotIdentifier = "artifortress-prod-pre-1-3-0"),
+      ),
+    message: /no RDS snapshot named \*-pre-1-4-0 for release 1\.4\.0/,
+  },
+  {
+    policy: "data-migration-after-snapshot",
+    stack: "prod",
+    what: "migration not after the snapshot",
+    make: (p) =>
+      mutate(
+        p,
+        "kubernetes:batch/v1:Job",
+        "migration-1-4-0",
+        (_x, r) => (r.dependencies = r.dependencies.filter((u) => !u.includes("aws:rds/snapshot"))),
+      ),
+    message: /migration Job migration-1-4-0 does not depend on a pre-release snapshot/,
+  },
+  {
+    policy: "data-bucket-public-access",
+    stack: "prod",
+    what: "a public access block off",
+    make: (p) =>
+      mutate(
+        p,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "objects-public-access",
+        (x) => (x.restrictPublicBuckets = false),
+      ),
+    message: /bucket objects-bucket: restrictPublicBuckets not true/,
+  },
+  // edge
+  {
+    policy: "edge-https-listener",
+    stack: "prod",
+    what: "legacy TLS policy",
+    make: (p) => mutate(p, T.listener, "traffic-https", (x) => (x.sslPolicy = "ELBSecurityPolicy-2016-08")),
+    message: /sslPolicy ELBSecurityPolicy-2016-08 is not one of/,
+  },
+  {
+    policy: "edge-http-redirect-only",
+    stack: "prod",
+    what: "HTTP listener forwarding",
+    make: (p) =>
+      mutate(p, T.listener, "edge-http", (x) => (x.defaultActions = [{ type: "forward", targetGroupArn: "arn:tg" }])),
+    message: /HTTP listener on port 80 has actions other than a redirect to HTTPS: forward/,
+  },
+  {
+    policy: "edge-health-check",
+    stack: "prod",
+    what: "health check on /",
+    make: (p) => mutate(p, T.tg, "edge-tg-blue", (x) => (x.healthCheck.path = "/")),
+    message: /health check path \/ is the root/,
+  },
+  {
+    policy: "edge-health-check",
+    stack: "prod",
+    what: "unhealthy threshold 10",
+    make: (p) => mutate(p, T.tg, "edge-tg-green", (x) => (x.healthCheck.unhealthyThreshold = 10)),
+    message: /unhealthyThreshold is 10; expected 2-5/,
+  },
+  {
+    policy: "edge-weights-sum",
+    stack: "prod",
+    what: "weights summing to 110",
+    make: (p) =>
+      mutate(p, T.listener, "traffic-https", (x) => {
+        x.defaultActions[0].forward.targetGroups[0].weight = 90;
+        x.defaultActions[0].forward.targetGroups[1].weight = 20;
+      }),
+    message: /forward weights sum to 110, not 100/,
+  },
+  {
+    policy: "edge-smoke-tested-weight",
+    stack: "staging",
+    what: "canary weight without the smoke test",
+    make: (p) =>
+      mutate(
+        p,
+        T.listener,
+        "traffic-https",
+        (_x, r) => (r.dependencies = r.dependencies.filter((u) => !u.includes("command:local:Command"))),
+      ),
+    message: /listener traffic-https sends 10% to green, which no smoke test gates/,
+  },
+  {
+    policy: "edge-test-listener-restricted",
+    stack: "prod",
+    what: "test listener open to the internet",
+    make: (p) =>
+      mutate(
+        p,
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "edge-in-test-0",
+        (x) => (x.cidrIpv4 = "0.0.0.0/0"),
+      ),
+    message: /opens the test listener port 8443 to 0\.0\.0\.0\/0/,
+  },
+  {
+    policy: "edge-test-listener-idle",
+    stack: "prod",
+    what: "test listener on the live color",
+    make: (p) => {
+      const blue = one(p, T.tg, "edge-tg-blue").outputs as Props;
+      return mutate(p, T.listener, "edge-test", (x) => (x.defaultActions[0].targetGroupArn = blue.arn));
+    },
+    message: /test listener edge-test forwards to the live color blue/,
+  },
+  {
+    policy: "edge-alb-hardening",
+    stack: "prod",
+    what: "invalid headers accepted",
+    make: (p) => mutate(p, "aws:lb/loadBalancer:LoadBalancer", "edge-alb", (x) => (x.dropInvalidHeaderFields = false)),
+    message: /dropInvalidHeaderFields is not true/,
+  },
+  // workloads
+  {
+    policy: "workloads-probes",
+    stack: "prod",
+    what: "no readiness probe",
+    make: (p) => mutate(p, T.deployment, "api-blue-deployment", (x) => delete container(x).readinessProbe),
+    message: /container api: no readinessProbe/,
+  },
+  {
+    policy: "workloads-resources",
+    stack: "prod",
+    what: "no limits",
+    make: (p) => mutate(p, T.deployment, "worker-deployment", (x) => delete container(x).resources.limits),
+    message: /container worker: missing resources limits\.cpu, limits\.memory/,
+  },
+  {
+    policy: "workloads-non-root",
+    stack: "prod",
+    what: "root container",
+    make: (p) =>
+      mutate(p, T.deployment, "api-green-deployment", (x) => {
+        container(x).securityContext.runAsNonRoot = false;
+        x.spec.template.spec.securityContext.runAsNonRoot = false;
+      }),
+    message: /container api: runAsNonRoot is not true/,
+  },
+  {
+    policy: "workloads-read-only-root-fs",
+    stack: "prod",
+    what: "writable root fs",
+    make: (p) =>
+      mutate(
+        p,
+        "kubernetes:batch/v1:Job",
+        "migration-1-4-0",
+        (x) => (container(x).securityContext.readOnlyRootFilesystem = false),
+      ),
+    message: /container migrate: readOnlyRootFilesystem is not true/,
+  },
+  {
+    policy: "workloads-no-privilege-escalation",
+    stack: "prod",
+    what: "privilege escalation",
+    make: (p) =>
+      mutate(
+        p,
+        T.deployment,
+        "worker-deployment",
+        (x) => (container(x).securityContext.allowPrivilegeEscalation = true),
+      ),
+    message: /container worker: allowPrivilegeEscalation is not false/,
+  },
+  {
+    policy: "workloads-drop-capabilities",
+    stack: "prod",
+    what: "capabilities kept",
+    make: (p) =>
+      mutate(
+        p,
+        T.deployment,
+        "api-blue-deployment",
+        (x) => (container(x).securityContext.capabilities = { drop: [], add: ["NET_ADMIN"] }),
+      ),
+    message: /capabilities\.drop does not include ALL/,
+  },
+  {
+    policy: "workloads-immutable-image",
+    stack: "prod",
+    what: "latest tag",
+    make: (p) =>
+      mutate(
+        p,
+        T.deployment,
+        "api-green-deployment",
+        (x) => (container(x).image = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/artifortress/api:latest"),
+      ),
+    message: /image .*api:latest is not an immutable image reference/,
+  },
+  {
+    policy: "workloads-min-replicas",
+    stack: "staging",
+    what: "a single API replica",
+    make: (p) => mutate(p, T.deployment, "api-blue-deployment", (x) => (x.spec.replicas = 1)),
+    message: /Deployment api-blue runs 1 replica\(s\); at least 2 needed/,
+  },
+  {
+    policy: "workloads-pdb",
+    stack: "prod",
+    what: "a PDB that blocks drains",
+    make: (p) =>
+      mutate(p, "kubernetes:policy/v1:PodDisruptionBudget", "api-blue-pdb", (x) => (x.spec.maxUnavailable = 0)),
+    message: /PodDisruptionBudget api-blue allows no disruption/,
+  },
+  {
+    policy: "workloads-zero-downtime",
+    stack: "prod",
+    what: "maxUnavailable 1",
+    make: (p) =>
+      mutate(p, T.deployment, "api-green-deployment", (x) => (x.spec.strategy.rollingUpdate.maxUnavailable = 1)),
+    message: /rollingUpdate\.maxUnavailable is 1, not 0/,
+  },
+  // secrets
+  {
+    policy: "secrets-no-plaintext",
+    stack: "prod",
+    what: "a literal token in env",
+    make: (p) =>
+      mutate(p, T.deployment, "api-blue-deployment", (x) =>
+        container(x).env.push({ name: "Auth__BootstrapToken", value: "s3cr3t-literal" }),
+      ),
+    message: /env Auth__BootstrapToken: a literal value for a secret-named key/,
+  },
+  {
+    policy: "secrets-no-plaintext",
+    stack: "prod",
+    what: "a connection string with a password",
+    make: (p) =>
+      mutate(p, T.deployment, "worker-deployment", (x) =>
+        container(x).env.push({ name: "ConnectionStrings__Postgres", value: "Host=db;Password=hunter2" }),
+      ),
+    message: /a connection string with a password/,
+  },
+  {
+    policy: "secrets-no-plaintext",
+    stack: "prod",
+    what: "a Pulumi secret written into env",
+    make: (p) =>
+      mutate(p, T.deployment, "api-green-deployment", (x) =>
+        container(x).env.push({ name: "Auth__Oidc__Hs256SharedSecret", value: "[secret]" }),
+      ),
+    message: /a Pulumi secret written into the manifest in clear/,
+  },
+  {
+    policy: "secrets-manager-cmk",
+    stack: "prod",
+    what: "secret deleted without recovery",
+    make: (p) => mutate(p, "aws:secretsmanager/secret:Secret", "secrets-app", (x) => (x.recoveryWindowInDays = 0)),
+    message: /recoveryWindowInDays is 0; at least 30/,
+  },
+  {
+    policy: "secrets-kms-rotation",
+    stack: "prod",
+    what: "key without rotation",
+    make: (p) => mutate(p, "aws:kms/key:Key", "db-cmk-key", (x) => (x.enableKeyRotation = false)),
+    message: /enableKeyRotation is not true/,
+  },
+  // observability
+  {
+    policy: "observability-target-group-alarms",
+    stack: "prod",
+    what: "no p95 alarm on green",
+    make: (p) => without(p, (r) => r.name === "alarms-green-p95"),
+    message: /target group edge-tg-green has no p95 latency alarm/,
+  },
+  {
+    policy: "observability-alarm-actions",
+    stack: "prod",
+    what: "alarm without action",
+    make: (p) => mutate(p, T.alarm, "alarms-db-cpu", (x) => (x.alarmActions = [])),
+    message: /no alarmActions: the alarm notifies nobody/,
+  },
+  {
+    policy: "observability-database-alarms",
+    stack: "prod",
+    what: "no free-storage alarm",
+    make: (p) => without(p, (r) => r.name === "alarms-db-free-storage"),
+    message: /database artifortress-prod has no FreeStorageSpace alarm/,
+  },
+  {
+    policy: "observability-topic-encrypted",
+    stack: "prod",
+    what: "AWS-managed SNS key",
+    make: (p) => mutate(p, "aws:sns/topic:Topic", "alerts-topic", (x) => (x.kmsMasterKeyId = "alias/aws/sns")),
+    message: /alias\/aws\/sns: CloudWatch alarm notifications would be dropped/,
+  },
+  // release (stack config is the fixture's for the others below)
+  {
+    policy: "release-image-commit",
+    stack: "prod",
+    what: "new color not built from the release commit",
+    make: (p) =>
+      mutate(
+        mutate(
+          p,
+          T.deployment,
+          "api-green-deployment",
+          (x) => (container(x).image = container(x).image.replace("sha-5d6e7f8", "sha-9999999")),
+        ),
+        "kubernetes:batch/v1:Job",
+        "migration-1-4-0",
+        (x) => (container(x).image = container(x).image.replace("sha-5d6e7f8", "sha-9999999")),
+      ),
+    message: /no API color runs an image built from the release commit 5d6e7f8/,
+  },
+];
+
+function diagnosticsOf(a: Awaited<ReturnType<typeof evaluate>>, policy: string) {
+  return a.diagnostics.filter((d) => d.policyName === policy);
+}
+
+describe("readiness policy pack (real pack over the analyzer gRPC protocol)", function () {
+  this.timeout(120_000);
+  const packs = {} as Record<StackName, Pack>;
+  const plans = {} as Record<StackName, CapturedPlan>;
+
+  before(async () => {
+    for (const stack of ["staging", "prod"] as const) plans[stack] = await plan(stack);
+    [packs.staging, packs.prod] = await Promise.all([startPack("staging"), startPack("prod")]);
+  });
+  after(() => {
+    for (const p of Object.values(packs)) p?.process.close();
+  });
+
+  it("serves every policy with its metadata (getAnalyzerInfo)", () => {
+    const info = packs.prod.info;
+    assert.equal(info.name, "app-readiness");
+    assert.equal(info.version, "1.0.0");
+    assert.deepEqual(info.policies.map((p) => p.name).sort(), allPolicies.map((p) => p.name).sort());
+    for (const p of allPolicies) {
+      assert.match(p.name, new RegExp(`^${p.area}-[a-z0-9-]+$`), `${p.name} is named <area>-<check>`);
+      assert.ok(
+        p.severity && p.runbook && p.remediationSteps && p.enforcementLevel && p.description,
+        `${p.name} metadata`,
+      );
+      const served = info.policies.find((x) => x.name === p.name)!;
+      assert.equal(served.severity, p.severity);
+    }
+  });
+
+  for (const stack of ["staging", "prod"] as const) {
+    it(`the committed ${stack} plan passes every policy (inside its release window)`, async () => {
+      const a = await packs[stack].process.analyzeAll(plans[stack].resources);
+      assert.deepEqual(
+        a.diagnostics.map((d) => `${d.policyName}: ${d.message}`),
+        [],
+      );
+    });
+  }
+
+  for (const f of fixtures) {
+    it(`${f.policy} catches ${f.what} (${f.stack})`, async () => {
+      const a = await evaluate(packs[f.stack], f.make(plans[f.stack]), plans[f.stack]);
+      const hits = diagnosticsOf(a, f.policy);
+      assert.ok(
+        hits.length > 0,
+        `${f.policy} did not fire; got ${a.diagnostics.map((d) => d.policyName).join(", ") || "nothing"}`,
+      );
+      assert.ok(
+        hits.some((d) => f.message.test(d.message)),
+        `messages: ${hits.map((d) => d.message).join(" | ")}`,
+      );
+      assert.equal(hits[0].enforcementLevel, packs[f.stack].config[f.policy].enforcementLevel);
+    });
+  }
+
+  it("every policy has at least one violating fixture", () => {
+    const covered = new Set([...fixtures.map((f) => f.policy), "release-metadata", "release-window"]);
+    assert.deepEqual(
+      allPolicies.map((p) => p.name).filter((n) => !covered.has(n)),
+      [],
+    );
+  });
+
+  it("release-window: a deploy outside the window is refused, inside it passes (injected clock)", async () => {
+    const pack = packs.prod;
+    try {
+      await pack.process.configure({
+        ...pack.config,
+        "release-window": { ...pack.config["release-window"], properties: { at: "2026-11-25T12:30:00Z" } },
+      });
+      const late = diagnosticsOf(await evaluate(pack, plans.prod, plans.prod), "release-window");
+      assert.equal(late.length, 1);
+      assert.match(
+        late[0].message,
+        /2026-11-25T12:30:00\.000Z is after the release window \(2026-11-25T09:00:00Z – 2026-11-25T12:00:00Z\)/,
+      );
+      assert.equal(late[0].enforcementLevel, "mandatory");
+      await pack.process.configure({
+        ...pack.config,
+        "release-window": { ...pack.config["release-window"], properties: { at: "2026-11-25T08:00:00Z" } },
+      });
+      assert.match(
+        diagnosticsOf(await evaluate(pack, plans.prod, plans.prod), "release-window")[0].message,
+        /is before the release window/,
+      );
+    } finally {
+      await pack.process.configure(pack.config);
+    }
+    assert.deepEqual(diagnosticsOf(await evaluate(pack, plans.prod, plans.prod), "release-window"), []);
+  });
+
+  it("release-metadata: a stack config without rollback owner is refused (policy reads PULUMI_CONFIG)", async () => {
+    const pack = await startPack("prod", { release: { rollbackOwner: " " } });
+    try {
+      const hits = diagnosticsOf(await evaluate(pack, plans.prod, plans.prod), "release-metadata");
+      assert.equal(hits.length, 1);
+      assert.match(hits[0].message, /app:release is missing rollbackOwner/);
+    } finally {
+      pack.process.close();
+    }
+  });
+
+  it("staging enforcement: advisory where configured, disabled policies stay silent, mandatory ones stay mandatory", async () => {
+    const p = plans.staging;
+    const short = mutate(p, T.db, "db-instance", (x) => {
+      x.backupRetentionPeriod = 3;
+      x.multiAz = false;
+      x.publiclyAccessible = true;
+    });
+    const a = await evaluate(packs.staging, short, p);
+    assert.equal(diagnosticsOf(a, "data-pitr-retention")[0]?.enforcementLevel, "advisory");
+    assert.match(
+      diagnosticsOf(a, "data-pitr-retention")[0].message,
+      /3 day\(s\); point-in-time recovery needs at least 7/,
+    );
+    assert.deepEqual(diagnosticsOf(a, "data-multi-az"), [], "data-multi-az is disabled in staging");
+    assert.equal(diagnosticsOf(a, "data-not-public")[0]?.enforcementLevel, "mandatory");
+  });
+
+  it("notApplicable: a stack policy with nothing to judge says why", async () => {
+    const noTest = without(plans.prod, (r: CapturedResource) => r.name === "edge-test");
+    const a = await evaluate(packs.prod, noTest, plans.prod);
+    assert.deepEqual(diagnosticsOf(a, "edge-test-listener-restricted"), []);
+    assert.ok(
+      a.notApplicable.some(
+        (n) => n.policyName === "edge-test-listener-restricted" && /no listener on the test port 8443/.test(n.reason),
+      ),
+      JSON.stringify(a.notApplicable),
+    );
+  });
+
+  it(`fixtures are hand-made violations of real plans: at least 30 distinct ones (${fixtures.length + 3})`, () => {
+    assert.ok(fixtures.length + 3 >= 30);
+    assert.equal(new Set(fixtures.map((f) => `${f.policy}:${f.what}`)).size, fixtures.length);
+    assert.ok(INSIDE_WINDOW.prod);
+  });
+});
