@@ -14,6 +14,7 @@ import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { type CapturedResource, SECRET_PLACEHOLDER } from "./capture";
+import { packEntry } from "./runtime";
 
 export type Enforcement = "advisory" | "mandatory" | "remediate" | "disabled";
 export type Severity = "" | "low" | "medium" | "high" | "critical";
@@ -140,8 +141,7 @@ export class PolicyPackProcess {
   ) {}
 
   static async start(o: StartOptions): Promise<PolicyPackProcess> {
-    const entry = path.join(o.packDir, "index.ts");
-    const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), entry], {
+    const child = spawn(process.execPath, packEntry(o.packDir), {
       cwd: o.packDir,
       env: {
         ...process.env,
@@ -224,7 +224,10 @@ export class PolicyPackProcess {
     req.setUrn(r.urn);
     req.setProperties(struct(r.inputs));
     req.setOptions(options(r));
-    return toAnalysis(await call<pb.AnalyzeRequest, pb.AnalyzeResponse>(this.client.analyze.bind(this.client), req));
+    const a = toAnalysis(await call<pb.AnalyzeRequest, pb.AnalyzeResponse>(this.client.analyze.bind(this.client), req));
+    // Resource policies report without a URN; the engine attributes them to the resource analyzed.
+    for (const d of a.diagnostics) d.urn ||= r.urn;
+    return a;
   }
 
   async analyzeStack(resources: CapturedResource[]): Promise<Analysis> {

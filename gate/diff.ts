@@ -19,10 +19,22 @@ export interface PlanDiff {
   changed: ResourceChange[];
 }
 
-function diffValues(a: unknown, b: unknown, path: string, out: string[]): void {
+/** Paths at which two JSON values differ (`a.b[2].c`), appended to `out`. */
+export function diffValues(a: unknown, b: unknown, path: string, out: string[]): void {
   if (a === b) return;
   const isObj = (v: unknown) => typeof v === "object" && v !== null;
   if (Array.isArray(a) && Array.isArray(b)) {
+    // Lists of named items (container env, ports, containers) are compared by name: `env[Auth__Oidc__Issuer].value`.
+    const named = (l: unknown[]) =>
+      l.every((x) => x && typeof x === "object" && typeof (x as { name?: unknown }).name === "string") &&
+      new Set(l.map((x) => (x as { name: string }).name)).size === l.length;
+    if (a.length > 0 && b.length > 0 && named(a) && named(b)) {
+      const am = new Map(a.map((x) => [(x as { name: string }).name, x]));
+      const bm = new Map(b.map((x) => [(x as { name: string }).name, x]));
+      for (const k of [...new Set([...am.keys(), ...bm.keys()])])
+        diffValues(am.get(k), bm.get(k), `${path}[${k}]`, out);
+      return;
+    }
     for (let i = 0; i < Math.max(a.length, b.length); i++) diffValues(a[i], b[i], `${path}[${i}]`, out);
     return;
   }

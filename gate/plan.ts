@@ -3,9 +3,10 @@
  * validate the config (problems are returned, not thrown), run the real program under mocks.
  * Shared by the gate command and the tests, so both see exactly the same plan.
  */
-import * as path from "node:path";
 import { type ConfigProblem, parseConfig, rawFromFlatConfig } from "../config/load";
+import type { AppConfig } from "../config/schema";
 import { type CapturedPlan, capturePlan } from "./capture";
+import { projectModule } from "./runtime";
 import { loadStackFiles, type StackFiles } from "./stackfiles";
 
 export interface PlanRequest {
@@ -14,17 +15,21 @@ export interface PlanRequest {
   stack: string;
   /** Top-level config keys merged over the stack file (tests, `--compare`). */
   overrides?: Record<string, unknown>;
+  /** Read the stack's config from this file instead of `Pulumi.<stack>.yaml` (`--compare`). */
+  stackFile?: string;
+  /** The program to run. @default the `index` module of `dir` */
+  program?: Program;
 }
 
 export type PlanResult =
-  | { ok: true; files: StackFiles; plan: CapturedPlan }
+  | { ok: true; files: StackFiles; plan: CapturedPlan; config: AppConfig }
   | { ok: false; files: StackFiles; problems: ConfigProblem[] };
 
-type Program = () => unknown;
+export type Program = () => unknown;
 
 /** Loads the project's program (`index.ts` exports a function, as the Pulumi CLI expects). */
 export function loadProgram(dir: string): Program {
-  const mod = require(path.resolve(dir, "index")) as Program | { default?: Program };
+  const mod = require(projectModule(dir, "index")) as Program | { default?: Program };
   const program = typeof mod === "function" ? mod : mod.default;
   if (typeof program !== "function")
     throw new Error(`${dir}/index.ts must export a function (export = async () => ...)`);
@@ -32,7 +37,7 @@ export function loadProgram(dir: string): Program {
 }
 
 export async function planStack(req: PlanRequest): Promise<PlanResult> {
-  const files = loadStackFiles(req.dir, req.stack, req.overrides);
+  const files = loadStackFiles(req.dir, req.stack, req.overrides, req.stackFile);
   const parsed = parseConfig(rawFromFlatConfig(files.config), req.stack);
   if (!parsed.ok) return { ok: false, files, problems: parsed.problems };
   const plan = await capturePlan({
@@ -40,7 +45,7 @@ export async function planStack(req: PlanRequest): Promise<PlanResult> {
     stack: req.stack,
     config: files.config,
     secretKeys: files.secretKeys,
-    program: loadProgram(req.dir),
+    program: req.program ?? loadProgram(req.dir),
   });
-  return { ok: true, files, plan };
+  return { ok: true, files, plan, config: parsed.config };
 }

@@ -75,7 +75,12 @@ function replaceSecure(v: unknown, key: string): { value: unknown; secret: boole
  * Loads the project and stack files from `dir`. `overrides` (top-level keys of the project namespace,
  * merged deeply) lets tests and `--compare` try a config change without editing files.
  */
-export function loadStackFiles(dir: string, stack: string, overrides: Record<string, unknown> = {}): StackFiles {
+export function loadStackFiles(
+  dir: string,
+  stack: string,
+  overrides: Record<string, unknown> = {},
+  stackFileOverride?: string,
+): StackFiles {
   const projectFile = path.join(dir, "Pulumi.yaml");
   if (!existsSync(projectFile))
     throw new StackFileError(`${projectFile} not found: run from the project directory or pass --dir`);
@@ -83,7 +88,10 @@ export function loadStackFiles(dir: string, stack: string, overrides: Record<str
   const name = String(project.name ?? "");
   if (!name) throw new StackFileError(`${projectFile}: missing 'name'`);
 
-  const stackFile = ["yaml", "yml"].map((ext) => path.join(dir, `Pulumi.${stack}.${ext}`)).find(existsSync);
+  const stackFile =
+    stackFileOverride ?? ["yaml", "yml"].map((ext) => path.join(dir, `Pulumi.${stack}.${ext}`)).find(existsSync);
+  if (stackFileOverride && !existsSync(stackFileOverride))
+    throw new StackFileError(`stack file ${stackFileOverride} not found`);
   if (!stackFile) {
     const known = listStacks(dir);
     throw new StackFileError(

@@ -1,26 +1,11 @@
 import * as assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { main } from "../../gate/cli";
+import { capture, projectCopy } from "../support/project";
 import { ROOT } from "../support/stacks";
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (s: string) => out.push(s), err: (s: string) => err.push(s) }, out, err };
-}
-
-/** A copy of the project files a user would edit, so a test can break a stack file. */
-function projectCopy(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "gate-"));
-  for (const f of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"])
-    cpSync(path.join(ROOT, f), path.join(dir, f));
-  writeFileSync(path.join(dir, "index.ts"), `export = require(${JSON.stringify(path.join(ROOT, "index"))});\n`);
-  return dir;
-}
-
-describe("gate command (foundation)", () => {
+describe("gate command: arguments and config errors", () => {
   it("exits 2 with every config problem and its fix, no stack trace", async () => {
     const dir = projectCopy();
     const file = path.join(dir, "Pulumi.staging.yaml");

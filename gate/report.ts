@@ -1,0 +1,80 @@
+/** Renders a gate report as colored text (terminals), Markdown (CI job summaries, PR comments) or JSON. */
+import { formatProblems } from "../config/load";
+import { mermaid } from "./graph";
+import type { GateReport, Violation } from "./run";
+
+function counts(r: GateReport) {
+  const mandatory = r.violations.filter((v) => v.enforcement === "mandatory" || v.enforcement === "remediate").length;
+  return { mandatory, advisory: r.violations.length - mandatory };
+}
+
+export function summaryLine(r: GateReport): string {
+  if (r.decision === "invalid-config")
+    return `INVALID CONFIG: ${r.problems.length} problem(s) in stack '${r.stack}' — nothing was evaluated.`;
+  const c = counts(r);
+  const verdict = r.decision === "go" ? "GO" : "NO-GO";
+  return `${verdict}: ${c.mandatory} mandatory, ${c.advisory} advisory violation(s) — ${r.resourceCount} resources, stack '${r.stack}', at ${r.at}.`;
+}
+
+function where(v: Violation): string {
+  return v.resourceType ? `${v.resourceType} ${v.resourceName}` : "(stack)";
+}
+
+export function renderText(r: GateReport, color: boolean): string {
+  const c = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  if (r.decision === "invalid-config") return `${formatProblems(r.problems, r.stack)}\n\n${c("31;1", summaryLine(r))}`;
+  const lines: string[] = [];
+  if (r.pack)
+    lines.push(
+      `Readiness gate — stack '${r.stack}', ${r.resourceCount} resources, ${r.pack.policies} policies (${r.pack.name}@${r.pack.version}${r.pack.configFile ? `, ${r.pack.configFile}` : ""}), at ${r.at}`,
+    );
+  if (r.placeholders.length)
+    lines.push(
+      c(
+        "2",
+        `Note: ${r.placeholders.join(", ")} are encrypted in the stack file and were replaced by placeholders (not decrypted offline).`,
+      ),
+    );
+  lines.push("");
+  for (const v of r.violations) {
+    const mark = v.enforcement === "mandatory" || v.enforcement === "remediate" ? c("31", "✗") : c("33", "!");
+    lines.push(`${mark} ${v.enforcement.padEnd(9)} ${(v.severity || "-").padEnd(8)} ${c("1", v.policy)}  ${where(v)}`);
+    lines.push(`    ${v.message}`);
+  }
+  if (r.violations.length === 0) lines.push(c("32", "✓ every policy passed"));
+  lines.push("", r.decision === "go" ? c("32;1", summaryLine(r)) : c("31;1", summaryLine(r)));
+  return lines.join("\n");
+}
+
+function md(s: string): string {
+  return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+export function renderMarkdown(r: GateReport): string {
+  const icon = r.decision === "go" ? "✅ GO" : r.decision === "no-go" ? "⛔ NO-GO" : "⛔ INVALID CONFIG";
+  const lines = [`## Readiness gate: \`${r.stack}\` — ${icon}`, "", summaryLine(r), ""];
+  if (r.decision === "invalid-config") {
+    lines.push("| Key | Expected | Found | Fix |", "|---|---|---|---|");
+    for (const p of r.problems) lines.push(`| \`${p.key}\` | ${md(p.expected)} | ${md(p.found)} | \`${md(p.fix)}\` |`);
+    return lines.join("\n");
+  }
+  if (r.placeholders.length)
+    lines.push(
+      `> Secrets ${r.placeholders.map((k) => `\`${k}\``).join(", ")} were replaced by placeholders (not decrypted offline).`,
+      "",
+    );
+  if (r.violations.length > 0) {
+    lines.push("| Enforcement | Severity | Policy | Resource | Message |", "|---|---|---|---|---|");
+    for (const v of r.violations)
+      lines.push(`| ${v.enforcement} | ${v.severity || "-"} | \`${v.policy}\` | ${md(where(v))} | ${md(v.message)} |`);
+  } else {
+    lines.push(`Every policy of ${r.pack?.name ?? "the pack"} passed.`);
+  }
+  if (r.plan) lines.push("", "### Deployment order", "", "```mermaid", mermaid(r.plan), "```");
+  return lines.join("\n");
+}
+
+export function renderJson(r: GateReport): string {
+  const { plan: _plan, ...rest } = r;
+  return JSON.stringify({ ...rest, summary: { ...counts(r), line: summaryLine(r) } }, null, 2);
+}

@@ -1,0 +1,32 @@
+/**
+ * Where the gate runs from: the transpiled build/ (bin/gate.js, fast start) or the TypeScript sources
+ * under ts-node (tests, `node -r ts-node/register`). Modules of this project are loaded from the same
+ * place; another project directory (`--dir`) is loaded through ts-node.
+ */
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+
+export const COMPILED = __filename.endsWith(".js");
+/** The project root (holds Pulumi.yaml and package.json). */
+export const SOURCE_ROOT = path.resolve(__dirname, COMPILED ? "../.." : "..");
+const BUILD_ROOT = path.join(SOURCE_ROOT, "build");
+
+let tsNodeRegistered = !COMPILED;
+
+/** Path of a project module: the compiled .js when running compiled and it belongs to this project. */
+export function projectModule(dir: string, rel: string): string {
+  if (COMPILED && path.resolve(dir) === SOURCE_ROOT && existsSync(path.join(BUILD_ROOT, `${rel}.js`)))
+    return path.join(BUILD_ROOT, `${rel}.js`);
+  if (!tsNodeRegistered) {
+    require("ts-node").register({ transpileOnly: true });
+    tsNodeRegistered = true;
+  }
+  return path.resolve(dir, rel);
+}
+
+/** node arguments that run a policy pack's entry point. */
+export function packEntry(packDir: string): string[] {
+  const compiled = path.join(BUILD_ROOT, "policy", "index.js");
+  if (COMPILED && path.resolve(packDir) === path.join(SOURCE_ROOT, "policy") && existsSync(compiled)) return [compiled];
+  return ["-r", require.resolve("ts-node/register/transpile-only"), path.join(packDir, "index.ts")];
+}

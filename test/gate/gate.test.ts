@@ -1,0 +1,183 @@
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { main } from "../../gate/cli";
+import { keyEdges } from "../../gate/graph";
+import { readPlanFile } from "../../gate/plan-file";
+import { runGate } from "../../gate/run";
+import { INSIDE_WINDOW } from "../support/policy";
+import { capture, projectCopy } from "../support/project";
+import { ROOT } from "../support/stacks";
+
+describe("offline readiness gate", function () {
+  this.timeout(120_000);
+
+  for (const stack of ["staging", "prod"] as const) {
+    it(`go (exit 0) on the committed ${stack} stack inside its release window`, async () => {
+      const c = capture();
+      const code = await main(["--stack", stack, "--dir", ROOT, "--at", INSIDE_WINDOW[stack]], c.io);
+      const text = c.out.join("\n");
+      assert.equal(code, 0, text + c.err.join("\n"));
+      assert.match(
+        text,
+        new RegExp(`^GO: 0 mandatory, 0 advisory violation\\(s\\) — \\d+ resources, stack '${stack}'`, "m"),
+      );
+      assert.match(text, /42 policies \(app-readiness@1\.0\.0, policy\/config\/\w+\.json\)/);
+    });
+  }
+
+  it("no-go (exit 1) outside the release window, with policy, enforcement and message", async () => {
+    const c = capture();
+    const code = await main(["--stack", "prod", "--dir", ROOT, "--at", "2026-11-26T08:00:00Z", "--no-color"], c.io);
+    assert.equal(code, 1);
+    const text = c.out.join("\n");
+    assert.match(
+      text,
+      /✗ mandatory high {5}release-window {2}\(stack\)\n {4}2026-11-26T08:00:00\.000Z is after the release window/,
+    );
+    assert.match(text, /^NO-GO: 1 mandatory, 0 advisory/m);
+  });
+
+  it("no-go on a mutated stack: a mandatory violation names the resource (type + name)", async () => {
+    const r = await runGate({
+      dir: ROOT,
+      stack: "prod",
+      at: new Date(INSIDE_WINDOW.prod),
+      overrides: { tls: { sslPolicy: "ELBSecurityPolicy-TLS-1-2-2017-01" } },
+    });
+    assert.equal(r.decision, "no-go");
+    const v = r.violations.filter((x) => x.policy === "edge-https-listener");
+    assert.deepEqual(v.map((x) => `${x.resourceType} ${x.resourceName} ${x.enforcement}`).sort(), [
+      "aws:lb/listener:Listener edge-test mandatory",
+      "aws:lb/listener:Listener traffic-https mandatory",
+    ]);
+    assert.match(v[0].message, /sslPolicy ELBSecurityPolicy-TLS-1-2-2017-01 is not one of/);
+  });
+
+  it("staging advisory violations do not stop the gate (exit 0, listed with '!')", async () => {
+    const r = await runGate({ dir: ROOT, stack: "staging", at: new Date("2026-12-01T00:00:00Z") });
+    assert.equal(r.decision, "go");
+    assert.deepEqual(
+      r.violations.map((v) => `${v.policy}:${v.enforcement}`),
+      ["release-window:advisory"],
+    );
+  });
+
+  it("exit 2 with a readable message on a broken config and on a bad --at", async () => {
+    const dir = projectCopy();
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("live: blue", "live: purple"));
+    const c = capture();
+    assert.equal(await main(["--stack", "prod", "--dir", dir], c.io), 2);
+    assert.match(c.err.join("\n"), /app:blueGreen\.live: expected one of "blue", "green"; found "purple"/);
+    assert.match(c.err.join("\n"), /INVALID CONFIG: 1 problem\(s\)/);
+    const bad = capture();
+    assert.equal(await main(["--stack", "prod", "--at", "tomorrow"], bad.io), 2);
+    assert.match(bad.err.join("\n"), /--at must be an ISO-8601 time/);
+  });
+
+  it("JSON and Markdown outputs parse and carry the decision, violations and deployment graph", async () => {
+    const j = capture();
+    assert.equal(
+      await main(["--stack", "prod", "--dir", ROOT, "--at", "2026-11-26T08:00:00Z", "--format", "json"], j.io),
+      1,
+    );
+    const report = JSON.parse(j.out.join("\n"));
+    assert.equal(report.decision, "no-go");
+    assert.equal(report.summary.mandatory, 1);
+    assert.equal(report.violations[0].policy, "release-window");
+    assert.ok(report.resourceCount > 100);
+    const m = capture();
+    assert.equal(
+      await main(["--stack", "staging", "--dir", ROOT, "--at", INSIDE_WINDOW.staging, "--format", "markdown"], m.io),
+      0,
+    );
+    const md = m.out.join("\n");
+    assert.match(md, /^## Readiness gate: `staging` — ✅ GO$/m);
+    const mermaid = /```mermaid\n([\s\S]*?)\n```/.exec(md)?.[1] ?? "";
+    assert.match(mermaid, /^graph LR$/m);
+    for (const edge of [
+      "release_snapshot_1_4_0 --> migration_1_4_0",
+      "migration_1_4_0 --> api_green_deployment",
+      "api_green_deployment --> smoke_test_run",
+      "smoke_test_run --> traffic_https",
+    ])
+      assert.ok(mermaid.includes(edge), `missing edge ${edge} in\n${mermaid}`);
+  });
+
+  it("--plan-out writes a preview-like plan that reads back to the same plan", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "plan-")), "plan.json");
+    const r = await runGate({ dir: ROOT, stack: "prod", at: "window" });
+    assert.ok(r.plan);
+    const c = capture();
+    assert.equal(await main(["--stack", "prod", "--dir", ROOT, "--at", "window", "--plan-out", file], c.io), 0);
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    assert.equal(json.format, "app-rollout-plan/v1");
+    assert.equal(json.steps[0].op, "create");
+    assert.equal(json.changeSummary.create, r.plan.resources.length);
+    const json2 = (v: unknown) => JSON.parse(JSON.stringify(v));
+    assert.deepEqual(
+      json2(readPlanFile(file)),
+      json2(r.plan),
+      "the plan read back equals the captured plan (and two captures are identical)",
+    );
+    assert.ok(keyEdges(readPlanFile(file)).length >= 5, "dependency edges survive the round trip");
+  });
+
+  it("--compare lists exactly the resources a canaryWeight edit touches (against a file and a git ref)", async () => {
+    const dir = projectCopy();
+    const before = path.join(dir, "before.yaml");
+    const file = path.join(dir, "Pulumi.staging.yaml");
+    writeFileSync(before, readFileSync(file, "utf8"));
+    writeFileSync(file, readFileSync(file, "utf8").replace("canaryWeight: 10", "canaryWeight: 50"));
+    const c = capture();
+    assert.equal(await main(["--stack", "staging", "--dir", dir, "--compare", before, "--format", "json"], c.io), 0);
+    const d = JSON.parse(c.out.join("\n"));
+    assert.deepEqual(d.added, []);
+    assert.deepEqual(d.removed, []);
+    assert.deepEqual(
+      d.changed.map((x: { name: string }) => x.name),
+      ["traffic-https"],
+    );
+    assert.match(d.summary, /0 to add, 0 to remove, 1 to change/);
+
+    const git = (...a: string[]) => execFileSync("git", ["-C", dir, ...a], { stdio: "pipe" });
+    git("init", "-q");
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "empty");
+    writeFileSync(file, readFileSync(before, "utf8"));
+    git("add", "Pulumi.staging.yaml");
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "base");
+    writeFileSync(file, readFileSync(before, "utf8").replace("canaryWeight: 10", "canaryWeight: 0"));
+    const g = capture();
+    assert.equal(await main(["--stack", "staging", "--dir", dir, "--compare", "HEAD"], g.io), 0);
+    assert.match(
+      g.out.join("\n"),
+      /~ aws:lb\/listener:Listener traffic-https: defaultActions\[0\]\.forward\.targetGroups\[0\]\.weight, defaultActions\[0\]\.forward\.targetGroups\[1\]\.weight\n\n0 to add, 0 to remove, 1 to change/,
+    );
+    const bad = capture();
+    assert.equal(await main(["--stack", "staging", "--dir", dir, "--compare", "no-such-ref"], bad.io), 2);
+    assert.match(bad.err.join("\n"), /--compare no-such-ref: neither a file nor a git ref/);
+  });
+
+  it("--parity passes for the committed stacks and flags a feature enabled in prod only", async () => {
+    const ok = capture();
+    assert.equal(await main(["--parity", "staging", "prod", "--dir", ROOT], ok.io), 0, ok.out.join("\n"));
+    assert.match(
+      ok.out.join("\n"),
+      /0 unexpected difference\(s\) between staging and prod \(\d+ allowed by parity\.json\)/,
+    );
+    const dir = projectCopy();
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("  app:alarms:\n", "  app:alarms:\n    prometheusRule: true\n"),
+    );
+    const c = capture();
+    assert.equal(await main(["--parity", "staging", "prod", "--dir", dir], c.io), 1);
+    const text = c.out.join("\n");
+    assert.match(text, /✗ only in prod: kubernetes:monitoring\.coreos\.com\/v1:PrometheusRule slo-rules-rule/);
+    assert.match(text, /✗ only in prod: app:observability:PrometheusSloRules slo-rules/);
+  });
+});

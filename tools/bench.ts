@@ -1,0 +1,127 @@
+/**
+ * `npm run bench`: the gate's wall time per stack against the floor (a node process that only loads
+ * @pulumi/pulumi, @pulumi/aws, @pulumi/kubernetes and @pulumi/policy), median of several runs, and the
+ * policy evaluation time of a synthetic plan 10× larger than prod (scaling ratio; quadratic stack policies
+ * would show up here). Prints numbers; asserts nothing (targets: gate ≤ 1.5× floor, 10× plan ≤ 10× time).
+ */
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { PolicyPackProcess, resolvePolicyConfig } from "../gate/analyzer";
+import type { CapturedPlan } from "../gate/capture";
+import { planStack } from "../gate/plan";
+
+const ROOT = path.join(__dirname, "..");
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(cmd: string, args: string[]): number {
+  const t0 = process.hrtime.bigint();
+  try {
+    execFileSync(cmd, args, { cwd: ROOT, stdio: "ignore" });
+  } catch (e) {
+    if ((e as { status?: number }).status !== 1) throw e; // exit 1 (no-go) still measures a full run
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+function sample(label: string, cmd: string, args: string[]): number {
+  time(cmd, args); // warm the file cache
+  const xs = Array.from({ length: RUNS }, () => time(cmd, args));
+  const m = median(xs);
+  console.log(
+    `${label.padEnd(28)} median ${m.toFixed(0).padStart(6)} ms   runs ${xs.map((x) => x.toFixed(0)).join(", ")}`,
+  );
+  return m;
+}
+
+/** Renames the ARNs and ALB/target-group suffixes inside a value so copy `i` does not collide with copy 0. */
+function suffixStrings(v: unknown, i: number): unknown {
+  if (typeof v === "string") return /^(arn:aws:|targetgroup\/|app\/)/.test(v) ? `${v}-x${i}` : v;
+  if (Array.isArray(v)) return v.map((x) => suffixStrings(x, i));
+  if (v && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, suffixStrings(x, i)]));
+  return v;
+}
+
+/** The plan repeated `n` times under distinct names, edges kept within each copy. */
+export function inflate(plan: CapturedPlan, n: number): CapturedPlan {
+  const copies = Array.from({ length: n }, (_, i) => {
+    const rename = (urn: string) => (i === 0 ? urn : `${urn}-x${i}`);
+    return plan.resources.map((r) => ({
+      ...r,
+      urn: rename(r.urn),
+      name: i === 0 ? r.name : `${r.name}-x${i}`,
+      parent: r.parent && rename(r.parent),
+      dependencies: r.dependencies.map(rename),
+      propertyDependencies: Object.fromEntries(
+        Object.entries(r.propertyDependencies).map(([k, us]) => [k, us.map(rename)]),
+      ),
+      inputs: (i === 0 ? r.inputs : suffixStrings(r.inputs, i)) as Record<string, unknown>,
+      outputs: (i === 0 ? r.outputs : suffixStrings(r.outputs, i)) as Record<string, unknown>,
+    }));
+  });
+  return { ...plan, resources: copies.flat() };
+}
+
+async function scaling(): Promise<void> {
+  const r = await planStack({ dir: ROOT, stack: "prod" });
+  if (!r.ok) throw new Error("prod config invalid");
+  const pack = await PolicyPackProcess.start({
+    packDir: path.join(ROOT, "policy"),
+    project: r.files.project,
+    stack: "prod",
+    config: r.files.config,
+    secretKeys: r.files.secretKeys,
+  });
+  try {
+    const info = await pack.info();
+    await pack.configure(resolvePolicyConfig(info, {}, { "release-window": { at: r.config.release.window.start } }));
+    const measure = async (p: CapturedPlan) => {
+      await pack.analyzeAll(p.resources);
+      const xs: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const t0 = process.hrtime.bigint();
+        await pack.analyzeAll(p.resources);
+        xs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      return median(xs);
+    };
+    const one = await measure(r.plan);
+    const ten = await measure(inflate(r.plan, 10));
+    console.log(`policy evaluation, 1× plan     ${r.plan.resources.length} resources  median ${one.toFixed(0)} ms`);
+    console.log(`policy evaluation, 10× plan    ${r.plan.resources.length * 10} resources median ${ten.toFixed(0)} ms`);
+    console.log(`scaling ratio (10× / 1×)       ${(ten / one).toFixed(2)}  (target ≤ 10)`);
+  } finally {
+    pack.close();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`node ${process.version}, ${RUNS} runs each (BENCH_RUNS to change)`);
+  const floor = sample("floor (load 4 packages)", process.execPath, [
+    "-e",
+    'require("@pulumi/pulumi");require("@pulumi/aws");require("@pulumi/kubernetes");require("@pulumi/policy")',
+  ]);
+  for (const stack of ["staging", "prod"]) {
+    const gate = sample(`gate --stack ${stack}`, process.execPath, [
+      path.join(ROOT, "bin", "gate.js"),
+      "--stack",
+      stack,
+      "--at",
+      "window",
+      "--format",
+      "json",
+    ]);
+    console.log(`gate/floor ratio (${stack})`.padEnd(28), `${(gate / floor).toFixed(2)}  (target ≤ 1.5)`);
+  }
+  await scaling();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
