@@ -15,6 +15,7 @@ import { ColorAlarms } from "./components/color-alarms";
 import { ReleaseDashboard } from "./components/dashboard";
 import { Database } from "./components/database";
 import { MigrationJob } from "./components/migration-job";
+import { namePrefix } from "./components/names";
 import { AppNamespace } from "./components/namespace";
 import { ObjectStorage } from "./components/object-storage";
 import { PlatformAlarms } from "./components/platform-alarms";
@@ -49,7 +50,7 @@ function network(cfg: StackConfig["network"]) {
 export = async () => {
   const { config, secrets } = loadStackConfig();
   const stack = pulumi.getStack();
-  const prefix = `${config.cluster.namespace}-${stack}`;
+  const prefix = namePrefix(config.cluster.namespace, stack);
   const net = network(config.network);
   const oidc = { providerArn: config.cluster.oidcProviderArn, issuer: config.cluster.oidcIssuer };
   const region = aws.getRegionOutput().region;

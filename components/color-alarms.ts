@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { rollbackAlarmName } from "./names";
 import type { Color } from "./weights";
 
 export interface ColorAlarmsArgs {
@@ -25,11 +26,6 @@ export interface ColorAlarmsArgs {
 
 /** Where each alarm's runbook lives (alarm descriptions link here). */
 export const ALARM_DOCS = "docs/alarms.md";
-
-/** Name of the composite rollback alarm of a color: the signal the rollout driver polls. */
-export function rollbackAlarmName(namePrefix: string, color: Color): string {
-  return `${namePrefix}-${color}-rollback`;
-}
 
 /**
  * The rollback signals of one color, judged alone through its target group dimensions

@@ -6,7 +6,7 @@
 const fs = require("node:fs");
 const path = require("node:path");
 
-const SOURCE_DIRS = ["config", "components", "gate", "policy", "smoke"];
+const SOURCE_DIRS = ["config", "components", "gate", "policy", "rollout", "smoke"];
 
 function sources(root) {
   const out = fs

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Progressive rollout driver: see rollout/cli.ts and docs/release.md.
+const path = require("node:path");
+const root = path.join(__dirname, "..");
+require("../tools/build").ensureBuild(root);
+require("../build/rollout/cli")
+  .main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  });
