@@ -331,7 +331,7 @@ export class RolloutDriver {
 
   async resume(): Promise<Outcome> {
     const p = this.readProgress();
-    if (!p || p.status !== "in-progress") throw new RefusedError(`no rollout in progress on ${this.stackName}`);
+    if (p?.status !== "in-progress") throw new RefusedError(`no rollout in progress on ${this.stackName}`);
     this.d.log(`Resuming the release ${p.release} after ${p.completed.at(-1) ?? "the start"}`);
     return this.run(p);
   }
@@ -420,8 +420,7 @@ export class RolloutDriver {
 
   async abort(reason = "aborted by operator"): Promise<Outcome> {
     const p = this.readProgress();
-    if (!p || p.status !== "in-progress")
-      throw new RefusedError(`no rollout in progress on ${this.stackName} to abort`);
+    if (p?.status !== "in-progress") throw new RefusedError(`no rollout in progress on ${this.stackName} to abort`);
     return this.rollbackRelease(p, reason, "abort");
   }
 
