@@ -87,3 +87,14 @@ export function colorOf(tg: PolicyResource): "blue" | "green" | undefined {
   const m = /-(blue|green)$/.exec(String(tg.props.name ?? tg.name));
   return m ? (m[1] as "blue" | "green") : undefined;
 }
+
+/**
+ * Whether property `prop` of `from` refers to `to`: through the engine's property dependencies, or (for
+ * outputs that were already known) by holding one of `to`'s identifiers.
+ */
+export function refersTo(from: PolicyResource, prop: string, to: PolicyResource, identifiers: unknown[]): boolean {
+  if (from.propertyDependencies[prop]?.some((d) => d.urn === to.urn)) return true;
+  const v = from.props[prop];
+  const values = Array.isArray(v) ? v : [v];
+  return identifiers.some((id) => id !== undefined && values.includes(id));
+}

@@ -78,6 +78,7 @@ describe("CI/CD workflows", () => {
     );
     const pr = steps(workflows["pull-request.yml"]).find((s) => String(s.uses).startsWith("pulumi/actions"));
     assert.equal(pr?.with.policyPacks, "policy");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a JS template
     assert.equal(pr?.with.policyPackConfigs, "policy/config/${{ matrix.stack }}.json");
     assert.equal(
       pr?.if,

@@ -1,5 +1,5 @@
 import { stackPolicy } from "../../lib/define";
-import { ofType, T } from "../../lib/props";
+import { ofType, refersTo, T } from "../../lib/props";
 
 export const dataBackupCoverage = stackPolicy({
   name: "data-backup-coverage",
@@ -12,11 +12,7 @@ export const dataBackupCoverage = stackPolicy({
   validateStack: (args, report) => {
     const selections = ofType(args.resources, T.backupSelection);
     for (const db of ofType(args.resources, T.rdsInstance)) {
-      const covered = selections.some(
-        (s) =>
-          (s.props.resources as string[] | undefined)?.includes(db.props.arn) ||
-          s.propertyDependencies.resources?.some((d) => d.urn === db.urn),
-      );
+      const covered = selections.some((s) => refersTo(s, "resources", db, [db.props.arn]));
       if (!covered) report(`database ${db.name} is not in any AWS Backup selection.`, db.urn);
     }
   },

@@ -1,5 +1,5 @@
 import { stackPolicy } from "../../lib/define";
-import { ofType, T } from "../../lib/props";
+import { ofType, refersTo, T } from "../../lib/props";
 
 const BLOCKS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 
@@ -14,12 +14,7 @@ export const dataBucketPublicAccess = stackPolicy({
   validateStack: (args, report) => {
     const blocks = ofType(args.resources, T.publicAccessBlock);
     for (const bucket of ofType(args.resources, T.bucket)) {
-      const block = blocks.find(
-        (b) =>
-          b.propertyDependencies.bucket?.some((d) => d.urn === bucket.urn) ||
-          b.props.bucket === bucket.props.id ||
-          b.props.bucket === bucket.props.bucket,
-      );
+      const block = blocks.find((b) => refersTo(b, "bucket", bucket, [bucket.props.id, bucket.props.bucket]));
       if (!block) {
         report(`bucket ${bucket.name} has no public access block.`, bucket.urn);
         continue;

@@ -1,5 +1,5 @@
 import { stackPolicy } from "../../lib/define";
-import { ofType, T } from "../../lib/props";
+import { ofType, refersTo, T } from "../../lib/props";
 
 export const dataRestoreTesting = stackPolicy({
   name: "data-restore-testing",
@@ -16,12 +16,7 @@ export const dataRestoreTesting = stackPolicy({
     );
     for (const db of ofType(args.resources, T.rdsInstance).filter((d) => !d.props.restoreToPointInTime)) {
       const tested =
-        plans.length > 0 &&
-        selections.some(
-          (s) =>
-            (s.props.protectedResourceArns as string[] | undefined)?.includes(db.props.arn) ||
-            s.propertyDependencies.protectedResourceArns?.some((d) => d.urn === db.urn),
-        );
+        plans.length > 0 && selections.some((s) => refersTo(s, "protectedResourceArns", db, [db.props.arn]));
       if (!tested) report(`database ${db.name} has no restore-testing plan and selection.`, db.urn);
     }
   },
