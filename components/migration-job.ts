@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { versionSlug } from "./names";
 import { APP_LABEL } from "./namespace";
 import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
-import { versionSlug } from "./release-snapshot";
 
 export interface MigrationJobArgs {
   /** Release version: names the Job, so it runs once per release. */

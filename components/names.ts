@@ -10,3 +10,11 @@ export function namePrefix(namespace: string, stack: string): string {
 export function rollbackAlarmName(prefix: string, color: Color): string {
   return `${prefix}-${color}-rollback`;
 }
+
+/** `1.4.0-rc.1` → `1-4-0-rc-1` (RDS identifiers and Kubernetes names allow letters, digits and hyphens). */
+export function versionSlug(version: string): string {
+  return version
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}

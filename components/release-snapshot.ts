@@ -1,19 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { versionSlug } from "./names";
 
 export interface ReleaseSnapshotArgs {
   /** Identifier of the instance to snapshot. */
   dbInstanceIdentifier: pulumi.Input<string>;
   /** Release version (config `release.version`); names the snapshot so each release has its own. */
   version: string;
-}
-
-/** `1.4.0-rc.1` → `1-4-0-rc-1` (RDS identifiers allow letters, digits and hyphens). */
-export function versionSlug(version: string): string {
-  return version
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
 }
 
 /**

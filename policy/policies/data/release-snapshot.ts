@@ -1,4 +1,4 @@
-import { versionSlug } from "../../../components/release-snapshot";
+import { versionSlug } from "../../../components/names";
 import { stackPolicy } from "../../lib/define";
 import { ofType, T } from "../../lib/props";
 import { stackConfig } from "../../lib/stack-config";
