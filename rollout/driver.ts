@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { namePrefix, rollbackAlarmName } from "../components/names";
 import { type Color, otherColor, trafficWeights } from "../components/weights";
 import { parseImmutableImage } from "../config/image";
-import { type ConfigProblem, formatProblems } from "../config/load";
+import { formatProblems } from "../config/load";
 import type { AppConfig } from "../config/schema";
 import { appConfig, configChanges, type StructuredConfig, setPath } from "./config-state";
 import type { Ledger } from "./ledger";
@@ -286,9 +286,7 @@ export class RolloutDriver {
     const target = this.releaseConfig(structured, config, image, opts.version);
     const parsed = appConfig(target, this.stackName);
     if (!parsed.ok)
-      throw new RefusedError(
-        `the release config is invalid:\n${formatProblems(parsed.problems as ConfigProblem[], this.stackName)}`,
-      );
+      throw new RefusedError(`the release config is invalid:\n${formatProblems(parsed.problems, this.stackName)}`);
     const w = parsed.config.release.window;
     if (now < new Date(w.start) || now > new Date(w.end))
       throw new RefusedError(

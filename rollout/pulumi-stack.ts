@@ -5,14 +5,8 @@
  * clear errors: stack locked by another update, missing credentials, unknown stack, undecryptable config.
  */
 import * as path from "node:path";
-import {
-  CommandError,
-  ConcurrentUpdateError,
-  LocalWorkspace,
-  type Stack,
-  StackNotFoundError,
-} from "@pulumi/pulumi/automation";
-import { type StructuredConfig, toFlat, toStructured } from "./config-state";
+import { ConcurrentUpdateError, LocalWorkspace, type Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { type StructuredConfig, toStructured } from "./config-state";
 import { StackError, type StackOps, type UpdateRecord, type UpResult } from "./ports";
 
 export function classify(stack: string, e: unknown): StackError {
@@ -50,7 +44,8 @@ export function classify(stack: string, e: unknown): StackError {
       "credentials",
       `missing or expired credentials for ${stack}: run 'pulumi login' and provide AWS credentials (OIDC role in CI, 'aws sso login' locally). Nothing was changed.`,
     );
-  const tail = (e instanceof CommandError ? text : text).split("\n").filter(Boolean).slice(-12).join("\n");
+  // CommandError messages carry the CLI's stdout/stderr: keep the end, where the failing resource is named.
+  const tail = text.split("\n").filter(Boolean).slice(-12).join("\n");
   return new StackError("update-failed", tail);
 }
 
@@ -128,5 +123,3 @@ export class AutomationStack implements StackOps {
     );
   }
 }
-
-export { toFlat };
