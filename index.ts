@@ -10,6 +10,7 @@ import { AlertTopic } from "./components/alert-topic";
 import { ApiColor } from "./components/api-color";
 import { AppSecrets } from "./components/app-secrets";
 import { Backups } from "./components/backups";
+import { blueGreenState, type Color } from "./components/blue-green";
 import { BlueGreenLoadBalancer } from "./components/blue-green-load-balancer";
 import { ColorAlarms } from "./components/color-alarms";
 import { ReleaseDashboard } from "./components/dashboard";
@@ -23,7 +24,6 @@ import { ProductionListener } from "./components/production-listener";
 import { PrometheusSloRules } from "./components/prometheus-slo-rules";
 import { ReleaseSnapshot } from "./components/release-snapshot";
 import { SmokeTestGate } from "./components/smoke-test-gate";
-import { type Color, otherColor, releaseColor } from "./components/weights";
 import { Worker } from "./components/worker";
 import { loadStackConfig, type StackConfig } from "./config";
 
@@ -55,11 +55,9 @@ export = async () => {
   const oidc = { providerArn: config.cluster.oidcProviderArn, issuer: config.cluster.oidcIssuer };
   const region = aws.getRegionOutput().region;
   const account = aws.getCallerIdentityOutput().accountId;
-  const bg = config.blueGreen;
-  const live = bg.live;
-  const idle = otherColor(live);
-  const images = { blue: bg.blue.image, green: bg.green.image };
-  const underTest = releaseColor(live, images, config.release.commit);
+  // One computed blue/green state: every listener, the smoke test and the replicas read it.
+  const bg = blueGreenState(config.blueGreen, config.release.commit);
+  const { live, underTest, images } = bg;
 
   const k8sProvider = new k8s.Provider("k8s", { kubeconfig: secrets.kubeconfig, enableServerSideApply: true });
 
@@ -89,6 +87,7 @@ export = async () => {
   const releaseSnapshot = new ReleaseSnapshot("release-snapshot", {
     dbInstanceIdentifier: db.identifier,
     version: config.release.version,
+    commit: config.release.commit,
   });
   const backups = new Backups("backups", {
     environment: config.environment,
@@ -149,7 +148,7 @@ export = async () => {
   const env = appEnvironment(config, objects.bucketName, region);
   const secretNames = [appSecrets.appSecretName, appSecrets.dbSecretName];
 
-  // Edge: ALB, one target group per color, HTTP→HTTPS redirect, test listener on the idle color.
+  // Edge: ALB, one target group per color, HTTP→HTTPS redirect, test listener on the color under test.
   const lb = new BlueGreenLoadBalancer("edge", {
     environment: config.environment,
     namePrefix: prefix,
@@ -160,7 +159,7 @@ export = async () => {
     deregistrationDelaySeconds: config.api.deregistrationDelaySeconds,
     certificateArn: config.tls.certificateArn,
     sslPolicy: config.tls.sslPolicy,
-    idleColor: idle,
+    testColor: underTest,
     testListenerPort: config.tls.testListenerPort,
     testListenerCidrs: config.tls.testListenerCidrs,
   });
@@ -170,6 +169,7 @@ export = async () => {
     "migration",
     {
       version: config.release.version,
+      commit: config.release.commit,
       image: images[underTest],
       args: config.api.migrationArgs,
       namespace: ns.name,
@@ -182,13 +182,14 @@ export = async () => {
   );
   const colors = {} as Record<Color, ApiColor>;
   for (const color of ["blue", "green"] as const) {
-    const scaledDown = bg.scaleDownIdle && color === idle;
+    const scaledDown = bg.scaledDown === color;
     colors[color] = new ApiColor(
       `api-${color}`,
       {
         color,
         image: images[color],
         replicas: scaledDown ? config.api.idleReplicas : config.api.replicas,
+        scaledDown,
         autoscaling: config.api.autoscaling.enabled && !scaledDown ? config.api.autoscaling : undefined,
         namespace: ns.name,
         provider: k8sProvider,
@@ -216,8 +217,7 @@ export = async () => {
     {
       loadBalancerArn: lb.loadBalancer.arn,
       targetGroupArns: { blue: lb.targetGroups.blue.arn, green: lb.targetGroups.green.arn },
-      live,
-      canaryWeight: bg.canaryWeight,
+      state: bg,
       certificateArn: config.tls.certificateArn,
       sslPolicy: config.tls.sslPolicy,
     },
@@ -293,7 +293,7 @@ export = async () => {
     environment: config.environment,
     release: config.release.version,
     liveColor: live,
-    idleColor: idle,
+    testColor: underTest,
     releaseColor: underTest,
     weights: listener.weights,
     url: `https://${config.tls.hostname}`,

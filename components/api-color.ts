@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { Color } from "./blue-green";
 import { APP_LABEL } from "./namespace";
 import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
-import type { Color } from "./weights";
 
 export interface ApiColorArgs {
   color: Color;
@@ -10,6 +10,8 @@ export interface ApiColorArgs {
   image: string;
   /** Replicas; ignored when `autoscaling` is set (the HPA owns `spec.replicas`). */
   replicas: number;
+  /** The color is scaled down to idle replicas and takes no traffic (labelled so policies can tell). @default false */
+  scaledDown?: boolean;
   /** HPA with `minReplicas` = `replicas`. @default none */
   autoscaling?: { maxReplicas: number; targetCpuPercent: number };
   namespace: pulumi.Input<string>;
@@ -53,13 +55,15 @@ export class ApiColor extends pulumi.ComponentResource {
       "app.kubernetes.io/name": "artifortress-api",
       "rollout/color": args.color,
     };
+    // On the Deployment only (not the pod template): scaling down must not restart the pods.
+    const deploymentLabels = { ...labels, ...(args.scaledDown ? { "rollout/scaled-down": "true" } : {}) };
     const preStopSeconds = args.deregistrationDelaySeconds + 10;
     const env = Object.entries(args.env ?? {}).map(([name, value]) => ({ name, value }));
 
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata: { name: appName, namespace: args.namespace, labels },
+        metadata: { name: appName, namespace: args.namespace, labels: deploymentLabels },
         spec: {
           // With an HPA the autoscaler owns the replica count; setting it here would fight it.
           replicas: args.autoscaling ? undefined : args.replicas,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Color } from "./weights";
+import type { Color } from "./blue-green";
 
 export interface BlueGreenLoadBalancerArgs {
   /** staging or prod: prod turns on deletion protection. */
@@ -16,8 +16,8 @@ export interface BlueGreenLoadBalancerArgs {
   deregistrationDelaySeconds: number;
   certificateArn: string;
   sslPolicy: string;
-  /** Color that receives no production traffic: the test listener forwards to it. */
-  idleColor: Color;
+  /** The color under test (blueGreenState().underTest): the test listener forwards to it. */
+  testColor: Color;
   /** Port of the test listener. */
   testListenerPort: number;
   /** CIDRs allowed to reach the test listener. */
@@ -30,8 +30,8 @@ export interface BlueGreenLoadBalancerArgs {
  * The edge of blue/green: an internet-facing ALB with its own security group and access logs, one
  * `targetType: ip` target group per color (health check on the readiness path, explicit thresholds and
  * deregistration delay), an HTTP listener that only redirects to HTTPS, and a CIDR-restricted HTTPS test
- * listener that always forwards to the idle color, where the smoke test runs before any production
- * traffic moves. The production HTTPS listener is `ProductionListener`: it must wait for the smoke test.
+ * listener that always forwards to the color under test (the release under way), the color the smoke
+ * test checks before any production traffic moves. The production HTTPS listener is `ProductionListener`: it must wait for the smoke test.
  */
 export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
   public static readonly type = "app:edge:BlueGreenLoadBalancer";
@@ -213,7 +213,8 @@ export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
         protocol: "HTTPS",
         certificateArn: args.certificateArn,
         sslPolicy: args.sslPolicy,
-        defaultActions: [{ type: "forward", targetGroupArn: this.targetGroups[args.idleColor].arn }],
+        defaultActions: [{ type: "forward", targetGroupArn: this.targetGroups[args.testColor].arn }],
+        tags: { "rollout/role": "test", "rollout/color": args.testColor },
       },
       p,
     );

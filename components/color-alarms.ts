@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { Color } from "./blue-green";
 import { rollbackAlarmName } from "./names";
-import type { Color } from "./weights";
 
 export interface ColorAlarmsArgs {
   color: Color;

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { Color } from "./blue-green";
 import type { WorkerMetricContract } from "./platform-alarms";
-import type { Color } from "./weights";
 
 export interface ReleaseDashboardArgs {
   /** Dashboard name, e.g. `artifortress-prod-release`. */

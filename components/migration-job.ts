@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { versionSlug } from "./names";
+import { releaseId } from "./names";
 import { APP_LABEL } from "./namespace";
 import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
 
 export interface MigrationJobArgs {
-  /** Release version: names the Job, so it runs once per release. */
+  /** Release version and commit: name the Job (`migrate-<release id>`), so it runs once per release attempt. */
   version: string;
+  commit: string;
   /** Image of the release (the new color). */
   image: string;
   /** Container args that apply migrations and exit. */
@@ -22,8 +23,9 @@ export interface MigrationJobArgs {
 }
 
 /**
- * Database migrations, applied once per release (runbook 001 §4.3): a Kubernetes Job named after the
- * release version with the release image. The Kubernetes provider waits for it to complete, so whatever
+ * Database migrations, applied once per release attempt (runbook 001 §4.3): a Kubernetes Job named after
+ * the release id (version + commit) with the release image. A rollback never changes the release id, so
+ * it never re-runs an older release's migration against a newer schema. The Kubernetes provider waits for it to complete, so whatever
  * depends on `job` (the new color's Deployment) rolls only after a successful migration. Pass the
  * pre-release snapshot in `dependsOn`. No TTL: a Job that deleted itself would be recreated (and the
  * migration re-run) by the next `up`.
@@ -35,11 +37,16 @@ export class MigrationJob extends pulumi.ComponentResource {
 
   constructor(name: string, args: MigrationJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MigrationJob.type, name, {}, opts);
-    const slug = versionSlug(args.version);
-    this.jobName = `migrate-${slug}`;
-    const labels = { ...APP_LABEL, "app.kubernetes.io/component": "migration", "rollout/release": slug };
+    const id = releaseId(args.version, args.commit);
+    this.jobName = `migrate-${id}`;
+    const labels = {
+      ...APP_LABEL,
+      "app.kubernetes.io/component": "migration",
+      "rollout/release-id": id,
+      "rollout/commit": args.commit.toLowerCase(),
+    };
     this.job = new k8s.batch.v1.Job(
-      `${name}-${slug}`,
+      `${name}-${id}`,
       {
         metadata: { name: this.jobName, namespace: args.namespace, labels },
         spec: {

@@ -1,5 +1,5 @@
 /** Physical names shared by the program and the tools that find its resources (rollout driver, docs). */
-import type { Color } from "./weights";
+import type { Color } from "./blue-green";
 
 /** `<namespace>-<stack>`, the prefix of AWS names, e.g. `artifortress-prod`. */
 export function namePrefix(namespace: string, stack: string): string {
@@ -17,4 +17,14 @@ export function versionSlug(version: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");
+}
+
+/**
+ * Key of one release attempt: `<version slug>-<first 7 of the commit>`, e.g. `1-5-0-9f8e7d6`. Names the
+ * pre-release snapshot and the migration Job, so a retry of the same version with a new build takes a new
+ * snapshot and migrates again, and a rollback (which never changes the release under way) re-creates
+ * neither.
+ */
+export function releaseId(version: string, commit: string): string {
+  return `${versionSlug(version)}-${commit.toLowerCase().slice(0, 7)}`;
 }

@@ -1,14 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type Color, trafficWeights } from "./weights";
+import type { BlueGreenState, Color } from "./blue-green";
 
 export interface ProductionListenerArgs {
   loadBalancerArn: pulumi.Input<string>;
   targetGroupArns: Record<Color, pulumi.Input<string>>;
-  /** Color serving production traffic. */
-  live: Color;
-  /** Percent sent to the idle color. */
-  canaryWeight: number;
+  /** The stack's blue/green state: weights, and the live and under-test colors the listener is tagged with. */
+  state: BlueGreenState;
   certificateArn: string;
   sslPolicy: string;
 }
@@ -25,7 +23,7 @@ export class ProductionListener extends pulumi.ComponentResource {
 
   constructor(name: string, args: ProductionListenerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ProductionListener.type, name, {}, opts);
-    this.weights = trafficWeights(args.live, args.canaryWeight);
+    this.weights = args.state.weights;
     this.listener = new aws.lb.Listener(
       `${name}-https`,
       {
@@ -46,6 +44,12 @@ export class ProductionListener extends pulumi.ComponentResource {
             },
           },
         ],
+        // What the weights mean, stated on the resource so policies judge the plan, not the config.
+        tags: {
+          "rollout/role": "production",
+          "rollout/live": args.state.live,
+          "rollout/under-test": args.state.underTest,
+        },
       },
       // Children do not inherit a component's dependsOn: forward it so the listener waits for the smoke test.
       { parent: this, dependsOn: opts?.dependsOn },

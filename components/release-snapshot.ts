@@ -1,19 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { versionSlug } from "./names";
+import { releaseId } from "./names";
 
 export interface ReleaseSnapshotArgs {
   /** Identifier of the instance to snapshot. */
   dbInstanceIdentifier: pulumi.Input<string>;
-  /** Release version (config `release.version`); names the snapshot so each release has its own. */
+  /** Release version (config `release.version`). */
   version: string;
+  /** Commit of the release build (config `release.commit`); with the version it names the snapshot. */
+  commit: string;
 }
 
 /**
  * The pre-release backup of runbook 001 §1 ("production backup created"): a manual RDS snapshot whose
- * identifier derives from the release version, taken before the migration Job runs (the Job depends on
- * `snapshot`). Retained on delete: when the next release replaces it in the program, the snapshot of this
- * release stays in AWS as the restore point of the rollback runbook.
+ * identifier derives from the release id (version + commit, `<db>-pre-<id>`), taken before the migration Job
+ * runs (the Job depends on `snapshot`). Retained on delete: when the next release replaces it in the
+ * program, the snapshot of this release stays in AWS as the restore point of the rollback runbook. A
+ * rollback never changes the release id, so it never asks for a snapshot whose identifier already exists.
  */
 export class ReleaseSnapshot extends pulumi.ComponentResource {
   public static readonly type = "app:data:ReleaseSnapshot";
@@ -22,13 +25,18 @@ export class ReleaseSnapshot extends pulumi.ComponentResource {
 
   constructor(name: string, args: ReleaseSnapshotArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ReleaseSnapshot.type, name, {}, opts);
-    const slug = versionSlug(args.version);
+    const id = releaseId(args.version, args.commit);
     this.snapshot = new aws.rds.Snapshot(
-      `${name}-${slug}`,
+      `${name}-${id}`,
       {
         dbInstanceIdentifier: args.dbInstanceIdentifier,
-        dbSnapshotIdentifier: pulumi.interpolate`${args.dbInstanceIdentifier}-pre-${slug}`,
-        tags: { release: args.version, purpose: "pre-release" },
+        dbSnapshotIdentifier: pulumi.interpolate`${args.dbInstanceIdentifier}-pre-${id}`,
+        tags: {
+          release: args.version,
+          "rollout/release-id": id,
+          "rollout/commit": args.commit,
+          purpose: "pre-release",
+        },
       },
       { parent: this, retainOnDelete: true },
     );

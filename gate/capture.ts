@@ -27,6 +27,8 @@ export interface CapturedResource {
   name: string;
   /** True for provider-managed (custom) resources, false for components and the stack. */
   custom: boolean;
+  /** Order in which the program registered the resource (0 = first): the engine steps resources in this order. */
+  seq: number;
   parent?: string;
   /** URNs this resource depends on (explicit `dependsOn` and input dependencies), sorted. */
   dependencies: string[];
@@ -135,6 +137,7 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
 
   const resources: CapturedResource[] = [];
   let inflight = 0;
+  let seq = 0;
   const monitor = pulumi.runtime.getMonitor() as unknown as PatchableMonitor;
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
@@ -144,6 +147,7 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
       propertyDependencies[k] = [...v.getUrnsList()].sort();
     });
     const base = {
+      seq: seq++,
       type: req.getType(),
       name: req.getName(),
       custom: req.getCustom(),

@@ -80,11 +80,30 @@ function get(obj: unknown, p: string): unknown {
     .reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
 }
 
+/**
+ * The release id of a plan (the migration Job's `rollout/release-id` label): resources named after the
+ * release under way (`release-snapshot-<id>`, `migration-<id>`) are the same resource in both stacks.
+ */
+function releaseIdOf(p: CapturedPlan): string | undefined {
+  for (const r of p.resources) {
+    const id = (r.inputs as { metadata?: { labels?: Record<string, string> } }).metadata?.labels?.[
+      "rollout/release-id"
+    ];
+    if (r.type === "kubernetes:batch/v1:Job" && id) return id;
+  }
+  return undefined;
+}
+
 export function comparePlans(a: CapturedPlan, b: CapturedPlan, rules: ParityRule[]): ParityDifference[] {
   const norm = normalizer([a.stack, b.stack]);
+  const ids = new Map([a, b].map((p) => [p, releaseIdOf(p)]));
+  const nameIn = (p: CapturedPlan, r: CapturedResource) => {
+    const id = ids.get(p);
+    return id && r.name.endsWith(`-${id}`) ? `${r.name.slice(0, -id.length)}<release-id>` : r.name;
+  };
   const key = (r: CapturedResource) => `${r.type}::${r.name}`;
-  const mb = new Map(b.resources.map((r) => [key(r), r]));
-  const ma = new Map(a.resources.map((r) => [key(r), r]));
+  const mb = new Map(b.resources.map((r) => [key({ ...r, name: nameIn(b, r) }), r]));
+  const ma = new Map(a.resources.map((r) => [key({ ...r, name: nameIn(a, r) }), r]));
   const out: ParityDifference[] = [];
   const allowed = (d: ParityDifference) =>
     rules.find(
@@ -95,21 +114,25 @@ export function comparePlans(a: CapturedPlan, b: CapturedPlan, rules: ParityRule
     );
   const push = (d: ParityDifference) => out.push({ ...d, allowedBy: allowed(d)?.reason });
   for (const r of a.resources)
-    if (r.type !== "pulumi:pulumi:Stack" && !mb.has(key(r)))
+    if (r.type !== "pulumi:pulumi:Stack" && !mb.has(key({ ...r, name: nameIn(a, r) })))
       push({ kind: "only-in", type: r.type, name: r.name, detail: a.stack });
   for (const r of b.resources)
-    if (r.type !== "pulumi:pulumi:Stack" && !ma.has(key(r)))
+    if (r.type !== "pulumi:pulumi:Stack" && !ma.has(key({ ...r, name: nameIn(b, r) })))
       push({ kind: "only-in", type: r.type, name: r.name, detail: b.stack });
   for (const ra of a.resources) {
-    const rb = mb.get(key(ra));
+    const rb = mb.get(key({ ...ra, name: nameIn(a, ra) }));
     if (!rb || ra.type === "pulumi:pulumi:Stack") continue;
     const paths: string[] = [];
-    diffValues(norm(ra.inputs), norm(rb.inputs), "", paths);
+    const withId = (p: CapturedPlan, v: unknown): unknown => {
+      const id = ids.get(p);
+      return id ? JSON.parse(JSON.stringify(v).split(id).join("<release-id>")) : v;
+    };
+    diffValues(norm(withId(a, ra.inputs)), norm(withId(b, rb.inputs)), "", paths);
     if (ra.options.protect !== rb.options.protect) paths.push("options.protect");
     for (const p of paths) {
       const values: [unknown, unknown] =
         p === "options.protect" ? [ra.options.protect, rb.options.protect] : [get(ra.inputs, p), get(rb.inputs, p)];
-      push({ kind: "input", type: ra.type, name: ra.name, detail: p, values });
+      push({ kind: "input", type: ra.type, name: nameIn(a, ra), detail: p, values });
     }
   }
   return out;

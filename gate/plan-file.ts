@@ -46,28 +46,31 @@ export function toPlanFile(plan: CapturedPlan): PlanFile {
     format: "app-rollout-plan/v1",
     project: plan.project,
     stack: plan.stack,
-    steps: plan.resources.map((r) => ({
-      op: "create",
-      urn: r.urn,
-      newState: {
-        type: r.type,
+    // Steps in the order the program registered the resources, as the engine reports them.
+    steps: [...plan.resources]
+      .sort((a, b) => a.seq - b.seq)
+      .map((r) => ({
+        op: "create",
         urn: r.urn,
-        custom: r.custom,
-        parent: r.parent,
-        provider: r.provider,
-        inputs: r.inputs,
-        outputs: r.outputs,
-        dependencies: r.dependencies,
-        propertyDependencies: r.propertyDependencies,
-        protect: r.options.protect,
-        retainOnDelete: r.options.retainOnDelete,
-        deleteBeforeReplace: r.options.deleteBeforeReplace,
-        ignoreChanges: r.options.ignoreChanges,
-        replaceOnChanges: r.options.replaceOnChanges,
-        additionalSecretOutputs: r.options.additionalSecretOutputs,
-        deletedWith: r.options.deletedWith,
-      },
-    })),
+        newState: {
+          type: r.type,
+          urn: r.urn,
+          custom: r.custom,
+          parent: r.parent,
+          provider: r.provider,
+          inputs: r.inputs,
+          outputs: r.outputs,
+          dependencies: r.dependencies,
+          propertyDependencies: r.propertyDependencies,
+          protect: r.options.protect,
+          retainOnDelete: r.options.retainOnDelete,
+          deleteBeforeReplace: r.options.deleteBeforeReplace,
+          ignoreChanges: r.options.ignoreChanges,
+          replaceOnChanges: r.options.replaceOnChanges,
+          additionalSecretOutputs: r.options.additionalSecretOutputs,
+          deletedWith: r.options.deletedWith,
+        },
+      })),
     changeSummary: { create: plan.resources.length },
     outputs: plan.outputs,
   };
@@ -76,7 +79,8 @@ export function toPlanFile(plan: CapturedPlan): PlanFile {
 export function fromPlanFile(f: PlanFile): CapturedPlan {
   if (f.format !== "app-rollout-plan/v1")
     throw new Error(`not a plan file of this tool (format ${JSON.stringify(f.format)})`);
-  const resources: CapturedResource[] = f.steps.map(({ newState: s }) => ({
+  const resources: CapturedResource[] = f.steps.map(({ newState: s }, seq) => ({
+    seq,
     urn: s.urn,
     type: s.type,
     name: nameOf(s.urn),
@@ -97,6 +101,7 @@ export function fromPlanFile(f: PlanFile): CapturedPlan {
       deletedWith: s.deletedWith,
     },
   }));
+  resources.sort((a, b) => a.urn.localeCompare(b.urn));
   return { project: f.project, stack: f.stack, resources, outputs: f.outputs };
 }
 

@@ -12,8 +12,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { type Color, otherColor, trafficWeights } from "../components/blue-green";
 import { namePrefix, rollbackAlarmName } from "../components/names";
-import { type Color, otherColor, trafficWeights } from "../components/weights";
 import { parseImmutableImage } from "../config/image";
 import { formatProblems } from "../config/load";
 import type { AppConfig } from "../config/schema";

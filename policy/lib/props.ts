@@ -98,3 +98,48 @@ export function refersTo(from: PolicyResource, prop: string, to: PolicyResource,
   const values = Array.isArray(v) ? v : [v];
   return identifiers.some((id) => id !== undefined && values.includes(id));
 }
+
+export type Color = "blue" | "green";
+
+function isColor(v: unknown): v is Color {
+  return v === "blue" || v === "green";
+}
+
+/**
+ * The production listener (tag `rollout/role: production`) and what its weights mean, as the program
+ * states it on the resource (`rollout/live`, `rollout/under-test`): policies judge the plan, never the
+ * release keys of the stack config, so the same pack process judges every stage of a release alike.
+ */
+export function productionListener(
+  resources: PolicyResource[],
+): { listener: PolicyResource; live?: Color; underTest?: Color } | undefined {
+  const listener = resources.find((r) => r.type === T.listener && r.props.tags?.["rollout/role"] === "production");
+  if (!listener) return undefined;
+  const tags = listener.props.tags ?? {};
+  return {
+    listener,
+    live: isColor(tags["rollout/live"]) ? tags["rollout/live"] : undefined,
+    underTest: isColor(tags["rollout/under-test"]) ? tags["rollout/under-test"] : undefined,
+  };
+}
+
+/** The migration Jobs of the stack (label `app.kubernetes.io/component: migration`). */
+export function migrationJobs(resources: PolicyResource[]): PolicyResource[] {
+  return ofType(resources, T.job).filter(
+    (j) => j.props.metadata?.labels?.["app.kubernetes.io/component"] === "migration",
+  );
+}
+
+/** API Deployments (label `app.kubernetes.io/component: api`). */
+export function apiDeployments(resources: PolicyResource[]): PolicyResource[] {
+  return ofType(resources, T.deployment).filter(
+    (d) => d.props.metadata?.labels?.["app.kubernetes.io/component"] === "api",
+  );
+}
+
+/** Weight a weighted listener gives a color (0 when the color's target group is not in the forward). */
+export function weightOf(listener: PolicyResource, color: Color, targetGroups: PolicyResource[]): number {
+  const tg = targetGroups.find((g) => colorOf(g) === color);
+  const t = weightedTargets(listener.props)?.find((x) => tg && x.arn === String(tg.props.arn));
+  return t?.weight ?? 0;
+}

@@ -19,8 +19,8 @@ import { edgeHealthCheck } from "./edge/health-check";
 import { edgeHttpRedirectOnly } from "./edge/http-redirect-only";
 import { edgeHttpsListener } from "./edge/https-listener";
 import { edgeSmokeTestedWeight } from "./edge/smoke-tested-weight";
-import { edgeTestListenerIdle } from "./edge/test-listener-idle";
 import { edgeTestListenerRestricted } from "./edge/test-listener-restricted";
+import { edgeTestListenerUnderTest } from "./edge/test-listener-under-test";
 import { edgeWeightsSum } from "./edge/weights-sum";
 import { observabilityAlarmActions } from "./observability/alarm-actions";
 import { observabilityDatabaseAlarms } from "./observability/database-alarms";
@@ -64,7 +64,7 @@ export const allPolicies: ReadinessPolicy[] = [
   edgeWeightsSum,
   edgeSmokeTestedWeight,
   edgeTestListenerRestricted,
-  edgeTestListenerIdle,
+  edgeTestListenerUnderTest,
   edgeAlbHardening,
   workloadsProbes,
   workloadsResources,

@@ -225,16 +225,31 @@ describe("data protection components", () => {
     );
   });
 
-  it("the pre-release snapshot is named after the release and only it changes with the version", async () => {
+  it("a retry of the same version from another build takes a new snapshot and migrates again", async () => {
+    const before = await plan("prod");
+    // 1.4.0 rebuilt from 5d6e7f8 (the green image): a new release id, so a new snapshot and Job.
+    const retry = await plan("prod", { release: { commit: "5d6e7f8" } });
+    const d = diffPlans(before, retry);
+    assert.deepEqual(d.added.map((r) => r.name).sort(), ["migration-1-4-0-5d6e7f8", "release-snapshot-1-4-0-5d6e7f8"]);
+    assert.equal(
+      one(retry, "aws:rds/snapshot:Snapshot", "release-snapshot-1-4-0-5d6e7f8").inputs.dbSnapshotIdentifier,
+      "artifortress-prod-pre-1-4-0-5d6e7f8",
+    );
+  });
+
+  it("the pre-release snapshot is named after the release id and only it changes with the version", async () => {
     const before = await plan("prod");
     const after = await plan("prod", { release: { version: "1.5.0" } });
-    const snap = one(before, "aws:rds/snapshot:Snapshot", "release-snapshot-1-4-0");
-    assert.equal(snap.inputs.dbSnapshotIdentifier, "artifortress-prod-pre-1-4-0");
+    const snap = one(before, "aws:rds/snapshot:Snapshot", "release-snapshot-1-4-0-1a2b3c4");
+    assert.equal(snap.inputs.dbSnapshotIdentifier, "artifortress-prod-pre-1-4-0-1a2b3c4");
     assert.equal(snap.options.retainOnDelete, true, "a release's snapshot survives the next release");
     const d = diffPlans(before, after);
-    const newSnapshot = one(after, "aws:rds/snapshot:Snapshot", "release-snapshot-1-5-0");
-    assert.deepEqual(d.removed.map((r) => r.name).sort(), ["migration-1-4-0", "release-snapshot-1-4-0"]);
-    assert.deepEqual(d.added.map((r) => r.name).sort(), ["migration-1-5-0", "release-snapshot-1-5-0"]);
+    const newSnapshot = one(after, "aws:rds/snapshot:Snapshot", "release-snapshot-1-5-0-1a2b3c4");
+    assert.deepEqual(d.removed.map((r) => r.name).sort(), [
+      "migration-1-4-0-1a2b3c4",
+      "release-snapshot-1-4-0-1a2b3c4",
+    ]);
+    assert.deepEqual(d.added.map((r) => r.name).sort(), ["migration-1-5-0-1a2b3c4", "release-snapshot-1-5-0-1a2b3c4"]);
     const touched = [
       ...d.added.filter((r) => r !== newSnapshot),
       ...d.changed.map((c) => after.resources.find((r) => r.urn === c.urn)!),

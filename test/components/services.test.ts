@@ -116,8 +116,11 @@ describe("services and blue/green traffic", () => {
       it("deployment order: snapshot → migration → color under test → smoke test → production listener", async () => {
         const p = await plan(stack);
         const snapshot = ofType(p, "aws:rds/snapshot:Snapshot")[0];
-        const job = one(p, "kubernetes:batch/v1:Job", "migration-1-4-0");
-        const color = "green"; // the release commit 5d6e7f8 is the green image in both stack files
+        const commit = cfg.release.commit;
+        const job = one(p, "kubernetes:batch/v1:Job", `migration-1-4-0-${commit}`);
+        // The color under test is the one whose image was built from the release commit.
+        const color = cfg.blueGreen.blue.image.endsWith(`sha-${commit}`) ? "blue" : "green";
+        const other = color === "blue" ? "green" : "blue";
         const deployment = one(p, DEPLOYMENT, `api-${color}-deployment`);
         const smoke = one(p, "command:local:Command", "smoke-test-run");
         const listener = one(p, LISTENER, "traffic-https");
@@ -126,14 +129,16 @@ describe("services and blue/green traffic", () => {
         assert.ok(directlyDependsOn(smoke, deployment), "the smoke test runs against the rolled-out color");
         assert.ok(directlyDependsOn(listener, smoke), "production weights move only after the smoke test");
         assert.ok(
-          !directlyDependsOn(one(p, DEPLOYMENT, "api-blue-deployment"), job),
-          "the live color does not wait for the migration",
+          !directlyDependsOn(one(p, DEPLOYMENT, `api-${other}-deployment`), job),
+          "the other color does not wait for the migration",
         );
         assert.equal(
-          ((job.inputs as Inputs).spec.template.spec.containers[0].image as string).endsWith("sha-5d6e7f8"),
+          ((job.inputs as Inputs).spec.template.spec.containers[0].image as string).endsWith(`sha-${commit}`),
           true,
         );
-        assert.equal((job.inputs as Inputs).metadata.name, "migrate-1-4-0");
+        assert.equal((job.inputs as Inputs).metadata.name, `migrate-1-4-0-${commit}`);
+        assert.equal(testListenerTarget(p), color, "the test listener serves the color the smoke test checks");
+        assert.equal(one(p, LISTENER, "traffic-https").inputs.tags["rollout/under-test"], color);
         assert.equal(
           (job.inputs as Inputs).spec.ttlSecondsAfterFinished,
           undefined,
@@ -197,14 +202,20 @@ describe("services and blue/green traffic", () => {
     { live: "blue", canaryWeight: 100 },
   ];
   for (const c of configs) {
-    it(`weights follow live=${c.live} canaryWeight=${c.canaryWeight}, sum to 100, and the test listener targets the idle color`, async () => {
+    it(`weights follow live=${c.live} canaryWeight=${c.canaryWeight}, sum to 100, and the test listener follows the release, not live`, async () => {
       const p = await plan("staging", { blueGreen: c });
       const w = httpsWeights(p);
       const idle = c.live === "blue" ? "green" : "blue";
       assert.equal(w[c.live], 100 - c.canaryWeight);
       assert.equal(w[idle], c.canaryWeight);
       assert.equal(w.blue + w.green, 100);
-      assert.equal(testListenerTarget(p), idle, "the test listener never points at the live color");
+      // staging releases commit 5d6e7f8, the green image, whichever color is live
+      assert.equal(testListenerTarget(p), "green", "the test listener serves the color under test");
+      assert.deepEqual(one(p, LISTENER, "traffic-https").inputs.tags, {
+        "rollout/role": "production",
+        "rollout/live": c.live,
+        "rollout/under-test": "green",
+      });
     });
   }
 
@@ -223,13 +234,17 @@ describe("services and blue/green traffic", () => {
     );
   });
 
-  it("flipping live (and switching it back, a rollback) touches only the listeners", async () => {
-    const before = await plan("prod", { blueGreen: { canaryWeight: 50 } });
-    const flipped = await plan("prod", { blueGreen: { live: "green", canaryWeight: 0 } });
+  it("flipping live (and switching it back, a rollback) touches only the production listener", async () => {
+    const before = await plan("staging", { blueGreen: { canaryWeight: 50 } });
+    const flipped = await plan("staging", { blueGreen: { live: "green", canaryWeight: 0 } });
     for (const d of [diffPlans(before, flipped), diffPlans(flipped, before)]) {
       assert.deepEqual(d.added, []);
       assert.deepEqual(d.removed, []);
-      assert.deepEqual(d.changed.map((c) => c.name).sort(), ["edge-test", "traffic-https"]);
+      assert.deepEqual(
+        d.changed.map((c) => c.name),
+        ["traffic-https"],
+        "the test listener stays on the color under test and no smoke test re-runs",
+      );
     }
   });
 });

@@ -13,6 +13,8 @@ const T = {
 };
 
 const container = (p: Props) => p.spec.template.spec.containers[0];
+/** The prod stack file releases 1.4.0 from commit 1a2b3c4 (live blue): the migration Job of that release. */
+const JOB = "migration-1-4-0-1a2b3c4";
 
 interface Fixture {
   policy: string;
@@ -134,10 +136,10 @@ const fixtures: Fixture[] = [
       mutate(
         p,
         "aws:rds/snapshot:Snapshot",
-        "release-snapshot-1-4-0",
-        (x) => (x.dbSnapshotIdentifier = "artifortress-prod-pre-1-3-0"),
+        "release-snapshot-1-4-0-1a2b3c4",
+        (x) => (x.tags["rollout/release-id"] = "1-3-0-0c0ffee"),
       ),
-    message: /no RDS snapshot named \*-pre-1-4-0 for release 1\.4\.0/,
+    message: /no RDS snapshot tagged rollout\/release-id=1-4-0-1a2b3c4 for migration Job migrate-1-4-0-1a2b3c4/,
   },
   {
     policy: "data-migration-after-snapshot",
@@ -147,10 +149,10 @@ const fixtures: Fixture[] = [
       mutate(
         p,
         "kubernetes:batch/v1:Job",
-        "migration-1-4-0",
+        JOB,
         (_x, r) => (r.dependencies = r.dependencies.filter((u) => !u.includes("aws:rds/snapshot"))),
       ),
-    message: /migration Job migration-1-4-0 does not depend on a pre-release snapshot/,
+    message: /migration Job migration-1-4-0-1a2b3c4 does not depend on a pre-release snapshot/,
   },
   {
     policy: "data-bucket-public-access",
@@ -217,7 +219,35 @@ const fixtures: Fixture[] = [
         "traffic-https",
         (_x, r) => (r.dependencies = r.dependencies.filter((u) => !u.includes("command:local:Command"))),
       ),
-    message: /listener traffic-https sends 10% to green, which no smoke test gates/,
+    message: /listener traffic-https does not wait for a smoke test of green, the color under test/,
+  },
+  {
+    policy: "edge-smoke-tested-weight",
+    stack: "prod",
+    what: "listener not waiting for the smoke test at canaryWeight 0",
+    make: (p) =>
+      mutate(
+        p,
+        T.listener,
+        "traffic-https",
+        (_x, r) => (r.dependencies = r.dependencies.filter((u) => !u.includes("command:local:Command"))),
+      ),
+    message: /listener traffic-https does not wait for a smoke test of blue, the color under test/,
+  },
+  {
+    policy: "edge-smoke-tested-weight",
+    stack: "staging",
+    what: "weight on a color that is neither live nor under test",
+    make: (p) => mutate(p, T.listener, "traffic-https", (x) => (x.tags["rollout/under-test"] = "blue")),
+    message:
+      /sends 10% to green, which is neither the live color \(blue\) nor the smoke-tested color under test \(blue\)/,
+  },
+  {
+    policy: "edge-smoke-tested-weight",
+    stack: "prod",
+    what: "a listener that does not say what its weights mean",
+    make: (p) => mutate(p, T.listener, "traffic-https", (x) => delete x.tags["rollout/live"]),
+    message: /does not state which color is live and which is under test/,
   },
   {
     policy: "edge-test-listener-restricted",
@@ -233,14 +263,14 @@ const fixtures: Fixture[] = [
     message: /opens the test listener port 8443 to 0\.0\.0\.0\/0/,
   },
   {
-    policy: "edge-test-listener-idle",
+    policy: "edge-test-listener-under-test",
     stack: "prod",
-    what: "test listener on the live color",
+    what: "test listener on another color than the one under test",
     make: (p) => {
-      const blue = one(p, T.tg, "edge-tg-blue").outputs as Props;
-      return mutate(p, T.listener, "edge-test", (x) => (x.defaultActions[0].targetGroupArn = blue.arn));
+      const green = one(p, T.tg, "edge-tg-green").outputs as Props;
+      return mutate(p, T.listener, "edge-test", (x) => (x.defaultActions[0].targetGroupArn = green.arn));
     },
-    message: /test listener edge-test forwards to the live color blue/,
+    message: /test listener edge-test forwards to green, not to blue, the color under test/,
   },
   {
     policy: "edge-alb-hardening",
@@ -280,12 +310,7 @@ const fixtures: Fixture[] = [
     stack: "prod",
     what: "writable root fs",
     make: (p) =>
-      mutate(
-        p,
-        "kubernetes:batch/v1:Job",
-        "migration-1-4-0",
-        (x) => (container(x).securityContext.readOnlyRootFilesystem = false),
-      ),
+      mutate(p, "kubernetes:batch/v1:Job", JOB, (x) => (container(x).securityContext.readOnlyRootFilesystem = false)),
     message: /container migrate: readOnlyRootFilesystem is not true/,
   },
   {
@@ -428,20 +453,35 @@ const fixtures: Fixture[] = [
   {
     policy: "release-image-commit",
     stack: "prod",
-    what: "new color not built from the release commit",
+    what: "color under test not built from the release commit",
     make: (p) =>
       mutate(
-        mutate(
-          p,
-          T.deployment,
-          "api-green-deployment",
-          (x) => (container(x).image = container(x).image.replace("sha-5d6e7f8", "sha-9999999")),
-        ),
-        "kubernetes:batch/v1:Job",
-        "migration-1-4-0",
-        (x) => (container(x).image = container(x).image.replace("sha-5d6e7f8", "sha-9999999")),
+        p,
+        T.deployment,
+        "api-blue-deployment",
+        (x) => (container(x).image = container(x).image.replace("sha-1a2b3c4", "sha-9999999")),
       ),
-    message: /no API color runs an image built from the release commit 5d6e7f8/,
+    message: /the API color under test \(blue\) does not run an image built from the release commit 1a2b3c4/,
+  },
+  {
+    policy: "release-image-commit",
+    stack: "prod",
+    what: "migration Job running another build",
+    make: (p) =>
+      mutate(
+        p,
+        "kubernetes:batch/v1:Job",
+        JOB,
+        (x) => (container(x).image = container(x).image.replace("sha-1a2b3c4", "sha-9999999")),
+      ),
+    message: /migration Job migrate-1-4-0-1a2b3c4 runs \S+sha-9999999, not the release commit 1a2b3c4/,
+  },
+  {
+    policy: "release-metadata",
+    stack: "prod",
+    what: "migration Job without its release labels",
+    make: (p) => mutate(p, "kubernetes:batch/v1:Job", JOB, (x) => delete x.metadata.labels["rollout/commit"]),
+    message: /migration Job migrate-1-4-0-1a2b3c4 does not name its release \(rollout\/commit\)/,
   },
 ];
 

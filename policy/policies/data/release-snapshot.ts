@@ -1,24 +1,30 @@
-import { versionSlug } from "../../../components/names";
 import { stackPolicy } from "../../lib/define";
-import { ofType, T } from "../../lib/props";
-import { stackConfig } from "../../lib/stack-config";
+import { migrationJobs, ofType, T } from "../../lib/props";
 
 export const dataReleaseSnapshot = stackPolicy({
   name: "data-release-snapshot",
-  description: "A pre-release snapshot of the database exists for the release in the stack config.",
+  description:
+    "Every release's migration Job has a pre-release snapshot of that release (tag rollout/release-id), so no release migrates without a fresh backup.",
   area: "data",
   runbook: "Production backup created before release",
   severity: "critical",
   enforcementLevel: "mandatory",
-  remediationSteps: "Keep the ReleaseSnapshot component for app:release.version (identifier <db>-pre-<version>).",
+  remediationSteps:
+    "Keep the ReleaseSnapshot component for app:release.version/commit (identifier <db>-pre-<release id>).",
   validateStack: (args, report) => {
-    const version = stackConfig().release?.version;
-    if (!version) args.notApplicable("no app:release.version in the stack config");
-    const suffix = `-pre-${versionSlug(String(version))}`;
-    const found = ofType(args.resources, T.rdsSnapshot).some((s) =>
-      String(s.props.dbSnapshotIdentifier ?? "").endsWith(suffix),
-    );
-    if (!found)
-      report(`no RDS snapshot named *${suffix} for release ${version}: the release would run without a fresh backup.`);
+    const jobs = migrationJobs(args.resources);
+    if (jobs.length === 0) {
+      args.notApplicable("no migration Job: no release under way");
+      return;
+    }
+    const snapshots = ofType(args.resources, T.rdsSnapshot);
+    for (const job of jobs) {
+      const id = String(job.props.metadata?.labels?.["rollout/release-id"] ?? "");
+      if (!snapshots.some((s) => id !== "" && s.props.tags?.["rollout/release-id"] === id))
+        report(
+          `no RDS snapshot tagged rollout/release-id=${id || "(missing)"} for migration Job ${job.props.metadata?.name}: the release would migrate without a fresh backup.`,
+          job.urn,
+        );
+    }
   },
 });

@@ -1,26 +1,33 @@
 import { stackPolicy } from "../../lib/define";
-import { ofType, T } from "../../lib/props";
-import { stackConfig } from "../../lib/stack-config";
+import { apiDeployments, ofType, productionListener, T, weightOf } from "../../lib/props";
 
 export const workloadsMinReplicas = stackPolicy({
   name: "workloads-min-replicas",
   description:
-    "API Deployments that can take traffic run at least the configured replicas (directly or through an HPA minimum).",
+    "API Deployments that can take traffic run at least the configured replicas (directly or through an HPA minimum); a color scaled down on purpose takes 0 % of traffic.",
   area: "workloads",
   runbook: "Zero downtime: maxUnavailable 0, PDB, preStop > deregistration, readiness gates",
   severity: "high",
   enforcementLevel: "mandatory",
-  remediationSteps: "Set app:api.replicas >= the minimum (prod: 2).",
+  remediationSteps: "Set app:api.replicas >= the minimum (prod: 2); scale a color down only when it takes no traffic.",
   configSchema: { properties: { minimum: { type: "integer", minimum: 1, default: 2 } } },
   validateStack: (args, report) => {
     const { minimum } = args.getConfig<{ minimum: number }>();
-    const bg = stackConfig().blueGreen ?? {};
-    const idle = bg.live === "blue" ? "green" : "blue";
+    const prod = productionListener(args.resources);
+    const tgs = ofType(args.resources, T.targetGroup);
     const hpas = ofType(args.resources, T.hpa);
-    for (const d of ofType(args.resources, T.deployment)) {
+    for (const d of apiDeployments(args.resources)) {
       const labels = d.props.metadata?.labels ?? {};
-      if (labels["app.kubernetes.io/component"] !== "api") continue;
-      if (bg.scaleDownIdle === true && labels["rollout/color"] === idle) continue; // scaled down on purpose, takes no traffic
+      const color = labels["rollout/color"];
+      if (labels["rollout/scaled-down"] === "true") {
+        const weight = prod && (color === "blue" || color === "green") ? weightOf(prod.listener, color, tgs) : 0;
+        if (weight > 0)
+          report(
+            `Deployment ${d.props.metadata?.name} is scaled down (rollout/scaled-down) but the production listener sends it ${weight}%.`,
+            d.urn,
+          );
+        continue;
+      }
       const hpa = hpas.find(
         (h) =>
           h.props.spec?.scaleTargetRef?.name === d.props.metadata?.name &&

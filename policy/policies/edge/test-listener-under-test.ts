@@ -1,0 +1,33 @@
+import { stackPolicy } from "../../lib/define";
+import { colorOf, ofType, productionListener, singleTarget, T } from "../../lib/props";
+import { stackConfig } from "../../lib/stack-config";
+
+export const edgeTestListenerUnderTest = stackPolicy({
+  name: "edge-test-listener-under-test",
+  description:
+    "The test listener forwards to the color under test: the color the smoke test checks, so what a tester sees on the test port is what the smoke test passed.",
+  area: "edge",
+  runbook: "Smoke test passed before traffic; weights sum to 100",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Point the test listener at the target group of blueGreenState().underTest (BlueGreenLoadBalancer testColor).",
+  validateStack: (args, report) => {
+    const port = Number(stackConfig().tls?.testListenerPort ?? 8443);
+    const underTest = productionListener(args.resources)?.underTest;
+    if (!underTest) {
+      args.notApplicable("no production listener stating the color under test (tag rollout/under-test)");
+      return;
+    }
+    const tgs = ofType(args.resources, T.targetGroup);
+    for (const l of ofType(args.resources, T.listener).filter((x) => x.props.port === port)) {
+      const tg = tgs.find((g) => String(g.props.arn) === singleTarget(l.props));
+      const color = tg && colorOf(tg);
+      if (color !== underTest)
+        report(
+          `test listener ${l.name} forwards to ${color ?? "an unknown target group"}, not to ${underTest}, the color under test: the smoke test and testers would check different colors.`,
+          l.urn,
+        );
+    }
+  },
+});
