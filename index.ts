@@ -16,14 +16,14 @@ import { ColorAlarms } from "./components/color-alarms";
 import { ReleaseDashboard } from "./components/dashboard";
 import { Database } from "./components/database";
 import { MigrationJob } from "./components/migration-job";
-import { namePrefix } from "./components/names";
+import { namePrefix, releaseId } from "./components/names";
 import { AppNamespace } from "./components/namespace";
 import { ObjectStorage } from "./components/object-storage";
 import { PlatformAlarms } from "./components/platform-alarms";
 import { ProductionListener } from "./components/production-listener";
 import { PrometheusSloRules } from "./components/prometheus-slo-rules";
 import { ReleaseSnapshot } from "./components/release-snapshot";
-import { SmokeTestGate } from "./components/smoke-test-gate";
+import { SmokeTest } from "./components/smoke-test";
 import { Worker } from "./components/worker";
 import { loadStackConfig, type StackConfig } from "./config";
 
@@ -207,10 +207,22 @@ export = async () => {
     );
   }
   const testUrl = `https://${config.tls.hostname}:${config.tls.testListenerPort}`;
-  const smoke = new SmokeTestGate(
+  const smoke = new SmokeTest(
     "smoke-test",
-    { url: testUrl, connectTo: lb.dnsName, expectVersion: config.release.version, image: images[underTest] },
-    { dependsOn: [colors[underTest].deployment, colors[underTest].binding, lb.testListener] },
+    {
+      color: underTest,
+      serviceName: `api-${underTest}`,
+      port: config.api.port,
+      namespace: ns.name,
+      namespaceName,
+      provider: k8sProvider,
+      releaseId: releaseId(config.release.version, config.release.commit),
+      expectVersion: config.release.version,
+      runnerImage: config.smoke.image,
+      healthPaths: config.api.healthPaths,
+      deadlineSeconds: config.smoke.deadlineSeconds,
+    },
+    { dependsOn: [colors[underTest].deployment, colors[underTest].service] },
   );
   const listener = new ProductionListener(
     "traffic",
@@ -221,7 +233,7 @@ export = async () => {
       certificateArn: config.tls.certificateArn,
       sslPolicy: config.tls.sslPolicy,
     },
-    { dependsOn: [smoke.command] },
+    { dependsOn: [smoke.job] },
   );
 
   const worker = new Worker(

@@ -80,6 +80,39 @@ export class AppNamespace extends pulumi.ComponentResource {
       },
       inNs,
     );
+    // The in-cluster smoke test (components/smoke-test.ts) reaches the API pods directly.
+    const smokeSelector = { "app.kubernetes.io/component": "smoke" };
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-allow-smoke-to-api`,
+      {
+        metadata: { name: "allow-smoke-to-api", namespace: ns },
+        spec: {
+          podSelector: { matchLabels: apiSelector },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: [{ podSelector: { matchLabels: smokeSelector } }],
+              ports: [{ protocol: "TCP", port: args.apiPort }],
+            },
+          ],
+        },
+      },
+      inNs,
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-allow-smoke-egress`,
+      {
+        metadata: { name: "allow-smoke-egress-to-api", namespace: ns },
+        spec: {
+          podSelector: { matchLabels: smokeSelector },
+          policyTypes: ["Egress"],
+          egress: [
+            { to: [{ podSelector: { matchLabels: apiSelector } }], ports: [{ protocol: "TCP", port: args.apiPort }] },
+          ],
+        },
+      },
+      inNs,
+    );
     new k8s.networking.v1.NetworkPolicy(
       `${name}-allow-egress`,
       {

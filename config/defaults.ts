@@ -64,6 +64,7 @@ export const COMMON: ConfigDefaults = {
     pauseWorkerDuringMigration: true,
     certificateMinDays: 14,
   },
+  smoke: { deadlineSeconds: 300 },
   secretRotation: "initial",
 };
 

@@ -439,6 +439,19 @@ export const rolloutSchema = z.strictObject({
   ),
 });
 
+export const smokeSchema = z.strictObject({
+  image: doc(
+    imageSchema,
+    "Image of the smoke-test runner: this project's smoke/ CLI, built and pushed by the smoke-image workflow. It runs as a Job inside the cluster against the color under test.",
+    "123456789012.dkr.ecr.eu-central-1.amazonaws.com/platform/rollout-smoke:sha-1a2b3c4",
+  ),
+  deadlineSeconds: doc(
+    z.number().int().min(30).max(1800),
+    "How long the smoke test retries before it fails the deploy.",
+    300,
+  ),
+});
+
 /** Config keys whose values are secrets (`pulumi config set --secret`). Never committed in clear. */
 export const secretsSchema = {
   kubeconfig: doc(nonEmpty.optional(), "Kubeconfig for the cluster; omit to use the ambient context.", undefined, {
@@ -473,6 +486,7 @@ const shape = {
   objectStorage: objectStorageSchema,
   alarms: alarmsSchema,
   rollout: rolloutSchema,
+  smoke: smokeSchema,
   secretRotation: doc(
     z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a short token such as 2026-11"),
     "Rotation key: changing it regenerates the bootstrap token and other generated secrets.",

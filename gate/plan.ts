@@ -19,6 +19,8 @@ export interface PlanRequest {
   stackFile?: string;
   /** The program to run. @default the `index` module of `dir` */
   program?: Program;
+  /** Already loaded stack files (the evaluator, the twin): used instead of reading `dir`. */
+  files?: StackFiles;
 }
 
 export type PlanResult =
@@ -37,7 +39,7 @@ export function loadProgram(dir: string): Program {
 }
 
 export async function planStack(req: PlanRequest): Promise<PlanResult> {
-  const files = loadStackFiles(req.dir, req.stack, req.overrides, req.stackFile);
+  const files = req.files ?? loadStackFiles(req.dir, req.stack, req.overrides, req.stackFile);
   const parsed = parseConfig(rawFromFlatConfig(files.config), req.stack);
   if (!parsed.ok) return { ok: false, files, problems: parsed.problems };
   const plan = await capturePlan({

@@ -1,22 +1,16 @@
 /**
  * The offline readiness gate: stack files → config validation → the real program under mocks → the real
  * policy pack over the analyzer protocol → a go/no-go decision. The policy pack process starts while the
- * program runs, so the two halves overlap.
+ * program runs, so the two halves overlap (gate/evaluator.ts keeps both warm for repeated runs).
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ConfigProblem } from "../config/load";
-import {
-  type Enforcement,
-  type PackInfo,
-  PolicyPackError,
-  PolicyPackProcess,
-  resolvePolicyConfig,
-  type Severity,
-} from "./analyzer";
-import type { CapturedPlan } from "./capture";
-import { type Program, planStack } from "./plan";
-import { loadStackFiles } from "./stackfiles";
+import { type Analysis, type Enforcement, PolicyPackError, resolvePolicyConfig, type Severity } from "./analyzer";
+import type { CapturedPlan, CapturedResource } from "./capture";
+import { Evaluator } from "./evaluator";
+import type { Program } from "./plan";
+import { loadStackFiles, type StackFiles } from "./stackfiles";
 
 export interface GateOptions {
   dir: string;
@@ -29,6 +23,12 @@ export interface GateOptions {
   policyConfigFile?: string;
   overrides?: Record<string, unknown>;
   program?: Program;
+  /** Stack files already loaded (the driver composes them); `overrides` are then ignored. */
+  files?: StackFiles;
+  /** Per-policy config merged over the file (e.g. `release-window` advisory for a rollback). */
+  policyOverrides?: Record<string, Record<string, unknown>>;
+  /** A warm evaluator to use (the driver, the twin); the gate command makes its own. */
+  evaluator?: Evaluator;
 }
 
 export interface Violation {
@@ -58,11 +58,50 @@ export interface GateReport {
 
 const ENFORCEMENT_ORDER: Record<Enforcement, number> = { mandatory: 0, remediate: 1, advisory: 2, disabled: 3 };
 
+/** Reads a `--policy-pack-config` file (or none). */
+export function readPolicyConfigFile(file: string | undefined): Record<string, never> {
+  if (!file) return {};
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new PolicyPackError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** The report's violations, worst first, with the resource each one is about. */
+export function toViolations(analysis: Analysis, resources: CapturedResource[]): Violation[] {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  return analysis.diagnostics
+    .map((d) => {
+      const r = byUrn.get(d.urn);
+      // The pack prefixes stack-policy messages with the policy description; the report shows it once.
+      const message = d.message.startsWith(`${d.description}\n`)
+        ? d.message.slice(d.description.length + 1)
+        : d.message;
+      return {
+        policy: d.policyName,
+        severity: d.severity,
+        enforcement: d.enforcementLevel,
+        resourceType: r?.type ?? "",
+        resourceName: r?.name ?? "",
+        urn: d.urn,
+        message,
+      };
+    })
+    .sort(
+      (a, b) =>
+        ENFORCEMENT_ORDER[a.enforcement] - ENFORCEMENT_ORDER[b.enforcement] ||
+        a.policy.localeCompare(b.policy) ||
+        a.resourceName.localeCompare(b.resourceName),
+    );
+}
+
 export async function runGate(o: GateOptions): Promise<GateReport> {
   let at = o.at instanceof Date ? o.at : new Date();
-  const packDir = o.packDir ?? path.join(o.dir, "policy");
+  const evaluator = o.evaluator ?? new Evaluator({ dir: o.dir, packDir: o.packDir, program: o.program });
+  const packDir = evaluator.packDir;
   const configFile = o.policyConfigFile ?? [path.join(packDir, "config", `${o.stack}.json`)].find(existsSync);
-  const files = loadStackFiles(o.dir, o.stack, o.overrides);
+  const files = o.files ?? loadStackFiles(o.dir, o.stack, o.overrides);
   const base: GateReport = {
     stack: o.stack,
     decision: "go",
@@ -73,58 +112,29 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
     violations: [],
     notApplicable: [],
   };
-
-  // Start the pack first: it needs only the config, and it loads while the program runs.
-  const packPromise = PolicyPackProcess.start({
-    packDir,
-    project: files.project,
-    stack: o.stack,
-    config: files.config,
-    secretKeys: files.secretKeys,
-  });
-  packPromise.catch(() => undefined);
-  let pack: PolicyPackProcess | undefined;
   try {
-    const planned = await planStack({ dir: o.dir, stack: o.stack, overrides: o.overrides, program: o.program });
+    // Start the pack first: it needs only the config, and it loads while the program runs.
+    const info = evaluator.warm(files);
+    info.catch(() => undefined);
+    const planned = await evaluator.plan(files);
     if (!planned.ok) return { ...base, at: at.toISOString(), decision: "invalid-config", problems: planned.problems };
     const plan = planned.plan;
     if (o.at === "window") at = new Date(planned.config.release.window.start);
-    pack = await packPromise;
-    const info: PackInfo = await pack.info();
-    let file: Record<string, never> = {};
-    if (configFile) {
-      try {
-        file = JSON.parse(readFileSync(configFile, "utf8"));
-      } catch (e) {
-        throw new PolicyPackError(`${configFile}: not valid JSON: ${(e as Error).message}`);
-      }
-    }
-    await pack.configure(resolvePolicyConfig(info, file, { "release-window": { at: at.toISOString() } }));
-    const analysis = await pack.analyzeAll(plan.resources);
-    const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
-    const violations: Violation[] = analysis.diagnostics
-      .map((d) => {
-        const r = byUrn.get(d.urn);
-        // The pack prefixes stack-policy messages with the policy description; the report shows it once.
-        const message = d.message.startsWith(`${d.description}\n`)
-          ? d.message.slice(d.description.length + 1)
-          : d.message;
-        return {
-          policy: d.policyName,
-          severity: d.severity,
-          enforcement: d.enforcementLevel,
-          resourceType: r?.type ?? "",
-          resourceName: r?.name ?? "",
-          urn: d.urn,
-          message,
-        };
-      })
-      .sort(
-        (a, b) =>
-          ENFORCEMENT_ORDER[a.enforcement] - ENFORCEMENT_ORDER[b.enforcement] ||
-          a.policy.localeCompare(b.policy) ||
-          a.resourceName.localeCompare(b.resourceName),
-      );
+    const file = readPolicyConfigFile(configFile);
+    const policyConfig = resolvePolicyConfig(await info, file, {
+      ...o.policyOverrides,
+      "release-window": { at: at.toISOString(), ...o.policyOverrides?.["release-window"] },
+    });
+    const analysis = await evaluator.session(files, policyConfig, async (s) => {
+      const a = await s.analyze(plan.resources);
+      const b = await s.analyzeStack(plan.resources);
+      return {
+        diagnostics: [...a.diagnostics, ...b.diagnostics],
+        notApplicable: [...a.notApplicable, ...b.notApplicable],
+      };
+    });
+    const violations = toViolations(analysis, plan.resources);
+    const packInfo = await info;
     return {
       ...base,
       at: at.toISOString(),
@@ -133,15 +143,14 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
       violations,
       notApplicable: analysis.notApplicable.map((n) => ({ policy: n.policyName, reason: n.reason })),
       pack: {
-        name: info.name,
-        version: info.version,
-        policies: info.policies.length,
+        name: packInfo.name,
+        version: packInfo.version,
+        policies: packInfo.policies.length,
         configFile: configFile ? path.relative(o.dir, configFile) : undefined,
       },
       plan,
     };
   } finally {
-    if (pack) pack.close();
-    else packPromise.then((p) => p.close()).catch(() => undefined);
+    if (!o.evaluator) evaluator.close();
   }
 }

@@ -130,6 +130,11 @@ export function migrationJobs(resources: PolicyResource[]): PolicyResource[] {
   );
 }
 
+/** The smoke-test Jobs (label `app.kubernetes.io/component: smoke`, `rollout/color` the color they check). */
+export function smokeJobs(resources: PolicyResource[]): PolicyResource[] {
+  return ofType(resources, T.job).filter((j) => j.props.metadata?.labels?.["app.kubernetes.io/component"] === "smoke");
+}
+
 /** API Deployments (label `app.kubernetes.io/component: api`). */
 export function apiDeployments(resources: PolicyResource[]): PolicyResource[] {
   return ofType(resources, T.deployment).filter(

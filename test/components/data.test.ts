@@ -230,7 +230,11 @@ describe("data protection components", () => {
     // 1.4.0 rebuilt from 5d6e7f8 (the green image): a new release id, so a new snapshot and Job.
     const retry = await plan("prod", { release: { commit: "5d6e7f8" } });
     const d = diffPlans(before, retry);
-    assert.deepEqual(d.added.map((r) => r.name).sort(), ["migration-1-4-0-5d6e7f8", "release-snapshot-1-4-0-5d6e7f8"]);
+    assert.deepEqual(d.added.map((r) => r.name).sort(), [
+      "migration-1-4-0-5d6e7f8",
+      "release-snapshot-1-4-0-5d6e7f8",
+      "smoke-test-1-4-0-5d6e7f8",
+    ]);
     assert.equal(
       one(retry, "aws:rds/snapshot:Snapshot", "release-snapshot-1-4-0-5d6e7f8").inputs.dbSnapshotIdentifier,
       "artifortress-prod-pre-1-4-0-5d6e7f8",
@@ -248,8 +252,13 @@ describe("data protection components", () => {
     assert.deepEqual(d.removed.map((r) => r.name).sort(), [
       "migration-1-4-0-1a2b3c4",
       "release-snapshot-1-4-0-1a2b3c4",
+      "smoke-test-1-4-0-1a2b3c4",
     ]);
-    assert.deepEqual(d.added.map((r) => r.name).sort(), ["migration-1-5-0-1a2b3c4", "release-snapshot-1-5-0-1a2b3c4"]);
+    assert.deepEqual(d.added.map((r) => r.name).sort(), [
+      "migration-1-5-0-1a2b3c4",
+      "release-snapshot-1-5-0-1a2b3c4",
+      "smoke-test-1-5-0-1a2b3c4",
+    ]);
     const touched = [
       ...d.added.filter((r) => r !== newSnapshot),
       ...d.changed.map((c) => after.resources.find((r) => r.urn === c.urn)!),

@@ -101,8 +101,8 @@ describe("offline readiness gate", function () {
     for (const edge of [
       "release_snapshot_1_4_0_5d6e7f8 --> migration_1_4_0_5d6e7f8",
       "migration_1_4_0_5d6e7f8 --> api_green_deployment",
-      "api_green_deployment --> smoke_test_run",
-      "smoke_test_run --> traffic_https",
+      "api_green_deployment --> smoke_test_1_4_0_5d6e7f8",
+      "smoke_test_1_4_0_5d6e7f8 --> traffic_https",
     ])
       assert.ok(mermaid.includes(edge), `missing edge ${edge} in\n${mermaid}`);
   });

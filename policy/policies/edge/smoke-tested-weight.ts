@@ -1,5 +1,14 @@
 import { stackPolicy } from "../../lib/define";
-import { apiDeployments, colorOf, dependsOn, ofType, productionListener, T, weightedTargets } from "../../lib/props";
+import {
+  apiDeployments,
+  colorOf,
+  dependsOn,
+  ofType,
+  productionListener,
+  smokeJobs,
+  T,
+  weightedTargets,
+} from "../../lib/props";
 
 export const edgeSmokeTestedWeight = stackPolicy({
   name: "edge-smoke-tested-weight",
@@ -10,7 +19,7 @@ export const edgeSmokeTestedWeight = stackPolicy({
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:
-    "Build the ProductionListener from blueGreenState() (tags rollout/live, rollout/under-test) with dependsOn: [smokeTest], and the SmokeTestGate with dependsOn the under-test color's Deployment.",
+    "Build the ProductionListener from blueGreenState() (tags rollout/live, rollout/under-test) with dependsOn: [smokeTest.job], and the SmokeTest Job of the under-test color with dependsOn its Deployment.",
   validateStack: (args, report) => {
     const prod = productionListener(args.resources);
     if (!prod) {
@@ -28,7 +37,7 @@ export const edgeSmokeTestedWeight = stackPolicy({
     const deployment = apiDeployments(args.resources).find(
       (d) => d.props.metadata?.labels?.["rollout/color"] === underTest,
     );
-    const smokes = ofType(args.resources, T.command).filter((c) => String(c.props.create ?? "").includes("smoke-test"));
+    const smokes = smokeJobs(args.resources).filter((j) => j.props.metadata?.labels?.["rollout/color"] === underTest);
     const gated = smokes.some((s) => dependsOn(listener, s) && deployment !== undefined && dependsOn(s, deployment));
     if (!gated)
       report(

@@ -1,0 +1,110 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Color } from "./blue-green";
+import { APP_LABEL } from "./namespace";
+import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
+
+export interface SmokeTestArgs {
+  /** The color under test: the Job checks its Service, from inside the cluster. */
+  color: Color;
+  /** Service of the color (`api-<color>`) and its port. */
+  serviceName: string;
+  port: number;
+  namespace: pulumi.Input<string>;
+  namespaceName: string;
+  provider: k8s.Provider;
+  /** Release id (names the Job: one run per release and color). */
+  releaseId: string;
+  /** Version `/version` must report. */
+  expectVersion: string;
+  /** Image of the smoke-test runner (this project's smoke/ CLI, built by the smoke-image workflow). */
+  runnerImage: string;
+  healthPaths: { live: string; ready: string; version: string };
+  /** Give up after this long. @default 300 */
+  deadlineSeconds?: number;
+  /** @default 100m CPU, 128Mi */
+  resources?: ResourceSizes;
+}
+
+export const SMOKE_COMPONENT = { "app.kubernetes.io/component": "smoke" };
+
+/**
+ * The smoke test of the color under test (runbooks 001 §4.5, 002 §5; DESIGN "Deployment order"), run as a
+ * Kubernetes Job inside the cluster against the color's Service. It runs where it can reach the color: the
+ * machine running `pulumi up` (a CI runner on the internet) cannot reach pods, and an internet-facing ALB
+ * sees public source addresses only, so a test listener restricted to private ranges is unreachable from
+ * anywhere. pulumi-kubernetes waits for the Job to complete (`pulumi.com/timeoutSeconds` covers the
+ * deadline) and fails the `up` when it fails, before the production listener — which depends on this Job —
+ * moves any traffic. Named by release and color, so it runs once per release and never again on a
+ * rollback; `pulumi.com/replaceUnready` lets a retry replace a failed run instead of blocking every later up.
+ */
+export class SmokeTest extends pulumi.ComponentResource {
+  public static readonly type = "app:release:SmokeTest";
+  public readonly job: k8s.batch.v1.Job;
+  public readonly jobName: string;
+  public readonly url: string;
+
+  constructor(name: string, args: SmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(SmokeTest.type, name, {}, opts);
+    const deadline = args.deadlineSeconds ?? 300;
+    this.jobName = `smoke-${args.releaseId}-${args.color}`;
+    this.url = `http://${args.serviceName}.${args.namespaceName}.svc.cluster.local:${args.port}`;
+    const labels = {
+      ...APP_LABEL,
+      ...SMOKE_COMPONENT,
+      "rollout/color": args.color,
+      "rollout/release-id": args.releaseId,
+    };
+    this.job = new k8s.batch.v1.Job(
+      `${name}-${args.releaseId}`,
+      {
+        metadata: {
+          name: this.jobName,
+          namespace: args.namespace,
+          labels,
+          annotations: {
+            // pulumi-kubernetes' Job await would give up after its default; the smoke test decides when to fail.
+            "pulumi.com/timeoutSeconds": String(deadline + 120),
+            "pulumi.com/replaceUnready": "true",
+          },
+        },
+        spec: {
+          backoffLimit: 0,
+          activeDeadlineSeconds: deadline + 60,
+          template: {
+            metadata: { labels },
+            spec: hardenedPodSpec({
+              restartPolicy: "Never",
+              automountServiceAccountToken: false,
+              containers: [
+                hardenedContainer(
+                  {
+                    name: "smoke",
+                    image: args.runnerImage,
+                    args: [
+                      "--url",
+                      this.url,
+                      "--expect-version",
+                      args.expectVersion,
+                      "--deadline",
+                      String(deadline),
+                      "--ready-path",
+                      args.healthPaths.ready,
+                      "--live-path",
+                      args.healthPaths.live,
+                      "--version-path",
+                      args.healthPaths.version,
+                    ],
+                  },
+                  args.resources ?? { cpu: "100m", memory: "128Mi" },
+                ),
+              ],
+            }),
+          },
+        },
+      },
+      { parent: this, provider: args.provider, dependsOn: opts?.dependsOn },
+    );
+    this.registerOutputs({ jobName: this.jobName, url: this.url });
+  }
+}

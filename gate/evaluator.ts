@@ -1,0 +1,168 @@
+/**
+ * The two halves of an evaluation — the real program under mocks and the real policy pack over the
+ * analyzer protocol — kept warm for many configs: the gate runs it once, the rollout driver once per stage,
+ * the rehearsal twin once per `up`.
+ *
+ * - Plans are a pure function of (stack, config): the program is deterministic under mocks, so a plan is
+ *   captured once per distinct config (captures run one after another: the Pulumi runtime is global).
+ * - Pack processes are pooled by the config they were started with, minus the release keys: the pack
+ *   never reads those (policy/lib/stack-config.ts), so a process judges every stage of a release as a
+ *   fresh one would (test/policy/pack-release-keys.test.ts). The engine starts a pack per `pulumi up`;
+ *   the verdicts are the same.
+ * - `configure` is global state in a pack process, so a session holds the process exclusively from its
+ *   `configure` to its last call.
+ * - Resource-policy verdicts are memoized per (request, resource-policy config): they cannot depend on
+ *   stack-policy properties such as `release-window.at`.
+ */
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import { rawFromFlatConfig } from "../config/load";
+import { withoutReleaseKeys } from "../config/release-keys";
+import type { Analysis, Diagnostic, PackInfo, PolicyConfig } from "./analyzer";
+import { PolicyPackProcess } from "./analyzer";
+import type { CapturedResource } from "./capture";
+import { type PlanResult, type Program, planStack } from "./plan";
+import type { StackFiles } from "./stackfiles";
+
+export interface PackSession {
+  readonly info: PackInfo;
+  /** `analyze` for each resource (what the engine calls before each resource's step). */
+  analyze(resources: CapturedResource[]): Promise<Analysis>;
+  /** `analyzeStack` on the resources after the update (what the engine calls once all steps are done). */
+  analyzeStack(resources: CapturedResource[]): Promise<Analysis>;
+}
+
+interface PooledPack {
+  process: PolicyPackProcess;
+  info: PackInfo;
+  /** Tail of the chain of sessions using this process. */
+  queue: Promise<unknown>;
+}
+
+const hash = (v: unknown) => createHash("sha1").update(JSON.stringify(v)).digest("hex");
+
+export interface EvaluatorOptions {
+  /** Project directory (Pulumi.yaml, the program). */
+  dir: string;
+  /** Policy pack directory. @default <dir>/policy */
+  packDir?: string;
+  /** The program. @default the project's index module */
+  program?: Program;
+  /** Names of the pack's stack policies (their config never affects resource verdicts). @default none: nothing is memoized */
+  stackPolicies?: string[];
+}
+
+export class Evaluator {
+  private readonly plans = new Map<string, Promise<PlanResult>>();
+  private captureChain: Promise<unknown> = Promise.resolve();
+  private readonly packs = new Map<string, Promise<PooledPack>>();
+  private readonly verdicts = new Map<string, Analysis>();
+  private closed = false;
+  /** Counters for reports and the benchmark. */
+  readonly stats = { captures: 0, planHits: 0, packStarts: 0, analyzeCalls: 0, analyzeHits: 0, stackCalls: 0 };
+
+  constructor(private readonly o: EvaluatorOptions) {}
+
+  get packDir(): string {
+    return this.o.packDir ?? path.join(this.o.dir, "policy");
+  }
+
+  /** The plan of the stack files (captured once per distinct config). */
+  plan(files: StackFiles, stackFile?: string): Promise<PlanResult> {
+    const key = hash([files.stack, files.config, files.secretKeys, stackFile ?? ""]);
+    const hit = this.plans.get(key);
+    if (hit) {
+      this.stats.planHits++;
+      return hit;
+    }
+    const run = this.captureChain.then(() => {
+      this.stats.captures++;
+      return planStack({ dir: this.o.dir, stack: files.stack, files, program: this.o.program });
+    });
+    this.captureChain = run.catch(() => undefined);
+    this.plans.set(key, run);
+    run.catch(() => this.plans.delete(key));
+    return run;
+  }
+
+  /** Starts (or reuses) the pack for these stack files; call early to overlap the pack start with a capture. */
+  warm(files: StackFiles): Promise<PackInfo> {
+    return this.pooled(files).then((p) => p.info);
+  }
+
+  private pooled(files: StackFiles): Promise<PooledPack> {
+    if (this.closed) return Promise.reject(new Error("evaluator closed"));
+    const human = withoutReleaseKeys(rawFromFlatConfig(files.config));
+    const others = Object.fromEntries(Object.entries(files.config).filter(([k]) => !k.startsWith("app:")));
+    const key = hash([files.project, files.stack, human, others, files.secretKeys]);
+    let p = this.packs.get(key);
+    if (!p) {
+      this.stats.packStarts++;
+      p = PolicyPackProcess.start({
+        packDir: this.packDir,
+        project: files.project,
+        stack: files.stack,
+        config: files.config,
+        secretKeys: files.secretKeys,
+      }).then(async (process) => ({ process, info: await process.info(), queue: Promise.resolve() }));
+      this.packs.set(key, p);
+      p.catch(() => this.packs.delete(key));
+    }
+    return p;
+  }
+
+  /** Runs `f` with exclusive use of a pack configured with `config`. */
+  async session<T>(files: StackFiles, config: PolicyConfig, f: (s: PackSession) => Promise<T>): Promise<T> {
+    const pack = await this.pooled(files);
+    const run = pack.queue.then(async () => {
+      await pack.process.configure(config);
+      return f(this.sessionOf(pack, config));
+    });
+    pack.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private sessionOf(pack: PooledPack, config: PolicyConfig): PackSession {
+    const stackOnly = new Set(this.o.stackPolicies ?? []);
+    const memoizable = this.o.stackPolicies !== undefined;
+    const resourceConfig = hash(Object.entries(config).filter(([name]) => !stackOnly.has(name)));
+    return {
+      info: pack.info,
+      analyze: async (resources) => {
+        const parts = await Promise.all(
+          resources.map(async (r) => {
+            this.stats.analyzeCalls++;
+            const key = `${resourceConfig}:${hash([r.type, r.name, r.urn, r.inputs, r.options, r.parent])}`;
+            const hit = memoizable ? this.verdicts.get(key) : undefined;
+            if (hit) {
+              this.stats.analyzeHits++;
+              return hit;
+            }
+            const a = await pack.process.analyze(r);
+            if (memoizable) this.verdicts.set(key, a);
+            return a;
+          }),
+        );
+        return {
+          diagnostics: parts.flatMap((p) => p.diagnostics),
+          notApplicable: parts.flatMap((p) => p.notApplicable),
+        };
+      },
+      analyzeStack: (resources) => {
+        this.stats.stackCalls++;
+        return pack.process.analyzeStack(resources);
+      },
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const p of this.packs.values()) p.then((x) => x.process.close()).catch(() => undefined);
+    this.packs.clear();
+  }
+}
+
+/** Diagnostics of an analysis that block an update (mandatory or remediate). */
+export function blocking(a: Analysis): Diagnostic[] {
+  return a.diagnostics.filter((d) => d.enforcementLevel === "mandatory" || d.enforcementLevel === "remediate");
+}
