@@ -63,6 +63,7 @@ export const COMMON: ConfigDefaults = {
     pollSeconds: 15,
     pauseWorkerDuringMigration: true,
     certificateMinDays: 14,
+    stateTable: "app-rollout",
   },
   smoke: { deadlineSeconds: 300 },
   secretRotation: "initial",

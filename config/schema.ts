@@ -437,6 +437,11 @@ export const rolloutSchema = z.strictObject({
     "Preflight: the ACM certificate must stay valid at least this long.",
     14,
   ),
+  stateTable: doc(
+    z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, "expected a DynamoDB table name"),
+    "DynamoDB table of the release store: the lease, rollout status, deployed release keys and ledger of every stack (created by `rollout init-store`).",
+    "app-rollout",
+  ),
 });
 
 export const smokeSchema = z.strictObject({

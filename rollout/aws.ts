@@ -1,24 +1,16 @@
-/** AlarmSource, CertificateSource and LedgerMirror over the AWS SDK (credentials from the environment). */
+/** AlarmSource and CertificateSource over the AWS SDK (credentials from the environment). */
 import { ACMClient, DescribeCertificateCommand } from "@aws-sdk/client-acm";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import {
-  type AlarmSource,
-  type AlarmState,
-  type CertificateSource,
-  type LedgerEntry,
-  type LedgerMirror,
-  StackError,
-} from "./ports";
+import { UnavailableError } from "./errors";
+import type { AlarmSource, AlarmState, CertificateSource } from "./ports";
 
 function awsError(e: unknown, what: string): Error {
   const err = e as { name?: string; message?: string };
   if (err.name === "CredentialsProviderError" || /credential/i.test(err.message ?? ""))
-    return new StackError(
-      "credentials",
+    return new UnavailableError(
       `no AWS credentials for ${what}: use the OIDC role in CI or 'aws sso login' locally. Nothing was changed.`,
     );
-  return new Error(`${what} failed: ${err.name ?? ""} ${err.message ?? e}`);
+  return new UnavailableError(`${what} failed: ${err.name ?? ""} ${err.message ?? e}`);
 }
 
 export class CloudWatchAlarms implements AlarmSource {
@@ -50,31 +42,6 @@ export class AcmCertificates implements CertificateSource {
       return d;
     } catch (e) {
       throw awsError(e, "ACM DescribeCertificate");
-    }
-  }
-}
-
-/** One SSM parameter per ledger entry: /app-rollout/<stack>/ledger/<startedAt>. */
-export class SsmLedgerMirror implements LedgerMirror {
-  constructor(
-    private readonly prefix = "/app-rollout",
-    private readonly client = new SSMClient({}),
-  ) {}
-
-  async put(stack: string, entry: LedgerEntry): Promise<void> {
-    const name = `${this.prefix}/${stack}/ledger/${entry.startedAt.replace(/[^0-9A-Za-z]/g, "")}-${entry.kind}`;
-    try {
-      await this.client.send(
-        new PutParameterCommand({
-          Name: name,
-          Value: JSON.stringify(entry),
-          Type: "String",
-          Tier: "Advanced",
-          Overwrite: true,
-        }),
-      );
-    } catch (e) {
-      throw awsError(e, "SSM PutParameter (release ledger)");
     }
   }
 }

@@ -1,44 +1,68 @@
 /**
- * `npm run rollout -- <command> --stack <name>`: the progressive rollout driver (see rollout/driver.ts
- * and docs/release.md). Exit codes: 0 done; 1 the release was rolled back or aborted (traffic is on the
- * previous color); 2 refused (bad arguments, invalid config, preflight failed) — nothing changed;
- * 3 the stack could not be used (locked, credentials, unknown stack, undecryptable config) — nothing
- * changed; 4 a rollback failed — a human must act.
+ * `npm run rollout -- <command> --stack <name>`: the progressive rollout driver (rollout/driver.ts,
+ * docs/release.md) and its offline rehearsal on the twin (rollout/rehearse/, docs/rehearsal.md).
+ * Exit codes: rollout/errors.ts (EXIT).
  */
-import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { NAMESPACE } from "../config/load";
+import { formatProblems } from "../config/load";
+import { PolicyPackError } from "../gate/analyzer";
+import { Evaluator } from "../gate/evaluator";
 import { runGate } from "../gate/run";
-import type { StructuredConfig } from "./config-state";
-import { type DriverDeps, type Outcome, RefusedError, RolloutDriver } from "./driver";
-import { Ledger } from "./ledger";
-import { StackError, systemClock } from "./ports";
+import { StackFileError } from "../gate/stackfiles";
+import { allPolicies } from "../policy/policies";
+import { InvalidConfigError } from "./compose";
+import { RolloutDriver } from "./driver";
+import { type CommandResult, EXIT, RefusedError } from "./errors";
+import { buildReport, renderRehearsalMarkdown, renderRehearsalText } from "./rehearse/report";
+import { rehearse, resultOf } from "./rehearse/runner";
+import { mergeScenario, parseScenario, readScenario, ScenarioError, shortcuts } from "./rehearse/scenario";
+import type { DriverDeps } from "./run";
 
 export const USAGE = `Usage: npm run rollout -- <command> --stack <name> [options]
 
-Commands:
-  plan --image <ref>        print the stages 'start' would run; changes nothing
-  start --image <ref>       preflight, then release: pause worker → deploy idle color → 10/50/100 % with bake
-                            → flip live → resume worker → watch; automatic rollback on alarm or failure
-  resume                    continue a rollout after its last completed stage (e.g. after a crash)
-  abort                     stop the rollout in progress and restore the config from before it
-  rollback [--to <update>]  restore the config of the last successful update before the current release
-                            (or of the given update version) and run up: Pulumi's missing rollback
-  status                    colors, weights, images, release, rollout stage, alarm states
+Commands (on the real stack: Pulumi CLI, AWS credentials and the release store in DynamoDB):
+  start --image <ref>       preflight, then release: pause worker → deploy the idle color (snapshot, migration,
+                            in-cluster smoke test) → 10/50/100 % with bakes → flip → resume worker → watch;
+                            automatic rollback on an alarm, a failed up, a no-go gate or the window closing
+  resume                    continue the rollout (or its rollback) from its durable status, from any machine
+  abort [--reason <text>]   roll the rollout in progress back (interrupts a running release at its next poll)
+  rollback                  return traffic to the previous good release (durable ledger) or roll back the
+                            release under way; restores release keys only, never secrets/window/data settings
+  apply                     an ordinary pulumi up of the checkout's config that keeps the deployed release keys
+  unlock --run <id>         break the lease of a dead run (deliberately) and cancel a stuck update it owned
+  status                    phase, deployed release keys, lease, last rollout, alarm states
   history                   the release ledger
+  init-store                create the DynamoDB table of the release store (app:rollout.stateTable)
+
+Offline (the twin: no CLI, no credentials, never touches a stack):
+  plan --image <ref>        each stage's release-key change and the resources it touches
+  rehearse --image <ref>    run the whole release against the twin and report every stage, rollback and the end state
 
 Options:
   --stack <name>            stack (required)
   --image <ref>             API image to release: <repository>:sha-<commit> or @sha256:<digest>
-  --version <v>             release version (default: app:release.version)
+  --version <v>             release version (default: app:release.version of the stack file)
+  --commit <sha>            release commit (default: the image's sha-<commit>; required for digest images)
   --worker-image <ref>      also update the worker to this image after the flip
   --reason <text>           why (abort)
+  --run <id>                the run whose lease to break (unlock; shown by status)
+  --wait <minutes>          abort/rollback: how long to wait for a running release to hand over (default 60)
   --who <name>              recorded in the ledger (default: $GITHUB_ACTOR or $USER)
-  --ledger <file>           ledger file (default: .rollout/ledger.jsonl); also mirrored to SSM unless --no-ssm
-  --ci                      non-interactive: timestamp every line
+  --ci                      timestamp every line (non-interactive logs)
   --dir <path>              project directory (default: current directory)
+Rehearsal options:
+  --scenario <file.json>    what the world does (docs/rehearsal.md); combinable with the shortcuts:
+  --alarm-at <stage>        the new color's error rate goes to 5 % a minute into that stage (its alarm fires)
+  --no-data <new|old|all>   those colors report no datapoints for the whole rehearsal
+  --crash-at <stage|rollback-n>  the driver is killed inside that update; the operator then unlocks and resumes
+  --then <command>@<ISO-8601 duration>  a later command, e.g. rollback@P7D (repeatable)
+  --at <ISO|window>         virtual start time (default window: the start of the release window)
+  --format text|json|markdown
 
-Exit codes: 0 done, 1 rolled back/aborted, 2 refused (nothing changed), 3 stack unavailable (nothing changed), 4 rollback failed.`;
+Exit codes: 0 released/done, 1 rolled back or aborted (traffic on the previous color; a requested
+'rollback' that succeeded exits 0), 2 refused (nothing changed), 3 stack or release store unavailable
+(nothing more changed), 4 a rollback failed (a human must act: resume retries it), 5 interrupted (another
+command took over, or SIGINT/SIGTERM).`;
 
 export interface Io {
   out: (s: string) => void;
@@ -50,129 +74,244 @@ const consoleIo: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => 
 export type DepsFactory = (o: {
   dir: string;
   stack: string;
-  ledgerFile: string;
-  ssm: boolean;
   who: string;
   log: (s: string) => void;
-}) => Promise<DriverDeps>;
+  signal: AbortSignal;
+}) => Promise<DriverDeps & { close?: () => void }>;
 
-/** The app config keys of a structured config, as gate overrides. */
-function overridesOf(config: StructuredConfig): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(config)
-      .filter(([k]) => k.startsWith(`${NAMESPACE}:`))
-      .map(([k, e]) => [k.slice(NAMESPACE.length + 1), e.value]),
-  );
-}
+const COMMANDS = [
+  "plan",
+  "rehearse",
+  "start",
+  "resume",
+  "abort",
+  "rollback",
+  "apply",
+  "unlock",
+  "status",
+  "history",
+  "init-store",
+];
 
+/** The Pulumi Automation API, AWS and DynamoDB behind the driver (loaded only for real commands). */
 export const realDeps: DepsFactory = async (o) => {
   const { AutomationStack } = await import("./pulumi-stack");
-  const { AcmCertificates, CloudWatchAlarms, SsmLedgerMirror } = await import("./aws");
-  const stack = await AutomationStack.select(o.dir, o.stack);
+  const { AcmCertificates, CloudWatchAlarms } = await import("./aws");
+  const { DynamoReleaseStore } = await import("./store/dynamodb");
+  const { checkoutKeys } = await import("./compose");
+  const config = checkoutKeys({ dir: o.dir }, o.stack).config;
+  const evaluator = new Evaluator({ dir: o.dir, stackPolicies: stackPolicyNames() });
   return {
-    stack,
+    stack: await AutomationStack.select(o.dir, o.stack),
     alarms: new CloudWatchAlarms(),
     certificates: new AcmCertificates(),
-    clock: systemClock,
-    ledger: new Ledger(o.ledgerFile, o.ssm ? new SsmLedgerMirror() : undefined),
-    gate: (config, at) => runGate({ dir: o.dir, stack: o.stack, at, overrides: overridesOf(config) }),
-    progressFile: path.join(o.dir, ".rollout", `${o.stack}.json`),
+    clock: (await import("./ports")).systemClock,
+    store: new DynamoReleaseStore(config.rollout.stateTable),
+    checkout: { dir: o.dir },
+    packDir: evaluator.packDir,
+    gate: async (composed, at, policyConfigFile) => {
+      const r = await runGate({ dir: o.dir, stack: o.stack, files: composed.files, at, policyConfigFile, evaluator });
+      return {
+        decision: r.decision,
+        violations: r.violations.map((v) => ({ policy: v.policy, enforcement: v.enforcement, message: v.message })),
+      };
+    },
     who: o.who,
     log: o.log,
+    signal: o.signal,
+    close: () => evaluator.close(),
   };
 };
 
-const EXIT: Record<Outcome["result"], number> = { released: 0, "rolled-back": 1, aborted: 1, failed: 4 };
+export function stackPolicyNames(): string[] {
+  return allPolicies.filter((p) => "validateStack" in p).map((p) => p.name);
+}
+
+function parse(argv: string[]) {
+  const parsed = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      stack: { type: "string" },
+      image: { type: "string" },
+      version: { type: "string" },
+      commit: { type: "string" },
+      "worker-image": { type: "string" },
+      reason: { type: "string" },
+      run: { type: "string" },
+      wait: { type: "string" },
+      who: { type: "string" },
+      ci: { type: "boolean" },
+      dir: { type: "string" },
+      scenario: { type: "string" },
+      "alarm-at": { type: "string" },
+      "no-data": { type: "string" },
+      "crash-at": { type: "string" },
+      // biome-ignore lint/suspicious/noThenProperty: the --then flag of rehearse (a later command), not a thenable
+      then: { type: "string", multiple: true },
+      at: { type: "string" },
+      format: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const command = parsed.positionals[0];
+  const v = parsed.values;
+  if (v.help) return { help: true as const, command, v };
+  if (!command || !COMMANDS.includes(command)) throw new RefusedError(`unknown command '${command ?? ""}'`);
+  if (!v.stack) throw new RefusedError("--stack is required");
+  if (["plan", "rehearse", "start"].includes(command) && !v.image)
+    throw new RefusedError(`${command} needs --image <ref>`);
+  if (command === "unlock" && !v.run)
+    throw new RefusedError("unlock needs --run <id> (the run holding the lease: rollout status shows it)");
+  if (v.format && !["text", "json", "markdown"].includes(v.format))
+    throw new RefusedError(`--format must be text, json or markdown, got '${v.format}'`);
+  if (v.wait !== undefined && !/^\d+$/.test(v.wait)) throw new RefusedError(`--wait takes minutes, got '${v.wait}'`);
+  if (v.at && v.at !== "window" && (!/^\d{4}-\d{2}-\d{2}T/.test(v.at) || Number.isNaN(Date.parse(v.at))))
+    throw new RefusedError(`--at must be an ISO-8601 time such as 2026-11-25T09:00:00Z or 'window', got '${v.at}'`);
+  return { help: false as const, command, v };
+}
 
 export async function main(argv: string[], io: Io = consoleIo, deps: DepsFactory = realDeps): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let command: string | undefined;
+  let args: ReturnType<typeof parse>;
   try {
-    const parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        stack: { type: "string" },
-        image: { type: "string" },
-        version: { type: "string" },
-        "worker-image": { type: "string" },
-        to: { type: "string" },
-        reason: { type: "string" },
-        who: { type: "string" },
-        ledger: { type: "string" },
-        "no-ssm": { type: "boolean" },
-        ci: { type: "boolean" },
-        dir: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-    values = parsed.values;
-    command = parsed.positionals[0];
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
-    }
-    if (!command || !["plan", "start", "resume", "abort", "rollback", "status", "history"].includes(command))
-      throw new RefusedError(`unknown command '${command ?? ""}'`);
-    if (!values.stack) throw new RefusedError("--stack is required");
-    if ((command === "plan" || command === "start") && !values.image)
-      throw new RefusedError(`${command} needs --image <ref>`);
-    if (values.to !== undefined && !/^\d+$/.test(String(values.to)))
-      throw new RefusedError(`--to must be an update version number, got '${values.to}'`);
+    args = parse(argv);
   } catch (e) {
     io.err(`${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const dir = String(values.dir ?? process.cwd());
-  const stackName = String(values.stack);
-  const stamp = () => (values.ci ? `[${new Date().toISOString()}] ` : "");
+  if (args.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const { command, v } = args;
+  const dir = v.dir ?? process.cwd();
+  const stack = v.stack!;
+  const stamp = () => (v.ci ? `[${new Date().toISOString()}] ` : "");
   const log = (s: string) => io.out(`${stamp()}${s}`);
-  const ledgerFile = String(values.ledger ?? path.join(dir, ".rollout", "ledger.jsonl"));
   try {
-    if (command === "history") {
-      for (const e of new Ledger(ledgerFile).read(stackName))
-        io.out(
-          `${e.endedAt}  ${e.kind.padEnd(8)} ${e.outcome.padEnd(11)} ${e.release ?? ""}  ${e.from.color}(${e.from.image.split(":").pop()}) → ${e.to.color}(${e.to.image.split(":").pop()})  by ${e.who}  stages: ${e.stagesReached.join(",") || "-"}${e.reason ? `  reason: ${e.reason}` : ""}`,
-        );
+    if (command === "plan" || command === "rehearse") return await offline(command, dir, stack, v, io);
+    if (command === "init-store") {
+      const { ensureTable } = await import("./store/dynamodb");
+      const { checkoutKeys } = await import("./compose");
+      const table = checkoutKeys({ dir }, stack).config.rollout.stateTable;
+      const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+      await ensureTable(new DynamoDBClient({}), table);
+      log(`release store table ${table} is ready`);
       return 0;
     }
-    const who = String(values.who ?? process.env.GITHUB_ACTOR ?? process.env.USER ?? "unknown");
-    const driver = new RolloutDriver(
-      await deps({ dir, stack: stackName, ledgerFile, ssm: !values["no-ssm"], who, log }),
-    );
-    const image = values.image === undefined ? "" : String(values.image);
-    const opts = {
-      version: values.version as string | undefined,
-      workerImage: values["worker-image"] as string | undefined,
+    const controller = new AbortController();
+    const onSignal = (sig: string) => {
+      if (controller.signal.aborted) process.exit(130);
+      log(`${sig}: cancelling the running update gracefully and stopping (send again to exit at once)`);
+      controller.abort();
     };
-    switch (command) {
-      case "plan":
-        await driver.plan(image, opts);
-        return 0;
-      case "status":
-        await driver.status();
-        return 0;
-      case "start":
-        return EXIT[(await driver.start(image, opts)).result];
-      case "resume":
-        return EXIT[(await driver.resume()).result];
-      case "abort":
-        return EXIT[(await driver.abort(values.reason as string | undefined)).result];
-      case "rollback": {
-        const r = await driver.rollback(values.to === undefined ? undefined : Number(values.to));
-        return r.result === "rolled-back" ? 0 : 4;
-      }
+    process.once("SIGINT", () => onSignal("SIGINT"));
+    process.once("SIGTERM", () => onSignal("SIGTERM"));
+    const who = String(v.who ?? process.env.GITHUB_ACTOR ?? process.env.USER ?? "unknown");
+    const d = await deps({ dir, stack, who, log, signal: controller.signal });
+    try {
+      return await online(command, new RolloutDriver(d), v, io);
+    } finally {
+      d.close?.();
     }
-    return 2;
   } catch (e) {
-    if (e instanceof RefusedError) {
-      io.err(`refused: ${e.message}`);
-      return 2;
+    return fail(e, stack, io);
+  }
+}
+
+type Values = ReturnType<typeof parse>["v"];
+
+async function online(command: string, driver: RolloutDriver, v: Values, io: Io): Promise<number> {
+  let result: CommandResult;
+  const wait = v.wait === undefined ? 60 : Number(v.wait);
+  switch (command) {
+    case "status":
+      await driver.status();
+      return 0;
+    case "history":
+      for (const e of await driver.history())
+        io.out(
+          `${e.endedAt}  ${e.kind.padEnd(8)} ${e.outcome.padEnd(15)} ${e.release ?? ""}  ${e.from.live}→${e.to.live}  ${e.to.images[e.to.live].split(/[:@]/).pop()}  by ${e.who}  stages: ${e.stagesReached.join(",") || "-"}${e.reason ? `  ${e.reason.code}: ${e.reason.detail}` : ""}`,
+        );
+      return 0;
+    case "start":
+      result = await driver.start({
+        image: v.image!,
+        version: v.version,
+        commit: v.commit,
+        workerImage: v["worker-image"],
+      });
+      break;
+    case "resume":
+      result = await driver.resume();
+      break;
+    case "abort":
+      result = await driver.abort(v.reason, wait);
+      break;
+    case "rollback":
+      result = await driver.rollback(wait);
+      return result === "rolled-back" ? 0 : EXIT[result];
+    case "apply":
+      result = await driver.apply();
+      break;
+    case "unlock":
+      result = await driver.unlock(v.run!);
+      break;
+    default:
+      throw new RefusedError(`unknown command ${command}`);
+  }
+  return EXIT[result];
+}
+
+async function offline(command: "plan" | "rehearse", dir: string, stack: string, v: Values, io: Io): Promise<number> {
+  const file = v.scenario ? readScenario(v.scenario) : parseScenario({});
+  const extra = shortcuts({ alarmAt: v["alarm-at"], noData: v["no-data"], crashAt: v["crash-at"], later: v.then });
+  const scenario = command === "plan" ? parseScenario({}) : parseScenario(mergeScenario(file, extra));
+  const evaluator = new Evaluator({ dir, stackPolicies: stackPolicyNames() });
+  try {
+    const run = await rehearse({
+      dir,
+      stack,
+      image: v.image!,
+      version: v.version,
+      workerImage: v["worker-image"],
+      at: v.at && v.at !== "window" ? new Date(v.at) : undefined,
+      scenario,
+      evaluator,
+    });
+    try {
+      const report = await buildReport(run, v.image!, Object.values(scenario.secrets));
+      const format = v.format ?? "text";
+      io.out(
+        format === "json"
+          ? JSON.stringify(report, null, 2)
+          : format === "markdown"
+            ? renderRehearsalMarkdown(report)
+            : renderRehearsalText(report),
+      );
+      return report.exitCode;
+    } finally {
+      run.world.close();
     }
-    if (e instanceof StackError) {
-      io.err(`${e.kind}: ${e.message}`);
-      return 3;
-    }
+  } finally {
+    evaluator.close();
+  }
+}
+
+function fail(e: unknown, stack: string, io: Io): number {
+  if (e instanceof InvalidConfigError) {
+    io.err(formatProblems(e.problems, stack));
+    return 2;
+  }
+  if (e instanceof ScenarioError || e instanceof StackFileError || e instanceof PolicyPackError) {
+    io.err(e.message);
+    return 2;
+  }
+  try {
+    const r = resultOf(e);
+    io.err(`${r.result}: ${r.message}`);
+    return EXIT[r.result];
+  } catch {
     io.err(`rollout failed unexpectedly: ${(e as Error).message}`);
     return 4;
   }

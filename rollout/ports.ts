@@ -1,90 +1,110 @@
 /**
  * The driver's view of the outside world: small interfaces with real implementations (Pulumi Automation
- * API, CloudWatch, ACM, SSM) and fakes in tests. The driver never talks to a cloud API directly.
+ * API, CloudWatch, ACM, DynamoDB) and twin implementations (rollout/twin/) that model the same constraints.
+ * The driver never talks to a cloud API or the CLI directly.
  */
 
-import type { StructuredConfig } from "./config-state";
+import type { ReleaseState, RolloutStatus } from "./model/status";
+import type { ReleaseStore } from "./store/port";
 
-/** Flat stack config as the Automation API returns it: `"app:blueGreen"` → JSON text for structured values. */
-export type FlatConfig = Record<string, { value: string; secret?: boolean }>;
+/** What a step of an update did (Pulumi's resource operations, simplified). */
+export type StepOp = "create" | "update" | "replace" | "delete" | "same";
 
-export interface UpdateRecord {
-  version: number;
-  result: "succeeded" | "failed" | "in-progress" | "not-started";
-  startTime: Date;
-  config: StructuredConfig;
-  kind: string;
-  /** The update message (the driver's are `rollout <release>: <stage>`). */
+export interface UpRequest {
+  /** Update message (rollout/model/message.ts). */
   message: string;
+  /** The composed stack config (`pulumi up --config-file`): secrets stay ciphertext, never on argv. */
+  configFile: string;
+  /** `--policy-pack-config` for the policy pack (policy/). */
+  policyPackConfigFile: string;
+  /** `--target`: only these resources (URNs). */
+  target?: string[];
+  /** Cancels the update (SIGINT to the CLI: a graceful cancel that releases the stack lock). */
+  signal?: AbortSignal;
+  onOutput?: (line: string) => void;
 }
 
-export interface UpResult {
-  /** Resources changed by the update (Pulumi's resourceChanges), when known. */
-  changes?: Record<string, number>;
+export interface UpOutcome {
+  /** Update version in the stack history. */
+  version?: number;
+  /** Resource operations by kind. */
+  changes: Partial<Record<StepOp, number>>;
 }
 
-/** Stack operations (real: `@pulumi/pulumi/automation`, see rollout/pulumi-stack.ts). */
+export interface UpdateSummary {
+  version: number;
+  kind: string;
+  result: "succeeded" | "failed" | "in-progress" | "not-started";
+  message: string;
+  startTime: Date;
+  endTime?: Date;
+}
+
+/** Stack operations (real: rollout/pulumi-stack.ts; twin: rollout/twin/stack.ts). */
 export interface StackOps {
   readonly stack: string;
-  getConfig(): Promise<StructuredConfig>;
-  /** Sets whole top-level values (typed: objects stay objects, strings stay strings). */
-  setConfig(values: StructuredConfig): Promise<void>;
-  /** Removes top-level keys. */
-  removeConfig(keys: string[]): Promise<void>;
-  /** `pulumi up` with the policy pack and the stack's policy config; throws `StackError` on failure. */
-  up(message: string, onOutput: (line: string) => void): Promise<UpResult>;
-  history(): Promise<UpdateRecord[]>;
+  /** `pulumi up` with the policy pack; throws `StackError`. */
+  up(req: UpRequest): Promise<UpOutcome>;
+  /** One page of `pulumi stack history` (newest first, page 1 is the newest), without secrets. */
+  history(page: number, pageSize: number): Promise<UpdateSummary[]>;
+  /** `pulumi cancel`: stops the update in progress and releases the stack lock. */
+  cancel(): Promise<void>;
 }
 
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
-/** CloudWatch DescribeAlarms for composite alarms (real: rollout/aws.ts). */
+/** CloudWatch DescribeAlarms: the states of the named alarms that exist (missing names are absent). */
 export interface AlarmSource {
   states(names: string[]): Promise<Record<string, AlarmState>>;
 }
 
-/** ACM DescribeCertificate (real: rollout/aws.ts). */
+/** ACM DescribeCertificate. */
 export interface CertificateSource {
-  /** The certificate's NotAfter. */
   notAfter(arn: string): Promise<Date>;
-}
-
-/** Where ledger entries are mirrored so history survives the machine (real: SSM parameters). */
-export interface LedgerMirror {
-  put(stack: string, entry: LedgerEntry): Promise<void>;
 }
 
 export interface Clock {
   now(): Date;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or as soon as `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => new Date(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const onAbort = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
 };
 
-export interface LedgerEntry {
-  kind: "release" | "rollback" | "abort";
-  outcome: "released" | "rolled-back" | "failed" | "aborted";
-  stack: string;
-  who: string;
-  startedAt: string;
-  endedAt: string;
-  release?: string;
-  from: { color: string; image: string };
-  to: { color: string; image: string };
-  stagesReached: string[];
-  reason?: string;
-}
+/** The store the driver keeps its lease, status, deployed release keys and ledger in. */
+export type RolloutStore = ReleaseStore<RolloutStatus, ReleaseState>;
 
 /** Why a stack operation failed, classified for a clear message and exit code. */
-export type StackErrorKind = "locked" | "credentials" | "unknown-stack" | "decrypt" | "cli-missing" | "update-failed";
+export type StackErrorKind =
+  | "locked"
+  | "credentials"
+  | "unknown-stack"
+  | "decrypt"
+  | "cli-missing"
+  | "cancelled"
+  | "update-failed";
 
 export class StackError extends Error {
   constructor(
     readonly kind: StackErrorKind,
     message: string,
+    /** Whether the update started changing resources before it failed (then the stack may be half-changed). */
+    readonly changesStarted = false,
   ) {
     super(message);
     this.name = "StackError";

@@ -1,36 +1,58 @@
 /**
  * StackOps over the Pulumi Automation API (`LocalWorkspace` in the project directory: the CLI must be
- * installed and logged in where the driver runs). Every `up` carries the policy pack and the stack's
- * policy config, so a rollout can never bypass the readiness checklist. CLI failures are classified into
- * clear errors: stack locked by another update, missing credentials, unknown stack, undecryptable config.
+ * installed and logged in where the driver runs). What each call runs (node_modules/@pulumi/pulumi/
+ * automation, v3.248):
+ *   up      → `pulumi up --yes --skip-preview --message … --config-file <composed> --policy-pack policy
+ *             --policy-pack-config <file> [--target …]` (stack.js: `configFile` → `--config-file`); the
+ *             driver never runs `pulumi config set*`, so no value ever reaches argv and the checkout's
+ *             stack file is never edited. `signal` aborts with SIGINT (cmd.js: `proc.kill("SIGINT")`),
+ *             which the CLI turns into a graceful cancel that releases the stack lock.
+ *   history → `pulumi stack history --json --page-size N --page P` without `--show-secrets`
+ *             (stack.js `history(pageSize, page, showSecrets)`; showSecrets defaults to true).
+ *   cancel  → `pulumi cancel --yes`.
+ * Whether an update started changing resources is read from its engine events (a `resourcePreEvent` of
+ * another op than `same`), not guessed from the error text.
  */
 import * as path from "node:path";
-import { ConcurrentUpdateError, LocalWorkspace, type Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
-import { type StructuredConfig, toStructured } from "./config-state";
-import { StackError, type StackOps, type UpdateRecord, type UpResult } from "./ports";
+import {
+  ConcurrentUpdateError,
+  type EngineEvent,
+  LocalWorkspace,
+  type Stack,
+  StackNotFoundError,
+} from "@pulumi/pulumi/automation";
+import { StackError, type StackOps, type UpdateSummary, type UpOutcome, type UpRequest } from "./ports";
 
-export function classify(stack: string, e: unknown): StackError {
+export function classify(stack: string, e: unknown, changesStarted = false, cancelled = false): StackError {
   if (e instanceof StackError) return e;
   const text = `${(e as Error).message ?? e}`;
+  if (cancelled)
+    return new StackError("cancelled", `the update of ${stack} was cancelled (SIGINT to the CLI)`, changesStarted);
   if (/spawn pulumi ENOENT|pulumi: (command )?not found/i.test(text))
     return new StackError(
       "cli-missing",
-      "the Pulumi CLI is not installed here (https://www.pulumi.com/docs/install/): the rollout driver runs pulumi up. The offline gate (npm run gate) needs no CLI. Nothing was changed.",
+      "the Pulumi CLI is not installed here (https://www.pulumi.com/docs/install/): the rollout driver runs pulumi up. The offline gate (npm run gate) and `rollout rehearse` need no CLI. Nothing was changed.",
     );
+  if (changesStarted) {
+    // Resources were being changed: whatever the text says (even "credentials" from a provider), the
+    // stack may be half-changed and the release must roll back.
+    const tail = text.split("\n").filter(Boolean).slice(-12).join("\n");
+    return new StackError("update-failed", tail, true);
+  }
   if (
     e instanceof ConcurrentUpdateError ||
-    /conflict: Another update is currently in progress|stack is currently locked/i.test(text)
+    /\[409\] Conflict: Another update is currently in progress|the stack is currently locked/i.test(text)
   )
     return new StackError(
       "locked",
-      `stack ${stack} is locked by another update. Wait for it to finish; if it died, check 'pulumi stack history' and run 'pulumi cancel --stack ${stack}'. Nothing was changed.`,
+      `stack ${stack} is locked by another update. Wait for it to finish; if its process died, 'rollout unlock' (an update of a driver run) or 'pulumi cancel --stack ${stack}'. Nothing was changed.`,
     );
   if (e instanceof StackNotFoundError || /no stack named|stack .* not found/i.test(text))
     return new StackError(
       "unknown-stack",
       `stack ${stack} does not exist in the current backend (pulumi stack ls). Nothing was changed.`,
     );
-  if (/passphrase|failed to decrypt|decrypting|secrets provider/i.test(text))
+  if (/passphrase|failed to decrypt|decrypting|secrets provider|getting secrets manager/i.test(text))
     return new StackError(
       "decrypt",
       `the config of ${stack} cannot be decrypted: set PULUMI_CONFIG_PASSPHRASE or the secrets provider's credentials (KMS). Nothing was changed.`,
@@ -44,82 +66,74 @@ export function classify(stack: string, e: unknown): StackError {
       "credentials",
       `missing or expired credentials for ${stack}: run 'pulumi login' and provide AWS credentials (OIDC role in CI, 'aws sso login' locally). Nothing was changed.`,
     );
-  // CommandError messages carry the CLI's stdout/stderr: keep the end, where the failing resource is named.
+  // The CLI failed before changing anything (program error, a resource policy, preview failure).
   const tail = text.split("\n").filter(Boolean).slice(-12).join("\n");
-  return new StackError("update-failed", tail);
+  return new StackError("update-failed", tail, false);
 }
 
 export class AutomationStack implements StackOps {
   private constructor(
     readonly stack: string,
     private readonly s: Stack,
-    private readonly policyPack: string,
-    private readonly policyConfig: string,
+    private readonly packDir: string,
   ) {}
 
   static async select(projectDir: string, stack: string): Promise<AutomationStack> {
     try {
       const s = await LocalWorkspace.selectStack({ stackName: stack, workDir: projectDir });
-      return new AutomationStack(
-        stack,
-        s,
-        path.join(projectDir, "policy"),
-        path.join(projectDir, "policy", "config", `${stack}.json`),
-      );
+      return new AutomationStack(stack, s, path.join(projectDir, "policy"));
     } catch (e) {
       throw classify(stack, e);
     }
   }
 
-  private async guard<T>(f: () => Promise<T>): Promise<T> {
+  async up(req: UpRequest): Promise<UpOutcome> {
+    let started = false;
+    const onEvent = (ev: EngineEvent) => {
+      const op = ev.resourcePreEvent?.metadata.op;
+      if (op && op !== "same" && op !== "read") started = true;
+    };
     try {
-      return await f();
+      const r = await this.s.up({
+        message: req.message,
+        configFile: req.configFile,
+        policyPacks: [this.packDir],
+        policyPackConfigs: [req.policyPackConfigFile],
+        target: req.target,
+        signal: req.signal,
+        onOutput: req.onOutput,
+        onEvent,
+        color: "never",
+      });
+      return {
+        version: r.summary.version,
+        changes: (r.summary.resourceChanges ?? {}) as UpOutcome["changes"],
+      };
+    } catch (e) {
+      throw classify(this.stack, e, started, req.signal?.aborted === true);
+    }
+  }
+
+  async history(page: number, pageSize: number): Promise<UpdateSummary[]> {
+    try {
+      return (await this.s.history(pageSize, page, false)).map((u) => ({
+        version: u.version,
+        kind: u.kind,
+        result: u.result,
+        message: u.message,
+        startTime: u.startTime,
+        endTime: u.endTime,
+      }));
     } catch (e) {
       throw classify(this.stack, e);
     }
   }
 
-  getConfig(): Promise<StructuredConfig> {
-    return this.guard(async () => toStructured(await this.s.getAllConfig()));
-  }
-
-  setConfig(values: StructuredConfig): Promise<void> {
-    // `pulumi config set-all --json` keeps types: objects as objects, "16.4" as a string.
-    const json: Record<string, { value: string; objectValue?: unknown; secret: boolean }> = {};
-    for (const [k, e] of Object.entries(values)) {
-      json[k] = { value: typeof e.value === "string" ? e.value : JSON.stringify(e.value), secret: !!e.secret };
-      if (e.value !== null && typeof e.value === "object") json[k].objectValue = e.value;
+  async cancel(): Promise<void> {
+    try {
+      await this.s.cancel();
+    } catch (e) {
+      throw classify(this.stack, e);
     }
-    return this.guard(() => this.s.setAllConfigJson(JSON.stringify(json)));
-  }
-
-  removeConfig(keys: string[]): Promise<void> {
-    return this.guard(() => this.s.removeAllConfig(keys));
-  }
-
-  up(message: string, onOutput: (line: string) => void): Promise<UpResult> {
-    return this.guard(async () => {
-      const r = await this.s.up({
-        message,
-        policyPacks: [this.policyPack],
-        policyPackConfigs: [this.policyConfig],
-        onOutput,
-        color: "never",
-      });
-      return { changes: r.summary.resourceChanges as Record<string, number> | undefined };
-    });
-  }
-
-  history(): Promise<UpdateRecord[]> {
-    return this.guard(async () =>
-      (await this.s.history(undefined, undefined, true)).map((u) => ({
-        version: u.version,
-        result: u.result,
-        startTime: u.startTime,
-        config: toStructured(u.config),
-        kind: u.kind,
-        message: u.message,
-      })),
-    );
   }
 }

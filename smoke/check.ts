@@ -24,9 +24,11 @@ export interface SmokeOptions {
   intervalMs?: number;
   /** Progress lines. @default none */
   log?: (line: string) => void;
-  /** Injectable clock and sleep (tests). */
+  /** Injectable clock and sleep (tests, the rehearsal twin's virtual time). */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Wraps each HTTP request (the twin registers it as real work its virtual clock must wait for). */
+  track?: <T>(request: Promise<T>) => Promise<T>;
 }
 
 export interface CheckResult {
@@ -49,6 +51,11 @@ interface Response {
 }
 
 function get(base: URL, path: string, opts: SmokeOptions): Promise<Response> {
+  const request = send(base, path, opts);
+  return opts.track ? opts.track(request) : request;
+}
+
+function send(base: URL, path: string, opts: SmokeOptions): Promise<Response> {
   const target = new URL(path, base);
   const client = target.protocol === "https:" ? https : http;
   const timeout = opts.requestTimeoutMs ?? 5000;

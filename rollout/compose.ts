@@ -1,0 +1,112 @@
+/**
+ * The config of every `up` the driver runs: the checkout's `Pulumi.<stack>.yaml` (human-owned, reviewed in
+ * git; secrets stay the ciphertext the stack's secrets provider wrote) with the release keys replaced by
+ * the deployed or stage keys. Written to a private temporary file and passed with `pulumi up --config-file`
+ * (automation `UpOptions.configFile`), so the driver never edits the checkout, never runs
+ * `pulumi config set` (whose argv would carry values) and never decrypts a secret.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { NAMESPACE, parseConfig, rawFromFlatConfig } from "../config/load";
+import { type ReleaseKeys, releaseKeysOf, withReleaseKeys } from "../config/release-keys";
+import type { AppConfig } from "../config/schema";
+import { loadStackFiles, StackFileError, type StackFiles } from "../gate/stackfiles";
+
+export interface Checkout {
+  /** Project directory: Pulumi.yaml, the program, the policy pack. */
+  dir: string;
+  /** Where `Pulumi.<stack>.yaml` is read from. @default dir */
+  stackDir?: string;
+}
+
+export function stackFilePath(c: Checkout, stack: string): string {
+  return path.join(c.stackDir ?? c.dir, `Pulumi.${stack}.yaml`);
+}
+
+function readDoc(file: string): Record<string, unknown> {
+  try {
+    const doc = parse(readFileSync(file, "utf8")) as unknown;
+    if (doc && typeof doc === "object" && !Array.isArray(doc)) return doc as Record<string, unknown>;
+  } catch (e) {
+    throw new StackFileError(`${file}: not valid YAML: ${(e as Error).message}`);
+  }
+  throw new StackFileError(`${file}: not a stack file (expected a 'config:' map)`);
+}
+
+/** The release keys the checkout's stack file holds (the bootstrap values before the store has any). */
+export function checkoutKeys(c: Checkout, stack: string): { keys: ReleaseKeys; config: AppConfig; files: StackFiles } {
+  const files = loadStackFiles(c.dir, stack, {}, stackFilePath(c, stack));
+  const parsed = parseConfig(rawFromFlatConfig(files.config), stack);
+  if (!parsed.ok) throw new InvalidConfigError(stack, parsed.problems);
+  return { keys: releaseKeysOf(parsed.config), config: parsed.config, files };
+}
+
+export class InvalidConfigError extends Error {
+  override name = "InvalidConfigError";
+  constructor(
+    readonly stackName: string,
+    readonly problems: { key: string; expected: string; found: string; fix: string }[],
+  ) {
+    super(problems.map((p) => `${p.key}: ${p.expected}; found ${p.found}`).join("\n"));
+  }
+}
+
+export interface ComposedConfig {
+  /** The temporary `--config-file`. */
+  file: string;
+  /** The same config as the gate reads it (secrets as placeholders). */
+  files: StackFiles;
+  /** The validated config. */
+  config: AppConfig;
+  keys: ReleaseKeys;
+  /** Removes the temporary file. */
+  dispose(): void;
+}
+
+/** Writes the checkout's stack file with `keys` as release keys to a private temporary file. */
+export function composeConfig(c: Checkout, stack: string, keys: ReleaseKeys): ComposedConfig {
+  const doc = readDoc(stackFilePath(c, stack));
+  const config = { ...((doc.config as Record<string, unknown> | undefined) ?? {}) };
+  const prefix = `${NAMESPACE}:`;
+  const raw = Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
+  const merged = withReleaseKeys(raw, keys);
+  for (const key of ["blueGreen", "release", "worker"]) config[`${prefix}${key}`] = merged[key];
+  const dir = mkdtempSync(path.join(tmpdir(), "rollout-config-"));
+  chmodSync(dir, 0o700);
+  const file = path.join(dir, `Pulumi.${stack}.yaml`);
+  writeFileSync(file, stringify({ ...doc, config }), { mode: 0o600 });
+  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const files = loadStackFiles(c.dir, stack, {}, file);
+    const parsed = parseConfig(rawFromFlatConfig(files.config), stack);
+    if (!parsed.ok) throw new InvalidConfigError(stack, parsed.problems);
+    return { file, files, config: parsed.config, keys, dispose };
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+}
+
+/** Writes a policy pack config file: the stack's, with per-policy overrides (a rollback ignores the window). */
+export function composePolicyConfig(
+  packDir: string,
+  stack: string,
+  overrides: Record<string, unknown> = {},
+): { file: string; dispose(): void } {
+  let base: Record<string, unknown> = {};
+  try {
+    base = JSON.parse(readFileSync(path.join(packDir, "config", `${stack}.json`), "utf8"));
+  } catch {
+    base = {};
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), "rollout-policy-"));
+  const file = path.join(dir, `${stack}.json`);
+  writeFileSync(file, `${JSON.stringify({ ...base, ...overrides }, null, 2)}\n`, { mode: 0o600 });
+  return { file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,48 @@
+/** Outcomes and errors of driver commands, and the exit code each one maps to (one table). */
+
+/** The driver refused to act; nothing was changed. */
+export class RefusedError extends Error {
+  override name = "RefusedError";
+}
+
+/** This run stopped because another command took over (abort/rollback preempted it) or it was signalled. */
+export class InterruptedError extends Error {
+  override name = "InterruptedError";
+}
+
+/** A service the driver needs (AWS API, release store) could not be used; nothing more was changed. */
+export class UnavailableError extends Error {
+  override name = "UnavailableError";
+}
+
+export type CommandResult =
+  | "released"
+  | "rolled-back"
+  | "aborted"
+  | "applied"
+  | "unlocked"
+  | "rollback-failed"
+  | "interrupted"
+  | "refused"
+  | "unavailable"
+  | "done";
+
+/**
+ * Exit codes: 0 done (released, applied, unlocked, status); 1 rolled back or aborted (traffic is on the
+ * previous color); 2 refused (bad arguments, invalid config, preflight failed, lease held) — nothing
+ * changed; 3 the stack or the release store could not be used (locked, credentials, lease lost) — nothing
+ * more changed; 4 a rollback failed — a human must act (`rollout resume` retries it); 5 interrupted —
+ * another command (abort, rollback) took over, or the job was cancelled (SIGINT/SIGTERM): `rollout status`.
+ */
+export const EXIT: Record<CommandResult, number> = {
+  released: 0,
+  applied: 0,
+  unlocked: 0,
+  done: 0,
+  "rolled-back": 1,
+  aborted: 1,
+  refused: 2,
+  unavailable: 3,
+  "rollback-failed": 4,
+  interrupted: 5,
+};

@@ -1,0 +1,80 @@
+/**
+ * Preflight of `rollout start` (runbook 001 §1, 004 "pre-deployment"): named checks, each returning the
+ * refusal a person can act on, or nothing. They only read; a refused start changes nothing.
+ */
+import { parseImmutableImage } from "../config/image";
+import type { ReleaseKeys } from "../config/release-keys";
+import type { AppConfig } from "../config/schema";
+import { plannedMinutes, type ReleaseRequest, type Stage } from "./model/stages";
+import { isSettled, type Phase } from "./model/status";
+import type { CertificateSource, StackOps } from "./ports";
+import type { GateVerdict } from "./run";
+
+export type Refusal = string | undefined;
+
+export function imageIsImmutable(image: string): Refusal {
+  return parseImmutableImage(image)
+    ? undefined
+    : `--image ${image} is not an immutable reference (<repository>:sha-<commit> or @sha256:<digest>)`;
+}
+
+export function notAlreadyLive(deployed: ReleaseKeys, image: string): Refusal {
+  return deployed.images[deployed.live] === image
+    ? `${image} is already live on ${deployed.live}: nothing to release`
+    : undefined;
+}
+
+export function noRolloutUnderWay(phase: Phase, stack: string): Refusal {
+  if (isSettled(phase)) return undefined;
+  if (phase === "RollbackFailed")
+    return `the last rollback on ${stack} failed and traffic may not be where it should: 'rollout resume --stack ${stack}' (or abort) retries it; a new release waits until it succeeds`;
+  return `a rollout is ${phase === "RollingBack" ? "rolling back" : "in progress"} on ${stack}: 'rollout resume' or 'rollout abort' it first`;
+}
+
+export function windowOpen(config: AppConfig, now: Date): Refusal {
+  const w = config.release.window;
+  return now < new Date(w.start) || now > new Date(w.end)
+    ? `${now.toISOString()} is outside the approved release window ${w.start} – ${w.end} (app:release.window)`
+    : undefined;
+}
+
+/** The bakes and the watch must end inside the window: a release never flips or watches after it closed. */
+export function planFitsWindow(config: AppConfig, stages: Stage[], now: Date): Refusal {
+  const minutes = plannedMinutes(stages);
+  const end = new Date(now.getTime() + minutes * 60_000);
+  return end > new Date(config.release.window.end)
+    ? `the release needs ${minutes} min of bakes and watch (app:rollout.steps, bakeMinutes, watchMinutes): started now it ends ${end.toISOString()}, after the window closes at ${config.release.window.end}`
+    : undefined;
+}
+
+export async function certificateValid(
+  certificates: CertificateSource,
+  config: AppConfig,
+  now: Date,
+): Promise<Refusal> {
+  const notAfter = await certificates.notAfter(config.tls.certificateArn);
+  const days = (notAfter.getTime() - now.getTime()) / 86_400_000;
+  return days < config.rollout.certificateMinDays
+    ? `certificate ${config.tls.certificateArn} expires ${notAfter.toISOString()} (${Math.max(0, Math.floor(days))} days): at least ${config.rollout.certificateMinDays} needed`
+    : undefined;
+}
+
+/** No Pulumi update is in progress (a killed `up` leaves one until `pulumi cancel`). */
+export async function stackNotBusy(stack: StackOps): Promise<Refusal> {
+  const [latest] = await stack.history(1, 1);
+  return latest?.result === "in-progress"
+    ? `stack ${stack.stack} has update ${latest.version} in progress since ${latest.startTime.toISOString()} ("${latest.message}"). If its process is gone: 'rollout unlock' (it cancels an update of its own run) or 'pulumi cancel'.`
+    : undefined;
+}
+
+export function gateGo(verdict: GateVerdict): Refusal {
+  if (verdict.decision === "go") return undefined;
+  const blocking = verdict.violations.filter((v) => v.enforcement === "mandatory" || v.enforcement === "remediate");
+  return `the readiness gate says ${verdict.decision} on the release config:\n${blocking.map((v) => `  ✗ ${v.policy}: ${v.message}`).join("\n")}`;
+}
+
+export function requestValid(request: ReleaseRequest): Refusal {
+  return request.commit
+    ? undefined
+    : `--image ${request.image} names no commit: pass --commit <sha> (the release commit)`;
+}

@@ -1,0 +1,293 @@
+/**
+ * The rehearsal report: every stage and every rollback update with its config change (release keys), the
+ * resources it created/updated/replaced/deleted, the gate verdict on its config and the alarm states the
+ * driver saw, and the end state. JSON for tools (its shape is documented in docs/rehearsal.md), text and
+ * Markdown for people.
+ */
+import { COLORS } from "../../components/blue-green";
+import { changedKeys, describeKeys, type ReleaseKeys } from "../../config/release-keys";
+import type { CommandResult } from "../errors";
+import type { LedgerEntry } from "../model/ledger";
+import { parseMessage } from "../model/message";
+import { phaseOf } from "../model/status";
+import type { UpdateRecord } from "../twin/backend";
+import type { CommandRun, RehearsalRun } from "./runner";
+
+export interface Change {
+  op: string;
+  type: string;
+  name: string;
+  error?: string;
+}
+
+export interface StageReport {
+  id: string;
+  kind: string;
+  gate: "go" | "no-go" | "not-run";
+  configChange: string[];
+  changes: Change[];
+  update?: {
+    version: number;
+    result: string;
+    startedAt: string;
+    endedAt?: string;
+    policyFailures: UpdateRecord["policyFailures"];
+  };
+  alarms: { at: string; states?: Record<string, string>; error?: string }[];
+  completed: boolean;
+}
+
+export interface RollbackReport {
+  phase: string;
+  reason: string;
+  gate: "go" | "no-go" | "not-run";
+  changes: Change[];
+  update: { version: number; result: string; startedAt: string; endedAt?: string };
+}
+
+export interface RehearsalReport {
+  stack: string;
+  image: string;
+  result: CommandResult | "killed";
+  exitCode: number;
+  startedAt: string;
+  endedAt: string;
+  commands: CommandRun[];
+  stages: StageReport[];
+  rollback: RollbackReport[] & { trafficRestoredAfterSeconds?: number };
+  final: {
+    live: string;
+    weights: { blue: number; green: number };
+    images: { blue?: string; green?: string };
+    locked: boolean;
+    lease?: string;
+    phase: string;
+    release?: ReleaseKeys;
+  };
+  ledger: LedgerEntry[];
+  jobs: { at: string; name: string; image: string; color?: string; ok: boolean; output: string }[];
+  retained: string[];
+  /** Secret values found in anything the driver wrote or ran (must be empty). */
+  secretLeaks: string[];
+  timing: { virtualMinutes: number; wallMs: number; updates: number; captures: number; packStarts: number };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function changesOf(u: UpdateRecord): Change[] {
+  return u.steps
+    .filter((s) => s.op !== "same")
+    .map((s) => ({ op: s.op, type: s.type, name: s.name, ...(s.error ? { error: s.error } : {}) }));
+}
+
+function gateFor(r: RehearsalRun, step: string, at: number): "go" | "no-go" | "not-run" {
+  const g = [...r.world.gateLog].reverse().find((x) => x.step === step && x.at <= at + 1);
+  return g ? (g.decision === "go" ? "go" : "no-go") : "not-run";
+}
+
+export async function buildReport(r: RehearsalRun, image: string, secrets: string[]): Promise<RehearsalReport> {
+  const w = r.world;
+  const stack = w.o.stack;
+  const rec = await w.store.read(stack);
+  const ledger = (await w.store.readLedger(stack)) as unknown as LedgerEntry[];
+  const updates = w.backend.stack(stack).updates;
+  const release = updates.map((u) => ({ u, p: parseMessage(u.message) }));
+  const releaseRunId = release.find((x) => x.p?.command === "release")?.p?.runId;
+  const status = rec.status?.kind === "release" && rec.status.runId === releaseRunId ? rec.status : undefined;
+  const stageIds = status?.stages ?? [];
+  let keys = r.initial;
+  const stages: StageReport[] = stageIds.map((st, i) => {
+    const hit = [...release]
+      .reverse()
+      .find((x) => x.p?.command === "release" && x.p.runId === releaseRunId && x.p.step === st.id);
+    const next = stageIds[i + 1] && release.find((x) => x.p?.command === "release" && x.p.step === stageIds[i + 1].id);
+    const from = hit?.u.startTime ?? Number.POSITIVE_INFINITY;
+    const until = next?.u.startTime ?? w.clock.nowMs();
+    const cfg = hit ? (configKeys(hit.u) ?? keys) : keys;
+    const change = changedKeys(keys, cfg);
+    keys = cfg;
+    return {
+      id: st.id,
+      kind: st.kind,
+      gate: hit
+        ? gateFor(r, st.id, hit.u.startTime)
+        : st.kind === "watch" && status?.progress[st.id]
+          ? "go"
+          : "not-run",
+      configChange: change,
+      changes: hit ? changesOf(hit.u) : [],
+      update: hit && {
+        version: hit.u.version,
+        result: hit.u.result,
+        startedAt: iso(hit.u.startTime),
+        endedAt: hit.u.endTime === undefined ? undefined : iso(hit.u.endTime),
+        policyFailures: hit.u.policyFailures,
+      },
+      alarms: w.cloudwatch.calls
+        .filter((c) => c.at >= from && c.at < until)
+        .map((c) => ({ at: iso(c.at), states: c.result, error: c.error })),
+      completed: Boolean(status?.progress[st.id]?.completedAt),
+    };
+  });
+  const rollback = release
+    .filter((x) => x.p?.command === "rollback")
+    .map(({ u, p }) => ({
+      phase: p!.command === "rollback" ? p!.step : "",
+      reason: p!.command === "rollback" ? p!.reason : "",
+      gate: gateFor(r, `rollback-${p!.command === "rollback" ? p!.step : ""}`, u.startTime),
+      changes: changesOf(u),
+      update: {
+        version: u.version,
+        result: u.result,
+        startedAt: iso(u.startTime),
+        endedAt: u.endTime === undefined ? undefined : iso(u.endTime),
+      },
+    })) as RehearsalReport["rollback"];
+  const restored = ledger.map((e) => e.trafficRestoredAfterSeconds).find((x) => x !== undefined);
+  if (restored !== undefined) rollback.trafficRestoredAfterSeconds = restored;
+  const last =
+    [...r.commands].reverse().find((c) => c.command !== "status" && c.command !== "unlock") ?? r.commands.at(-1)!;
+  const weights = w.weightsAt(w.clock.nowMs());
+  return {
+    stack,
+    image,
+    result: last.result,
+    exitCode: last.exitCode ?? 5,
+    startedAt: r.commands[0]?.startedAt ?? iso(w.clock.nowMs()),
+    endedAt: iso(w.clock.nowMs()),
+    commands: r.commands,
+    stages,
+    rollback,
+    final: {
+      live: rec.release?.keys.live ?? r.initial.live,
+      weights,
+      images: Object.fromEntries(COLORS.map((c) => [c, w.imageOn(c)])) as { blue?: string; green?: string },
+      locked: Boolean(w.backend.stack(stack).lock),
+      lease: rec.lease && `${rec.lease.holder.command} ${rec.lease.holder.runId}`,
+      phase: phaseOf(rec.status),
+      release: rec.release?.keys,
+    },
+    ledger,
+    jobs: w.cloud.jobRuns.map((j) => ({
+      at: iso(j.at),
+      name: j.name,
+      image: j.image,
+      color: j.labels["rollout/color"],
+      ok: j.ok,
+      output: j.output,
+    })),
+    retained: w.cloud.retained().map((p) => `${p.type} ${p.name ?? p.id}`),
+    secretLeaks: findSecrets(r, secrets, rec, ledger),
+    timing: {
+      virtualMinutes: Math.round(
+        (w.clock.nowMs() - Date.parse(r.commands[0]?.startedAt ?? iso(w.clock.nowMs()))) / 60_000,
+      ),
+      wallMs: r.wallMs,
+      updates: updates.length,
+      captures: w.o.evaluator.stats.captures,
+      packStarts: w.o.evaluator.stats.packStarts,
+    },
+  };
+}
+
+/** The release keys an update ran with (from its recorded config). */
+function configKeys(u: UpdateRecord): ReleaseKeys | undefined {
+  const get = (k: string) => {
+    const v = u.config[`app:${k}`]?.value;
+    return v === undefined ? undefined : (JSON.parse(v) as Record<string, unknown>);
+  };
+  const bg = get("blueGreen") as
+    | {
+        live: "blue" | "green";
+        blue: { image: string };
+        green: { image: string };
+        canaryWeight?: number;
+        scaleDownIdle?: boolean;
+      }
+    | undefined;
+  const rel = get("release") as { version: string; commit: string } | undefined;
+  const worker = get("worker") as { image: string; paused?: boolean } | undefined;
+  if (!bg || !rel || !worker) return undefined;
+  return {
+    live: bg.live,
+    images: { blue: bg.blue.image, green: bg.green.image },
+    canaryWeight: bg.canaryWeight ?? 0,
+    scaleDownIdle: bg.scaleDownIdle ?? false,
+    version: rel.version,
+    commit: rel.commit,
+    worker: { image: worker.image, paused: worker.paused ?? false },
+  };
+}
+
+/** Where a secret value appears in what the driver wrote, ran or logged. */
+function findSecrets(r: RehearsalRun, secrets: string[], rec: unknown, ledger: unknown): string[] {
+  const places: [string, string][] = [
+    ["store record", JSON.stringify(rec)],
+    ["ledger", JSON.stringify(ledger)],
+    ["logs", r.logs.join("\n")],
+    ["argv", JSON.stringify(r.world.stacks.flatMap((s) => s.argv))],
+    ["config files passed to pulumi up", r.world.stacks.flatMap((s) => s.files).join("\n")],
+    ["update history (as stored)", JSON.stringify(r.world.backend.stack(r.world.o.stack).updates.map((u) => u.config))],
+  ];
+  return secrets.flatMap((secret) => places.filter(([, text]) => text.includes(secret)).map(([where]) => where));
+}
+
+export function renderRehearsalText(rep: RehearsalReport): string {
+  const lines = [`Rehearsal of ${rep.image} on ${rep.stack} (twin, virtual time ${rep.startedAt} → ${rep.endedAt})`];
+  for (const c of rep.commands)
+    lines.push(
+      `  $ rollout ${c.command}  [${c.process}] → ${c.result}${c.exitCode === undefined ? "" : ` (exit ${c.exitCode})`}${c.message ? `: ${c.message.split("\n")[0]}` : ""}`,
+    );
+  lines.push("");
+  for (const s of rep.stages) {
+    lines.push(
+      `▶ ${s.id.padEnd(14)} gate ${s.gate.padEnd(7)} ${s.completed ? "done" : "not done"}${s.configChange.length ? `  config: ${s.configChange.join(", ")}` : ""}`,
+    );
+    for (const ch of s.changes)
+      lines.push(`      ${ch.op.padEnd(8)} ${ch.type} ${ch.name}${ch.error ? `  ✗ ${ch.error}` : ""}`);
+    const alarmed = s.alarms.filter((a) => a.error || Object.values(a.states ?? {}).some((x) => x !== "OK"));
+    if (s.alarms.length)
+      lines.push(
+        `      alarm polls: ${s.alarms.length}${alarmed.length ? `, not OK: ${alarmed.length} (last: ${JSON.stringify(alarmed.at(-1)?.states ?? alarmed.at(-1)?.error)})` : ", all OK"}`,
+      );
+  }
+  for (const rb of rep.rollback) {
+    lines.push(
+      `↩ rollback ${rb.phase.padEnd(9)} (${rb.reason}) gate ${rb.gate}, update ${rb.update.version} ${rb.update.result}`,
+    );
+    for (const ch of rb.changes)
+      lines.push(`      ${ch.op.padEnd(8)} ${ch.type} ${ch.name}${ch.error ? `  ✗ ${ch.error}` : ""}`);
+  }
+  const f = rep.final;
+  lines.push(
+    "",
+    `Final: ${rep.result} (exit ${rep.exitCode}); traffic blue ${f.weights.blue}% / green ${f.weights.green}%; images blue ${f.images.blue}, green ${f.images.green}; ${f.locked ? "STACK LOCKED" : "stack unlocked"}; ${f.lease ? `lease held by ${f.lease}` : "no lease held"}; phase ${f.phase}`,
+  );
+  if (f.release) lines.push(`Deployed release keys: ${describeKeys(f.release)}`);
+  if (rep.secretLeaks.length) lines.push(`✗ secret values found in: ${rep.secretLeaks.join(", ")}`);
+  lines.push(
+    `(${rep.timing.updates} updates, ${rep.timing.virtualMinutes} virtual minutes, ${rep.timing.wallMs} ms wall)`,
+  );
+  return lines.join("\n");
+}
+
+export function renderRehearsalMarkdown(rep: RehearsalReport): string {
+  const rows = rep.stages.map(
+    (s) =>
+      `| \`${s.id}\` | ${s.gate} | ${s.completed ? "✓" : "—"} | ${s.configChange.join(", ") || "—"} | ${s.changes.map((c) => `${c.op} ${c.name}`).join("<br>") || "—"} |`,
+  );
+  const rb = rep.rollback.map(
+    (x) =>
+      `| rollback \`${x.phase}\` | ${x.gate} | ${x.update.result} | ${x.reason} | ${x.changes.map((c) => `${c.op} ${c.name}`).join("<br>") || "—"} |`,
+  );
+  return [
+    `## Rehearsal: \`${rep.image}\` on \`${rep.stack}\` — ${rep.result} (exit ${rep.exitCode})`,
+    "",
+    "| Stage | Gate | Done | Release keys changed | Resource changes |",
+    "|---|---|---|---|---|",
+    ...rows,
+    ...rb,
+    "",
+    `Final traffic: blue ${rep.final.weights.blue}% / green ${rep.final.weights.green}%, stack ${rep.final.locked ? "**locked**" : "unlocked"}, phase ${rep.final.phase}.`,
+  ].join("\n");
+}

@@ -1,0 +1,170 @@
+/**
+ * The scenario format of `rollout rehearse` (docs/rehearsal.md): what the world does during a rehearsed
+ * release — error rates and latency per color over time, colors without data, alarm API throttling, a
+ * migration that fails, a version an image reports, a crash of the driver, a later command, a concurrent
+ * start, a secrets-provider change. Validated with zod: a bad scenario gets the key path and what was
+ * expected, never a stack trace.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+/**
+ * A point in virtual time: `start` (the rehearsal's start), `end` (never), a stage or rollback phase
+ * (`traffic-50`, `deploy`, `rollback-traffic`: when its update started), optionally `+<n>m`/`+<n>s`
+ * after it (`traffic-50+3m`), or an ISO-8601 duration after the start (`PT40M`).
+ */
+const timeRef = z
+  .string()
+  .regex(
+    /^(start|end|[a-z][a-z0-9-]*(\+\d+(m|s))?|P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?)$/,
+    "expected start, end, a stage id such as traffic-50, optionally +3m / +30s, or an ISO-8601 duration such as PT40M",
+  );
+const colorRef = z.enum(["new", "old", "blue", "green", "all"]);
+
+const behaviour = z.strictObject({
+  color: colorRef,
+  from: timeRef.default("start"),
+  until: timeRef.default("end"),
+  errorRate: z.number().min(0).max(1).optional(),
+  p95Seconds: z.number().min(0).optional(),
+  notReady: z.boolean().optional(),
+});
+
+const command = z.strictObject({
+  command: z.enum(["start", "resume", "abort", "rollback", "apply", "unlock", "status"]),
+  /** ISO-8601 duration after the previous command ended (e.g. P7D, PT10M). */
+  after: z
+    .string()
+    .regex(/^P(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$/, "expected an ISO-8601 duration such as P7D or PT10M")
+    .default("PT0S"),
+  image: z.string().optional(),
+  version: z.string().optional(),
+  reason: z.string().optional(),
+  /** Run from a fresh checkout of git (a new CI runner). @default true */
+  freshCheckout: z.boolean().default(true),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().optional(),
+  description: z.string().optional(),
+  /** Requests per minute reaching the load balancer. */
+  trafficPerMinute: z.number().int().min(0).default(1200),
+  colors: z.array(behaviour).default([]),
+  /** Colors reporting no datapoints (no traffic reaches their metrics) in a time range. */
+  noData: z
+    .array(z.strictObject({ color: colorRef, from: timeRef.default("start"), until: timeRef.default("end") }))
+    .default([]),
+  /** DescribeAlarms calls that throttle: the n-th calls, or every call in a time range. */
+  throttle: z
+    .strictObject({
+      calls: z.array(z.number().int().min(1)).default([]),
+      from: timeRef.optional(),
+      until: timeRef.optional(),
+    })
+    .optional(),
+  /** What images report on /version (a wrong version fails the smoke test). */
+  images: z.record(z.string(), z.strictObject({ version: z.string() })).default({}),
+  /** Alarms that do not exist in CloudWatch (deleted by hand, never created): absent from DescribeAlarms. */
+  missingAlarms: z.array(z.string()).default([]),
+  /**
+   * A provider error during an update: the first changing step of the update for `step` (a stage id, or
+   * `rollback-<phase>` such as rollback-traffic) fails with `message`, `times` times in a row.
+   */
+  providerErrors: z
+    .array(
+      z.strictObject({
+        step: z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a stage id or rollback-<phase>"),
+        message: z
+          .string()
+          .default("InternalFailure: An internal error occurred (the provider call failed mid-update)"),
+        times: z.number().int().min(1).default(1),
+      }),
+    )
+    .default([]),
+  /** The release's migration fails with this message. */
+  migrationFails: z.string().optional(),
+  /** Secrets set in the stack file before the first deployment (`pulumi config set --secret`). */
+  secrets: z.record(z.string(), z.string()).default({}),
+  /** The driver process is killed: before/inside/after a stage's update, or inside the n-th rollback update. */
+  crash: z
+    .strictObject({
+      at: z.string().regex(/^([a-z][a-z0-9-]*|rollback-\d+)$/, "expected a stage id or rollback-<n>"),
+      when: z.enum(["before", "during", "after"]).default("during"),
+      /** During: after this many steps of the update. */
+      afterSteps: z.number().int().min(0).default(1),
+      /** How long the operator takes to notice (then: status, unlock, resume). */
+      noticeAfter: z.string().default("PT10M"),
+    })
+    .optional(),
+  /** A second `start` at the same time as the first (two CI jobs). */
+  concurrentStart: z.boolean().default(false),
+  /** The stack's secrets provider changes (and git's stack file is re-encrypted) before the later commands. */
+  secretsProviderChange: z.boolean().default(false),
+  /** Commands run after the release, each `after` the previous one ended (`--then`). */
+  later: z.array(command).default([]),
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+
+export class ScenarioError extends Error {
+  override name = "ScenarioError";
+}
+
+export function parseScenario(input: unknown, source = "scenario"): Scenario {
+  const r = scenarioSchema.safeParse(input);
+  if (r.success) return r.data;
+  throw new ScenarioError(
+    `${source} is not a valid scenario:\n${r.error.issues.map((i) => `  ✗ ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n")}\nThe format is in docs/rehearsal.md (npm run rollout -- rehearse --help).`,
+  );
+}
+
+export function readScenario(file: string): Scenario {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new ScenarioError(`${file}: not readable JSON: ${(e as Error).message}`);
+  }
+  return parseScenario(json, file);
+}
+
+/** ISO-8601 duration → milliseconds (days, hours, minutes, seconds). */
+export function durationMs(iso: string): number {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso);
+  if (!m) throw new ScenarioError(`'${iso}' is not an ISO-8601 duration such as P7D or PT10M`);
+  const [d, h, min, s] = m.slice(1).map((x) => Number(x ?? 0));
+  return ((d * 24 + h) * 60 + min) * 60_000 + s * 1000;
+}
+
+/** The shortcuts of the command line, as scenario parts. */
+export function shortcuts(o: { alarmAt?: string; noData?: string; crashAt?: string; later?: string[] }): ScenarioInput {
+  const out: ScenarioInput = {};
+  if (o.alarmAt) out.colors = [{ color: "new", from: `${o.alarmAt}+1m`, errorRate: 0.05 }];
+  if (o.noData) {
+    if (!["new", "old", "all"].includes(o.noData))
+      throw new ScenarioError(`--no-data takes new, old or all, got '${o.noData}'`);
+    out.noData = [{ color: o.noData as "new" | "old" | "all" }];
+  }
+  if (o.crashAt) out.crash = { at: o.crashAt };
+  if (o.later?.length)
+    out.later = o.later.map((t) => {
+      const m = /^(start|resume|abort|rollback|apply|unlock|status)@(P.+)$/.exec(t);
+      if (!m)
+        throw new ScenarioError(
+          `--then ${t}: expected <command>@<ISO-8601 duration>, e.g. rollback@P7D or resume@PT10M`,
+        );
+      return { command: m[1] as "rollback", after: m[2] };
+    });
+  return out;
+}
+
+/** Scenario parts merged: lists are concatenated, scalars of `b` win. */
+export function mergeScenario(a: ScenarioInput, b: ScenarioInput): ScenarioInput {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const x = out[k];
+    out[k] = Array.isArray(x) && Array.isArray(v) ? [...x, ...v] : v;
+  }
+  return out as ScenarioInput;
+}

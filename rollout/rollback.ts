@@ -1,0 +1,180 @@
+/**
+ * Rollback as its own module with persisted phases. A rollback restores only release keys — never
+ * secrets, the release window or data settings — and never changes the release under way (version,
+ * commit, the image of the color under test), so it neither re-creates the release's snapshot nor re-runs
+ * a migration nor re-runs a smoke test. Phases:
+ *   scale-up  the color traffic returns to runs full replicas again (a stack rollback after the old color
+ *             was scaled down); the Kubernetes provider waits for its pods to be ready;
+ *   traffic   `live` back to that color with weight 0 on the other: only the production listener changes;
+ *   restore   the worker image/pause and the idle scale-down as they were.
+ * The rollback state is persisted before the first `up`, so a crash resumes the rollback, never the release.
+ */
+import { changedKeys, type ReleaseKeys } from "../config/release-keys";
+import { EXIT, InterruptedError } from "./errors";
+import { Preempted } from "./lease";
+import { type LedgerEntry, lineage } from "./model/ledger";
+import {
+  completedStages,
+  pendingPhases,
+  type ReasonCode,
+  type RollbackPhaseId,
+  type RollbackState,
+  type RolloutStatus,
+} from "./model/status";
+import { StackError } from "./ports";
+import type { Run } from "./run";
+
+type PhaseList = RollbackState["phases"];
+
+function push(out: PhaseList, id: RollbackPhaseId, from: ReleaseKeys, keys: ReleaseKeys): ReleaseKeys {
+  if (changedKeys(from, keys).length > 0) out.push({ id, keys });
+  return keys;
+}
+
+/** Automatic rollback (or abort) of a release: back to the keys before it, keeping the release under way. */
+export function releaseRollbackPhases(from: ReleaseKeys, deployed: ReleaseKeys): PhaseList {
+  const out: PhaseList = [];
+  const traffic = push(out, "traffic", deployed, { ...structuredClone(deployed), live: from.live, canaryWeight: 0 });
+  push(out, "restore", traffic, {
+    ...structuredClone(traffic),
+    worker: structuredClone(from.worker),
+    scaleDownIdle: from.scaleDownIdle,
+  });
+  return out;
+}
+
+/** Stack rollback to an earlier good release still running on its color. */
+export function stackRollbackPhases(target: ReleaseKeys, deployed: ReleaseKeys): PhaseList {
+  const out: PhaseList = [];
+  let cur = deployed;
+  if (deployed.scaleDownIdle && deployed.live !== target.live)
+    cur = push(out, "scale-up", cur, { ...structuredClone(cur), scaleDownIdle: false });
+  cur = push(out, "traffic", cur, {
+    ...structuredClone(cur),
+    live: target.live,
+    canaryWeight: 0,
+    scaleDownIdle: false,
+  });
+  push(out, "restore", cur, { ...structuredClone(cur), worker: structuredClone(target.worker) });
+  return out;
+}
+
+export function startRollback(
+  status: RolloutStatus,
+  reason: ReasonCode,
+  detail: string,
+  by: string,
+  phases: PhaseList,
+  now: Date,
+): RollbackState {
+  const r: RollbackState = { reason, detail, by, startedAt: now.toISOString(), phases, done: [], attempts: 1 };
+  status.rollback = r;
+  return r;
+}
+
+function ledgerKind(s: RolloutStatus): LedgerEntry["kind"] {
+  if (s.kind === "rollback") return "rollback";
+  return s.rollback?.reason === "Aborted" ? "abort" : "release";
+}
+
+/** The ledger entry for a finished (or failed) rollout. */
+export function ledgerEntry(
+  s: RolloutStatus,
+  outcome: LedgerEntry["outcome"],
+  to: ReleaseKeys,
+  now: Date,
+): LedgerEntry {
+  const r = s.rollback;
+  const restored = r?.trafficRestoredAt
+    ? Math.round((Date.parse(r.trafficRestoredAt) - Date.parse(r.startedAt)) / 1000)
+    : undefined;
+  return {
+    id: `${s.runId}:${ledgerKind(s)}:${outcome}:${r?.attempts ?? 0}`,
+    runId: s.runId,
+    kind: ledgerKind(s),
+    outcome,
+    stack: s.stack,
+    who: s.who,
+    startedAt: s.startedAt,
+    endedAt: now.toISOString(),
+    release: s.request?.version ?? s.from.version,
+    from: s.from,
+    to,
+    stagesReached: completedStages(s),
+    reason: r ? { code: r.reason, detail: r.lastError ? `${r.detail}; ${r.lastError}` : r.detail } : undefined,
+    undoes: s.undoes,
+    trafficRestoredAfterSeconds: restored,
+  };
+}
+
+/** Runs the pending rollback phases; returns the command result. The status is persisted after each. */
+export async function runRollback(
+  run: Run,
+  deployed: () => Promise<ReleaseKeys>,
+): Promise<"rolled-back" | "aborted" | "rollback-failed"> {
+  const s = run.status;
+  const r = s.rollback;
+  if (!r) throw new Error("runRollback without a rollback state");
+  const version = s.request?.version ?? s.from.version;
+  run.d.log(
+    `↩ rolling back (${r.reason}: ${r.detail}); phases: ${
+      pendingPhases(r)
+        .map((p) => p.id)
+        .join(", ") || "none left"
+    }`,
+  );
+  try {
+    for (const phase of pendingPhases(r)) {
+      try {
+        await run.checkIn();
+      } catch (e) {
+        // A rollback is not preempted by another abort/rollback: it is what they would do anyway.
+        if (!(e instanceof Preempted)) throw e;
+      }
+      await run.up(
+        `rollback-${phase.id}`,
+        phase.keys,
+        { command: "rollback", runId: s.runId, version, step: phase.id, reason: r.reason },
+        { rollback: true },
+      );
+      r.done.push(phase.id);
+      if (phase.id === "traffic") {
+        r.trafficRestoredAt = run.now().toISOString();
+        run.d.log(`  traffic is 100% on ${phase.keys.live}`);
+      }
+      await run.save();
+    }
+  } catch (e) {
+    if (e instanceof StackError && !e.changesStarted && e.kind !== "update-failed") {
+      // The stack could not be used at all (locked, credentials): the rollback stays pending, retryable.
+      r.lastError = e.message;
+      await run.save();
+      throw e;
+    }
+    if (e instanceof InterruptedError) throw e;
+    r.lastError = (e as Error).message;
+    s.outcome = "rollback-failed";
+    s.endedAt = run.now().toISOString();
+    const keys = (await deployed()) ?? s.from;
+    await run.d.store.appendLedger(s.stack, { ...ledgerEntry(s, "rollback-failed", keys, run.now()) });
+    await run.save();
+    run.d.log(
+      `✗✗ the rollback failed: ${r.lastError}\n   Traffic may not be on the previous color. 'rollout status', then 'rollout resume' retries the rollback; page the rollback owner.`,
+    );
+    return "rollback-failed";
+  }
+  const outcome = r.reason === "Aborted" ? "aborted" : "rolled-back";
+  const final = r.phases.at(-1)?.keys ?? (await deployed());
+  await run.d.store.appendLedger(s.stack, { ...ledgerEntry(s, outcome, final, run.now()) });
+  s.outcome = outcome;
+  s.endedAt = run.now().toISOString();
+  r.lastError = undefined;
+  await run.save();
+  run.d.log(`✓ ${outcome}: traffic is on ${final.live} (${final.images[final.live]}); exit ${EXIT[outcome]}`);
+  return outcome;
+}
+
+/** The run id of the release a stack rollback undoes (for `status`, `history`). */
+export function currentRelease(entries: LedgerEntry[]): string | undefined {
+  return lineage(entries).at(-1)?.runId;
+}

@@ -1,0 +1,187 @@
+/**
+ * One driver run holding the stack's lease: its dependencies, the durable status it advances, and the one
+ * path every `pulumi up` takes — compose the config (checkout + release keys), run the offline gate on it
+ * (the engine runs stack policies only after an update's changes are applied, so they are checked here
+ * first), record the up as in flight, run it, record the deployed release keys.
+ */
+import type { ReleaseKeys } from "../config/release-keys";
+import { type Checkout, type ComposedConfig, composeConfig, composePolicyConfig } from "./compose";
+import { InterruptedError } from "./errors";
+import { type LeaseKeeper, Preempted } from "./lease";
+import { formatMessage, type UpPurpose } from "./model/message";
+import type { RolloutStatus } from "./model/status";
+import {
+  type AlarmSource,
+  type CertificateSource,
+  type Clock,
+  type RolloutStore,
+  StackError,
+  type StackOps,
+  type UpOutcome,
+} from "./ports";
+
+export interface GateVerdict {
+  decision: "go" | "no-go" | "invalid-config";
+  violations: { policy: string; enforcement: string; message: string }[];
+}
+
+/** The offline gate on a composed config at a time, with the policy config the `up` will use (`step`: for reports). */
+export type GateCheck = (
+  config: ComposedConfig,
+  at: Date,
+  policyConfigFile: string,
+  step: string,
+) => Promise<GateVerdict>;
+
+export interface DriverDeps {
+  stack: StackOps;
+  alarms: AlarmSource;
+  certificates: CertificateSource;
+  clock: Clock;
+  store: RolloutStore;
+  checkout: Checkout;
+  /** Policy pack directory (its config/<stack>.json is the base of every up's policy config). */
+  packDir: string;
+  gate: GateCheck;
+  who: string;
+  log: (line: string) => void;
+  /** Aborted on SIGINT/SIGTERM: the running `up` is cancelled gracefully and the run stops. */
+  signal?: AbortSignal;
+  /** Lease heartbeat while an `up` runs. @default 30 s */
+  heartbeatMs?: number;
+}
+
+/** A stage's config was refused by the gate before its `up` (nothing changed). */
+export class GateRefusal extends Error {
+  override name = "GateRefusal";
+  constructor(
+    readonly verdict: GateVerdict,
+    readonly windowOnly: boolean,
+  ) {
+    super(
+      `the readiness gate says ${verdict.decision}:\n${verdict.violations
+        .filter((v) => v.enforcement === "mandatory" || v.enforcement === "remediate")
+        .map((v) => `  ✗ ${v.policy}: ${v.message}`)
+        .join("\n")}`,
+    );
+  }
+}
+
+/** An `up` failed after it started changing resources. */
+export class UpFailed extends Error {
+  override name = "UpFailed";
+}
+
+export class Run {
+  constructor(
+    readonly d: DriverDeps,
+    readonly lease: LeaseKeeper,
+    public status: RolloutStatus,
+  ) {}
+
+  get stackName(): string {
+    return this.d.stack.stack;
+  }
+
+  now(): Date {
+    return this.d.clock.now();
+  }
+
+  /** Persists the status (and the deployed release keys), as the lease holder. */
+  async save(deployed?: ReleaseKeys): Promise<void> {
+    await this.d.store.save(this.stackName, this.lease.epoch, {
+      status: this.status,
+      release: deployed && { keys: deployed, updatedAt: this.now().toISOString(), runId: this.lease.holder.runId },
+    });
+  }
+
+  /** Heartbeat: throws when the lease was lost or another command asked this run to stop. */
+  async checkIn(): Promise<void> {
+    if (this.d.signal?.aborted) throw new InterruptedError("cancelled by a signal (SIGINT/SIGTERM)");
+    await this.lease.heartbeat();
+  }
+
+  /**
+   * Runs one `up` deploying `keys`. Forward steps are refused before the up when the gate says no-go
+   * (`GateRefusal`); rollback steps are never blocked by the gate (its verdict is logged) and run with the
+   * release window advisory. Throws `StackError` when the up could not start (nothing changed) and
+   * `UpFailed` when it failed after changing resources.
+   */
+  async up(
+    step: string,
+    keys: ReleaseKeys,
+    purpose: UpPurpose,
+    o: { rollback?: boolean; target?: string[] } = {},
+  ): Promise<UpOutcome> {
+    const composed = composeConfig(this.d.checkout, this.stackName, keys);
+    const policy = composePolicyConfig(
+      this.d.packDir,
+      this.stackName,
+      o.rollback ? { "release-window": "advisory" } : {},
+    );
+    try {
+      const verdict = await this.d.gate(composed, this.now(), policy.file, step);
+      const blocking = verdict.violations.filter((v) => v.enforcement === "mandatory" || v.enforcement === "remediate");
+      if (verdict.decision !== "go") {
+        if (!o.rollback)
+          throw new GateRefusal(verdict, blocking.length > 0 && blocking.every((v) => v.policy === "release-window"));
+        this.d.log(
+          `  gate: ${verdict.decision} on the rollback config (not blocking a rollback): ${blocking.map((v) => v.policy).join(", ")}`,
+        );
+      } else this.d.log(`  gate: go (${step})`);
+      this.status.inFlight = { step, keys, runId: this.lease.holder.runId, startedAt: this.now().toISOString() };
+      await this.save();
+      const message = formatMessage(purpose);
+      this.d.log(`  pulumi up: ${message}`);
+      const out = await this.withHeartbeat(() =>
+        this.d.stack.up({
+          message,
+          configFile: composed.file,
+          policyPackConfigFile: policy.file,
+          target: o.target,
+          signal: this.d.signal,
+          onOutput: (line) => this.d.log(`    | ${line.trimEnd()}`),
+        }),
+      );
+      this.status.inFlight = undefined;
+      await this.save(keys);
+      return out;
+    } catch (e) {
+      if (e instanceof GateRefusal || !(e instanceof StackError)) throw e;
+      this.status.inFlight = undefined;
+      // Half-applied changes count as deployed: whatever follows (a rollback) starts from these keys.
+      await this.save(e.changesStarted ? keys : undefined);
+      if (e.kind === "cancelled") throw new InterruptedError(`the ${step} update was cancelled: ${e.message}`);
+      if (!e.changesStarted) throw e;
+      throw new UpFailed(`${step} failed: ${e.message}`);
+    } finally {
+      composed.dispose();
+      policy.dispose();
+    }
+  }
+
+  /** Renews the lease while `f` runs; a preempt request is remembered and honoured after `f`. */
+  private async withHeartbeat<T>(f: () => Promise<T>): Promise<T> {
+    const stop = new AbortController();
+    let preempted: Preempted | undefined;
+    const beat = (async () => {
+      while (!stop.signal.aborted) {
+        await this.d.clock.sleep(this.d.heartbeatMs ?? 30_000, stop.signal);
+        if (stop.signal.aborted) return;
+        try {
+          await this.lease.heartbeat();
+        } catch (e) {
+          if (e instanceof Preempted) preempted = e;
+          else return;
+        }
+      }
+    })();
+    try {
+      return await f();
+    } finally {
+      stop.abort();
+      await beat;
+      if (preempted) this.d.log(`  (${preempted.message} — after this update)`);
+    }
+  }
+}

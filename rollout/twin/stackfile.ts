@@ -1,0 +1,32 @@
+/**
+ * Secrets in a stack config file as the CLI stores them (`key: { secure: <ciphertext> }`), by config key
+ * (`app:kubeconfig`, nested ones as `app:section.key`). The twin never decrypts them for the program (it
+ * runs with the gate's placeholders); it only checks the stack's secrets provider can.
+ */
+import { readFileSync } from "node:fs";
+import { parse, stringify } from "yaml";
+
+function walk(v: unknown, key: string, out: Record<string, string>): void {
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    if (typeof o.secure === "string" && Object.keys(o).length === 1) {
+      out[key] = o.secure;
+      return;
+    }
+    for (const [k, x] of Object.entries(o)) walk(x, `${key}.${k}`, out);
+  }
+}
+
+export function readSecureValues(file: string): Record<string, string> {
+  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc.config ?? {})) walk(v, k, out);
+  return out;
+}
+
+/** `pulumi config set --secret <key> <value>` on a stack file's text: the value is encrypted by `encrypt`. */
+export function setSecret(text: string, key: string, ciphertext: string): string {
+  const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+  doc.config = { ...(doc.config ?? {}), [key]: { secure: ciphertext } };
+  return stringify(doc);
+}

@@ -1,0 +1,460 @@
+/**
+ * The twin world: one stack's backend, engine, cloud, application, CloudWatch and release store on a
+ * virtual clock, seeded from the project's stack file as if it had been deployed. Driver processes get
+ * ports bound to them (a killed process stops dead). The rehearsal and the driver's tests run on it.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { COLORS, type Color } from "../../components/blue-green";
+import { parseImmutableImage } from "../../config/image";
+import type { ReleaseKeys } from "../../config/release-keys";
+import type { AppConfig } from "../../config/schema";
+import type { Evaluator } from "../../gate/evaluator";
+import { runGate } from "../../gate/run";
+import { runSmokeTest } from "../../smoke/check";
+import { checkoutKeys, composeConfig, composePolicyConfig } from "../compose";
+import type { LedgerEntry } from "../model/ledger";
+import type { ReleaseState, RolloutStatus } from "../model/status";
+import type { AlarmSource, CertificateSource, RolloutStore, StackOps } from "../ports";
+import type { DriverDeps } from "../run";
+import { MemoryReleaseStore } from "../store/memory";
+import { type ColorBehaviour, TwinApp } from "./app";
+import { type StateResource, TwinBackend } from "./backend";
+import { TwinClock, TwinProcess } from "./clock";
+import { type JobResult, type JobSpec, LISTENER, TwinCloud } from "./cloud";
+import { type AlarmDefinition, type FaultPlan, type MinuteSample, TwinCloudWatch } from "./cloudwatch";
+import { type EngineHooks, TwinEngine } from "./engine";
+import { reachable } from "./network";
+import { TwinStack } from "./stack";
+import { readSecureValues, setSecret } from "./stackfile";
+
+export interface WorldOptions {
+  /** Project directory: Pulumi.yaml, the program, the policy pack, the stack files ("git"). */
+  dir: string;
+  stack: string;
+  /** Virtual time the world starts at. @default the start of the stack's release window */
+  start?: Date;
+  evaluator: Evaluator;
+  /** Behaviour of each color at a time (the scenario). */
+  behaviour?: (color: Color, ms: number, world: TwinWorld) => ColorBehaviour;
+  /** Colors reporting no datapoints at a time. */
+  silent?: (color: Color, ms: number, world: TwinWorld) => boolean;
+  /** Requests per minute reaching the load balancer. @default 1200 */
+  trafficPerMinute?: number;
+  faults?: FaultPlan;
+  /** Alarm names hidden from DescribeAlarms (they do not exist). */
+  missingAlarms?: string[];
+  /** A provider error for the first changing step of an update (by update message), or nothing. */
+  providerError?: (message: string) => string | undefined;
+  /** Migrations that fail (by image). */
+  failingMigrations?: (image: string) => string | undefined;
+  /** Secrets set in the stack file before the first deployment (`pulumi config set --secret`), by key. */
+  secrets?: Record<string, string>;
+  hooks?: EngineHooks;
+}
+
+const WHO = "twin-seed";
+
+export class TwinWorld {
+  readonly clock: TwinClock;
+  readonly backend = new TwinBackend();
+  readonly cloud: TwinCloud;
+  readonly engine: TwinEngine;
+  readonly app: TwinApp;
+  readonly cloudwatch: TwinCloudWatch;
+  readonly store: MemoryReleaseStore<RolloutStatus, ReleaseState>;
+  /** The repository the runners check out ("git"): a private copy of the project's stack files. */
+  readonly git: string;
+  readonly processes: TwinProcess[] = [];
+  readonly stacks: TwinStack[] = [];
+  /** Every gate verdict the driver asked for. */
+  readonly gateLog: {
+    at: number;
+    step: string;
+    process: string;
+    decision: string;
+    violations: { policy: string; enforcement: string; message: string }[];
+  }[] = [];
+  /** When each update started, by message (the rehearsal resolves stage-relative times with it). */
+  readonly updateStarts: { message: string; at: number; version: number }[] = [];
+  /** What each image reports on /version (CI published it with that version). */
+  readonly versions = new Map<string, string>();
+  /** Temporary directories to remove on close. */
+  private readonly dirs: string[] = [];
+  private appPort = 0;
+  hooks: EngineHooks;
+  /** Kills the calling process right after an update with this message returned (a crash after `up`). */
+  killAfterUpdate?: (message: string) => boolean;
+  /** DescribeAlarms throttles while this says so. */
+  private throttling?: (ms: number) => boolean;
+
+  private constructor(
+    readonly o: WorldOptions,
+    start: number,
+  ) {
+    this.clock = new TwinClock(start);
+    this.git = this.tempDir("twin-git-");
+    for (const f of ["Pulumi.yaml", `Pulumi.${o.stack}.yaml`]) cpSync(path.join(o.dir, f), path.join(this.git, f));
+    this.cloud = new TwinCloud(this.region(), { now: () => this.clock.nowMs(), runJob: (job) => this.runJob(job) });
+    this.hooks = o.hooks ?? {};
+    this.engine = new TwinEngine({
+      dir: o.dir,
+      backend: this.backend,
+      cloud: this.cloud,
+      clock: this.clock,
+      evaluator: o.evaluator,
+      hooks: {
+        onUpdate: (ctx) => {
+          this.updateStarts.push(ctx);
+          this.hooks.onUpdate?.(ctx);
+        },
+        afterStep: (ctx) => this.hooks.afterStep?.(ctx),
+        providerError: (message) => this.o.providerError?.(message),
+      },
+    });
+    this.app = new TwinApp({
+      imageOf: (c) => this.imageOn(c),
+      versionOf: (image) => this.versionOf(image),
+      behaviour: (c, ms) => this.o.behaviour?.(c, ms, this) ?? {},
+      now: () => this.clock.nowMs(),
+    });
+    this.cloudwatch = new TwinCloudWatch({
+      now: () => this.clock.nowMs(),
+      alarms: () => this.alarmDefinitions(),
+      metrics: (ms) => this.metricsAt(ms),
+      faults: o.faults,
+    });
+    this.store = new MemoryReleaseStore<RolloutStatus, ReleaseState>();
+  }
+
+  /** A world whose stack runs the project's stack file, deployed before `start` (an update outside any window check). */
+  static async create(o: WorldOptions): Promise<TwinWorld> {
+    const { config, keys } = checkoutKeys({ dir: o.dir }, o.stack);
+    const start = o.start ?? new Date(config.release.window.start);
+    const world = new TwinWorld(o, start.getTime() - 3600_000);
+    world.appPort = await world.app.start();
+    for (const [key, value] of Object.entries(o.secrets ?? {})) world.setSecret(key, value);
+    for (const c of COLORS) {
+      const image = keys.images[c];
+      const commit = parseImmutableImage(image)?.commit;
+      world.versions.set(
+        image,
+        commit && keys.commit.startsWith(commit.slice(0, 7)) ? keys.version : `0.0.0+${commit ?? c}`,
+      );
+    }
+    await world.seed(keys);
+    await world.clock.advanceTo(start.getTime());
+    return world;
+  }
+
+  /** Deploys the stack file as it is (the state the rehearsal starts from) and records it as the first good release. */
+  private async seed(keys: ReleaseKeys): Promise<void> {
+    const proc = this.process("seed");
+    const stack = new TwinStack(this.o.stack, this.engine, this.backend, proc);
+    const composed = composeConfig({ dir: this.o.dir, stackDir: this.git }, this.o.stack, keys);
+    const policy = composePolicyConfig(path.join(this.o.dir, "policy"), this.o.stack, { "release-window": "disabled" });
+    try {
+      await this.clock.drive(
+        stack.up({ message: "initial deployment", configFile: composed.file, policyPackConfigFile: policy.file }),
+      );
+    } finally {
+      composed.dispose();
+      policy.dispose();
+    }
+    const now = this.clock.now().toISOString();
+    const lease = await this.store.acquireLease(
+      this.o.stack,
+      { runId: "seed", command: "apply", who: WHO, host: "twin", pid: 0 },
+      this.clock.now(),
+    );
+    if (!lease.acquired) throw new Error("twin: seed lease");
+    await this.store.save(this.o.stack, lease.lease.epoch, { release: { keys, updatedAt: now, runId: "seed" } });
+    await this.store.releaseLease(this.o.stack, lease.lease.epoch);
+    const entry: LedgerEntry = {
+      id: "seed:apply",
+      runId: "seed",
+      kind: "apply",
+      outcome: "applied",
+      stack: this.o.stack,
+      who: WHO,
+      startedAt: now,
+      endedAt: now,
+      release: keys.version,
+      from: keys,
+      to: keys,
+      stagesReached: [],
+    };
+    await this.store.appendLedger(this.o.stack, { ...entry });
+  }
+
+  private tempDir(prefix: string): string {
+    const d = mkdtempSync(path.join(tmpdir(), prefix));
+    this.dirs.push(d);
+    return d;
+  }
+
+  region(): string {
+    const text = readFileSync(path.join(this.git, `Pulumi.${this.o.stack}.yaml`), "utf8");
+    return /aws:region:\s*(\S+)/.exec(text)?.[1] ?? "eu-central-1";
+  }
+
+  /** The human-owned config as git has it now. */
+  config(): AppConfig {
+    return checkoutKeys({ dir: this.o.dir, stackDir: this.git }, this.o.stack).config;
+  }
+
+  /** A fresh runner's checkout of git: a new directory with the stack files as committed. */
+  checkout(): string {
+    const d = this.tempDir("twin-checkout-");
+    for (const f of ["Pulumi.yaml", `Pulumi.${this.o.stack}.yaml`]) cpSync(path.join(this.git, f), path.join(d, f));
+    return d;
+  }
+
+  /** Commits a change of the stack file to git (e.g. a secret set with `pulumi config set --secret`). */
+  commit(edit: (text: string) => string): void {
+    const f = path.join(this.git, `Pulumi.${this.o.stack}.yaml`);
+    writeFileSync(f, edit(readFileSync(f, "utf8")));
+  }
+
+  /** `pulumi config set --secret <key> <value>`, committed to git. */
+  setSecret(key: string, value: string): void {
+    const full = key.includes(":") ? key : `app:${key}`;
+    const ciphertext = this.backend.stack(this.o.stack).secrets.encrypt(value);
+    this.commit((text) => setSecret(text, full, ciphertext));
+  }
+
+  /** `pulumi stack change-secrets-provider`, with git's stack file re-encrypted and committed. */
+  changeSecretsProvider(): void {
+    const { before, after } = this.backend.changeSecretsProvider(this.o.stack);
+    const file = path.join(this.git, `Pulumi.${this.o.stack}.yaml`);
+    for (const [key, ciphertext] of Object.entries(readSecureValues(file))) {
+      const plain = before.decrypt(ciphertext);
+      if (plain !== undefined) this.commit((text) => setSecret(text, key, after.encrypt(plain)));
+    }
+  }
+
+  /** DescribeAlarms throttles between two scenario times. */
+  throttleBetween(r: { within(ms: number, from: string, until: string): boolean }, from: string, until: string): void {
+    this.throttling = (ms) => r.within(ms, from, until);
+  }
+
+  process(name: string): TwinProcess {
+    const p = new TwinProcess(name, this.clock);
+    this.processes.push(p);
+    return p;
+  }
+
+  /** State resources of the stack. */
+  state(): StateResource[] {
+    return [...this.backend.stack(this.o.stack).resources.values()];
+  }
+
+  imageOn(color: Color): string | undefined {
+    const d = this.state().find(
+      (r) =>
+        r.type === "kubernetes:apps/v1:Deployment" && (r.inputs.metadata as { name?: string })?.name === `api-${color}`,
+    );
+    const spec = d?.inputs.spec as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined;
+    return spec?.template?.spec?.containers?.[0]?.image;
+  }
+
+  versionOf(image: string): string {
+    return this.versions.get(image) ?? `0.0.0+${parseImmutableImage(image)?.commit ?? "unknown"}`;
+  }
+
+  /** Weights of the production listener in effect at `ms` (from the cloud's listener log). */
+  weightsAt(ms: number): Record<Color, number> {
+    const byArn = this.targetGroupColors();
+    let inputs: Record<string, unknown> | undefined;
+    for (const e of this.cloud.listenerLog) {
+      const tags = (e.inputs.tags ?? {}) as Record<string, string>;
+      if (e.at <= ms && tags["rollout/role"] === "production") inputs = e.inputs;
+    }
+    const out: Record<Color, number> = { blue: 0, green: 0 };
+    const groups =
+      (inputs?.defaultActions as { forward?: { targetGroups?: { arn: string; weight: number }[] } }[] | undefined)?.[0]
+        ?.forward?.targetGroups ?? [];
+    for (const g of groups) {
+      const c = byArn.get(g.arn)?.color;
+      if (c) out[c] += g.weight;
+    }
+    return out;
+  }
+
+  private targetGroupColors(): Map<string, { color: Color; suffix: string }> {
+    const out = new Map<string, { color: Color; suffix: string }>();
+    for (const r of this.state().filter((x) => x.type === "aws:lb/targetGroup:TargetGroup")) {
+      const color = ((r.inputs.tags ?? {}) as Record<string, string>)["rollout/color"] as Color;
+      const o = (r.outputs ?? {}) as { arn?: string; arnSuffix?: string };
+      if (o.arn && o.arnSuffix) out.set(o.arn, { color, suffix: o.arnSuffix });
+    }
+    return out;
+  }
+
+  private replicas(color: Color): number {
+    const d = this.state().find(
+      (r) =>
+        r.type === "kubernetes:apps/v1:Deployment" && (r.inputs.metadata as { name?: string })?.name === `api-${color}`,
+    );
+    const spec = d?.inputs.spec as { replicas?: number } | undefined;
+    if (spec?.replicas !== undefined) return spec.replicas;
+    const hpa = this.state().find(
+      (r) =>
+        r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler" &&
+        (r.inputs.metadata as { name?: string })?.name === `api-${color}`,
+    );
+    return (hpa?.inputs.spec as { minReplicas?: number } | undefined)?.minReplicas ?? 1;
+  }
+
+  /** One minute of CloudWatch data: traffic split by the listener, errors and latency from each color's behaviour. */
+  metricsAt(minuteStart: number): MinuteSample {
+    const mid = minuteStart + 30_000;
+    const weights = this.weightsAt(mid);
+    const total = this.o.trafficPerMinute ?? 1200;
+    const sample: MinuteSample = { targetGroups: {}, loadBalancers: {}, databases: {}, custom: [] };
+    for (const { color, suffix } of this.targetGroupColors().values()) {
+      const b = this.o.behaviour?.(color, mid, this) ?? {};
+      const silent = this.o.silent?.(color, mid, this) ?? false;
+      const requests = silent ? 0 : Math.round((total * weights[color]) / 100);
+      sample.targetGroups[suffix] = {
+        requests,
+        target5xx: Math.round(requests * (b.errorRate ?? 0.001)),
+        p95Seconds: requests > 0 ? (b.p95Seconds ?? 0.12) : undefined,
+        healthyHosts: b.notReady ? 0 : this.replicas(color),
+        unhealthyHosts: b.notReady ? this.replicas(color) : 0,
+      };
+    }
+    for (const r of this.state()) {
+      if (r.type === "aws:lb/loadBalancer:LoadBalancer") {
+        const suffix = (r.outputs as { arnSuffix?: string } | undefined)?.arnSuffix;
+        if (suffix) sample.loadBalancers[suffix] = { requests: total, elb5xx: 0 };
+      }
+      if (r.type === "aws:rds/instance:Instance") {
+        const id = String(r.inputs.identifier ?? "");
+        sample.databases[id] = {
+          cpuPercent: 35,
+          freeStorageBytes: Number(r.inputs.allocatedStorage ?? 100) * 1024 ** 3 * 0.7,
+          freeableMemoryBytes: 4 * 1024 ** 3,
+          connections: 80,
+        };
+      }
+    }
+    return sample;
+  }
+
+  private alarmDefinitions(): AlarmDefinition[] {
+    const out: AlarmDefinition[] = [];
+    const hidden = new Set(this.o.missingAlarms ?? []);
+    for (const p of this.cloud.physicals.values()) {
+      if (p.retained || hidden.has(String(p.props.name ?? p.props.alarmName))) continue;
+      if (p.type === "aws:cloudwatch/metricAlarm:MetricAlarm")
+        out.push({ kind: "metric", name: String(p.props.name), inputs: p.props, createdAt: p.createdAt });
+      if (p.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm")
+        out.push({ kind: "composite", name: String(p.props.alarmName), inputs: p.props, createdAt: p.createdAt });
+    }
+    return out;
+  }
+
+  /** A Kubernetes Job runs: migrations per scenario; smoke tests for real against the app, if the network lets them. */
+  private async runJob(job: JobSpec): Promise<JobResult> {
+    const component = job.labels["app.kubernetes.io/component"];
+    if (component === "migration") {
+      const failure = this.o.failingMigrations?.(job.image);
+      return failure
+        ? { ok: false, output: `migration failed: ${failure}`, durationMs: 90_000 }
+        : { ok: true, output: "migrations applied", durationMs: 60_000 };
+    }
+    if (component === "smoke") return this.runSmoke(job);
+    return { ok: true, output: "completed", durationMs: 10_000 };
+  }
+
+  private async runSmoke(job: JobSpec): Promise<JobResult> {
+    const arg = (name: string) => job.args[job.args.indexOf(name) + 1];
+    const url = new URL(arg("--url"));
+    const deadlineMs = Number(arg("--deadline") ?? 300) * 1000;
+    const started = this.clock.nowMs();
+    const target = /^api-(blue|green)\./.exec(url.hostname)?.[1] as Color | undefined;
+    const path = reachable(this.state(), job.labels, target, Number(url.port));
+    if (!path.ok) {
+      await this.clock.spend(deadlineMs);
+      return { ok: false, output: `smoke test FAILED: ${url.origin} timed out (${path.why})`, durationMs: 0 };
+    }
+    url.port = String(this.appPort);
+    const r = await runSmokeTest({
+      url: url.toString(),
+      connectTo: "127.0.0.1",
+      expectVersion: arg("--expect-version"),
+      readyPath: arg("--ready-path"),
+      livePath: arg("--live-path"),
+      versionPath: arg("--version-path"),
+      deadlineMs,
+      intervalMs: 5_000,
+      requestTimeoutMs: 5_000,
+      now: () => this.clock.nowMs(),
+      sleep: (ms) => this.clock.sleep(ms),
+      track: (p) => this.clock.busy(p),
+    });
+    return { ok: r.ok, output: r.message, durationMs: Math.max(5_000, this.clock.nowMs() - started) };
+  }
+
+  /** The driver's dependencies for a process: every port bound to it. */
+  driverDeps(proc: TwinProcess, o: { who: string; log: (line: string) => void; checkout?: string }): DriverDeps {
+    const stack = new TwinStack(this.o.stack, this.engine, this.backend, proc);
+    this.stacks.push(stack);
+    const certificates: CertificateSource = { notAfter: async () => new Date(this.clock.nowMs() + 200 * 86_400_000) };
+    const evaluator = this.o.evaluator;
+    const stackOps: StackOps = {
+      stack: stack.stack,
+      up: async (req) => {
+        const out = await stack.up(req);
+        if (this.killAfterUpdate?.(req.message)) return new Promise<never>(() => undefined);
+        return out;
+      },
+      history: (page, size) => stack.history(page, size),
+      cancel: () => stack.cancel(),
+    };
+    const alarms: AlarmSource = {
+      states: async (names) => {
+        if (this.throttling?.(this.clock.nowMs())) {
+          this.cloudwatch.calls.push({ at: this.clock.nowMs(), names, error: "ThrottlingException: Rate exceeded" });
+          throw Object.assign(new Error("Rate exceeded"), {
+            name: "ThrottlingException",
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return this.cloudwatch.states(names);
+      },
+    };
+    return {
+      stack: proc.bind(stackOps),
+      alarms: proc.bind(alarms),
+      certificates: proc.bind(certificates),
+      clock: proc.clockView(),
+      store: proc.bind(this.store as RolloutStore),
+      checkout: { dir: this.o.dir, stackDir: o.checkout ?? this.checkout() },
+      packDir: path.join(this.o.dir, "policy"),
+      gate: (composed, at, policyConfigFile, step) =>
+        proc.run(async () => {
+          const r = await this.clock.busy(
+            runGate({ dir: this.o.dir, stack: this.o.stack, files: composed.files, at, policyConfigFile, evaluator }),
+          );
+          const verdict = {
+            decision: r.decision,
+            violations: r.violations.map((v) => ({ policy: v.policy, enforcement: v.enforcement, message: v.message })),
+          };
+          this.gateLog.push({ at: at.getTime(), step, process: proc.name, ...verdict });
+          return verdict;
+        }),
+      who: o.who,
+      log: o.log,
+    };
+  }
+
+  close(): void {
+    this.app.close();
+    for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+export { LISTENER };
