@@ -48,7 +48,7 @@ export function diffValues(a: unknown, b: unknown, path: string, out: string[]):
   out.push(path || "(root)");
 }
 
-export function diffPlans(before: CapturedPlan, after: CapturedPlan): PlanDiff {
+export function diffPlans(before: Pick<CapturedPlan, "resources">, after: Pick<CapturedPlan, "resources">): PlanDiff {
   const a = new Map(before.resources.map((r) => [r.urn, r]));
   const b = new Map(after.resources.map((r) => [r.urn, r]));
   const added = after.resources.filter((r) => !a.has(r.urn));

@@ -59,7 +59,15 @@ export class Evaluator {
   private readonly verdicts = new Map<string, Analysis>();
   private closed = false;
   /** Counters for reports and the benchmark. */
-  readonly stats = { captures: 0, planHits: 0, packStarts: 0, analyzeCalls: 0, analyzeHits: 0, stackCalls: 0 };
+  readonly stats = {
+    captures: 0,
+    planHits: 0,
+    packStarts: 0,
+    analyzeCalls: 0,
+    analyzeHits: 0,
+    stackCalls: 0,
+    stackHits: 0,
+  };
 
   constructor(private readonly o: EvaluatorOptions) {}
 
@@ -148,9 +156,21 @@ export class Evaluator {
           notApplicable: parts.flatMap((p) => p.notApplicable),
         };
       },
-      analyzeStack: (resources) => {
+      analyzeStack: async (resources) => {
         this.stats.stackCalls++;
-        return pack.process.analyzeStack(resources);
+        // Stack verdicts are a pure function of (pack config, resources) once the window policy is given its
+        // time (policy/policies/release/window.ts reads the clock only without `at`): the same stage of the
+        // same rehearsal at the same virtual time asks the same question.
+        const timed = config["release-window"]?.properties?.at !== undefined;
+        const key = memoizable && timed ? `stack:${hash(config)}:${hash(resources)}` : undefined;
+        const hit = key ? this.verdicts.get(key) : undefined;
+        if (hit) {
+          this.stats.stackHits++;
+          return hit;
+        }
+        const a = await pack.process.analyzeStack(resources);
+        if (key) this.verdicts.set(key, a);
+        return a;
       },
     };
   }

@@ -9,8 +9,7 @@ import { PolicyPackError } from "../gate/analyzer";
 import { Evaluator } from "../gate/evaluator";
 import { runGate } from "../gate/run";
 import { StackFileError } from "../gate/stackfiles";
-import { allPolicies } from "../policy/policies";
-import { InvalidConfigError } from "./compose";
+import { InvalidConfigError, stackPolicyNames } from "./compose";
 import { RolloutDriver } from "./driver";
 import { type CommandResult, EXIT, RefusedError } from "./errors";
 import { buildReport, renderRehearsalMarkdown, renderRehearsalText } from "./rehearse/report";
@@ -59,8 +58,8 @@ Rehearsal options:
   --at <ISO|window>         virtual start time (default window: the start of the release window)
   --format text|json|markdown
 
-Exit codes: 0 released/done, 1 rolled back or aborted (traffic on the previous color; a requested
-'rollback' that succeeded exits 0), 2 refused (nothing changed), 3 stack or release store unavailable
+Exit codes: 0 released/done, 1 rolled back or aborted (traffic is on the previous color — also when a
+requested 'rollback' succeeded), 2 refused (nothing changed), 3 stack or release store unavailable
 (nothing more changed), 4 a rollback failed (a human must act: resume retries it), 5 interrupted (another
 command took over, or SIGINT/SIGTERM).`;
 
@@ -109,6 +108,11 @@ export const realDeps: DepsFactory = async (o) => {
     store: new DynamoReleaseStore(config.rollout.stateTable),
     checkout: { dir: o.dir },
     packDir: evaluator.packDir,
+    plan: async (composed) => {
+      const r = await evaluator.plan(composed.files);
+      if (!r.ok) throw new InvalidConfigError(o.stack, r.problems);
+      return r.plan.resources;
+    },
     gate: async (composed, at, policyConfigFile) => {
       const r = await runGate({ dir: o.dir, stack: o.stack, files: composed.files, at, policyConfigFile, evaluator });
       return {
@@ -122,10 +126,6 @@ export const realDeps: DepsFactory = async (o) => {
     close: () => evaluator.close(),
   };
 };
-
-export function stackPolicyNames(): string[] {
-  return allPolicies.filter((p) => "validateStack" in p).map((p) => p.name);
-}
 
 function parse(argv: string[]) {
   const parsed = parseArgs({
@@ -250,7 +250,7 @@ async function online(command: string, driver: RolloutDriver, v: Values, io: Io)
       break;
     case "rollback":
       result = await driver.rollback(wait);
-      return result === "rolled-back" ? 0 : EXIT[result];
+      break;
     case "apply":
       result = await driver.apply();
       break;

@@ -13,6 +13,7 @@ import { NAMESPACE, parseConfig, rawFromFlatConfig } from "../config/load";
 import { type ReleaseKeys, releaseKeysOf, withReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { loadStackFiles, StackFileError, type StackFiles } from "../gate/stackfiles";
+import { allPolicies } from "../policy/policies";
 
 export interface Checkout {
   /** Project directory: Pulumi.yaml, the program, the policy pack. */
@@ -91,6 +92,20 @@ export function composeConfig(c: Checkout, stack: string, keys: ReleaseKeys): Co
     dispose();
     throw e;
   }
+}
+
+/** The pack's stack policies (`validateStack`): the engine runs them after an update's changes are applied. */
+export function stackPolicyNames(): string[] {
+  return allPolicies.filter((p) => "validateStack" in p).map((p) => p.name);
+}
+
+/**
+ * Policy overrides of a rollback `up`: stack policies run only after its changes are applied, so a mandatory
+ * one cannot stop the rollback, only turn traffic already restored into a failed update that blocks every
+ * later command — they are advisory (reported, logged). Resource policies still block before each change.
+ */
+export function rollbackPolicyOverrides(): Record<string, string> {
+  return Object.fromEntries(stackPolicyNames().map((n) => [n, "advisory"]));
 }
 
 /** Writes a policy pack config file: the stack's, with per-policy overrides (a rollback ignores the window). */

@@ -131,18 +131,23 @@ export async function runRollback(
         // A rollback is not preempted by another abort/rollback: it is what they would do anyway.
         if (!(e instanceof Preempted)) throw e;
       }
-      await run.up(
-        `rollback-${phase.id}`,
-        phase.keys,
-        { command: "rollback", runId: s.runId, version, step: phase.id, reason: r.reason },
-        { rollback: true },
-      );
+      // Targeted at what the phase changes (the production listener for traffic): a failed Job of the
+      // release is neither re-awaited nor replaced, nothing else is re-created (pulumi up --target).
+      const target = await run.changedUrns(await deployed(), phase.keys);
+      // No resource differs: record the keys only (an empty --target list would mean the whole stack).
+      if (target.length > 0)
+        await run.up(
+          `rollback-${phase.id}`,
+          phase.keys,
+          { command: "rollback", runId: s.runId, version, step: phase.id, reason: r.reason },
+          { rollback: true, target },
+        );
       r.done.push(phase.id);
       if (phase.id === "traffic") {
         r.trafficRestoredAt = run.now().toISOString();
         run.d.log(`  traffic is 100% on ${phase.keys.live}`);
       }
-      await run.save();
+      await run.save(target.length > 0 ? undefined : phase.keys);
     }
   } catch (e) {
     if (e instanceof StackError && !e.changesStarted && e.kind !== "update-failed") {

@@ -5,7 +5,15 @@
  * first), record the up as in flight, run it, record the deployed release keys.
  */
 import type { ReleaseKeys } from "../config/release-keys";
-import { type Checkout, type ComposedConfig, composeConfig, composePolicyConfig } from "./compose";
+import type { CapturedResource } from "../gate/capture";
+import { diffPlans } from "../gate/diff";
+import {
+  type Checkout,
+  type ComposedConfig,
+  composeConfig,
+  composePolicyConfig,
+  rollbackPolicyOverrides,
+} from "./compose";
 import { InterruptedError } from "./errors";
 import { type LeaseKeeper, Preempted } from "./lease";
 import { formatMessage, type UpPurpose } from "./model/message";
@@ -43,6 +51,8 @@ export interface DriverDeps {
   /** Policy pack directory (its config/<stack>.json is the base of every up's policy config). */
   packDir: string;
   gate: GateCheck;
+  /** The resources the program declares for a composed config (the offline capture, no engine). */
+  plan: (config: ComposedConfig) => Promise<CapturedResource[]>;
   who: string;
   log: (line: string) => void;
   /** Aborted on SIGINT/SIGTERM: the running `up` is cancelled gracefully and the run stops. */
@@ -114,11 +124,7 @@ export class Run {
     o: { rollback?: boolean; target?: string[] } = {},
   ): Promise<UpOutcome> {
     const composed = composeConfig(this.d.checkout, this.stackName, keys);
-    const policy = composePolicyConfig(
-      this.d.packDir,
-      this.stackName,
-      o.rollback ? { "release-window": "advisory" } : {},
-    );
+    const policy = composePolicyConfig(this.d.packDir, this.stackName, o.rollback ? rollbackPolicyOverrides() : {});
     try {
       const verdict = await this.d.gate(composed, this.now(), policy.file, step);
       const blocking = verdict.violations.filter((v) => v.enforcement === "mandatory" || v.enforcement === "remediate");
@@ -157,6 +163,24 @@ export class Run {
     } finally {
       composed.dispose();
       policy.dispose();
+    }
+  }
+
+  /**
+   * The URNs whose desired state differs between two sets of release keys (added, removed or changed):
+   * what a targeted `up` must touch to go from one to the other, and nothing else — so a rollback never
+   * re-awaits or replaces the release's Jobs, nor re-creates a snapshot (docs/release.md "Rollback").
+   */
+  async changedUrns(from: ReleaseKeys, to: ReleaseKeys): Promise<string[]> {
+    const a = composeConfig(this.d.checkout, this.stackName, from);
+    const b = composeConfig(this.d.checkout, this.stackName, to);
+    try {
+      const [before, after] = await Promise.all([this.d.plan(a), this.d.plan(b)]);
+      const d = diffPlans({ resources: before }, { resources: after });
+      return [...d.added, ...d.removed, ...d.changed].map((r) => r.urn);
+    } finally {
+      a.dispose();
+      b.dispose();
     }
   }
 

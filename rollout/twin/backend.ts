@@ -3,23 +3,38 @@
  * resources of the last updates, with their physical ids), the update history with the config each update
  * ran with, and the update lock.
  *
- * Modelled on the Pulumi CLI (v3.248; citations in docs/twin.md):
+ * Modelled on the Pulumi CLI v3.248.0 (tag v3.248.0 of github.com/pulumi/pulumi; full table in docs/twin.md):
  * - the config recorded per update is the config the update ran with, secrets as ciphertext; history
- *   with `--show-secrets` decrypts them with today's provider or shows ERROR_UNABLE_TO_DECRYPT;
- * - `stack history` pages (newest first; 10 per page unless `--page-size`);
+ *   with `--show-secrets` decrypts them with today's provider or shows ERROR_UNABLE_TO_DECRYPT
+ *   (pkg/cmd/pulumi/stack/stack_history.go:41, :84-104, :184-189);
+ * - `stack history` pages (newest first; 10 per page unless `--page-size`: stack_history.go:130-133;
+ *   pkg/backend/httpstate/client/client.go:1413-1418, pkg/backend/diy/state.go:591-602);
  * - an update holds the stack's lock until it ends; a process killed inside it leaves the update "in
- *   progress" and the stack locked until `pulumi cancel`, and every later update fails with the conflict
- *   error below.
+ *   progress" and the stack locked until `pulumi cancel` (Pulumi Cloud backend: "Update conflicts",
+ *   https://www.pulumi.com/docs/iac/operations/troubleshooting/update-conflicts/), and every later update
+ *   fails with the conflict error below (pkg/backend/httpstate/backend.go:1876-1880,
+ *   pkg/backend/backenderr/backenderr.go:106-108; the Automation API matches its first line:
+ *   node_modules/@pulumi/pulumi/automation/errors.js:66).
  */
 import type { CapturedResource } from "../../gate/capture";
 import type { StepOp, UpdateSummary } from "../ports";
 import { TwinSecretsProvider, UNABLE_TO_DECRYPT } from "./secrets";
 
-/** The CLI's error when another update holds the stack (Pulumi Cloud backend, HTTP 409). */
-export const LOCKED_ERROR = "error: [409] Conflict: Another update is currently in progress.";
-/** `pulumi cancel` with nothing to cancel. */
-export const NOTHING_TO_CANCEL = "error: [400] Bad Request: The Update has already completed";
-/** Default page size of `pulumi stack history` when the caller gives none. */
+/**
+ * The CLI's error when another update holds the stack (Pulumi Cloud backend, HTTP 409): the service's
+ * message formatted `[%d] %s` (sdk/go/common/apitype/errors.go:72-74) and wrapped with the troubleshooting
+ * link (pkg/backend/backenderr/backenderr.go:106-108, v3.248.0), prefixed `error: ` by the CLI.
+ */
+export const LOCKED_ERROR =
+  "error: [409] Conflict: Another update is currently in progress.\nTo learn more about possible reasons and resolution, visit https://www.pulumi.com/docs/support/troubleshooting/common-issues/update-conflicts/";
+/**
+ * `pulumi cancel` with nothing to cancel (Pulumi Cloud backend): the CLI posts the cancel of the stack's
+ * last update (pkg/backend/httpstate/backend.go:2203-2225) and the service answers 409, as reported in
+ * pulumi/pulumi#5364. (A stack never updated gets "stack <name> has never been updated", backend.go:2213;
+ * a DIY backend succeeds silently, pkg/backend/diy/backend.go:1631-1657.)
+ */
+export const NOTHING_TO_CANCEL = "error: [409] Conflict: The Update has already completed";
+/** Default page size of `pulumi stack history` when the caller gives none (stack_history.go:130-131). */
 export const DEFAULT_HISTORY_PAGE_SIZE = 10;
 
 export interface StateResource extends CapturedResource {

@@ -182,7 +182,8 @@ export class TwinEngine {
       "release-window": { at: this.d.clock.now().toISOString() },
     });
     const desired = [...planned.plan.resources].sort((a, b) => a.seq - b.seq);
-    const targets = req.target ? new Set(req.target) : undefined;
+    // An empty --target list targets everything (the CLI adds no --target flag: automation/stack.js).
+    const targets = req.target && req.target.length > 0 ? new Set(req.target) : undefined;
     const before = await this.d.clock.busy(
       this.d.evaluator.session(files, policyConfig, (p) =>
         p.analyze(desired.filter((r) => !targets || targets.has(r.urn))),

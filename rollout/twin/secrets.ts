@@ -2,7 +2,11 @@
  * The twin's secrets provider: real authenticated encryption (AES-256-GCM), so a ciphertext written with
  * one provider key cannot be read with another — as after `pulumi stack change-secrets-provider`, where the
  * stack file is re-encrypted but the configs recorded in the stack's history keep the old ciphertexts and
- * `stack history --show-secrets` shows them as ERROR_UNABLE_TO_DECRYPT (Pulumi CLI: see docs/twin.md).
+ * `stack history --show-secrets` shows them as ERROR_UNABLE_TO_DECRYPT: the CLI decrypts with the stack's
+ * current secrets manager and, when a value fails, prints that marker instead of failing (Pulumi CLI
+ * v3.248.0, pkg/cmd/pulumi/stack/stack_history.go:41 `errorDecryptingValue`, :94 `GetDecrypter`,
+ * :184-189). Without `--show-secrets` the JSON has no `value` for a secret at all (:184, `omitempty` at
+ * :159). Full table in docs/twin.md.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 

@@ -434,6 +434,13 @@ export class TwinWorld {
       store: proc.bind(this.store as RolloutStore),
       checkout: { dir: this.o.dir, stackDir: o.checkout ?? this.checkout() },
       packDir: path.join(this.o.dir, "policy"),
+      plan: (composed) =>
+        proc.run(async () => {
+          const r = await this.clock.busy(evaluator.plan(composed.files));
+          if (!r.ok)
+            throw new Error(`twin: the program refused the config: ${r.problems.map((p) => p.key).join(", ")}`);
+          return r.plan.resources;
+        }),
       gate: (composed, at, policyConfigFile, step) =>
         proc.run(async () => {
           const r = await this.clock.busy(

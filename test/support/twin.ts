@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import type { Color } from "../../components/blue-green";
 import { Evaluator } from "../../gate/evaluator";
-import { stackPolicyNames } from "../../rollout/cli";
+import { stackPolicyNames } from "../../rollout/compose";
 import type { LedgerEntry } from "../../rollout/model/ledger";
 import { buildReport, type RehearsalReport } from "../../rollout/rehearse/report";
 import { type RehearsalRun, rehearse } from "../../rollout/rehearse/runner";
