@@ -5,6 +5,8 @@
  * so any machine can `status`, `resume`, `abort` or `rollback`. See docs/release.md and
  * docs/release-state.md.
  */
+import { COLORS } from "../components/blue-green";
+import { namePrefix, rollbackAlarmName } from "../components/names";
 import { parseImmutableImage } from "../config/image";
 import { changedKeys, describeKeys, type ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
@@ -129,6 +131,7 @@ export class RolloutDriver {
         refuseIf(preflight.planFitsWindow(target.config, stages, now));
         refuseIf(await preflight.certificateValid(this.d.certificates, target.config, now));
         refuseIf(await preflight.stackNotBusy(this.d.stack));
+        refuseIf(await preflight.gatingAlarmsExist(this.d.alarms, this.rollbackAlarms(target.config)));
       } finally {
         target.dispose();
       }
@@ -320,13 +323,13 @@ export class RolloutDriver {
     return "unlocked";
   }
 
+  private rollbackAlarms(config: AppConfig): string[] {
+    return COLORS.map((c) => rollbackAlarmName(namePrefix(config.cluster.namespace, this.stack), c));
+  }
+
   async status(): Promise<StatusView> {
     const rec = await this.d.store.read(this.stack);
-    const config = checkoutKeys(this.d.checkout, this.stack).config;
-    const { namePrefix, rollbackAlarmName } = await import("../components/names");
-    const names = (["blue", "green"] as const).map((c) =>
-      rollbackAlarmName(namePrefix(config.cluster.namespace, this.stack), c),
-    );
+    const names = this.rollbackAlarms(checkoutKeys(this.d.checkout, this.stack).config);
     const alarms = await this.d.alarms
       .states(names)
       .catch((e: Error) => ({ error: e.message }) as Record<string, string>);

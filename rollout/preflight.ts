@@ -7,7 +7,7 @@ import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { plannedMinutes, type ReleaseRequest, type Stage } from "./model/stages";
 import { isSettled, type Phase } from "./model/status";
-import type { CertificateSource, StackOps } from "./ports";
+import type { AlarmSource, CertificateSource, StackOps } from "./ports";
 import type { GateVerdict } from "./run";
 
 export type Refusal = string | undefined;
@@ -64,6 +64,15 @@ export async function stackNotBusy(stack: StackOps): Promise<Refusal> {
   const [latest] = await stack.history(1, 1);
   return latest?.result === "in-progress"
     ? `stack ${stack.stack} has update ${latest.version} in progress since ${latest.startTime.toISOString()} ("${latest.message}"). If its process is gone: 'rollout unlock' (it cancels an update of its own run) or 'pulumi cancel'.`
+    : undefined;
+}
+
+/** The alarms the release gates on exist (DescribeAlarms omits names it does not know). */
+export async function gatingAlarmsExist(alarms: AlarmSource, names: string[]): Promise<Refusal> {
+  const states = await alarms.states(names);
+  const missing = names.filter((n) => !(n in states));
+  return missing.length > 0
+    ? `gating alarm(s) ${missing.join(", ")} do not exist in CloudWatch: a release cannot be watched without them. Run 'rollout apply' (or pulumi up) to create them.`
     : undefined;
 }
 

@@ -50,8 +50,10 @@ async function watch(
     await run.checkIn();
     const left = end - run.now().getTime();
     try {
-      const state = (await run.d.alarms.states([alarm]))[alarm] ?? "missing";
+      const state = (await run.d.alarms.states([alarm]))[alarm];
       errors = 0;
+      if (state === undefined)
+        return `alarm ${alarm} does not exist (DescribeAlarms did not return it) during ${label}: the new color cannot be watched`;
       if (state === "ALARM") return `alarm ${alarm} is in ALARM during ${label}`;
       run.d.log(`  ${label}: ${Math.max(0, Math.ceil(left / 1000))}s left, ${alarm} ${state}`);
     } catch (e) {

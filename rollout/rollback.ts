@@ -27,7 +27,7 @@ import type { Run } from "./run";
 type PhaseList = RollbackState["phases"];
 
 function push(out: PhaseList, id: RollbackPhaseId, from: ReleaseKeys, keys: ReleaseKeys): ReleaseKeys {
-  if (changedKeys(from, keys).length > 0) out.push({ id, keys });
+  if (changedKeys(from, keys).length > 0) out.push({ id, from, keys });
   return keys;
 }
 
@@ -133,7 +133,7 @@ export async function runRollback(
       }
       // Targeted at what the phase changes (the production listener for traffic): a failed Job of the
       // release is neither re-awaited nor replaced, nothing else is re-created (pulumi up --target).
-      const target = await run.changedUrns(await deployed(), phase.keys);
+      const target = await run.changedUrns(phase.from, phase.keys);
       // No resource differs: record the keys only (an empty --target list would mean the whole stack).
       if (target.length > 0)
         await run.up(

@@ -31,8 +31,11 @@ export interface RollbackState {
   /** Who asked (the driver itself for an automatic rollback). */
   by: string;
   startedAt: string;
-  /** The keys each phase writes, computed once when the rollback starts. */
-  phases: { id: RollbackPhaseId; keys: ReleaseKeys }[];
+  /**
+   * The keys each phase goes from and to, computed once when the rollback starts: a retry of a phase whose
+   * update failed half-way targets the same resources again, whatever the failed update recorded.
+   */
+  phases: { id: RollbackPhaseId; from: ReleaseKeys; keys: ReleaseKeys }[];
   done: RollbackPhaseId[];
   attempts: number;
   /** Set when an attempt failed: the rollback must be retried (resume, abort or rollback). */

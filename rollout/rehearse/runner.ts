@@ -219,6 +219,9 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
   for (const t of sc.later) {
     await world.clock.advanceTo(world.clock.nowMs() + durationMs(t.after));
     const image = t.image ?? o.image;
+    // CI built and published a later start's image with its version (what its /version reports).
+    if (t.command === "start" && t.image && !world.versions.has(t.image))
+      world.versions.set(t.image, t.version ?? version);
     await run(
       t.command,
       (d) => {

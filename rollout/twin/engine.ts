@@ -147,6 +147,8 @@ export class TwinEngine {
     try {
       await this.d.clock.spend(STARTUP_MS);
       await this.apply(s, files, record, req, proc);
+      // A CLI killed at any point never records its end: the update stays in progress, the stack locked.
+      if (!proc.isAlive) return NEVER;
       record.result = "succeeded";
       out(`Update ${record.version} succeeded: ${summary(record.steps)}`);
       return { version: record.version, changes: countOps(record.steps) };

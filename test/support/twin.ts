@@ -19,6 +19,9 @@ export const OLD_IMAGE = `${REPO}:sha-1a2b3c4`;
 export const IDLE_IMAGE = `${REPO}:sha-5d6e7f8`;
 export const NEW_IMAGE = `${REPO}:sha-9f8e7d6`;
 export const NEWER_IMAGE = `${REPO}:sha-abc1234`;
+/** Staging's registry (another account). */
+export const stagingImage = (sha: string) =>
+  `210987654321.dkr.ecr.eu-central-1.amazonaws.com/artifortress/api:sha-${sha}`;
 /** A secret set with `pulumi config set --secret` in every scenario: it must appear in nothing the driver writes. */
 export const SECRET = { oidcHs256SharedSecret: "s3cr3t-value-that-must-never-leak-0123456789" };
 
