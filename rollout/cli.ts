@@ -12,7 +12,7 @@ import { StackFileError } from "../gate/stackfiles";
 import { InvalidConfigError, stackPolicyNames } from "./compose";
 import { RolloutDriver } from "./driver";
 import { type CommandResult, EXIT, RefusedError } from "./errors";
-import { buildReport, renderRehearsalMarkdown, renderRehearsalText } from "./rehearse/report";
+import { buildReport, renderPlanText, renderRehearsalMarkdown, renderRehearsalText } from "./rehearse/report";
 import { rehearse, resultOf } from "./rehearse/runner";
 import { mergeScenario, parseScenario, readScenario, ScenarioError, shortcuts } from "./rehearse/scenario";
 import type { DriverDeps } from "./run";
@@ -274,6 +274,7 @@ async function offline(command: "plan" | "rehearse", dir: string, stack: string,
       stack,
       image: v.image!,
       version: v.version,
+      commit: v.commit,
       workerImage: v["worker-image"],
       at: v.at && v.at !== "window" ? new Date(v.at) : undefined,
       scenario,
@@ -287,9 +288,12 @@ async function offline(command: "plan" | "rehearse", dir: string, stack: string,
           ? JSON.stringify(report, null, 2)
           : format === "markdown"
             ? renderRehearsalMarkdown(report)
-            : renderRehearsalText(report),
+            : command === "plan"
+              ? renderPlanText(report)
+              : renderRehearsalText(report),
       );
-      return report.exitCode;
+      // plan describes; it fails only when the release would be refused or cannot be planned.
+      return command === "plan" && report.exitCode !== 2 ? 0 : report.exitCode;
     } finally {
       run.world.close();
     }

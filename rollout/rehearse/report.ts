@@ -54,7 +54,9 @@ export interface RehearsalReport {
   endedAt: string;
   commands: CommandRun[];
   stages: StageReport[];
-  rollback: RollbackReport[] & { trafficRestoredAfterSeconds?: number };
+  rollback: RollbackReport[];
+  /** Seconds from the rollback's trigger to traffic back on the previous color (from the ledger). */
+  trafficRestoredAfterSeconds?: number;
   final: {
     live: string;
     weights: { blue: number; green: number };
@@ -92,17 +94,18 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
   const ledger = (await w.store.readLedger(stack)) as unknown as LedgerEntry[];
   const updates = w.backend.stack(stack).updates;
   const release = updates.map((u) => ({ u, p: parseMessage(u.message) }));
-  const releaseRunId = release.find((x) => x.p?.command === "release")?.p?.runId;
-  const status = rec.status?.kind === "release" && rec.status.runId === releaseRunId ? rec.status : undefined;
+  const status = r.releaseStatus;
+  const releaseRunId = status?.runId;
   const stageIds = status?.stages ?? [];
   let keys = r.initial;
-  const stages: StageReport[] = stageIds.map((st, i) => {
+  const stages: StageReport[] = stageIds.map((st) => {
     const hit = [...release]
       .reverse()
       .find((x) => x.p?.command === "release" && x.p.runId === releaseRunId && x.p.step === st.id);
-    const next = stageIds[i + 1] && release.find((x) => x.p?.command === "release" && x.p.step === stageIds[i + 1].id);
-    const from = hit?.u.startTime ?? Number.POSITIVE_INFINITY;
-    const until = next?.u.startTime ?? w.clock.nowMs();
+    // Alarm polls belong to the stage whose up or bake was under way: from its start to its completion.
+    const p = status?.progress[st.id];
+    const from = hit?.u.startTime ?? (p?.bakeStartedAt ? Date.parse(p.bakeStartedAt) : Number.POSITIVE_INFINITY);
+    const until = p?.completedAt ? Date.parse(p.completedAt) + 1 : w.clock.nowMs() + 1;
     const cfg = hit ? (configKeys(hit.u) ?? keys) : keys;
     const change = changedKeys(keys, cfg);
     keys = cfg;
@@ -142,9 +145,8 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
         startedAt: iso(u.startTime),
         endedAt: u.endTime === undefined ? undefined : iso(u.endTime),
       },
-    })) as RehearsalReport["rollback"];
+    }));
   const restored = ledger.map((e) => e.trafficRestoredAfterSeconds).find((x) => x !== undefined);
-  if (restored !== undefined) rollback.trafficRestoredAfterSeconds = restored;
   const last =
     [...r.commands].reverse().find((c) => c.command !== "status" && c.command !== "unlock") ?? r.commands.at(-1)!;
   const weights = w.weightsAt(w.clock.nowMs());
@@ -158,6 +160,7 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
     commands: r.commands,
     stages,
     rollback,
+    trafficRestoredAfterSeconds: restored,
     final: {
       live: rec.release?.keys.live ?? r.initial.live,
       weights,
@@ -268,6 +271,19 @@ export function renderRehearsalText(rep: RehearsalReport): string {
   lines.push(
     `(${rep.timing.updates} updates, ${rep.timing.virtualMinutes} virtual minutes, ${rep.timing.wallMs} ms wall)`,
   );
+  return lines.join("\n");
+}
+
+/** `rollout plan`: each stage's release-key change and the resources its `up` touches (the twin, no alarms). */
+export function renderPlanText(rep: RehearsalReport): string {
+  const lines = [`Plan of ${rep.image} on ${rep.stack} (offline, from the stack file; nothing is changed)`];
+  if (rep.result === "refused") lines.push(`  ✗ start would be refused: ${rep.commands[0]?.message ?? ""}`);
+  for (const s of rep.stages) {
+    lines.push(
+      `${s.id.padEnd(14)} ${s.configChange.length ? `config: ${s.configChange.join(", ")}` : "(no config change)"}  gate ${s.gate}`,
+    );
+    for (const ch of s.changes) lines.push(`    ${ch.op.padEnd(8)} ${ch.type} ${ch.name}`);
+  }
   return lines.join("\n");
 }
 

@@ -10,6 +10,7 @@ import { checkoutKeys } from "../compose";
 import { RolloutDriver } from "../driver";
 import { type CommandResult, EXIT, InterruptedError, RefusedError, UnavailableError } from "../errors";
 import { parseMessage } from "../model/message";
+import type { RolloutStatus } from "../model/status";
 import { StackError } from "../ports";
 import { LeaseLostError, StoreUnavailableError } from "../store/port";
 import type { TwinProcess } from "../twin/clock";
@@ -21,6 +22,8 @@ export interface RehearsalOptions {
   stack: string;
   image: string;
   version?: string;
+  /** Release commit (default: the image's sha-<commit>). */
+  commit?: string;
   workerImage?: string;
   /** Virtual start time. @default the start of the stack's release window */
   at?: Date;
@@ -48,6 +51,8 @@ export interface RehearsalRun {
   newColor: Color;
   logs: string[];
   wallMs: number;
+  /** The status of the rehearsed release as it last stood (a later rollback replaces it in the store). */
+  releaseStatus?: RolloutStatus;
 }
 
 /** Maps a thrown error of a driver command to its result (the CLI does the same). */
@@ -154,17 +159,25 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
   if (sc.throttle?.from) world.throttleBetween(resolver, sc.throttle.from, sc.throttle.until ?? "end");
 
   const commands: CommandRun[] = [];
+  let lastCheckout: string | undefined;
+  let releaseStatus: RolloutStatus | undefined;
+  const noteStatus = async () => {
+    const s = (await world.store.read(o.stack)).status;
+    if (s?.kind === "release" && s.request && (!releaseStatus || releaseStatus.runId === s.runId)) releaseStatus = s;
+  };
   const run = async (
     command: string,
     f: (d: RolloutDriver, proc: TwinProcess) => Promise<CommandResult>,
     freshCheckout = true,
   ): Promise<CommandRun> => {
+    // Not fresh: the same machine as the previous command (an operator's terminal), its checkout reused.
+    lastCheckout = freshCheckout || !lastCheckout ? world.checkout() : lastCheckout;
     const proc = world.process(`${command}-${commands.length + 1}`);
     const driver = new RolloutDriver(
       world.driverDeps(proc, {
         who: `rehearsal:${proc.name}`,
         log: log(proc.name),
-        checkout: freshCheckout ? undefined : world.checkout(),
+        checkout: lastCheckout,
       }),
     );
     const entry: CommandRun = {
@@ -186,11 +199,12 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
       if (r.message) log(proc.name)(`${r.result}: ${r.message}`);
     }
     entry.endedAt = world.clock.now().toISOString();
+    await noteStatus();
     return entry;
   };
 
   installCrash(world, sc, o.image);
-  const startRequest = { image: o.image, version, workerImage: o.workerImage };
+  const startRequest = { image: o.image, version, commit: o.commit, workerImage: o.workerImage };
   if (sc.concurrentStart) {
     const procs = ["start-1", "start-2"].map((n) => world.process(n));
     const entries = procs.map((proc) => {
@@ -245,7 +259,8 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
       t.freshCheckout,
     );
   }
-  return { world, commands, initial, newColor, logs, wallMs: Date.now() - t0 };
+  await noteStatus();
+  return { world, commands, initial, newColor, logs, wallMs: Date.now() - t0, releaseStatus };
 }
 
 async function unlockHolder(world: TwinWorld, d: RolloutDriver): Promise<CommandResult> {

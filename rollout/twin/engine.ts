@@ -102,7 +102,7 @@ function decide(old: StateResource | undefined, r: CapturedResource): Decision {
     return {
       op: "replace",
       paths,
-      deleteFirst: r.options.deleteBeforeReplace || rules.deleteBeforeReplace(r.type, r.inputs),
+      deleteFirst: r.options.deleteBeforeReplace || rules.deleteBeforeReplace(r.type, old.inputs, r.inputs),
     };
   if (paths.length > 0 || old.initErrors?.length) return { op: "update", paths };
   return { op: "same" };
@@ -116,12 +116,7 @@ export class TwinEngine {
     const s = this.d.backend.stack(stack);
     if (s.lock) throw new StackError("locked", LOCKED_ERROR);
     const secure = readSecureValues(req.configFile);
-    for (const [key, ciphertext] of Object.entries(secure))
-      if (s.secrets.decrypt(ciphertext) === undefined)
-        throw new StackError(
-          "decrypt",
-          `error: getting stack configuration: failed to decrypt configuration key '${key}': incorrect passphrase or secrets provider`,
-        );
+    const undecryptable = Object.keys(secure).find((k) => s.secrets.decrypt(secure[k]) === undefined);
     const files = loadStackFiles(this.d.dir, stack, {}, req.configFile);
     const now = this.d.clock.nowMs();
     const record: UpdateRecord = {
@@ -142,6 +137,14 @@ export class TwinEngine {
     s.updates.push(record);
     s.lock = { version: record.version, since: now };
     this.d.hooks.onUpdate?.({ message: req.message, at: now, version: record.version });
+    if (undecryptable !== undefined) {
+      // The engine decrypts the config after the update started (Pulumi CLI v3.248 pkg/engine/deployment.go:
+      // 225-229): the history shows a failed update; nothing changed.
+      const error = `error: getting stack configuration: failed to decrypt configuration key '${undecryptable}': incorrect passphrase or secrets provider`;
+      Object.assign(record, { result: "failed", error, endTime: now });
+      s.lock = undefined;
+      throw new StackError("decrypt", error);
+    }
     const out = (line: string) => req.onOutput?.(line);
     out(`Updating (${stack}): ${req.message}`);
     try {
@@ -186,16 +189,14 @@ export class TwinEngine {
     const desired = [...planned.plan.resources].sort((a, b) => a.seq - b.seq);
     // An empty --target list targets everything (the CLI adds no --target flag: automation/stack.js).
     const targets = req.target && req.target.length > 0 ? new Set(req.target) : undefined;
-    const before = await this.d.clock.busy(
-      this.d.evaluator.session(files, policyConfig, (p) =>
-        p.analyze(desired.filter((r) => !targets || targets.has(r.urn))),
-      ),
-    );
+    // Untargeted resources are analyzed too, with the inputs they keep (their state): Pulumi CLI v3.248
+    // pkg/resource/deploy/step_generator.go:1181-1206 then :1284 — a violation there fails a targeted up.
+    const judged = desired.map((r) => (targets && !targets.has(r.urn) ? (s.resources.get(r.urn) ?? r) : r));
+    const before = await this.d.clock.busy(this.d.evaluator.session(files, policyConfig, (p) => p.analyze(judged)));
     const replaced: Physical[] = [];
     for (const r of desired) {
       if (!proc.isAlive) return NEVER;
       if (req.signal?.aborted) throw new Cancelled(record.steps.some((x) => x.op !== "same"));
-      if (targets && !targets.has(r.urn)) continue;
       const violations = blocking({
         diagnostics: before.diagnostics.filter((x) => x.urn === r.urn),
         notApplicable: [],
@@ -208,6 +209,7 @@ export class TwinEngine {
           record.steps.some((x) => x.op !== "same"),
         );
       }
+      if (targets && !targets.has(r.urn)) continue;
       await this.step(s, r, record, replaced, req.message);
     }
     await this.deletions(s, desired, targets, record, req.message, proc);

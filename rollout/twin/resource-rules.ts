@@ -4,11 +4,11 @@
  * where it must be unique, what deletion protection refuses — with the error texts the real APIs return.
  *
  * Sources (docs/twin.md has the full list):
- * - Kubernetes: pulumi-kubernetes `provider/pkg/provider/forcenew.go` (`forceNew`: every kind replaces on
- *   `.metadata.name` / `.metadata.namespace`; batch/v1 Job on `.spec.selector` and `.spec.template`;
- *   apps/v1 Deployment on `.spec.selector`; core/v1 Service on `.spec.clusterIP` / `.spec.type`) and its
- *   `Diff`: a replacement of an object with a user-given `metadata.name` deletes first (the name cannot
- *   exist twice in a namespace). The API server's `AlreadyExists` text: `<resource>.<group> "<name>" already exists`.
+ * - Kubernetes: pulumi-kubernetes `provider/pkg/provider/diff.go:23-251` (`forceNew`: every kind replaces
+ *   on `.metadata.name` / `.metadata.namespace`; batch/v1 Job on `.spec.selector`, `.spec.template`,
+ *   `.spec.completions`, `.spec.parallelism`; apps/v1 Deployment on `.spec.selector`; core/v1 Service on
+ *   `.spec.clusterIP`) and `provider.go:1645-1658`: a replacement of a user-named object keeping its name
+ *   and namespace deletes first (the name cannot exist twice in a namespace). The API server's `AlreadyExists` text: `<resource>.<group> "<name>" already exists`.
  * - AWS (pulumi-aws 7.x, bridged from terraform-provider-aws): the arguments marked ForceNew in the
  *   resource schemas below; pulumi-terraform-bridge deletes before replacing when the name argument was
  *   set explicitly (not auto-named), because the old and the new resource cannot share the name.
@@ -30,6 +30,11 @@ export interface ResourceRule {
   scope?: "region" | "account" | "global" | "namespace";
   /** Input paths whose change forces a replacement (a path and everything under it). */
   forceNew: string[];
+  /**
+   * The provider auto-names `nameInput` when it is not given (pulumi-terraform-bridge: a replacement deletes
+   * first only when such an input was set explicitly, pkg/tfbridge/schema.go:193-246). @default true
+   */
+  autoNamed?: boolean;
   /** Input that, when true, makes the cloud refuse the delete. */
   deletionProtection?: { input: string; error: (name: string) => string };
   duplicate?: (name: string) => string;
@@ -50,6 +55,8 @@ const RULES: Record<string, ResourceRule> = {
   "aws:rds/snapshot:Snapshot": {
     nameInput: "dbSnapshotIdentifier",
     scope: "region",
+    // Required, never auto-named: a replacement creates the new snapshot before deleting the old one.
+    autoNamed: false,
     forceNew: ["dbInstanceIdentifier", "dbSnapshotIdentifier"],
     duplicate: (n) =>
       `creating RDS DB Snapshot (${n}): DBSnapshotAlreadyExists: Cannot create the snapshot because a snapshot with the identifier ${n} already exists.`,
@@ -149,9 +156,15 @@ const RULES: Record<string, ResourceRule> = {
   "random:index/randomPassword:RandomPassword": {
     forceNew: ["length", "special", "upper", "lower", "numeric", "minSpecial", "overrideSpecial", "keepers"],
   },
-  "kubernetes:batch/v1:Job": k8s("jobs.batch", "spec.selector", "spec.template"),
+  "kubernetes:batch/v1:Job": k8s(
+    "jobs.batch",
+    "spec.selector",
+    "spec.template",
+    "spec.completions",
+    "spec.parallelism",
+  ),
   "kubernetes:apps/v1:Deployment": k8s("deployments.apps", "spec.selector"),
-  "kubernetes:core/v1:Service": k8s("services", "spec.clusterIP", "spec.type"),
+  "kubernetes:core/v1:Service": k8s("services", "spec.clusterIP"),
   "kubernetes:core/v1:ServiceAccount": k8s("serviceaccounts"),
   "kubernetes:core/v1:Namespace": { ...k8s("namespaces"), scope: "region" },
   "kubernetes:policy/v1:PodDisruptionBudget": k8s("poddisruptionbudgets.policy"),
@@ -211,7 +224,24 @@ export function replacementCause(type: string, paths: string[]): string[] {
   return paths.filter((p) => forceNew.some((f) => p === f || p.startsWith(`${f}.`) || p.startsWith(`${f}[`)));
 }
 
-/** A replacement deletes first when the name is given explicitly: old and new cannot both hold it. */
-export function deleteBeforeReplace(type: string, inputs: Record<string, unknown>): boolean {
-  return physicalNameOf(type, inputs) !== undefined && ruleFor(type)?.scope !== undefined;
+/**
+ * Whether a replacement deletes first. Kubernetes: a user-named object whose new name and namespace equal
+ * the old ones (pulumi-kubernetes provider/pkg/provider/provider.go:1645-1658). AWS: an auto-named name
+ * input that was set explicitly (the bridge rule above). Otherwise the new one is created first — and
+ * collides if it keeps the name (e.g. a snapshot identifier).
+ */
+export function deleteBeforeReplace(
+  type: string,
+  oldInputs: Record<string, unknown>,
+  inputs: Record<string, unknown>,
+): boolean {
+  const rule = ruleFor(type);
+  const name = physicalNameOf(type, inputs);
+  if (!rule?.scope || name === undefined) return false;
+  if (rule.scope === "namespace")
+    return (
+      name === physicalNameOf(type, oldInputs) &&
+      at(oldInputs, "metadata.namespace") === at(inputs, "metadata.namespace")
+    );
+  return rule.autoNamed !== false;
 }
