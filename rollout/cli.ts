@@ -171,7 +171,13 @@ function parse(argv: string[]) {
   return { help: false as const, command, v };
 }
 
-export async function main(argv: string[], io: Io = consoleIo, deps: DepsFactory = realDeps): Promise<number> {
+/** `offline.evaluator`: a warm evaluator to reuse for plan/rehearse (tests); closed by its owner. */
+export async function main(
+  argv: string[],
+  io: Io = consoleIo,
+  deps: DepsFactory = realDeps,
+  offlineOptions: { evaluator?: Evaluator } = {},
+): Promise<number> {
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);
@@ -189,7 +195,8 @@ export async function main(argv: string[], io: Io = consoleIo, deps: DepsFactory
   const stamp = () => (v.ci ? `[${new Date().toISOString()}] ` : "");
   const log = (s: string) => io.out(`${stamp()}${s}`);
   try {
-    if (command === "plan" || command === "rehearse") return await offline(command, dir, stack, v, io);
+    if (command === "plan" || command === "rehearse")
+      return await offline(command, dir, stack, v, io, offlineOptions.evaluator);
     if (command === "init-store") {
       const { ensureTable } = await import("./store/dynamodb");
       const { checkoutKeys } = await import("./compose");
@@ -263,11 +270,18 @@ async function online(command: string, driver: RolloutDriver, v: Values, io: Io)
   return EXIT[result];
 }
 
-async function offline(command: "plan" | "rehearse", dir: string, stack: string, v: Values, io: Io): Promise<number> {
+async function offline(
+  command: "plan" | "rehearse",
+  dir: string,
+  stack: string,
+  v: Values,
+  io: Io,
+  shared?: Evaluator,
+): Promise<number> {
   const file = v.scenario ? readScenario(v.scenario) : parseScenario({});
   const extra = shortcuts({ alarmAt: v["alarm-at"], noData: v["no-data"], crashAt: v["crash-at"], later: v.then });
   const scenario = command === "plan" ? parseScenario({}) : parseScenario(mergeScenario(file, extra));
-  const evaluator = new Evaluator({ dir, stackPolicies: stackPolicyNames() });
+  const evaluator = shared ?? new Evaluator({ dir, stackPolicies: stackPolicyNames() });
   try {
     const run = await rehearse({
       dir,
@@ -298,7 +312,7 @@ async function offline(command: "plan" | "rehearse", dir: string, stack: string,
       run.world.close();
     }
   } finally {
-    evaluator.close();
+    if (!shared) evaluator.close();
   }
 }
 
