@@ -57,6 +57,7 @@ export class Evaluator {
   private captureChain: Promise<unknown> = Promise.resolve();
   private readonly packs = new Map<string, Promise<PooledPack>>();
   private readonly verdicts = new Map<string, Analysis>();
+  private readonly resourceHashes = new WeakMap<CapturedResource, string>();
   private closed = false;
   /** Counters for reports and the benchmark. */
   readonly stats = {
@@ -140,7 +141,7 @@ export class Evaluator {
         const parts = await Promise.all(
           resources.map(async (r) => {
             this.stats.analyzeCalls++;
-            const key = `${resourceConfig}:${hash([r.type, r.name, r.urn, r.inputs, r.options, r.parent])}`;
+            const key = `${resourceConfig}:${this.resourceHash(r)}`;
             const hit = memoizable ? this.verdicts.get(key) : undefined;
             if (hit) {
               this.stats.analyzeHits++;
@@ -173,6 +174,16 @@ export class Evaluator {
         return a;
       },
     };
+  }
+
+  /** A resource's verdict key; plans are cached, so the same resource object comes back for every stage. */
+  private resourceHash(r: CapturedResource): string {
+    let h = this.resourceHashes.get(r);
+    if (h === undefined) {
+      h = hash([r.type, r.name, r.urn, r.inputs, r.options, r.parent]);
+      this.resourceHashes.set(r, h);
+    }
+    return h;
   }
 
   close(): void {

@@ -2,7 +2,9 @@
  * `npm run bench`: the gate's wall time per stack against the floor (a node process that only loads
  * @pulumi/pulumi, @pulumi/aws, @pulumi/kubernetes and @pulumi/policy), median of several runs, and the
  * policy evaluation time of a synthetic plan 10× larger than prod (scaling ratio; quadratic stack policies
- * would show up here). Prints numbers; asserts nothing (targets: gate ≤ 1.5× floor, 10× plan ≤ 10× time).
+ * would show up here), and a whole rehearsal of a prod release plus one stack rollback on the twin against one
+ * gate run (issue "Release rehearsal on a twin"). Prints numbers; asserts nothing (targets: gate ≤ 1.5× floor,
+ * 10× plan ≤ 10× time, rehearsal ≤ 2.5× gate).
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
     "-e",
     'require("@pulumi/pulumi");require("@pulumi/aws");require("@pulumi/kubernetes");require("@pulumi/policy")',
   ]);
+  const gates: Record<string, number> = {};
   for (const stack of ["staging", "prod"]) {
     const gate = sample(`gate --stack ${stack}`, process.execPath, [
       path.join(ROOT, "bin", "gate.js"),
@@ -117,7 +120,24 @@ async function main(): Promise<void> {
       "json",
     ]);
     console.log(`gate/floor ratio (${stack})`.padEnd(28), `${(gate / floor).toFixed(2)}  (target ≤ 1.5)`);
+    gates[stack] = gate;
   }
+  const image = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/artifortress/api:sha-9f8e7d6";
+  const rehearsal = sample("rehearse prod + rollback", process.execPath, [
+    path.join(ROOT, "bin", "rollout.js"),
+    "rehearse",
+    "--stack",
+    "prod",
+    "--image",
+    image,
+    "--version",
+    "1.5.0",
+    "--then",
+    "rollback@P7D",
+    "--format",
+    "json",
+  ]);
+  console.log("rehearsal/gate ratio (prod)".padEnd(28), `${(rehearsal / gates.prod).toFixed(2)}  (target ≤ 2.5)`);
   await scaling();
 }
 
