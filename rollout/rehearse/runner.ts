@@ -7,7 +7,7 @@ import { type Color, otherColor } from "../../components/blue-green";
 import type { ReleaseKeys } from "../../config/release-keys";
 import type { Evaluator } from "../../gate/evaluator";
 import { checkoutKeys } from "../compose";
-import { RolloutDriver } from "../driver";
+import { RolloutDriver, type StartRequest } from "../driver";
 import { type CommandResult, EXIT, InterruptedError, RefusedError, UnavailableError } from "../errors";
 import { parseMessage } from "../model/message";
 import type { RolloutStatus } from "../model/status";
@@ -110,18 +110,14 @@ function colorsOf(ref: string, newColor: Color): Color[] {
   return [ref as Color];
 }
 
-export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
-  const t0 = Date.now();
+type Later = Scenario["later"][number];
+type DriverCall = (d: RolloutDriver, proc: TwinProcess) => Promise<CommandResult>;
+
+/** The world built for a scenario: colors' behaviour, silence, faults and failures resolved on virtual time. */
+async function worldFor(o: RehearsalOptions, newColor: Color, resolve: () => Resolver | undefined): Promise<TwinWorld> {
   const sc = o.scenario;
-  const logs: string[] = [];
-  const log = (p: string) => (line: string) => {
-    logs.push(`[${p}] ${line}`);
-    o.log?.(`[${p}] ${line}`);
-  };
-  const initial = checkoutKeys({ dir: o.dir }, o.stack).keys;
-  const newColor = otherColor(initial.live);
-  let resolver: Resolver | undefined;
-  const world = await TwinWorld.create({
+  const picks = (ref: string, color: Color) => colorsOf(ref, newColor).includes(color);
+  return TwinWorld.create({
     dir: o.dir,
     stack: o.stack,
     start: o.at,
@@ -129,138 +125,187 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
     trafficPerMinute: sc.trafficPerMinute,
     behaviour: (color, ms) => {
       const out = {};
-      for (const b of sc.colors)
-        if (colorsOf(b.color, newColor).includes(color) && resolver?.within(ms, b.from, b.until))
-          Object.assign(
-            out,
-            Object.fromEntries(
-              Object.entries(b).filter(([k, v]) => !["color", "from", "until"].includes(k) && v !== undefined),
-            ),
-          );
+      for (const { color: c, from, until, ...b } of sc.colors)
+        if (picks(c, color) && resolve()?.within(ms, from, until))
+          Object.assign(out, Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)));
       return out;
     },
-    silent: (color, ms) =>
-      sc.noData.some((n) => colorsOf(n.color, newColor).includes(color) && resolver?.within(ms, n.from, n.until)),
-    faults: {
-      throttle: {
-        calls: sc.throttle?.calls ?? [],
-        windows: [],
-      },
-    },
+    silent: (color, ms) => sc.noData.some((n) => picks(n.color, color) && resolve()?.within(ms, n.from, n.until)),
+    faults: { throttle: { calls: sc.throttle?.calls ?? [], windows: [] } },
     missingAlarms: sc.missingAlarms,
     providerError: providerErrors(sc),
     failingMigrations: (image) => (sc.migrationFails && image === o.image ? sc.migrationFails : undefined),
     secrets: sc.secrets,
   });
+}
+
+/** One rehearsal: the world, the commands run against it (each a driver process), and what they logged. */
+class Rehearsal {
+  readonly commands: CommandRun[] = [];
+  readonly logs: string[] = [];
+  releaseStatus?: RolloutStatus;
+  private lastCheckout?: string;
+
+  constructor(
+    readonly o: RehearsalOptions,
+    readonly world: TwinWorld,
+    readonly resolver: Resolver,
+    readonly version: string,
+  ) {}
+
+  log(p: string): (line: string) => void {
+    return (line) => {
+      this.logs.push(`[${p}] ${line}`);
+      this.o.log?.(`[${p}] ${line}`);
+    };
+  }
+
+  /** Starts a driver command in a new process without driving the clock; settles with its entry. */
+  launch(command: string, f: DriverCall, o: { fresh?: boolean; signal?: AbortSignal } = {}): Promise<CommandRun> {
+    // Not fresh: the same machine as the previous command (an operator's terminal), its checkout reused.
+    this.lastCheckout = o.fresh === false && this.lastCheckout ? this.lastCheckout : this.world.checkout();
+    const proc = this.world.process(`${command}-${this.commands.length + 1}`);
+    const deps = this.world.driverDeps(proc, {
+      who: `rehearsal:${proc.name}`,
+      log: this.log(proc.name),
+      checkout: this.lastCheckout,
+    });
+    const entry: CommandRun = {
+      command,
+      process: proc.name,
+      result: "killed",
+      startedAt: this.world.clock.now().toISOString(),
+    };
+    this.commands.push(entry);
+    const done = f(new RolloutDriver({ ...deps, signal: o.signal }), proc).then(
+      (result) => ({ result, message: undefined as string | undefined }),
+      (e) => resultOf(e),
+    );
+    return Promise.race([done, proc.killed.then(() => undefined)]).then(async (r) => {
+      if (r) Object.assign(entry, { result: r.result, message: r.message, exitCode: EXIT[r.result] });
+      if (r?.message) this.log(proc.name)(`${r.result}: ${r.message}`);
+      entry.endedAt = this.world.clock.now().toISOString();
+      await this.noteStatus();
+      return entry;
+    });
+  }
+
+  /** Runs a command to its end, driving virtual time (and whatever else runs meanwhile). */
+  async run(command: string, f: DriverCall, o: { fresh?: boolean; signal?: AbortSignal } = {}): Promise<CommandRun> {
+    return this.world.clock.drive(this.launch(command, f, o));
+  }
+
+  private async noteStatus(): Promise<void> {
+    const s = (await this.world.store.read(this.o.stack)).status;
+    if (s?.kind === "release" && s.request && (!this.releaseStatus || this.releaseStatus.runId === s.runId))
+      this.releaseStatus = s;
+  }
+
+  /** Calls `fire` once the scenario time `ref` has come (checked every 5 virtual seconds) until `done()`. */
+  when(ref: string, fire: () => void, done: () => boolean): void {
+    const loop = async () => {
+      for (;;) {
+        const t = this.resolver.at(ref);
+        if (t !== undefined && this.world.clock.nowMs() >= t) return fire();
+        if (done()) return;
+        await this.world.clock.sleep(5_000);
+      }
+    };
+    void loop();
+  }
+
+  /** The driver call of a scenario command. */
+  call(t: Pick<Later, "command" | "image" | "version" | "reason">): DriverCall {
+    return (d) => {
+      switch (t.command) {
+        case "start":
+          return d.start({ image: t.image ?? this.o.image, version: t.version ?? this.version });
+        case "resume":
+          return d.resume();
+        case "abort":
+          return d.abort(t.reason);
+        case "rollback":
+          return d.rollback();
+        case "apply":
+          return d.apply();
+        case "unlock":
+          return unlockHolder(this.world, d);
+        case "status":
+          return d.status().then(() => "done" as const);
+      }
+    };
+  }
+}
+
+export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
+  const t0 = Date.now();
+  const sc = o.scenario;
+  const initial = checkoutKeys({ dir: o.dir }, o.stack).keys;
+  const newColor = otherColor(initial.live);
+  let resolver: Resolver | undefined;
+  const world = await worldFor(o, newColor, () => resolver);
   resolver = new Resolver(world, world.clock.nowMs());
   const version = o.version ?? world.config().release.version;
   world.versions.set(o.image, version);
   for (const [image, v] of Object.entries(sc.images)) world.versions.set(image, v.version);
   if (sc.throttle?.from) world.throttleBetween(resolver, sc.throttle.from, sc.throttle.until ?? "end");
-
-  const commands: CommandRun[] = [];
-  let lastCheckout: string | undefined;
-  let releaseStatus: RolloutStatus | undefined;
-  const noteStatus = async () => {
-    const s = (await world.store.read(o.stack)).status;
-    if (s?.kind === "release" && s.request && (!releaseStatus || releaseStatus.runId === s.runId)) releaseStatus = s;
-  };
-  const run = async (
-    command: string,
-    f: (d: RolloutDriver, proc: TwinProcess) => Promise<CommandResult>,
-    freshCheckout = true,
-  ): Promise<CommandRun> => {
-    // Not fresh: the same machine as the previous command (an operator's terminal), its checkout reused.
-    lastCheckout = freshCheckout || !lastCheckout ? world.checkout() : lastCheckout;
-    const proc = world.process(`${command}-${commands.length + 1}`);
-    const driver = new RolloutDriver(
-      world.driverDeps(proc, {
-        who: `rehearsal:${proc.name}`,
-        log: log(proc.name),
-        checkout: lastCheckout,
-      }),
-    );
-    const entry: CommandRun = {
-      command,
-      process: proc.name,
-      result: "killed",
-      startedAt: world.clock.now().toISOString(),
-    };
-    commands.push(entry);
-    const done = f(driver, proc).then(
-      (result) => ({ result, message: undefined as string | undefined }),
-      (e) => resultOf(e),
-    );
-    const r = await world.clock.drive(Promise.race([done, proc.killed.then(() => undefined)]));
-    if (r) {
-      entry.result = r.result;
-      entry.message = r.message;
-      entry.exitCode = EXIT[r.result];
-      if (r.message) log(proc.name)(`${r.result}: ${r.message}`);
-    }
-    entry.endedAt = world.clock.now().toISOString();
-    await noteStatus();
-    return entry;
-  };
-
+  const r = new Rehearsal(o, world, resolver, version);
   installCrash(world, sc, o.image);
-  const startRequest = { image: o.image, version, commit: o.commit, workerImage: o.workerImage };
-  if (sc.concurrentStart) {
-    const procs = ["start-1", "start-2"].map((n) => world.process(n));
-    const entries = procs.map((proc) => {
-      const e: CommandRun = {
-        command: "start",
-        process: proc.name,
-        result: "killed",
-        startedAt: world.clock.now().toISOString(),
-      };
-      commands.push(e);
-      const d = new RolloutDriver(world.driverDeps(proc, { who: `rehearsal:${proc.name}`, log: log(proc.name) }));
-      return d.start(startRequest).then(
-        (result) => Object.assign(e, { result, exitCode: EXIT[result], endedAt: world.clock.now().toISOString() }),
-        (err) => {
-          const r = resultOf(err);
-          return Object.assign(e, { ...r, exitCode: EXIT[r.result], endedAt: world.clock.now().toISOString() });
-        },
-      );
-    });
-    await world.clock.drive(Promise.all(entries));
-  } else {
-    await run("start", (d) => d.start(startRequest));
-  }
-  if (commands.some((c) => c.result === "killed")) await operatorRecovers(world, sc, run);
+  await firstStart(r, { image: o.image, version, commit: o.commit, workerImage: o.workerImage });
+  if (r.commands.some((c) => c.result === "killed")) await operatorRecovers(r);
+  else if (r.commands.some((c) => c.result === "interrupted" && c.command === "start") && sc.cancel)
+    await r.run("resume", (d) => d.resume());
   if (sc.secretsProviderChange && sc.later.length > 0) world.changeSecretsProvider();
   for (const t of sc.later) {
     await world.clock.advanceTo(world.clock.nowMs() + durationMs(t.after));
-    const image = t.image ?? o.image;
     // CI built and published a later start's image with its version (what its /version reports).
     if (t.command === "start" && t.image && !world.versions.has(t.image))
       world.versions.set(t.image, t.version ?? version);
-    await run(
-      t.command,
-      (d) => {
-        switch (t.command) {
-          case "start":
-            return d.start({ image, version: t.version ?? version });
-          case "resume":
-            return d.resume();
-          case "abort":
-            return d.abort(t.reason);
-          case "rollback":
-            return d.rollback();
-          case "apply":
-            return d.apply();
-          case "unlock":
-            return unlockHolder(world, d);
-          case "status":
-            return d.status().then(() => "done" as const);
-        }
-      },
-      t.freshCheckout,
-    );
+    await r.run(t.command, r.call(t), { fresh: t.freshCheckout });
   }
-  await noteStatus();
-  return { world, commands, initial, newColor, logs, wallMs: Date.now() - t0, releaseStatus };
+  return {
+    world,
+    commands: r.commands,
+    initial,
+    newColor,
+    logs: r.logs,
+    wallMs: Date.now() - t0,
+    releaseStatus: r.releaseStatus,
+  };
+}
+
+/**
+ * The release's `start` — twice at once with `concurrentStart` — with what the scenario does meanwhile:
+ * commands run `during` it from other machines (an abort, an emergency rollback) and a `cancel` of its CI job.
+ */
+async function firstStart(r: Rehearsal, request: StartRequest): Promise<void> {
+  const sc = r.o.scenario;
+  const start: DriverCall = (d) => d.start(request);
+  if (sc.concurrentStart) {
+    await r.world.clock.drive(Promise.all([r.launch("start", start), r.launch("start", start)]));
+    return;
+  }
+  let ended = false;
+  const also: Promise<unknown>[] = [];
+  for (const x of sc.during)
+    r.when(
+      x.at,
+      () => also.push(r.launch(x.command, r.call(x), { fresh: true })),
+      () => ended,
+    );
+  const controller = new AbortController();
+  if (sc.cancel)
+    r.when(
+      sc.cancel.at,
+      () => controller.abort(),
+      () => ended,
+    );
+  const entry = r.launch("start", start, { signal: controller.signal }).then((e) => {
+    ended = true;
+    return e;
+  });
+  // Commands started during the release are awaited too (they may still be rolling back when it stops).
+  await r.world.clock.drive(entry.then(async () => Promise.all(also)));
 }
 
 async function unlockHolder(world: TwinWorld, d: RolloutDriver): Promise<CommandResult> {
@@ -326,15 +371,11 @@ function installCrash(world: TwinWorld, sc: Scenario, _image: string): void {
 }
 
 /** What an operator does after a lost runner: look, break the dead run's lease (cancelling its update), resume. */
-async function operatorRecovers(
-  world: TwinWorld,
-  sc: Scenario,
-  run: (command: string, f: (d: RolloutDriver, p: TwinProcess) => Promise<CommandResult>) => Promise<CommandRun>,
-): Promise<void> {
-  world.hooks = {};
-  world.killAfterUpdate = undefined;
-  await world.clock.advanceTo(world.clock.nowMs() + durationMs(sc.crash?.noticeAfter ?? "PT10M"));
-  await run("status", (d) => d.status().then(() => "done" as const));
-  if ((await world.store.read(world.o.stack)).lease) await run("unlock", (d) => unlockHolder(world, d));
-  await run("resume", (d) => d.resume());
+async function operatorRecovers(r: Rehearsal): Promise<void> {
+  r.world.hooks = {};
+  r.world.killAfterUpdate = undefined;
+  await r.world.clock.advanceTo(r.world.clock.nowMs() + durationMs(r.o.scenario.crash?.noticeAfter ?? "PT10M"));
+  await r.run("status", r.call({ command: "status" }));
+  if ((await r.world.store.read(r.world.o.stack)).lease) await r.run("unlock", r.call({ command: "unlock" }));
+  await r.run("resume", r.call({ command: "resume" }));
 }

@@ -96,6 +96,20 @@ export const scenarioSchema = z.strictObject({
       noticeAfter: z.string().default("PT10M"),
     })
     .optional(),
+  /** Commands run from other machines while the release is under way (an abort, an emergency rollback). */
+  during: z
+    .array(
+      z.strictObject({
+        command: z.enum(["abort", "rollback", "status", "start"]),
+        at: timeRef,
+        reason: z.string().optional(),
+        image: z.string().optional(),
+        version: z.string().optional(),
+      }),
+    )
+    .default([]),
+  /** The release's CI job is cancelled at `at` (SIGINT/SIGTERM to the driver); the rehearsal then resumes it. */
+  cancel: z.strictObject({ at: timeRef }).optional(),
   /** A second `start` at the same time as the first (two CI jobs). */
   concurrentStart: z.boolean().default(false),
   /** The stack's secrets provider changes (and git's stack file is re-encrypted) before the later commands. */
