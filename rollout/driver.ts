@@ -15,8 +15,8 @@ import { type CommandResult, RefusedError } from "./errors";
 import { acquire, acquireOrPreempt, describeLease, type LeaseKeeper, newHolder, Preempted } from "./lease";
 import { type LedgerEntry, rollbackTarget } from "./model/ledger";
 import { parseMessage } from "./model/message";
-import { keysAfter, type ReleaseRequest, stagesFor } from "./model/stages";
-import { completedStages, phaseOf, Reason, type RolloutStatus } from "./model/status";
+import { keysAfter, type ReleaseRequest, type Stage, stagesFor } from "./model/stages";
+import { completedStages, isUnderWay, newStatus, phaseOf, Reason, type RolloutStatus } from "./model/status";
 import * as preflight from "./preflight";
 import { deployedKeys, runRelease } from "./release";
 import { ledgerEntry, releaseRollbackPhases, runRollback, stackRollbackPhases, startRollback } from "./rollback";
@@ -123,36 +123,43 @@ export class RolloutDriver {
       };
       refuseIf(preflight.requestValid(request));
       const stages = stagesFor(checkout.config, request);
-      const deployIndex = stages.findIndex((s) => s.kind === "deploy");
-      const target = composeConfig(this.d.checkout, this.stack, keysAfter(stages, deployIndex, from, request));
       const now = this.d.clock.now();
-      try {
-        refuseIf(preflight.windowOpen(target.config, now));
-        refuseIf(preflight.planFitsWindow(target.config, stages, now));
-        refuseIf(await preflight.certificateValid(this.d.certificates, target.config, now));
-        refuseIf(await preflight.stackNotBusy(this.d.stack));
-        refuseIf(await preflight.gatingAlarmsExist(this.d.alarms, this.rollbackAlarms(target.config)));
-      } finally {
-        target.dispose();
-      }
-      const status: RolloutStatus = {
-        runId: holder.runId,
-        stack: this.stack,
-        kind: "release",
-        who: this.d.who,
-        startedAt: now.toISOString(),
-        request,
-        from,
+      const config = await this.preflightRelease(
+        keysAfter(
+          stages,
+          stages.findIndex((s) => s.kind === "deploy"),
+          from,
+          request,
+        ),
         stages,
-        progress: {},
-      };
+        now,
+      );
+      const status = newStatus(
+        { runId: holder.runId, stack: this.stack, kind: "release", who: this.d.who, request, from, stages },
+        now,
+      );
       const run = new Run(this.d, lease, status);
       this.d.log(
         `Preflight passed. Releasing ${request.version} (${request.image}) on ${this.stack}: ${describeKeys(from)}`,
       );
       await run.save(rec.release ? undefined : from);
-      return this.advance(run, target.config);
+      return this.advance(run, config);
     });
+  }
+
+  /** The checks on the config the release deploys (runbook 001 §1): window, plan length, certificate, stack, alarms. */
+  private async preflightRelease(keys: ReleaseKeys, stages: Stage[], now: Date): Promise<AppConfig> {
+    const target = composeConfig(this.d.checkout, this.stack, keys);
+    try {
+      refuseIf(preflight.windowOpen(target.config, now));
+      refuseIf(preflight.planFitsWindow(target.config, stages, now));
+      refuseIf(await preflight.certificateValid(this.d.certificates, target.config, now));
+      refuseIf(await preflight.stackNotBusy(this.d.stack));
+      refuseIf(await preflight.gatingAlarmsExist(this.d.alarms, this.rollbackAlarms(target.config)));
+      return target.config;
+    } finally {
+      target.dispose();
+    }
   }
 
   async resume(): Promise<CommandResult> {
@@ -160,7 +167,7 @@ export class RolloutDriver {
     return this.holding(lease, async () => {
       const rec = await this.d.store.read(this.stack);
       const phase = phaseOf(rec.status);
-      if (!rec.status || !["Progressing", "RollingBack", "RollbackFailed"].includes(phase))
+      if (!rec.status || !isUnderWay(phase))
         throw new RefusedError(`no rollout to resume on ${this.stack} (phase ${phase})`);
       const run = new Run(this.d, lease, rec.status);
       this.retryFailedRollback(run);
@@ -190,7 +197,7 @@ export class RolloutDriver {
     return this.holding(lease, async () => {
       const rec = await this.d.store.read(this.stack);
       const phase = phaseOf(rec.status);
-      if (!rec.status || !["Progressing", "RollingBack", "RollbackFailed"].includes(phase))
+      if (!rec.status || !isUnderWay(phase))
         throw new RefusedError(`no rollout in progress on ${this.stack} to abort (phase ${phase})`);
       const run = new Run(this.d, lease, rec.status);
       this.retryFailedRollback(run);
@@ -216,7 +223,7 @@ export class RolloutDriver {
     return this.holding(lease, async () => {
       const rec = await this.d.store.read(this.stack);
       const phase = phaseOf(rec.status);
-      if (rec.status && ["Progressing", "RollingBack", "RollbackFailed"].includes(phase)) {
+      if (rec.status && isUnderWay(phase)) {
         const run = new Run(this.d, lease, rec.status);
         this.retryFailedRollback(run);
         if (run.status.rollback) return runRollback(run, () => deployedKeys(run));
@@ -228,17 +235,17 @@ export class RolloutDriver {
       const t = rollbackTarget(entries, rec.release.keys);
       if (!t.ok) throw new RefusedError(t.why);
       const now = this.d.clock.now();
-      const status: RolloutStatus = {
-        runId: holder.runId,
-        stack: this.stack,
-        kind: "rollback",
-        who: this.d.who,
-        startedAt: now.toISOString(),
-        from: rec.release.keys,
-        undoes: t.undoes,
-        stages: [],
-        progress: {},
-      };
+      const status = newStatus(
+        {
+          runId: holder.runId,
+          stack: this.stack,
+          kind: "rollback",
+          who: this.d.who,
+          from: rec.release.keys,
+          undoes: t.undoes,
+        },
+        now,
+      );
       const run = new Run(this.d, lease, status);
       startRollback(
         status,
@@ -273,17 +280,10 @@ export class RolloutDriver {
           `No deployed release keys in ${this.d.store.location} yet: bootstrapping from Pulumi.${this.stack}.yaml.`,
         );
       const now = this.d.clock.now();
-      const status: RolloutStatus = {
-        runId: holder.runId,
-        stack: this.stack,
-        kind: "release",
-        who: this.d.who,
-        startedAt: now.toISOString(),
-        from: keys,
-        stages: [],
-        progress: {},
-        outcome: "applied",
-      };
+      const status = newStatus(
+        { runId: holder.runId, stack: this.stack, kind: "release", who: this.d.who, from: keys, outcome: "applied" },
+        now,
+      );
       // The last rollout's status stays what `status` shows; a first apply records one of its own.
       const run = new Run(this.d, lease, rec.status ?? status);
       await run.up("apply", keys, { command: "apply", runId: holder.runId });

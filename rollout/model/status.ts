@@ -118,6 +118,19 @@ export function phaseOf(s: RolloutStatus | undefined): Phase {
   return s.rollback ? "RollingBack" : "Progressing";
 }
 
+/** A rollout is under way (or its rollback must be retried): resume, abort and rollback continue it. */
+export function isUnderWay(p: Phase): boolean {
+  return p === "Progressing" || p === "RollingBack" || p === "RollbackFailed";
+}
+
+/** The status of a new run of `kind` from the keys `from`. */
+export function newStatus(
+  o: Pick<RolloutStatus, "runId" | "stack" | "kind" | "who" | "from"> & Partial<RolloutStatus>,
+  at: Date,
+): RolloutStatus {
+  return { stages: [], progress: {}, ...o, startedAt: at.toISOString() };
+}
+
 /** A new rollout may start only from these phases. */
 export function isSettled(p: Phase): boolean {
   return p === "Idle" || p === "Released" || p === "RolledBack" || p === "Aborted" || p === "Applied";
