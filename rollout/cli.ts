@@ -28,6 +28,8 @@ Commands (on the real stack: Pulumi CLI, AWS credentials and the release store i
   rollback                  return traffic to the previous good release (durable ledger) or roll back the
                             release under way; restores release keys only, never secrets/window/data settings
   apply                     an ordinary pulumi up of the checkout's config that keeps the deployed release keys
+  scale-down                after a watched release: the idle (previous) color runs api.idleReplicas; a later
+                            'rollback' scales it up again before it moves traffic
   unlock --run <id>         break the lease of a dead run (deliberately) and cancel a stuck update it owned
   status                    phase, deployed release keys, lease, last rollout, alarm states
   history                   the release ledger
@@ -61,7 +63,7 @@ Rehearsal options:
 Exit codes: 0 released/done, 1 rolled back or aborted (traffic is on the previous color — also when a
 requested 'rollback' succeeded), 2 refused (nothing changed), 3 stack or release store unavailable
 (nothing more changed), 4 a rollback failed (a human must act: resume retries it), 5 interrupted (another
-command took over, or SIGINT/SIGTERM).`;
+command took over, or SIGINT/SIGTERM), 6 failed (an apply's update failed mid-way, or an unexpected error).`;
 
 export interface Io {
   out: (s: string) => void;
@@ -90,6 +92,7 @@ const COMMANDS = [
   "status",
   "history",
   "init-store",
+  "scale-down",
 ];
 
 /** The Pulumi Automation API, AWS and DynamoDB behind the driver (loaded only for real commands). */
@@ -101,7 +104,7 @@ export const realDeps: DepsFactory = async (o) => {
   const config = checkoutKeys({ dir: o.dir }, o.stack).config;
   const evaluator = new Evaluator({ dir: o.dir, stackPolicies: stackPolicyNames() });
   return {
-    stack: await AutomationStack.select(o.dir, o.stack),
+    stack: AutomationStack.lazy(o.dir, o.stack),
     alarms: new CloudWatchAlarms(),
     certificates: new AcmCertificates(),
     clock: (await import("./ports")).systemClock,
@@ -206,14 +209,18 @@ export async function main(
       log(`release store table ${table} is ready`);
       return 0;
     }
+    // A cancelled GitHub job gets SIGINT, then SIGTERM 7.5 s later, then SIGKILL: both signals ask for the
+    // same graceful stop (cancel the running update, persist, give the lease back); only a third exits at once.
     const controller = new AbortController();
+    let signals = 0;
     const onSignal = (sig: string) => {
-      if (controller.signal.aborted) process.exit(130);
-      log(`${sig}: cancelling the running update gracefully and stopping (send again to exit at once)`);
+      if (++signals >= 3) process.exit(130);
+      if (controller.signal.aborted) return log(`${sig}: still stopping gracefully (a third signal exits at once)`);
+      log(`${sig}: cancelling the running update gracefully and stopping`);
       controller.abort();
     };
-    process.once("SIGINT", () => onSignal("SIGINT"));
-    process.once("SIGTERM", () => onSignal("SIGTERM"));
+    process.on("SIGINT", () => onSignal("SIGINT"));
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
     const who = String(v.who ?? process.env.GITHUB_ACTOR ?? process.env.USER ?? "unknown");
     const d = await deps({ dir, stack, who, log, signal: controller.signal });
     try {
@@ -256,10 +263,13 @@ async function online(command: string, driver: RolloutDriver, v: Values, io: Io)
       result = await driver.abort(v.reason, wait);
       break;
     case "rollback":
-      result = await driver.rollback(wait);
+      result = await driver.rollback(wait, v.reason);
       break;
     case "apply":
       result = await driver.apply();
+      break;
+    case "scale-down":
+      result = await driver.apply({ scaleDownIdle: true });
       break;
     case "unlock":
       result = await driver.unlock(v.run!);
@@ -330,7 +340,9 @@ function fail(e: unknown, stack: string, io: Io): number {
     io.err(`${r.result}: ${r.message}`);
     return EXIT[r.result];
   } catch {
-    io.err(`rollout failed unexpectedly: ${(e as Error).message}`);
-    return 4;
+    io.err(
+      `rollout failed unexpectedly: ${(e as Error).message}\nNo release or rollback was started by this error's handling: 'rollout status --stack ${stack}'.`,
+    );
+    return EXIT.failed;
   }
 }

@@ -20,7 +20,7 @@ import { completedStages, isUnderWay, newStatus, phaseOf, Reason, type RolloutSt
 import * as preflight from "./preflight";
 import { deployedKeys, runRelease } from "./release";
 import { ledgerEntry, releaseRollbackPhases, runRollback, stackRollbackPhases, startRollback } from "./rollback";
-import { type DriverDeps, Run } from "./run";
+import { type DriverDeps, GateRefusal, Run, UpFailed } from "./run";
 import type { Lease } from "./store/port";
 
 export interface StartRequest {
@@ -217,9 +217,12 @@ export class RolloutDriver {
   }
 
   /** Stack rollback: back to the previous good release (durable ledger), or the rollback of a release under way. */
-  async rollback(waitMinutes = 60): Promise<CommandResult> {
+  async rollback(waitMinutes = 60, reason = "rollout rollback"): Promise<CommandResult> {
     const holder = newHolder("rollback", this.d.who);
-    const lease = await this.preempting(holder, "rollout rollback", waitMinutes);
+    const before = await this.d.store.read(this.stack);
+    // The run this rollback means to stop, if one is under way while it waits for the lease.
+    const meant = before.status && isUnderWay(phaseOf(before.status)) ? before.status.runId : undefined;
+    const lease = await this.preempting(holder, reason, waitMinutes);
     return this.holding(lease, async () => {
       const rec = await this.d.store.read(this.stack);
       const phase = phaseOf(rec.status);
@@ -227,8 +230,14 @@ export class RolloutDriver {
         const run = new Run(this.d, lease, rec.status);
         this.retryFailedRollback(run);
         if (run.status.rollback) return runRollback(run, () => deployedKeys(run));
-        return this.rollBackFor(run, Reason.StackRollback, "rollout rollback during the release", this.d.who);
+        return this.rollBackFor(run, Reason.StackRollback, `${reason} during the release`, this.d.who);
       }
+      // The release it was meant to stop rolled itself back (or was aborted) while this waited: a stack
+      // rollback now would go one release further back than anyone asked.
+      if (meant && rec.status?.runId === meant && (phase === "RolledBack" || phase === "Aborted"))
+        throw new RefusedError(
+          `release run ${meant} on ${this.stack} ended ${phase} while this rollback waited: traffic is already on ${rec.release?.keys.live ?? "the previous color"}; nothing more was done`,
+        );
       if (!rec.release)
         throw new RefusedError(`nothing was deployed on ${this.stack} by the driver yet: nothing to roll back`);
       const entries = (await this.d.store.readLedger(this.stack)) as unknown as LedgerEntry[];
@@ -261,16 +270,21 @@ export class RolloutDriver {
   }
 
   /** An ordinary `up` (infrastructure change from git) that keeps the deployed release keys. */
-  async apply(): Promise<CommandResult> {
-    const holder = newHolder("apply", this.d.who);
+  async apply(o: { scaleDownIdle?: boolean } = {}): Promise<CommandResult> {
+    const holder = newHolder(o.scaleDownIdle ? "scale-down" : "apply", this.d.who);
     const lease = await acquire(this.d.store, this.stack, holder, this.d.clock);
     return this.holding(lease, async () => {
       const rec = await this.d.store.read(this.stack);
       refuseIf(preflight.noRolloutUnderWay(phaseOf(rec.status), this.stack));
       const checkout = checkoutKeys(this.d.checkout, this.stack);
-      const keys = rec.release?.keys ?? checkout.keys;
+      const deployed = rec.release?.keys ?? checkout.keys;
+      if (o.scaleDownIdle && deployed.scaleDownIdle)
+        throw new RefusedError(`the idle color of ${this.stack} is already scaled down: nothing to do`);
+      // scale-down: the idle color runs api.idleReplicas (after a release has been watched; a stack rollback
+      // scales it up again before moving traffic).
+      const keys = o.scaleDownIdle ? { ...deployed, scaleDownIdle: true } : deployed;
       if (rec.release) {
-        const differ = changedKeys(checkout.keys, keys);
+        const differ = changedKeys(checkout.keys, deployed);
         if (differ.length > 0)
           this.d.log(
             `Note: the checkout's release keys differ from the deployed ones (${differ.join(", ")}): the deployed keys are kept (release keys belong to the rollout driver).`,
@@ -281,12 +295,27 @@ export class RolloutDriver {
         );
       const now = this.d.clock.now();
       const status = newStatus(
-        { runId: holder.runId, stack: this.stack, kind: "release", who: this.d.who, from: keys, outcome: "applied" },
+        {
+          runId: holder.runId,
+          stack: this.stack,
+          kind: "release",
+          who: this.d.who,
+          from: deployed,
+          outcome: "applied",
+        },
         now,
       );
       // The last rollout's status stays what `status` shows; a first apply records one of its own.
       const run = new Run(this.d, lease, rec.status ?? status);
-      await run.up("apply", keys, { command: "apply", runId: holder.runId });
+      try {
+        await run.up("apply", keys, { command: "apply", runId: holder.runId });
+      } catch (e) {
+        // An ordinary up refused by the gate changed nothing (exit 2); one that failed mid-way is a failure
+        // of the infrastructure change, not of a release or a rollback (exit 6).
+        if (e instanceof GateRefusal) throw new RefusedError(`apply refused before any change: ${e.message}`);
+        if (e instanceof UpFailed) return this.failedApply(status, keys, e.message);
+        throw e;
+      }
       const entry: LedgerEntry = {
         ...ledgerEntry(status, "applied", keys, this.d.clock.now()),
         id: `${holder.runId}:apply`,
@@ -296,6 +325,13 @@ export class RolloutDriver {
       this.d.log(`✓ applied ${describeKeys(keys)}`);
       return "applied";
     });
+  }
+
+  private async failedApply(status: RolloutStatus, keys: ReleaseKeys, why: string): Promise<CommandResult> {
+    const entry = { ...ledgerEntry(status, "failed", keys, this.d.clock.now()), id: `${status.runId}:apply:failed` };
+    await this.d.store.appendLedger(this.stack, { ...entry, kind: "apply", reason: { code: "UpFailed", detail: why } });
+    this.d.log(`✗ apply failed: ${why}`);
+    return "failed";
   }
 
   /** Breaks a stale lease deliberately (the run id must match) and cancels a stuck update that run owned. */

@@ -25,14 +25,17 @@ export type CommandResult =
   | "interrupted"
   | "refused"
   | "unavailable"
-  | "done";
+  | "done"
+  | "failed";
 
 /**
  * Exit codes: 0 done (released, applied, unlocked, status); 1 rolled back or aborted (traffic is on the
  * previous color); 2 refused (bad arguments, invalid config, preflight failed, lease held) — nothing
  * changed; 3 the stack or the release store could not be used (locked, credentials, lease lost) — nothing
  * more changed; 4 a rollback failed — a human must act (`rollout resume` retries it); 5 interrupted —
- * another command (abort, rollback) took over, or the job was cancelled (SIGINT/SIGTERM): `rollout status`.
+ * another command (abort, rollback) took over, or the job was cancelled (SIGINT/SIGTERM): `rollout status`;
+ * 6 failed — an `apply` whose update failed after changing resources, or an unexpected error: the stack may be
+ * partly changed, no release or rollback is under way (`rollout status`, then fix and `apply` again).
  */
 export const EXIT: Record<CommandResult, number> = {
   released: 0,
@@ -45,4 +48,5 @@ export const EXIT: Record<CommandResult, number> = {
   unavailable: 3,
   "rollback-failed": 4,
   interrupted: 5,
+  failed: 6,
 };

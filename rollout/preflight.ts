@@ -72,7 +72,7 @@ export async function gatingAlarmsExist(alarms: AlarmSource, names: string[]): P
   const states = await alarms.states(names);
   const missing = names.filter((n) => !(n in states));
   return missing.length > 0
-    ? `gating alarm(s) ${missing.join(", ")} do not exist in CloudWatch: a release cannot be watched without them. Run 'rollout apply' (or pulumi up) to create them.`
+    ? `gating alarm(s) ${missing.join(", ")} do not exist in CloudWatch: a release cannot be watched without them. Run 'rollout apply' to create them.`
     : undefined;
 }
 

@@ -87,6 +87,21 @@ export class AutomationStack implements StackOps {
     }
   }
 
+  /** Selects the stack on first use: `status` and `history` read only the release store and need no CLI. */
+  static lazy(projectDir: string, stack: string): StackOps {
+    let selected: Promise<AutomationStack> | undefined;
+    const get = () => {
+      selected ??= AutomationStack.select(projectDir, stack);
+      return selected;
+    };
+    return {
+      stack,
+      up: async (req) => (await get()).up(req),
+      history: async (page, size) => (await get()).history(page, size),
+      cancel: async () => (await get()).cancel(),
+    };
+  }
+
   async up(req: UpRequest): Promise<UpOutcome> {
     let started = false;
     const onEvent = (ev: EngineEvent) => {

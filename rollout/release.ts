@@ -63,7 +63,8 @@ async function watch(
         return `the alarm API failed ${errors} polls in a row during ${label}: the release cannot be watched`;
     }
     if (left <= 0) return undefined;
-    await run.d.clock.sleep(Math.min(pollMs, left));
+    // A cancelled job (SIGINT/SIGTERM) wakes the bake at once: the next check-in stops the run cleanly.
+    await run.d.clock.sleep(Math.min(pollMs, left), run.d.signal);
   }
 }
 

@@ -228,6 +228,8 @@ class Rehearsal {
           return d.rollback();
         case "apply":
           return d.apply();
+        case "scale-down":
+          return d.apply({ scaleDownIdle: true });
         case "unlock":
           return unlockHolder(this.world, d);
         case "status":

@@ -31,7 +31,7 @@ const behaviour = z.strictObject({
 });
 
 const command = z.strictObject({
-  command: z.enum(["start", "resume", "abort", "rollback", "apply", "unlock", "status"]),
+  command: z.enum(["start", "resume", "abort", "rollback", "apply", "scale-down", "unlock", "status"]),
   /** ISO-8601 duration after the previous command ended (e.g. P7D, PT10M). */
   after: z
     .string()
@@ -163,7 +163,7 @@ export function shortcuts(o: { alarmAt?: string; noData?: string; crashAt?: stri
   if (o.crashAt) out.crash = { at: o.crashAt };
   if (o.later?.length)
     out.later = o.later.map((t) => {
-      const m = /^(start|resume|abort|rollback|apply|unlock|status)@(P.+)$/.exec(t);
+      const m = /^(start|resume|abort|rollback|apply|scale-down|unlock|status)@(P.+)$/.exec(t);
       if (!m)
         throw new ScenarioError(
           `--then ${t}: expected <command>@<ISO-8601 duration>, e.g. rollback@P7D or resume@PT10M`,
