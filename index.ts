@@ -10,7 +10,7 @@ import { AlertTopic } from "./components/alert-topic";
 import { ApiColor } from "./components/api-color";
 import { AppSecrets } from "./components/app-secrets";
 import { Backups } from "./components/backups";
-import { blueGreenState, type Color } from "./components/blue-green";
+import { blueGreenState, type Color, workerNeedsMigration } from "./components/blue-green";
 import { BlueGreenLoadBalancer } from "./components/blue-green-load-balancer";
 import { ColorAlarms } from "./components/color-alarms";
 import { ReleaseDashboard } from "./components/dashboard";
@@ -251,7 +251,14 @@ export = async () => {
       env,
       secretNames,
     },
-    { dependsOn: [migration.job, ...appSecrets.externalSecrets] },
+    {
+      dependsOn: [
+        ...(workerNeedsMigration(config.worker.image, config.worker.paused, config.release.commit)
+          ? [migration.job]
+          : []),
+        ...appSecrets.externalSecrets,
+      ],
+    },
   );
 
   // Signals that decide go/no-go and rollback (runbook 004 rollback triggers, 001 §7 monitoring).

@@ -36,6 +36,18 @@ export function releaseColor(live: Color, images: Record<Color, string>, commit:
   return idle;
 }
 
+/**
+ * Whether the worker's Deployment must wait for the release's migration Job: only when it runs an image
+ * built from the release commit (new code needs the new schema). A paused worker, or one that keeps its
+ * image, does not — and must not: a rollback that resumes the old worker after a deploy that never got to
+ * create the Job would otherwise be a targeted update depending on a resource that does not exist
+ * (Pulumi CLI pkg/resource/deploy/step_generator.go:1659-1663), failing every retry.
+ */
+export function workerNeedsMigration(workerImage: string, paused: boolean, releaseCommit: string): boolean {
+  const ref = parseImmutableImage(workerImage);
+  return !paused && ref?.commit !== undefined && sameCommit(ref.commit, releaseCommit);
+}
+
 export interface BlueGreenInput {
   live: Color;
   blue: { image: string };

@@ -169,17 +169,29 @@ export class RolloutDriver {
       const phase = phaseOf(rec.status);
       if (!rec.status || !isUnderWay(phase))
         throw new RefusedError(`no rollout to resume on ${this.stack} (phase ${phase})`);
-      const run = new Run(this.d, lease, rec.status);
-      this.retryFailedRollback(run);
-      if (rec.status.inFlight)
-        this.d.log(
-          `The ${rec.status.inFlight.step} update of run ${rec.status.inFlight.runId} may not have finished: it is applied again.`,
-        );
+      const run = await this.continueRun(lease, rec.status);
       this.d.log(
         `Resuming ${rec.status.kind} ${rec.status.request?.version ?? ""} (phase ${phase}; done: ${completedStages(rec.status).join(", ") || "nothing"})`,
       );
       return this.advance(run, checkoutKeys(this.d.checkout, this.stack).config);
     });
+  }
+
+  /**
+   * Takes over a rollout under way: a failed rollback becomes retryable, and an update a dead process left
+   * in flight counts as applied — its keys are the deployed ones from now on (it may have changed anything
+   * up to them), so a rollback, an abort or the next up never start from keys older than the cloud.
+   */
+  private async continueRun(lease: LeaseKeeper, status: RolloutStatus): Promise<Run> {
+    const run = new Run(this.d, lease, status);
+    this.retryFailedRollback(run);
+    const f = status.inFlight;
+    if (f) {
+      this.d.log(`The ${f.step} update of run ${f.runId} may not have finished: its keys count as deployed.`);
+      status.inFlight = undefined;
+      await run.save(f.keys);
+    }
+    return run;
   }
 
   private retryFailedRollback(run: Run): void {
@@ -199,8 +211,7 @@ export class RolloutDriver {
       const phase = phaseOf(rec.status);
       if (!rec.status || !isUnderWay(phase))
         throw new RefusedError(`no rollout in progress on ${this.stack} to abort (phase ${phase})`);
-      const run = new Run(this.d, lease, rec.status);
-      this.retryFailedRollback(run);
+      const run = await this.continueRun(lease, rec.status);
       if (run.status.rollback) return runRollback(run, () => deployedKeys(run));
       return this.rollBackFor(run, Reason.Aborted, reason, this.d.who);
     });
@@ -227,8 +238,7 @@ export class RolloutDriver {
       const rec = await this.d.store.read(this.stack);
       const phase = phaseOf(rec.status);
       if (rec.status && isUnderWay(phase)) {
-        const run = new Run(this.d, lease, rec.status);
-        this.retryFailedRollback(run);
+        const run = await this.continueRun(lease, rec.status);
         if (run.status.rollback) return runRollback(run, () => deployedKeys(run));
         return this.rollBackFor(run, Reason.StackRollback, `${reason} during the release`, this.d.who);
       }

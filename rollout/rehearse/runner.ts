@@ -379,5 +379,6 @@ async function operatorRecovers(r: Rehearsal): Promise<void> {
   await r.world.clock.advanceTo(r.world.clock.nowMs() + durationMs(r.o.scenario.crash?.noticeAfter ?? "PT10M"));
   await r.run("status", r.call({ command: "status" }));
   if ((await r.world.store.read(r.world.o.stack)).lease) await r.run("unlock", r.call({ command: "unlock" }));
-  await r.run("resume", r.call({ command: "resume" }));
+  const recover = r.o.scenario.crash?.recover ?? "resume";
+  await r.run(recover, r.call({ command: recover, reason: "the release runner was lost" }));
 }

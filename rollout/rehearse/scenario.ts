@@ -92,8 +92,10 @@ export const scenarioSchema = z.strictObject({
       when: z.enum(["before", "during", "after"]).default("during"),
       /** During: after this many steps of the update. */
       afterSteps: z.number().int().min(0).default(1),
-      /** How long the operator takes to notice (then: status, unlock, resume). */
+      /** How long the operator takes to notice (then: status, unlock, and `recover`). */
       noticeAfter: z.string().default("PT10M"),
+      /** What the operator runs after unlocking: continue the rollout, or roll it back. @default resume */
+      recover: z.enum(["resume", "abort"]).default("resume"),
     })
     .optional(),
   /** Commands run from other machines while the release is under way (an abort, an emergency rollback). */

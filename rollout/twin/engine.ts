@@ -210,6 +210,7 @@ export class TwinEngine {
         );
       }
       if (targets && !targets.has(r.urn)) continue;
+      if (targets) this.checkTargetDependencies(s, r, targets);
       await this.step(s, r, record, replaced, req.message);
     }
     await this.deletions(s, desired, targets, record, req.message, proc);
@@ -226,6 +227,19 @@ export class TwinEngine {
         record.steps.some((x) => x.op !== "same"),
       );
     }
+  }
+
+  /**
+   * A targeted resource may only depend on resources that exist or are targeted too: Pulumi CLI v3.248
+   * pkg/resource/deploy/step_generator.go:1659-1663 (diag 2013, sdk/go/common/diag/errors.go:75-76).
+   */
+  private checkTargetDependencies(s: StackState, r: CapturedResource, targets: Set<string>): void {
+    const missing = r.dependencies.find((d) => !targets.has(d) && !s.resources.has(d));
+    if (missing)
+      throw new UpdateFailure(
+        `error: Resource '${r.urn}' depends on '${missing}' which was was not specified in --target list.`,
+        false,
+      );
   }
 
   private record(record: UpdateRecord, step: TwinStep, message: string): void {

@@ -172,6 +172,35 @@ describe("services and blue/green traffic", () => {
         assert.equal((one(paused, DEPLOYMENT, "worker-deployment").inputs as Inputs).spec.replicas, 0);
       });
 
+      // One stack is enough: the rule is the program's, not a per-environment default.
+      if (stack === "prod")
+        it("worker: waits for the migration only when it runs an image built from the release commit", async () => {
+          const job = (q: CapturedPlan) =>
+            ofType(q, "kubernetes:batch/v1:Job").find((j) => j.name.startsWith("migration-"));
+          const waits = (q: CapturedPlan) => {
+            const j = job(q);
+            return j !== undefined && directlyDependsOn(one(q, DEPLOYMENT, "worker-deployment"), j);
+          };
+          const releaseCommit = cfg.release.commit;
+          const built = cfg.worker.image.replace(/sha-[0-9a-f]+$/, `sha-${releaseCommit}`);
+          assert.equal(
+            waits(await plan(stack, { worker: { image: built } })),
+            true,
+            "new worker code waits for the new schema",
+          );
+          assert.equal(
+            waits(await plan(stack, { worker: { image: built, paused: true } })),
+            false,
+            "a paused worker waits for nothing",
+          );
+          const other = cfg.worker.image.replace(/sha-[0-9a-f]+$/, "sha-0000000");
+          assert.equal(
+            waits(await plan(stack, { worker: { image: other } })),
+            false,
+            "a worker keeping an older image does not",
+          );
+        });
+
       it("edge: TLS listeners with the modern policy, HTTP only redirects, test listener restricted", async () => {
         const p = await plan(stack);
         for (const name of ["traffic-https", "edge-test"]) {
