@@ -5,7 +5,7 @@
  * (automation `UpOptions.configFile`), so the driver never edits the checkout, never runs
  * `pulumi config set` (whose argv would carry values) and never decrypts a secret.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
@@ -112,16 +112,24 @@ export function rollbackPolicyOverrides(): Record<string, string> {
 export function composePolicyConfig(
   packDir: string,
   stack: string,
-  overrides: Record<string, unknown> = {},
+  overrides: Record<string, string> = {},
 ): { file: string; dispose(): void } {
+  const source = path.join(packDir, "config", `${stack}.json`);
   let base: Record<string, unknown> = {};
-  try {
-    base = JSON.parse(readFileSync(path.join(packDir, "config", `${stack}.json`), "utf8"));
-  } catch {
-    base = {};
+  if (existsSync(source))
+    try {
+      base = JSON.parse(readFileSync(source, "utf8"));
+    } catch (e) {
+      throw new StackFileError(`${source}: not valid JSON: ${(e as Error).message}`);
+    }
+  // An override changes a policy's enforcement level only; its properties (e.g. a minimum) are kept.
+  const merged: Record<string, unknown> = { ...base };
+  for (const [name, level] of Object.entries(overrides)) {
+    const b = base[name];
+    merged[name] = b && typeof b === "object" ? { ...(b as object), enforcementLevel: level } : level;
   }
   const dir = mkdtempSync(path.join(tmpdir(), "rollout-policy-"));
   const file = path.join(dir, `${stack}.json`);
-  writeFileSync(file, `${JSON.stringify({ ...base, ...overrides }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`, { mode: 0o600 });
   return { file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -10,7 +10,7 @@ import { namePrefix, rollbackAlarmName } from "../components/names";
 import { parseImmutableImage } from "../config/image";
 import { changedKeys, describeKeys, type ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
-import { checkoutKeys, composeConfig } from "./compose";
+import { checkoutKeys, composeConfig, composePolicyConfig } from "./compose";
 import { type CommandResult, RefusedError } from "./errors";
 import { acquire, acquireOrPreempt, describeLease, type LeaseKeeper, newHolder, Preempted } from "./lease";
 import { type LedgerEntry, rollbackTarget } from "./model/ledger";
@@ -156,6 +156,14 @@ export class RolloutDriver {
       refuseIf(await preflight.certificateValid(this.d.certificates, target.config, now));
       refuseIf(await preflight.stackNotBusy(this.d.stack));
       refuseIf(await preflight.gatingAlarmsExist(this.d.alarms, this.rollbackAlarms(target.config)));
+      // The readiness gate on what the deploy stage will run: a no-go is refused here (exit 2), before the
+      // worker is paused — not discovered at deploy and rolled back (exit 1).
+      const policy = composePolicyConfig(this.d.packDir, this.stack);
+      try {
+        refuseIf(preflight.gateGo(await this.d.gate(target, now, policy.file, "preflight")));
+      } finally {
+        policy.dispose();
+      }
       return target.config;
     } finally {
       target.dispose();

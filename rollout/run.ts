@@ -27,6 +27,7 @@ import {
   type StackOps,
   type UpOutcome,
 } from "./ports";
+import { LeaseLostError } from "./store/port";
 
 export interface GateVerdict {
   decision: "go" | "no-go" | "invalid-config";
@@ -196,7 +197,9 @@ export class Run {
           await this.lease.heartbeat();
         } catch (e) {
           if (e instanceof Preempted) preempted = e;
-          else return;
+          else if (e instanceof LeaseLostError) return;
+          // A throttled or unreachable store: keep beating (a lease silent for 3 min looks dead to others).
+          else this.d.log(`  lease heartbeat failed, retrying: ${(e as Error).message}`);
         }
       }
     })();

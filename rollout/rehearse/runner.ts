@@ -252,18 +252,11 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
   for (const [image, v] of Object.entries(sc.images)) world.versions.set(image, v.version);
   if (sc.throttle?.from) world.throttleBetween(resolver, sc.throttle.from, sc.throttle.until ?? "end");
   const r = new Rehearsal(o, world, resolver, version);
-  installCrash(world, sc, o.image);
-  await firstStart(r, { image: o.image, version, commit: o.commit, workerImage: o.workerImage });
-  if (r.commands.some((c) => c.result === "killed")) await operatorRecovers(r);
-  else if (r.commands.some((c) => c.result === "interrupted" && c.command === "start") && sc.cancel)
-    await r.run("resume", (d) => d.resume());
-  if (sc.secretsProviderChange && sc.later.length > 0) world.changeSecretsProvider();
-  for (const t of sc.later) {
-    await world.clock.advanceTo(world.clock.nowMs() + durationMs(t.after));
-    // CI built and published a later start's image with its version (what its /version reports).
-    if (t.command === "start" && t.image && !world.versions.has(t.image))
-      world.versions.set(t.image, t.version ?? version);
-    await r.run(t.command, r.call(t), { fresh: t.freshCheckout });
+  try {
+    await play(r, { image: o.image, version, commit: o.commit, workerImage: o.workerImage });
+  } catch (e) {
+    world.close(); // the app model's server must not outlive a rehearsal that failed unexpectedly
+    throw e;
   }
   return {
     world,
@@ -274,6 +267,25 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
     wallMs: Date.now() - t0,
     releaseStatus: r.releaseStatus,
   };
+}
+
+/** The scenario's commands in order: the release, a recovery after a crash or a cancel, the later commands. */
+async function play(r: Rehearsal, request: StartRequest): Promise<void> {
+  const { world, o } = r;
+  const sc = o.scenario;
+  installCrash(world, sc, o.image);
+  await firstStart(r, request);
+  if (r.commands.some((c) => c.result === "killed")) await operatorRecovers(r);
+  else if (r.commands.some((c) => c.result === "interrupted" && c.command === "start") && sc.cancel)
+    await r.run("resume", (d) => d.resume());
+  if (sc.secretsProviderChange && sc.later.length > 0) world.changeSecretsProvider();
+  for (const t of sc.later) {
+    await world.clock.advanceTo(world.clock.nowMs() + durationMs(t.after));
+    // CI built and published a later start's image with its version (what its /version reports).
+    if (t.command === "start" && t.image && !world.versions.has(t.image))
+      world.versions.set(t.image, t.version ?? r.version);
+    await r.run(t.command, r.call(t), { fresh: t.freshCheckout });
+  }
 }
 
 /**

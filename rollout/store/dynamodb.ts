@@ -267,6 +267,8 @@ export class DynamoReleaseStore<S = unknown, R = unknown> implements ReleaseStor
       const a = await this.updateRecord(stack, "acquireLease", u);
       if (a) return { acquired: true, lease: heldLease(a) };
       const heldBy = (await this.read(stack)).lease;
+      // An SDK retry of a write that had succeeded fails its own condition: the lease is ours already.
+      if (heldBy && heldBy.holder.runId === holder.runId) return { acquired: true, lease: heldBy };
       if (heldBy) return { acquired: false, heldBy };
     }
     throw new StoreUnavailableError(
