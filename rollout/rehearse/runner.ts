@@ -282,7 +282,7 @@ async function play(r: Rehearsal, request: StartRequest): Promise<void> {
   for (const t of sc.later) {
     await world.clock.advanceTo(world.clock.nowMs() + durationMs(t.after));
     // CI built and published a later start's image with its version (what its /version reports).
-    if (t.command === "start" && t.image && !world.versions.has(t.image))
+    if (t.command === "start" && t.image && (t.version || !world.versions.has(t.image)))
       world.versions.set(t.image, t.version ?? r.version);
     await r.run(t.command, r.call(t), { fresh: t.freshCheckout });
   }
