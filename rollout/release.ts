@@ -8,6 +8,7 @@ import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { keysAfter, newColor, type Stage } from "./model/stages";
 import { Reason, type ReasonCode } from "./model/status";
+import { StackError } from "./ports";
 import { ledgerEntry, releaseRollbackPhases, runRollback, startRollback } from "./rollback";
 import { GateRefusal, type Run, UpFailed } from "./run";
 
@@ -97,6 +98,12 @@ async function runStage(run: Run, config: AppConfig, stage: Stage, index: number
   return undefined;
 }
 
+/** Whether a completed stage sent production traffic to the new color (a traffic step or the flip). */
+function trafficMoved(run: Run): boolean {
+  const s = run.status;
+  return s.stages.some((st) => (st.kind === "traffic" || st.kind === "flip") && s.progress[st.id]?.upEndedAt);
+}
+
 /** Runs the pending stages of the release; returns the command result. */
 export async function runRelease(
   run: Run,
@@ -114,6 +121,11 @@ export async function runRelease(
       if (e instanceof GateRefusal)
         return rollBack(run, e.windowOnly ? Reason.WindowClosed : Reason.GateNoGo, `${stage.id}: ${e.message}`);
       if (e instanceof UpFailed) return rollBack(run, Reason.UpFailed, e.message);
+      // The stack cannot be used (locked, credentials) while the new color already takes traffic: nobody
+      // would watch that canary. Persist a rollback (its first up may fail the same way: exit 3, and
+      // resume/abort retry the rollback, never the release).
+      if (e instanceof StackError && trafficMoved(run))
+        return rollBack(run, Reason.UpFailed, `${stage.id}: ${e.message}`);
       throw e;
     }
   }

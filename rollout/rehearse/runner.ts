@@ -274,6 +274,7 @@ async function play(r: Rehearsal, request: StartRequest): Promise<void> {
   const { world, o } = r;
   const sc = o.scenario;
   installCrash(world, sc, o.image);
+  if (sc.foreignLock) lockBetween(r, sc.foreignLock.from, sc.foreignLock.until);
   await firstStart(r, request);
   if (r.commands.some((c) => c.result === "killed")) await operatorRecovers(r);
   else if (r.commands.some((c) => c.result === "interrupted" && c.command === "start") && sc.cancel)
@@ -382,6 +383,29 @@ function installCrash(world: TwinWorld, sc: Scenario, _image: string): void {
       killFirst();
       return true;
     };
+}
+
+/** Someone else's update holds the stack lock between two scenario times. */
+function lockBetween(r: Rehearsal, from: string, until: string): void {
+  const s = r.world.backend.stack(r.world.o.stack);
+  let locked = false;
+  let unlocked = false;
+  r.when(
+    from,
+    () => {
+      locked = true;
+      s.lock = { version: 0, since: r.world.clock.nowMs() };
+      r.when(
+        until,
+        () => {
+          unlocked = true;
+          s.lock = undefined;
+        },
+        () => unlocked,
+      );
+    },
+    () => locked,
+  );
 }
 
 /** What an operator does after a lost runner: look, break the dead run's lease (cancelling its update), resume. */

@@ -112,6 +112,8 @@ export const scenarioSchema = z.strictObject({
     .default([]),
   /** The release's CI job is cancelled at `at` (SIGINT/SIGTERM to the driver); the rehearsal then resumes it. */
   cancel: z.strictObject({ at: timeRef }).optional(),
+  /** Another update (a colleague's `pulumi up`) holds the stack lock from `from` until `until`. */
+  foreignLock: z.strictObject({ from: timeRef, until: timeRef }).optional(),
   /** A second `start` at the same time as the first (two CI jobs). */
   concurrentStart: z.boolean().default(false),
   /** The stack's secrets provider changes (and git's stack file is re-encrypted) before the later commands. */

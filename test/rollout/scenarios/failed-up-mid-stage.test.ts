@@ -43,3 +43,25 @@ describe("scenario: an up fails in the middle of a stage", () => {
     assert.match(s.ledger.at(-1)?.reason?.detail ?? "", /InternalFailure/);
   });
 });
+
+describe("scenario: the stack is locked by someone else while the canary takes traffic", () => {
+  it("persists a rollback (exit 3 while locked); resume after the lock is gone rolls back, never forward", async () => {
+    const s = await rehearseStory({
+      foreignLock: { from: "traffic-10+15m", until: "PT3H" },
+      later: [{ command: "resume", after: "PT3H" }],
+    });
+    assert.deepEqual(
+      s.report.commands.map((c) => `${c.command}:${c.result}`),
+      ["start:unavailable", "resume:rolled-back"],
+    );
+    assert.equal(s.report.commands[0].exitCode, 3);
+    assert.match(s.report.commands[0].message ?? "", /\[409\] Conflict: Another update is currently in progress/);
+    assertSettled(s, {
+      live: "blue",
+      images: { blue: OLD_IMAGE, green: NEW_IMAGE },
+      phase: "RolledBack",
+      lastLedger: { outcome: "rolled-back" },
+    });
+    assert.equal(s.report.stages.find((x) => x.id === "traffic-50")?.update, undefined, "traffic-50 never ran");
+  });
+});
