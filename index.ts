@@ -88,6 +88,7 @@ export = async () => {
     dbInstanceIdentifier: db.identifier,
     version: config.release.version,
     commit: config.release.commit,
+    attempt: config.release.attempt,
   });
   const backups = new Backups("backups", {
     environment: config.environment,

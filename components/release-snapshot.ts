@@ -9,6 +9,8 @@ export interface ReleaseSnapshotArgs {
   version: string;
   /** Commit of the release build (config `release.commit`); with the version it names the snapshot. */
   commit: string;
+  /** The release attempt (config `release.attempt`, set by the rollout driver). @default none: `<db>-pre-<id>` */
+  attempt?: string;
 }
 
 /**
@@ -26,11 +28,13 @@ export class ReleaseSnapshot extends pulumi.ComponentResource {
   constructor(name: string, args: ReleaseSnapshotArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ReleaseSnapshot.type, name, {}, opts);
     const id = releaseId(args.version, args.commit);
+    // The identifier is unique per attempt: an earlier attempt's snapshot is retained in AWS under its name.
+    const identifier = args.attempt ? `${id}-${args.attempt}` : id;
     this.snapshot = new aws.rds.Snapshot(
       `${name}-${id}`,
       {
         dbInstanceIdentifier: args.dbInstanceIdentifier,
-        dbSnapshotIdentifier: pulumi.interpolate`${args.dbInstanceIdentifier}-pre-${id}`,
+        dbSnapshotIdentifier: pulumi.interpolate`${args.dbInstanceIdentifier}-pre-${identifier}`,
         tags: {
           release: args.version,
           "rollout/release-id": id,

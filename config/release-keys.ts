@@ -21,6 +21,8 @@ export interface ReleaseKeys {
   /** The release under way or last attempted (`app:release.version`, `app:release.commit`). */
   version: string;
   commit: string;
+  /** The release attempt (`app:release.attempt`): the driver run that deployed the release. */
+  attempt?: string;
   /** `app:worker.image`, `app:worker.paused`. */
   worker: { image: string; paused: boolean };
 }
@@ -34,6 +36,7 @@ export const RELEASE_KEY_PATHS: readonly (readonly string[])[] = [
   ["blueGreen"],
   ["release", "version"],
   ["release", "commit"],
+  ["release", "attempt"],
   ["worker", "image"],
   ["worker", "paused"],
 ];
@@ -46,6 +49,7 @@ export function releaseKeysOf(c: Pick<AppConfig, "blueGreen" | "release" | "work
     scaleDownIdle: c.blueGreen.scaleDownIdle,
     version: c.release.version,
     commit: c.release.commit,
+    ...(c.release.attempt ? { attempt: c.release.attempt } : {}),
     worker: { image: c.worker.image, paused: c.worker.paused },
   };
 }
@@ -69,9 +73,14 @@ export function withReleaseKeys(raw: Raw, k: ReleaseKeys): Raw {
       canaryWeight: k.canaryWeight,
       scaleDownIdle: k.scaleDownIdle,
     },
-    release: { ...section(raw, "release"), version: k.version, commit: k.commit },
+    release: withAttempt({ ...section(raw, "release"), version: k.version, commit: k.commit }, k.attempt),
     worker: { ...section(raw, "worker"), image: k.worker.image, paused: k.worker.paused },
   };
+}
+
+function withAttempt(release: Raw, attempt: string | undefined): Raw {
+  const { attempt: _old, ...rest } = release;
+  return attempt ? { ...rest, attempt } : rest;
 }
 
 /** Raw config without the release keys (what the policy pack may read). */

@@ -221,6 +221,13 @@ export const releaseSchema = z.strictObject({
     "Commit the release was built from; CI was green on it.",
     "5d6e7f8",
   ),
+  attempt: doc(
+    z
+      .string()
+      .regex(/^[a-z0-9]{1,16}$/, "expected 1-16 lowercase letters or digits")
+      .optional(),
+    "Set by the rollout driver per release attempt (its run id): suffixes the pre-release snapshot identifier, so releasing the same version and build again takes a new snapshot instead of colliding with the retained one. Not set by hand.",
+  ),
   window: z.strictObject({
     start: doc(isoInstant, "Approved release window start.", "2026-11-24T09:00:00Z"),
     end: doc(isoInstant, "Approved release window end.", "2026-11-24T12:00:00Z"),

@@ -47,6 +47,10 @@ function refuseIf(refusal: preflight.Refusal): void {
 export class RolloutDriver {
   constructor(private readonly d: DriverDeps) {}
 
+  private holder(command: string) {
+    return newHolder(command, this.d.who, this.d.runId?.());
+  }
+
   private get stack(): string {
     return this.d.stack.stack;
   }
@@ -106,7 +110,7 @@ export class RolloutDriver {
   }
 
   async start(req: StartRequest): Promise<CommandResult> {
-    const holder = newHolder("start", this.d.who);
+    const holder = this.holder("start");
     const lease = await acquire(this.d.store, this.stack, holder, this.d.clock);
     return this.holding(lease, async () => {
       const rec = await this.d.store.read(this.stack);
@@ -120,6 +124,8 @@ export class RolloutDriver {
         version: req.version ?? checkout.config.release.version,
         commit: (req.commit ?? parseImmutableImage(req.image)?.commit ?? "").toLowerCase(),
         workerImage: req.workerImage,
+        // Each start is a new attempt: its snapshot never collides with one an earlier attempt left in AWS.
+        attempt: holder.runId.replace(/[^a-z0-9]/g, "").slice(-12),
       };
       refuseIf(preflight.requestValid(request));
       const stages = stagesFor(checkout.config, request);
@@ -171,7 +177,7 @@ export class RolloutDriver {
   }
 
   async resume(): Promise<CommandResult> {
-    const lease = await acquire(this.d.store, this.stack, newHolder("resume", this.d.who), this.d.clock);
+    const lease = await acquire(this.d.store, this.stack, this.holder("resume"), this.d.clock);
     return this.holding(lease, async () => {
       const rec = await this.d.store.read(this.stack);
       const phase = phaseOf(rec.status);
@@ -212,7 +218,7 @@ export class RolloutDriver {
   }
 
   async abort(reason = "aborted by operator", waitMinutes = 60): Promise<CommandResult> {
-    const holder = newHolder("abort", this.d.who);
+    const holder = this.holder("abort");
     const lease = await this.preempting(holder, reason, waitMinutes);
     return this.holding(lease, async () => {
       const rec = await this.d.store.read(this.stack);
@@ -237,7 +243,7 @@ export class RolloutDriver {
 
   /** Stack rollback: back to the previous good release (durable ledger), or the rollback of a release under way. */
   async rollback(waitMinutes = 60, reason = "rollout rollback"): Promise<CommandResult> {
-    const holder = newHolder("rollback", this.d.who);
+    const holder = this.holder("rollback");
     const before = await this.d.store.read(this.stack);
     // The run this rollback means to stop, if one is under way while it waits for the lease.
     const meant = before.status && isUnderWay(phaseOf(before.status)) ? before.status.runId : undefined;
@@ -289,7 +295,7 @@ export class RolloutDriver {
 
   /** An ordinary `up` (infrastructure change from git) that keeps the deployed release keys. */
   async apply(o: { scaleDownIdle?: boolean } = {}): Promise<CommandResult> {
-    const holder = newHolder(o.scaleDownIdle ? "scale-down" : "apply", this.d.who);
+    const holder = this.holder(o.scaleDownIdle ? "scale-down" : "apply");
     const lease = await acquire(this.d.store, this.stack, holder, this.d.clock);
     return this.holding(lease, async () => {
       const rec = await this.d.store.read(this.stack);

@@ -58,6 +58,8 @@ export interface DriverDeps {
   log: (line: string) => void;
   /** Aborted on SIGINT/SIGTERM: the running `up` is cancelled gracefully and the run stops. */
   signal?: AbortSignal;
+  /** Run ids of new runs (the twin: deterministic in virtual time). @default time + random */
+  runId?: () => string;
   /** Lease heartbeat while an `up` runs. @default 30 s */
   heartbeatMs?: number;
 }

@@ -22,6 +22,8 @@ export interface ReleaseRequest {
   commit: string;
   /** Worker image to roll out after the flip. */
   workerImage?: string;
+  /** The attempt (the driver run): names the pre-release snapshot (`app:release.attempt`). */
+  attempt?: string;
 }
 
 export function stagesFor(config: AppConfig, request: ReleaseRequest): Stage[] {
@@ -72,6 +74,8 @@ export function applyStage(s: Stage, cur: ReleaseKeys, from: ReleaseKeys, reques
       k.scaleDownIdle = false;
       k.version = request.version;
       k.commit = request.commit;
+      if (request.attempt) k.attempt = request.attempt;
+      else delete k.attempt;
       break;
     case "traffic":
       k.canaryWeight = s.weight;

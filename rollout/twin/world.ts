@@ -455,6 +455,8 @@ export class TwinWorld {
         }),
       who: o.who,
       log: o.log,
+      // Deterministic per process and virtual time: the same scenario gives the same ids (and attempts).
+      runId: () => `${Math.floor(this.clock.nowMs() / 1000).toString(36)}${this.processes.indexOf(proc)}`,
     };
   }
 

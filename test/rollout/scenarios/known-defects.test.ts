@@ -26,15 +26,10 @@ describe("scenario: known defects (pending)", () => {
     assertSettled(s, { live: "green", images: { blue: OLD_IMAGE, green: fixed }, phase: "Released" });
   });
 
-  it("releasing the previous image again (what a stack rollback recommends when its color moved on) works", async function () {
-    // Pending — the pre-release snapshot is named by release id (version + commit), which repeats when the same
-    // version and image are released again; the earlier release's snapshot is retained in AWS under that
-    // name, so the deploy fails with DBSnapshotAlreadyExists (RDS CreateDBSnapshot). Needs a per-attempt
-    // part in the snapshot identifier (e.g. the run id as a release key). Today the retry also ends
-    // rollback-failed: the deploy stopped before the migration Job existed, and the worker (its image built
-    // from the release commit) depends on that Job, so the targeted restore up is refused by the engine
-    // (step_generator.go:1659-1663). Expected:
-    this.skip();
+  it("releasing the previous build again takes a new snapshot (the retained one keeps its name)", async () => {
+    // Was a defect: the pre-release snapshot was named by release id (version + commit) alone, which repeats
+    // when the same version and build are released again, while the earlier snapshot stays retained in AWS
+    // under that name (DBSnapshotAlreadyExists). The identifier now carries the attempt (app:release.attempt).
     const old = stagingImage("5d6e7f8");
     const s = await rehearseStory(
       { later: [{ command: "start", after: "PT5M", image: old, version: "1.4.0" }] },
@@ -43,6 +38,19 @@ describe("scenario: known defects (pending)", () => {
     assert.deepEqual(
       s.report.commands.map((c) => `${c.command}:${c.result}`),
       ["start:released", "start:released"],
+    );
+    const snapshots = s.run.world.cloud.retained().filter((p) => p.type === "aws:rds/snapshot:Snapshot");
+    assert.ok(
+      snapshots.some((p) => /^artifortress-staging-pre-1-4-0-5d6e7f8$/.test(p.name ?? "")),
+      "the seed's snapshot is kept",
+    );
+    const live = [...s.run.world.cloud.physicals.values()].find(
+      (p) => p.type === "aws:rds/snapshot:Snapshot" && !p.retained,
+    );
+    assert.match(
+      live?.name ?? "",
+      /^artifortress-staging-pre-1-4-0-5d6e7f8-[a-z0-9]+$/,
+      "the new attempt's own snapshot",
     );
   });
 });
