@@ -10,6 +10,7 @@ import { runGate } from "../../gate/run";
 import { INSIDE_WINDOW } from "../support/policy";
 import { capture, projectCopy } from "../support/project";
 import { ROOT } from "../support/stacks";
+import { sharedEvaluator } from "../support/twin";
 
 describe("offline readiness gate", function () {
   this.timeout(120_000);
@@ -44,6 +45,7 @@ describe("offline readiness gate", function () {
     const r = await runGate({
       dir: ROOT,
       stack: "prod",
+      evaluator: sharedEvaluator(),
       at: new Date(INSIDE_WINDOW.prod),
       overrides: { tls: { sslPolicy: "ELBSecurityPolicy-TLS-1-2-2017-01" } },
     });
@@ -57,7 +59,12 @@ describe("offline readiness gate", function () {
   });
 
   it("staging advisory violations do not stop the gate (exit 0, listed with '!')", async () => {
-    const r = await runGate({ dir: ROOT, stack: "staging", at: new Date("2026-12-01T00:00:00Z") });
+    const r = await runGate({
+      dir: ROOT,
+      stack: "staging",
+      at: new Date("2026-12-01T00:00:00Z"),
+      evaluator: sharedEvaluator(),
+    });
     assert.equal(r.decision, "go");
     assert.deepEqual(
       r.violations.map((v) => `${v.policy}:${v.enforcement}`),
@@ -109,7 +116,7 @@ describe("offline readiness gate", function () {
 
   it("--plan-out writes a preview-like plan that reads back to the same plan", async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "plan-")), "plan.json");
-    const r = await runGate({ dir: ROOT, stack: "prod", at: "window" });
+    const r = await runGate({ dir: ROOT, stack: "prod", at: "window", evaluator: sharedEvaluator() });
     assert.ok(r.plan);
     const c = capture();
     assert.equal(await main(["--stack", "prod", "--dir", ROOT, "--at", "window", "--plan-out", file], c.io), 0);
