@@ -104,9 +104,13 @@ export class AutomationStack implements StackOps {
 
   async up(req: UpRequest): Promise<UpOutcome> {
     let started = false;
+    let summary: UpOutcome["changes"] | undefined;
+    let errors = 0;
     const onEvent = (ev: EngineEvent) => {
       const op = ev.resourcePreEvent?.metadata.op;
       if (op && op !== "same" && op !== "read") started = true;
+      if (ev.diagnosticEvent?.severity === "error") errors++;
+      if (ev.summaryEvent) summary = ev.summaryEvent.resourceChanges as UpOutcome["changes"];
     };
     try {
       const r = await this.s.up({
@@ -119,12 +123,21 @@ export class AutomationStack implements StackOps {
         onOutput: req.onOutput,
         onEvent,
         color: "never",
+        // automation/stack.js:308-311 reads outputs and `stack history --page-size 1` after the update; without
+        // this the history call runs with --show-secrets (stack.js:1206-1209).
+        showSecrets: false,
       });
       return {
         version: r.summary.version,
         changes: (r.summary.resourceChanges ?? {}) as UpOutcome["changes"],
       };
     } catch (e) {
+      // The update itself ended (its summary event came, no error diagnostic) and a follow-up call of the
+      // Automation API (outputs, history) failed: the update succeeded — never roll back a good stage for it.
+      if (summary && errors === 0 && !req.signal?.aborted) {
+        req.onOutput?.(`warning: the update succeeded; reading its outputs/summary failed: ${(e as Error).message}`);
+        return { changes: summary };
+      }
       throw classify(this.stack, e, started, req.signal?.aborted === true);
     }
   }

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { main } from "../../rollout/cli";
-import { classify } from "../../rollout/pulumi-stack";
+import { AutomationStack, classify } from "../../rollout/pulumi-stack";
 
 describe("rollout: Automation API error classification", () => {
   const cases: [string, string, RegExp][] = [
@@ -40,5 +40,49 @@ describe("rollout: Automation API error classification", () => {
     assert.equal(await main(["start", "--stack", "prod"], { out: () => undefined, err: (x) => err.push(x) }), 2);
     assert.match(err.join("\n"), /^start needs --image <ref>/);
     assert.match(err.join("\n"), /Usage: npm run rollout/);
+  });
+});
+
+describe("rollout: the Automation API adapter's up", () => {
+  type Fake = { up: (o: { onEvent?: (e: unknown) => void; showSecrets?: boolean }) => Promise<unknown> };
+  // The constructor is private (AutomationStack.select builds it from a LocalWorkspace); a stand-in Stack here.
+  const make = (s: Fake) =>
+    new (AutomationStack as unknown as new (stack: string, s: Fake, packDir: string) => AutomationStack)(
+      "prod",
+      s,
+      "policy",
+    );
+  const req = { message: "m", configFile: "c", policyPackConfigFile: "p" };
+
+  it("an update that ended well stays a success when reading its outputs afterwards fails (never a rollback)", async () => {
+    let showSecrets: boolean | undefined;
+    const stack = make({
+      up: async (o) => {
+        showSecrets = o.showSecrets;
+        o.onEvent?.({ resourcePreEvent: { metadata: { op: "update" } } });
+        o.onEvent?.({
+          summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges: { update: 1, same: 130 } },
+        });
+        throw new Error("code: 255\n stderr: error: getting stack outputs: [500] Internal Server Error");
+      },
+    });
+    assert.deepEqual(await stack.up(req), { changes: { update: 1, same: 130 } });
+    assert.equal(showSecrets, false, "the summary is read without --show-secrets");
+  });
+
+  it("an update with an error diagnostic is a failure after changes", async () => {
+    const stack = make({
+      up: async (o) => {
+        o.onEvent?.({ resourcePreEvent: { metadata: { op: "update" } } });
+        o.onEvent?.({ diagnosticEvent: { message: "error: update failed", severity: "error", color: "never" } });
+        o.onEvent?.({ summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges: { update: 1 } } });
+        throw new Error("error: update failed");
+      },
+    });
+    await assert.rejects(
+      stack.up(req),
+      (e: Error & { kind?: string; changesStarted?: boolean }) =>
+        e.kind === "update-failed" && e.changesStarted === true,
+    );
   });
 });
