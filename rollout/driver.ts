@@ -12,7 +12,15 @@ import { changedKeys, describeKeys, type ReleaseKeys } from "../config/release-k
 import type { AppConfig } from "../config/schema";
 import { checkoutKeys, composeConfig, composePolicyConfig } from "./compose";
 import { type CommandResult, RefusedError } from "./errors";
-import { acquire, acquireOrPreempt, describeLease, type LeaseKeeper, newHolder, Preempted } from "./lease";
+import {
+  acquire,
+  acquireOrPreempt,
+  describeLease,
+  type LeaseKeeper,
+  newHolder,
+  Preempted,
+  STALE_AFTER_MS,
+} from "./lease";
 import { type LedgerEntry, rollbackTarget } from "./model/ledger";
 import { parseMessage } from "./model/message";
 import { keysAfter, type ReleaseRequest, type Stage, stagesFor } from "./model/stages";
@@ -365,6 +373,11 @@ export class RolloutDriver {
     if (rec.lease.holder.runId !== runId)
       throw new RefusedError(
         `the lease of ${this.stack} is held by ${describeLease(rec.lease, this.d.clock.now())}, not by run ${runId}: nothing was changed`,
+      );
+    // A live holder heartbeats at least every poll: breaking its lease would cancel an update it is running.
+    if (this.d.clock.now().getTime() - Date.parse(rec.lease.heartbeatAt) <= STALE_AFTER_MS)
+      throw new RefusedError(
+        `run ${runId} is alive (${describeLease(rec.lease, this.d.clock.now())}): 'rollout abort' stops it; unlock breaks only a lease whose heartbeat is older than ${STALE_AFTER_MS / 60_000} min`,
       );
     if (!(await this.d.store.breakLease(this.stack, rec.lease.epoch)))
       throw new RefusedError(`the lease of ${this.stack} changed while unlocking: run 'rollout status' and try again`);

@@ -102,7 +102,7 @@ export const scenarioSchema = z.strictObject({
   during: z
     .array(
       z.strictObject({
-        command: z.enum(["abort", "rollback", "status", "start"]),
+        command: z.enum(["abort", "rollback", "status", "start", "unlock"]),
         at: timeRef,
         reason: z.string().optional(),
         image: z.string().optional(),

@@ -57,4 +57,13 @@ describe("scenario: a release interrupted by another command or a cancelled job"
       lastLedger: { outcome: "released" },
     });
   });
+
+  it("an unlock of the live release is refused (its heartbeat is fresh): it never cancels a running update", async () => {
+    const s = await rehearseStory({ during: [{ command: "unlock", at: "deploy+20s" }] });
+    const byCommand = Object.fromEntries(s.report.commands.map((c) => [c.command, c]));
+    assert.equal(byCommand.unlock.result, "refused");
+    assert.match(byCommand.unlock.message ?? "", /is alive .*'rollout abort' stops it/);
+    assert.equal(byCommand.start.result, "released");
+    assert.ok(!s.run.world.backend.stack("prod").updates.some((u) => u.error === "cancelled (pulumi cancel)"));
+  });
 });
