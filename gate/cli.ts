@@ -12,6 +12,7 @@ import { formatProblems } from "../config/load";
 import { PolicyPackError } from "./analyzer";
 import { compareStack } from "./compare";
 import { formatDiff } from "./diff";
+import type { Evaluator } from "./evaluator";
 import { checkParity, type ParityDifference } from "./parity";
 import { writePlanFile } from "./plan-file";
 import { renderJson, renderMarkdown, renderText } from "./report";
@@ -87,7 +88,8 @@ function parse(argv: string[]) {
   return { values, positionals, format, at };
 }
 
-export async function main(argv: string[], io: Io = consoleIo): Promise<number> {
+/** `o.evaluator`: a warm evaluator of the same project directory to reuse (tests); its owner closes it. */
+export async function main(argv: string[], io: Io = consoleIo, o: { evaluator?: Evaluator } = {}): Promise<number> {
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);
@@ -107,7 +109,13 @@ export async function main(argv: string[], io: Io = consoleIo): Promise<number> 
     const stack = values.stack!;
     if (values.compare) return await compare(dir, stack, values.compare, format, io);
 
-    const report = await runGate({ dir, stack, at: args.at, policyConfigFile: values["policy-config"] });
+    const report = await runGate({
+      dir,
+      stack,
+      at: args.at,
+      policyConfigFile: values["policy-config"],
+      evaluator: o.evaluator,
+    });
     if (values["plan-out"] && report.plan) writePlanFile(values["plan-out"], report.plan);
     const rendered =
       format === "json"

@@ -31,7 +31,9 @@ describe("offline readiness gate", function () {
 
   it("no-go (exit 1) outside the release window, with policy, enforcement and message", async () => {
     const c = capture();
-    const code = await main(["--stack", "prod", "--dir", ROOT, "--at", "2026-11-26T08:00:00Z", "--no-color"], c.io);
+    const code = await main(["--stack", "prod", "--dir", ROOT, "--at", "2026-11-26T08:00:00Z", "--no-color"], c.io, {
+      evaluator: sharedEvaluator(),
+    });
     assert.equal(code, 1);
     const text = c.out.join("\n");
     assert.match(
@@ -88,7 +90,9 @@ describe("offline readiness gate", function () {
   it("JSON and Markdown outputs parse and carry the decision, violations and deployment graph", async () => {
     const j = capture();
     assert.equal(
-      await main(["--stack", "prod", "--dir", ROOT, "--at", "2026-11-26T08:00:00Z", "--format", "json"], j.io),
+      await main(["--stack", "prod", "--dir", ROOT, "--at", "2026-11-26T08:00:00Z", "--format", "json"], j.io, {
+        evaluator: sharedEvaluator(),
+      }),
       1,
     );
     const report = JSON.parse(j.out.join("\n"));
@@ -98,7 +102,9 @@ describe("offline readiness gate", function () {
     assert.ok(report.resourceCount > 100);
     const m = capture();
     assert.equal(
-      await main(["--stack", "staging", "--dir", ROOT, "--at", INSIDE_WINDOW.staging, "--format", "markdown"], m.io),
+      await main(["--stack", "staging", "--dir", ROOT, "--at", INSIDE_WINDOW.staging, "--format", "markdown"], m.io, {
+        evaluator: sharedEvaluator(),
+      }),
       0,
     );
     const md = m.out.join("\n");
@@ -119,7 +125,12 @@ describe("offline readiness gate", function () {
     const r = await runGate({ dir: ROOT, stack: "prod", at: "window", evaluator: sharedEvaluator() });
     assert.ok(r.plan);
     const c = capture();
-    assert.equal(await main(["--stack", "prod", "--dir", ROOT, "--at", "window", "--plan-out", file], c.io), 0);
+    assert.equal(
+      await main(["--stack", "prod", "--dir", ROOT, "--at", "window", "--plan-out", file], c.io, {
+        evaluator: sharedEvaluator(),
+      }),
+      0,
+    );
     const json = JSON.parse(readFileSync(file, "utf8"));
     assert.equal(json.format, "app-rollout-plan/v1");
     assert.equal(json.steps[0].op, "create");
