@@ -25,6 +25,7 @@ import { PrometheusSloRules } from "./components/prometheus-slo-rules";
 import { ReleaseSnapshot } from "./components/release-snapshot";
 import { SmokeTest } from "./components/smoke-test";
 import { Worker } from "./components/worker";
+import { WorkerIdentity } from "./components/worker-identity";
 import { loadStackConfig, type StackConfig } from "./config";
 
 /** VPC ids from config, or from the platform stack's outputs. */
@@ -110,11 +111,15 @@ export = async () => {
     bucketName: pulumi.interpolate`${prefix}-objects-${account}`,
     noncurrentVersionExpirationDays: config.objectStorage.noncurrentVersionExpirationDays,
     oidc,
-    serviceAccounts: [
-      { namespace: namespaceName, name: "api" },
-      { namespace: namespaceName, name: "worker" },
-    ],
+    serviceAccounts: [{ namespace: namespaceName, name: "api" }],
     protect: config.environment === "prod",
+  });
+  const workerIdentity = new WorkerIdentity("worker-identity", {
+    oidc,
+    serviceAccount: { namespace: namespaceName, name: "worker" },
+    bucketArn: objects.bucketArn,
+    kmsKeyArn: objects.kmsKeyArn,
+    metricsNamespace: config.alarms.workerMetrics.namespace,
   });
   const ns = new AppNamespace("ns", {
     name: namespaceName,
@@ -123,7 +128,7 @@ export = async () => {
     workerPort: config.worker.metricsPort,
     serviceAccounts: [
       { name: "api", roleArn: objects.accessRoleArn },
-      { name: "worker", roleArn: objects.accessRoleArn },
+      { name: "worker", roleArn: workerIdentity.roleArn },
     ],
   });
   const appSecrets = new AppSecrets("secrets", {

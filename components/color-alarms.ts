@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Color } from "./blue-green";
-import { rollbackAlarmName } from "./names";
+import { colorAlarmName, rollbackAlarmName } from "./names";
 
 export interface ColorAlarmsArgs {
   color: Color;
@@ -54,7 +54,6 @@ export class ColorAlarms extends pulumi.ComponentResource {
       ...args,
     };
     const p = { parent: this };
-    const prefix = `${a.namePrefix}-${a.color}`;
     const dimensions = { LoadBalancer: a.loadBalancerArnSuffix, TargetGroup: a.targetGroupArnSuffix };
     const actions = { alarmActions: [a.topicArn], okActions: [a.topicArn], actionsEnabled: true };
     const metric = (metricName: string, stat: string) => ({
@@ -68,7 +67,7 @@ export class ColorAlarms extends pulumi.ComponentResource {
     this.errorRate = new aws.cloudwatch.MetricAlarm(
       `${name}-error-rate`,
       {
-        name: `${prefix}-error-rate`,
+        name: colorAlarmName(a.namePrefix, a.color, "error-rate"),
         alarmDescription: `${a.color}: target 5xx rate above ${a.errorRatePercent}% for ${a.errorRateMinutes} min. Roll back traffic to the other color: see ${ALARM_DOCS}#error-rate`,
         comparisonOperator: "GreaterThanThreshold",
         threshold: a.errorRatePercent,
@@ -92,7 +91,7 @@ export class ColorAlarms extends pulumi.ComponentResource {
     this.p95 = new aws.cloudwatch.MetricAlarm(
       `${name}-p95`,
       {
-        name: `${prefix}-p95-latency`,
+        name: colorAlarmName(a.namePrefix, a.color, "p95-latency"),
         alarmDescription: `${a.color}: p95 response time above ${a.p95LatencySeconds}s for ${a.p95LatencyMinutes} min. Roll back traffic: see ${ALARM_DOCS}#p95-latency`,
         namespace: "AWS/ApplicationELB",
         metricName: "TargetResponseTime",
@@ -111,7 +110,7 @@ export class ColorAlarms extends pulumi.ComponentResource {
     this.unhealthyHosts = new aws.cloudwatch.MetricAlarm(
       `${name}-unhealthy`,
       {
-        name: `${prefix}-unhealthy-hosts`,
+        name: colorAlarmName(a.namePrefix, a.color, "unhealthy-hosts"),
         alarmDescription: `${a.color}: a target failed the ${"readiness"} health check for ${a.unhealthyHostMinutes} min. Check the pods: see ${ALARM_DOCS}#unhealthy-hosts`,
         namespace: "AWS/ApplicationELB",
         metricName: "UnHealthyHostCount",

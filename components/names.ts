@@ -28,3 +28,17 @@ export function versionSlug(version: string): string {
 export function releaseId(version: string, commit: string): string {
   return `${versionSlug(version)}-${commit.toLowerCase().slice(0, 7)}`;
 }
+
+/** Name of a per-color metric alarm (`<prefix>-<color>-<kind>`), e.g. `artifortress-prod-green-error-rate`. */
+export function colorAlarmName(
+  prefix: string,
+  color: Color,
+  kind: "error-rate" | "p95-latency" | "unhealthy-hosts",
+): string {
+  return `${prefix}-${color}-${kind}`;
+}
+
+/** Name of a platform alarm (`<prefix>-<id>`), e.g. `artifortress-prod-elb-5xx`. */
+export function platformAlarmName(prefix: string, id: string): string {
+  return `${prefix}-${id}`;
+}

@@ -25,6 +25,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
   public static readonly type = "app:data:ObjectStorage";
   public readonly bucket: aws.s3.Bucket;
   public readonly bucketName: pulumi.Output<string>;
+  public readonly bucketArn: pulumi.Output<string>;
   public readonly accessRoleArn: pulumi.Output<string>;
   public readonly kmsKeyArn: pulumi.Output<string>;
 
@@ -117,24 +118,30 @@ export class ObjectStorage extends pulumi.ComponentResource {
         role: role.id,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
-          Statement: [
-            { Sid: "List", Effect: "Allow", Action: ["s3:ListBucket"], Resource: this.bucket.arn },
-            {
-              Sid: "Objects",
-              Effect: "Allow",
-              Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-              Resource: pulumi.interpolate`${this.bucket.arn}/*`,
-            },
-            { Sid: "Key", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key.arn },
-          ],
+          Statement: objectAccessStatements(this.bucket.arn, key.arn),
         }),
       },
       { parent: this },
     );
 
     this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
     this.accessRoleArn = role.arn;
     this.kmsKeyArn = key.arn;
     this.registerOutputs({ bucketName: this.bucketName, accessRoleArn: this.accessRoleArn, kmsKeyArn: this.kmsKeyArn });
   }
+}
+
+/** What the app's service accounts may do with the bucket and its key (shared by every role that uses it). */
+export function objectAccessStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>) {
+  return [
+    { Sid: "List", Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketArn },
+    {
+      Sid: "Objects",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: pulumi.interpolate`${bucketArn}/*`,
+    },
+    { Sid: "Key", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn },
+  ];
 }

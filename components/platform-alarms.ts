@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PLATFORM_ALARMS, type PlatformAlarmId } from "../config/signals";
 import { ALARM_DOCS } from "./color-alarms";
+import { platformAlarmName } from "./names";
 
 export interface WorkerMetricContract {
   /** CloudWatch namespace the worker publishes to, with dimension `Environment=<stack>`. */
@@ -48,13 +50,24 @@ export class PlatformAlarms extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(PlatformAlarms.type, name, {}, opts);
     const actions = { alarmActions: [args.topicArn], okActions: [args.topicArn], actionsEnabled: true };
+    // Name, period and evaluation periods come from config/signals.ts (the driver and the schema read them).
     const alarm = (
-      id: string,
-      a: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "actionsEnabled">,
+      id: PlatformAlarmId,
+      a: Omit<
+        aws.cloudwatch.MetricAlarmArgs,
+        "alarmActions" | "okActions" | "actionsEnabled" | "period" | "evaluationPeriods"
+      >,
     ) => {
+      const w = PLATFORM_ALARMS[id];
       const r = new aws.cloudwatch.MetricAlarm(
         `${name}-${id}`,
-        { name: `${args.namePrefix}-${id}`, ...a, ...actions },
+        {
+          name: platformAlarmName(args.namePrefix, id),
+          ...a,
+          period: w.period,
+          evaluationPeriods: w.evaluationPeriods,
+          ...actions,
+        },
         { parent: this },
       );
       this.alarms.push(r);
@@ -67,8 +80,6 @@ export class PlatformAlarms extends pulumi.ComponentResource {
       metricName: "HTTPCode_ELB_5XX_Count",
       dimensions: { LoadBalancer: args.loadBalancerArnSuffix },
       statistic: "Sum",
-      period: 300,
-      evaluationPeriods: 1,
       comparisonOperator: "GreaterThanThreshold",
       threshold: args.elb5xxThreshold ?? 10,
       treatMissingData: "notBreaching",
@@ -76,13 +87,12 @@ export class PlatformAlarms extends pulumi.ComponentResource {
 
     const db = args.database;
     const dbDims = { DBInstanceIdentifier: db.identifier };
-    const rds = { namespace: "AWS/RDS", dimensions: dbDims, period: 300 };
+    const rds = { namespace: "AWS/RDS", dimensions: dbDims };
     alarm("db-cpu", {
       alarmDescription: `Database CPU above ${db.cpuPercent}% for 15 min. See ${ALARM_DOCS}#database`,
       ...rds,
       metricName: "CPUUtilization",
       statistic: "Average",
-      evaluationPeriods: 3,
       comparisonOperator: "GreaterThanThreshold",
       threshold: db.cpuPercent,
       treatMissingData: "breaching",
@@ -92,7 +102,6 @@ export class PlatformAlarms extends pulumi.ComponentResource {
       ...rds,
       metricName: "FreeStorageSpace",
       statistic: "Minimum",
-      evaluationPeriods: 1,
       comparisonOperator: "LessThanThreshold",
       threshold: Math.round(db.allocatedStorageGiB * 1024 ** 3 * (db.freeStoragePercent / 100)),
       treatMissingData: "breaching",
@@ -102,7 +111,6 @@ export class PlatformAlarms extends pulumi.ComponentResource {
       ...rds,
       metricName: "FreeableMemory",
       statistic: "Average",
-      evaluationPeriods: 3,
       comparisonOperator: "LessThanThreshold",
       threshold: db.freeableMemoryMiB * 1024 * 1024,
       treatMissingData: "breaching",
@@ -112,7 +120,6 @@ export class PlatformAlarms extends pulumi.ComponentResource {
       ...rds,
       metricName: "DatabaseConnections",
       statistic: "Maximum",
-      evaluationPeriods: 2,
       comparisonOperator: "GreaterThanThreshold",
       threshold: db.maxConnections,
       treatMissingData: "breaching",
@@ -122,10 +129,8 @@ export class PlatformAlarms extends pulumi.ComponentResource {
         alarmDescription: `Read replica more than 60 s behind for 10 min. See ${ALARM_DOCS}#database`,
         namespace: "AWS/RDS",
         dimensions: { DBInstanceIdentifier: db.replicaIdentifier },
-        period: 300,
         metricName: "ReplicaLag",
         statistic: "Maximum",
-        evaluationPeriods: 2,
         comparisonOperator: "GreaterThanThreshold",
         threshold: 60,
         treatMissingData: "breaching",
@@ -133,13 +138,12 @@ export class PlatformAlarms extends pulumi.ComponentResource {
     }
 
     const w = args.worker;
-    const app = { namespace: w.namespace, dimensions: { Environment: args.environmentDimension }, period: 300 };
+    const app = { namespace: w.namespace, dimensions: { Environment: args.environmentDimension } };
     alarm("worker-backlog", {
       alarmDescription: `Job backlog above ${w.backlogThreshold} for 15 min: the worker is not keeping up (paused? failing?). See ${ALARM_DOCS}#worker`,
       ...app,
       metricName: w.backlogMetric,
       statistic: "Maximum",
-      evaluationPeriods: 3,
       comparisonOperator: "GreaterThanThreshold",
       threshold: w.backlogThreshold,
       treatMissingData: "missing",
@@ -149,7 +153,6 @@ export class PlatformAlarms extends pulumi.ComponentResource {
       ...app,
       metricName: w.failedJobsMetric,
       statistic: "Sum",
-      evaluationPeriods: 1,
       comparisonOperator: "GreaterThanThreshold",
       threshold: w.failedJobsThreshold,
       treatMissingData: "notBreaching",
@@ -159,7 +162,6 @@ export class PlatformAlarms extends pulumi.ComponentResource {
       ...app,
       metricName: w.policyTimeoutsMetric,
       statistic: "Sum",
-      evaluationPeriods: 1,
       comparisonOperator: "GreaterThanThreshold",
       threshold: w.policyTimeoutsThreshold,
       treatMissingData: "notBreaching",

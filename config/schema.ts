@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { IMMUTABLE_IMAGE_HINT, parseImmutableImage, sameCommit } from "./image";
+import { gatingWindowMinutes, SIGNALS } from "./signals";
 
 /** Documents a field: the description and an example used by docs and by the `pulumi config set` fix hint. */
 function doc<T extends z.ZodType>(schema: T, description: string, example?: unknown, extra: { secret?: true } = {}): T {
@@ -438,6 +439,41 @@ export const rolloutSchema = z.strictObject({
     60,
   ),
   pollSeconds: doc(z.number().int().min(1).max(300), "Alarm poll interval during bake and watch.", 15),
+  gates: z.strictObject({
+    preflight: doc(
+      z.array(z.enum(SIGNALS)).min(1),
+      "Signals whose alarms must all exist and be OK before a release starts (runbook 001 §1 go/no-go); see docs/signals.md.",
+      [...SIGNALS],
+    ),
+    traffic: doc(
+      z.array(z.enum(SIGNALS)).min(1),
+      "Signals polled during each traffic step's bake; any alarm in ALARM rolls back (runbook 004 rollback triggers).",
+      ["new-color", "old-color", "elb-5xx"],
+    ),
+    watch: doc(z.array(z.enum(SIGNALS)).min(1), "Signals polled during the post-deploy watch (runbook 001 §7).", [
+      ...SIGNALS,
+    ]),
+  }),
+  minRequests: doc(
+    z.number().int().min(0),
+    "Evidence: requests the new color must have served during a bake (or the watch) before the release may advance; 0 turns the check off.",
+    100,
+  ),
+  noDataExtensionMinutes: doc(
+    z.number().min(0).max(1440),
+    "How long a bake without evidence (too few requests, a gating alarm in INSUFFICIENT_DATA) is extended before app:rollout.onNoData applies.",
+    15,
+  ),
+  onNoData: doc(
+    z.enum(["rollback", "pause"]),
+    "What a bake still without evidence after the extension does: roll back, or pause the release for a person (`rollout resume` bakes again, `rollout abort` rolls back).",
+    "rollback",
+  ),
+  consecutiveErrorLimit: doc(
+    z.number().int().min(0).max(100),
+    "Alarm-API errors in a row tolerated during a bake; one more counts as a failure and rolls back (Argo Rollouts' consecutiveErrorLimit, default 4).",
+    4,
+  ),
   pauseWorkerDuringMigration: doc(z.boolean(), "Pause the worker while the new color is deployed and migrated.", true),
   certificateMinDays: doc(
     z.number().int().min(1).max(365),
@@ -598,6 +634,22 @@ export const configSchema = configObjectSchema.superRefine((c, ctx) => {
       ["api", "autoscaling", "maxReplicas"],
       `expected at least api.replicas (${c.api.replicas})`,
       c.api.autoscaling.maxReplicas,
+    );
+
+  const r = c.rollout;
+  const bakeWindow = gatingWindowMinutes(r.gates.traffic, c.alarms);
+  if (r.bakeMinutes < bakeWindow)
+    issue(
+      ["rollout", "bakeMinutes"],
+      `expected at least ${bakeWindow} min: one full evaluation window of the alarms gating traffic steps (app:rollout.gates.traffic: ${r.gates.traffic.join(", ")}); a shorter bake advances before they judged the new traffic`,
+      r.bakeMinutes,
+    );
+  const watchWindow = gatingWindowMinutes(r.gates.watch, c.alarms);
+  if (r.watchMinutes > 0 && r.watchMinutes < watchWindow)
+    issue(
+      ["rollout", "watchMinutes"],
+      `expected 0 or at least ${watchWindow} min: one full evaluation window of the alarms gating the watch (app:rollout.gates.watch: ${r.gates.watch.join(", ")})`,
+      r.watchMinutes,
     );
 
   const steps = c.rollout.steps;

@@ -1,6 +1,6 @@
 /** AlarmSource and CertificateSource over the AWS SDK (credentials from the environment). */
 import { ACMClient, DescribeCertificateCommand } from "@aws-sdk/client-acm";
-import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type Metric } from "@aws-sdk/client-cloudwatch";
 import { UnavailableError } from "./errors";
 import type { AlarmSource, AlarmState, CertificateSource } from "./ports";
 
@@ -28,6 +28,52 @@ export class CloudWatchAlarms implements AlarmSource {
     } catch (e) {
       throw awsError(e, "CloudWatch DescribeAlarms");
     }
+  }
+
+  /**
+   * The alarm's own `RequestCount` metric (DescribeAlarms returns a metric-math alarm's queries in
+   * `Metrics`, each with its `MetricStat.Metric` dimensions), then GetMetricData `Sum` per minute over the
+   * range. A minute without requests has no datapoint (ELB User Guide, "CloudWatch metrics for your
+   * Application Load Balancer": metrics are reported only when requests flow), so the sum of what came back
+   * is the count.
+   */
+  async requestCount(alarmName: string, from: Date, to: Date): Promise<number | undefined> {
+    let metric: Metric | undefined;
+    try {
+      const r = await this.client.send(
+        new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ["MetricAlarm"] }),
+      );
+      const alarm = r.MetricAlarms?.[0];
+      if (!alarm) return undefined;
+      metric = alarm.Metrics?.map((q) => q.MetricStat?.Metric).find((m) => m?.MetricName === "RequestCount");
+      if (!metric && alarm.MetricName === "RequestCount")
+        metric = { Namespace: alarm.Namespace, MetricName: alarm.MetricName, Dimensions: alarm.Dimensions };
+    } catch (e) {
+      throw awsError(e, "CloudWatch DescribeAlarms");
+    }
+    if (!metric)
+      throw new UnavailableError(`alarm ${alarmName} has no RequestCount query: no evidence can be read from it`);
+    let total = 0;
+    let next: string | undefined;
+    try {
+      do {
+        const r = await this.client.send(
+          new GetMetricDataCommand({
+            StartTime: from,
+            EndTime: to,
+            NextToken: next,
+            MetricDataQueries: [
+              { Id: "requests", MetricStat: { Metric: metric, Period: 60, Stat: "Sum" }, ReturnData: true },
+            ],
+          }),
+        );
+        for (const v of r.MetricDataResults?.[0]?.Values ?? []) total += v;
+        next = r.NextToken;
+      } while (next);
+    } catch (e) {
+      throw awsError(e, "CloudWatch GetMetricData");
+    }
+    return total;
   }
 }
 

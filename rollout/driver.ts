@@ -23,13 +23,14 @@ import {
 } from "./lease";
 import { type LedgerEntry, rollbackTarget } from "./model/ledger";
 import { parseMessage } from "./model/message";
-import { keysAfter, type ReleaseRequest, type Stage, stagesFor } from "./model/stages";
+import { keysAfter, newColor, type ReleaseRequest, type Stage, stagesFor } from "./model/stages";
 import { completedStages, isUnderWay, newStatus, phaseOf, Reason, type RolloutStatus } from "./model/status";
 import * as preflight from "./preflight";
 import { deployedKeys, runRelease } from "./release";
 import { ledgerEntry, releaseRollbackPhases, runRollback, stackRollbackPhases, startRollback } from "./rollback";
 import { type DriverDeps, GateRefusal, Run, UpFailed } from "./run";
 import type { Lease } from "./store/port";
+import { gatingAlarms } from "./watch";
 
 export interface StartRequest {
   image: string;
@@ -139,6 +140,7 @@ export class RolloutDriver {
       const stages = stagesFor(checkout.config, request);
       const now = this.d.clock.now();
       const config = await this.preflightRelease(
+        from,
         keysAfter(
           stages,
           stages.findIndex((s) => s.kind === "deploy"),
@@ -162,14 +164,22 @@ export class RolloutDriver {
   }
 
   /** The checks on the config the release deploys (runbook 001 §1): window, plan length, certificate, stack, alarms. */
-  private async preflightRelease(keys: ReleaseKeys, stages: Stage[], now: Date): Promise<AppConfig> {
+  private async preflightRelease(from: ReleaseKeys, keys: ReleaseKeys, stages: Stage[], now: Date): Promise<AppConfig> {
     const target = composeConfig(this.d.checkout, this.stack, keys);
     try {
       refuseIf(preflight.windowOpen(target.config, now));
       refuseIf(preflight.planFitsWindow(target.config, stages, now));
       refuseIf(await preflight.certificateValid(this.d.certificates, target.config, now));
       refuseIf(await preflight.stackNotBusy(this.d.stack));
-      refuseIf(await preflight.gatingAlarmsExist(this.d.alarms, this.rollbackAlarms(target.config)));
+      const released = newColor(from);
+      const gating = gatingAlarms(
+        target.config,
+        this.stack,
+        target.config.rollout.gates.preflight,
+        released,
+        from.live,
+      );
+      refuseIf(await preflight.gatingAlarmsHealthy(this.d.alarms, gating));
       // The readiness gate on what the deploy stage will run: a no-go is refused here (exit 2), before the
       // worker is paused — not discovered at deploy and rolled back (exit 1).
       const policy = composePolicyConfig(this.d.packDir, this.stack);

@@ -23,6 +23,7 @@ export type CommandResult =
   | "unlocked"
   | "rollback-failed"
   | "interrupted"
+  | "paused"
   | "refused"
   | "unavailable"
   | "done"
@@ -35,7 +36,9 @@ export type CommandResult =
  * more changed; 4 a rollback failed — a human must act (`rollout resume` retries it); 5 interrupted —
  * another command (abort, rollback) took over, or the job was cancelled (SIGINT/SIGTERM): `rollout status`;
  * 6 failed — an `apply` whose update failed after changing resources, or an unexpected error: the stack may be
- * partly changed, no release or rollback is under way (`rollout status`, then fix and `apply` again).
+ * partly changed, no release or rollback is under way (`rollout status`, then fix and `apply` again);
+ * 7 paused — a bake ended without evidence (app:rollout.onNoData: pause): traffic stays where it is until a
+ * person runs `rollout resume` (bakes that stage again) or `rollout abort`.
  */
 export const EXIT: Record<CommandResult, number> = {
   released: 0,
@@ -49,4 +52,5 @@ export const EXIT: Record<CommandResult, number> = {
   "rollback-failed": 4,
   interrupted: 5,
   failed: 6,
+  paused: 7,
 };

@@ -53,9 +53,16 @@ export interface StackOps {
 
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
-/** CloudWatch DescribeAlarms: the states of the named alarms that exist (missing names are absent). */
+/** CloudWatch: alarm states and the evidence behind them. */
 export interface AlarmSource {
+  /** DescribeAlarms: the states of the named alarms that exist (missing names are absent). */
   states(names: string[]): Promise<Record<string, AlarmState>>;
+  /**
+   * The requests counted by the `RequestCount` metric that alarm `alarmName` evaluates (its own dimensions,
+   * as created), summed over [from, to): GetMetricData. 0 when no datapoint was published (the ALB reports
+   * no RequestCount for a minute without requests); undefined when the alarm does not exist.
+   */
+  requestCount(alarmName: string, from: Date, to: Date): Promise<number | undefined>;
 }
 
 /** ACM DescribeCertificate. */

@@ -67,12 +67,19 @@ export async function stackNotBusy(stack: StackOps): Promise<Refusal> {
     : undefined;
 }
 
-/** The alarms the release gates on exist (DescribeAlarms omits names it does not know). */
-export async function gatingAlarmsExist(alarms: AlarmSource, names: string[]): Promise<Refusal> {
+/**
+ * Go/no-go on the signals (runbook 001 §1): every gating alarm exists and is OK. A missing alarm cannot be
+ * watched (DescribeAlarms omits names it does not know); ALARM is a live problem; INSUFFICIENT_DATA means
+ * nobody publishes the metric (e.g. the worker without cloudwatch:PutMetricData) — not healthy either.
+ */
+export async function gatingAlarmsHealthy(alarms: AlarmSource, names: string[]): Promise<Refusal> {
   const states = await alarms.states(names);
   const missing = names.filter((n) => !(n in states));
-  return missing.length > 0
-    ? `gating alarm(s) ${missing.join(", ")} do not exist in CloudWatch: a release cannot be watched without them. Run 'rollout apply' to create them.`
+  if (missing.length > 0)
+    return `gating alarm(s) ${missing.join(", ")} do not exist in CloudWatch: a release cannot be watched without them. Run 'rollout apply' to create them.`;
+  const bad = names.filter((n) => states[n] !== "OK");
+  return bad.length > 0
+    ? `gating alarm(s) not OK before the release (app:rollout.gates.preflight): ${bad.map((n) => `${n} ${states[n]}`).join(", ")}. ALARM: fix the problem first; INSUFFICIENT_DATA: nothing publishes its metric (docs/signals.md)`
     : undefined;
 }
 

@@ -3,7 +3,6 @@
  * polling the gating alarms — persisting progress after each step. Any trigger (an alarm, a failed up, a
  * gate refusal, the window closing) persists a rollback and hands over to rollout/rollback.ts.
  */
-import { namePrefix, rollbackAlarmName } from "../components/names";
 import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { keysAfter, newColor, type Stage } from "./model/stages";
@@ -11,6 +10,7 @@ import { Reason, type ReasonCode } from "./model/status";
 import { StackError } from "./ports";
 import { ledgerEntry, releaseRollbackPhases, runRollback, startRollback } from "./rollback";
 import { GateRefusal, type Run, UpFailed } from "./run";
+import { type WatchVerdict, watch } from "./watch";
 
 /** The deployed release keys as the store has them. */
 export async function deployedKeys(run: Run): Promise<ReleaseKeys> {
@@ -32,44 +32,7 @@ async function rollBack(run: Run, reason: ReasonCode, detail: string) {
   return runRollback(run, () => deployedKeys(run));
 }
 
-/**
- * Polls the gating alarms every `pollSeconds` until `minutes` after `since`; returns why to roll back, or
- * nothing. Renews the lease at every poll (so an abort is noticed within one poll interval).
- */
-async function watch(
-  run: Run,
-  config: AppConfig,
-  since: Date,
-  minutes: number,
-  label: string,
-): Promise<string | undefined> {
-  const alarm = rollbackAlarmName(namePrefix(config.cluster.namespace, run.stackName), newColor(run.status.from));
-  const end = since.getTime() + minutes * 60_000;
-  const pollMs = config.rollout.pollSeconds * 1000;
-  let errors = 0;
-  for (;;) {
-    await run.checkIn();
-    const left = end - run.now().getTime();
-    try {
-      const state = (await run.d.alarms.states([alarm]))[alarm];
-      errors = 0;
-      if (state === undefined)
-        return `alarm ${alarm} does not exist (DescribeAlarms did not return it) during ${label}: the new color cannot be watched`;
-      if (state === "ALARM") return `alarm ${alarm} is in ALARM during ${label}`;
-      run.d.log(`  ${label}: ${Math.max(0, Math.ceil(left / 1000))}s left, ${alarm} ${state}`);
-    } catch (e) {
-      errors++;
-      run.d.log(`  ${label}: alarm poll failed (${errors} in a row): ${(e as Error).message}`);
-      if (errors >= 3)
-        return `the alarm API failed ${errors} polls in a row during ${label}: the release cannot be watched`;
-    }
-    if (left <= 0) return undefined;
-    // A cancelled job (SIGINT/SIGTERM) wakes the bake at once: the next check-in stops the run cleanly.
-    await run.d.clock.sleep(Math.min(pollMs, left), run.d.signal);
-  }
-}
-
-async function runStage(run: Run, config: AppConfig, stage: Stage, index: number): Promise<string | undefined> {
+async function runStage(run: Run, config: AppConfig, stage: Stage, index: number): Promise<WatchVerdict> {
   const s = run.status;
   const request = s.request!;
   s.progress[stage.id] ??= {};
@@ -89,13 +52,32 @@ async function runStage(run: Run, config: AppConfig, stage: Stage, index: number
   if (minutes > 0) {
     progress.bakeStartedAt ??= run.now().toISOString();
     await run.save();
-    const label = stage.kind === "traffic" ? `bake at ${stage.weight}%` : "post-deploy watch";
-    const fired = await watch(run, config, new Date(progress.bakeStartedAt), minutes, label);
-    if (fired) return fired;
+    const verdict = await watch(run, config, {
+      label: stage.kind === "traffic" ? `bake at ${stage.weight}%` : "post-deploy watch",
+      since: new Date(progress.bakeStartedAt),
+      minutes,
+      gates: stage.kind === "traffic" ? config.rollout.gates.traffic : config.rollout.gates.watch,
+      released: newColor(s.from),
+      other: s.from.live,
+    });
+    if (verdict.kind !== "pass") return verdict;
   }
   progress.completedAt = run.now().toISOString();
   await run.save();
-  return undefined;
+  return { kind: "pass" };
+}
+
+/** A bake without evidence and app:rollout.onNoData `pause`: traffic stays, a person decides. */
+async function pause(run: Run, stage: Stage, detail: string): Promise<"paused"> {
+  const s = run.status;
+  s.paused = { stage: stage.id, detail, at: run.now().toISOString() };
+  // `resume` bakes this stage again from the start.
+  delete s.progress[stage.id]?.bakeStartedAt;
+  await run.save();
+  run.d.log(
+    `⏸ paused at ${stage.id}: ${detail}\n   Traffic stays as it is. 'rollout resume --stack ${s.stack}' bakes ${stage.id} again; 'rollout abort' rolls back.`,
+  );
+  return "paused";
 }
 
 /** Whether a completed stage sent production traffic to the new color (a traffic step or the flip). */
@@ -108,15 +90,17 @@ function trafficMoved(run: Run): boolean {
 export async function runRelease(
   run: Run,
   config: AppConfig,
-): Promise<"released" | "rolled-back" | "aborted" | "rollback-failed"> {
+): Promise<"released" | "rolled-back" | "aborted" | "rollback-failed" | "paused"> {
   const s = run.status;
+  s.paused = undefined;
   for (const [index, stage] of s.stages.entries()) {
     if (s.progress[stage.id]?.completedAt) continue;
     await run.checkIn();
     run.d.log(`▶ ${stage.id}`);
     try {
-      const fired = await runStage(run, config, stage, index);
-      if (fired) return rollBack(run, Reason.AlarmFired, fired);
+      const verdict = await runStage(run, config, stage, index);
+      if (verdict.kind === "pause") return pause(run, stage, verdict.detail);
+      if (verdict.kind === "rollback") return rollBack(run, verdict.reason, `${stage.id}: ${verdict.detail}`);
     } catch (e) {
       if (e instanceof GateRefusal)
         return rollBack(run, e.windowOnly ? Reason.WindowClosed : Reason.GateNoGo, `${stage.id}: ${e.message}`);

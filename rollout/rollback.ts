@@ -69,6 +69,7 @@ export function startRollback(
 ): RollbackState {
   const r: RollbackState = { reason, detail, by, startedAt: now.toISOString(), phases, done: [], attempts: 1 };
   status.rollback = r;
+  status.paused = undefined;
   return r;
 }
 

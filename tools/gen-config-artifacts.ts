@@ -6,11 +6,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { renderArtifacts } from "../config/artifacts";
 import { POLICY_DOCS_FILE, policyDocs } from "./policy-docs";
+import { SIGNALS_DOCS_FILE, signalsDocs } from "./signals-docs";
 
 const root = path.join(__dirname, "..");
 const check = process.argv.includes("--check");
 let stale = 0;
-for (const [file, content] of Object.entries({ ...renderArtifacts(), [POLICY_DOCS_FILE]: policyDocs() })) {
+for (const [file, content] of Object.entries({
+  ...renderArtifacts(),
+  [POLICY_DOCS_FILE]: policyDocs(),
+  [SIGNALS_DOCS_FILE]: signalsDocs(),
+})) {
   const target = path.join(root, file);
   let current = "";
   try {

@@ -10,6 +10,10 @@ import type { ReleaseRequest, Stage } from "./stages";
 export const Reason = {
   /** A gating alarm went to ALARM. */
   AlarmFired: "AlarmFired",
+  /** A bake (or the watch) ended without evidence: too few requests, or a gating alarm without data. */
+  NoEvidence: "NoEvidence",
+  /** The signals could not be read: a gating alarm disappeared, or the alarm API failed too often in a row. */
+  SignalsUnavailable: "SignalsUnavailable",
   /** A stage's `up` failed after it started changing resources (smoke test, migration, provider error). */
   UpFailed: "UpFailed",
   /** The offline gate said no-go on a stage's config before its `up`. */
@@ -77,6 +81,8 @@ export interface RolloutStatus {
   stages: Stage[];
   progress: Record<string, StageProgress>;
   inFlight?: InFlight;
+  /** The release waits for a person: a bake ended without evidence and app:rollout.onNoData is `pause`. */
+  paused?: { stage: string; detail: string; at: string };
   /** An abort or rollback asked this release to stop. */
   interrupt?: { by: string; command: string; reason: string; at: string };
   rollback?: RollbackState;
@@ -94,6 +100,7 @@ export interface ReleaseState {
 export type Phase =
   | "Idle"
   | "Progressing"
+  | "Paused"
   | "RollingBack"
   | "RollbackFailed"
   | "Released"
@@ -115,12 +122,13 @@ export function phaseOf(s: RolloutStatus | undefined): Phase {
     case "applied":
       return "Applied";
   }
-  return s.rollback ? "RollingBack" : "Progressing";
+  if (s.rollback) return "RollingBack";
+  return s.paused ? "Paused" : "Progressing";
 }
 
 /** A rollout is under way (or its rollback must be retried): resume, abort and rollback continue it. */
 export function isUnderWay(p: Phase): boolean {
-  return p === "Progressing" || p === "RollingBack" || p === "RollbackFailed";
+  return p === "Progressing" || p === "Paused" || p === "RollingBack" || p === "RollbackFailed";
 }
 
 /** The status of a new run of `kind` from the keys `from`. */

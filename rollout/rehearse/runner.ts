@@ -14,6 +14,7 @@ import type { RolloutStatus } from "../model/status";
 import { StackError } from "../ports";
 import { LeaseLostError, StoreUnavailableError } from "../store/port";
 import type { TwinProcess } from "../twin/clock";
+import { mergeConfig } from "../twin/stackfile";
 import { TwinWorld } from "../twin/world";
 import { durationMs, type Scenario } from "./scenario";
 
@@ -128,6 +129,16 @@ async function worldFor(o: RehearsalOptions, newColor: Color, resolve: () => Res
       for (const { color: c, from, until, ...b } of sc.colors)
         if (picks(c, color) && resolve()?.within(ms, from, until))
           Object.assign(out, Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)));
+      return out;
+    },
+    workerValues: (ms) => {
+      let out: { backlog?: number; failedJobs?: number } | null = {};
+      for (const { from, until, publishes, ...v } of sc.worker) {
+        // `start` here means since the world began: a worker that never published, not one that just stopped.
+        const r = resolve();
+        const active = from === "start" ? ms < (r?.at(until) ?? Number.POSITIVE_INFINITY) : r?.within(ms, from, until);
+        if (active) out = publishes ? { ...out, ...v } : null;
+      }
       return out;
     },
     silent: (color, ms) => sc.noData.some((n) => picks(n.color, color) && resolve()?.within(ms, n.from, n.until)),
@@ -247,6 +258,8 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
   let resolver: Resolver | undefined;
   const world = await worldFor(o, newColor, () => resolver);
   resolver = new Resolver(world, world.clock.nowMs());
+  // Config committed after the deployment the world starts from (what the driver reads from its checkout).
+  if (Object.keys(sc.config).length > 0) world.commit((text) => mergeConfig(text, sc.config));
   const version = o.version ?? world.config().release.version;
   world.versions.set(o.image, version);
   for (const [image, v] of Object.entries(sc.images)) world.versions.set(image, v.version);

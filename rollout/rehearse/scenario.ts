@@ -47,12 +47,38 @@ const command = z.strictObject({
 export const scenarioSchema = z.strictObject({
   name: z.string().optional(),
   description: z.string().optional(),
+  /**
+   * Stack config committed to git after the deployment the rehearsal starts from, deep-merged by key, e.g.
+   * `{"app:rollout": {"onNoData": "pause"}}` (the driver reads its settings from the checkout).
+   */
+  config: z
+    .record(
+      z.string().regex(/^[a-z][a-zA-Z0-9-]*:[A-Za-z][A-Za-z0-9_.]*$/, "expected a config key such as app:rollout"),
+      z.unknown(),
+    )
+    .default({}),
   /** Requests per minute reaching the load balancer. */
   trafficPerMinute: z.number().int().min(0).default(1200),
   colors: z.array(behaviour).default([]),
   /** Colors reporting no datapoints (no traffic reaches their metrics) in a time range. */
   noData: z
     .array(z.strictObject({ color: colorRef, from: timeRef.default("start"), until: timeRef.default("end") }))
+    .default([]),
+  /**
+   * What the worker publishes (it publishes only while running and only if its IAM role allows
+   * PutMetricData into its namespace): its backlog and failed jobs in a time range, or nothing at all
+   * (`publishes: false`: a worker build that lost its metrics exporter).
+   */
+  worker: z
+    .array(
+      z.strictObject({
+        from: timeRef.default("start"),
+        until: timeRef.default("end"),
+        publishes: z.boolean().default(true),
+        backlog: z.number().min(0).optional(),
+        failedJobs: z.number().min(0).optional(),
+      }),
+    )
     .default([]),
   /** DescribeAlarms calls that throttle: the n-th calls, or every call in a time range. */
   throttle: z

@@ -95,6 +95,8 @@ interface MetricQuery {
 
 export class TwinCloudWatch {
   readonly calls: DescribeCall[] = [];
+  /** GetMetricData calls (evidence reads). */
+  readonly metricCalls: (Omit<DescribeCall, "result"> & { requests?: number })[] = [];
   private readonly samples = new Map<number, MinuteSample>();
   private readonly lastState = new Map<string, AlarmState>();
 
@@ -120,6 +122,33 @@ export class TwinCloudWatch {
     }
     this.calls.push({ at, names, result });
     return result;
+  }
+
+  /**
+   * GetMetricData `Sum` of the `RequestCount` metric alarm `name` evaluates, over [from, to): only minutes
+   * already published count (a minute's datapoint arrives about a minute after it ends); a minute without
+   * requests has no datapoint. Throttled like DescribeAlarms inside throttle windows.
+   */
+  async requestCount(name: string, from: Date, to: Date): Promise<number | undefined> {
+    const at = this.d.now();
+    const windows = this.d.faults?.throttle?.windows ?? [];
+    if (windows.some((w) => at >= w.from && at < w.until)) {
+      this.metricCalls.push({ at, names: [name], error: "ThrottlingException: Rate exceeded" });
+      throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    }
+    const def = this.d.alarms().find((a) => a.name === name && a.kind === "metric");
+    if (!def) return undefined;
+    const queries = (def.inputs.metricQueries as MetricQuery[] | undefined) ?? [];
+    const stat =
+      queries.map((q) => q.metric).find((m) => m?.metricName === "RequestCount") ??
+      (def.inputs.metricName === "RequestCount" ? (def.inputs as MetricStat) : undefined);
+    if (!stat) throw new Error(`alarm ${name} has no RequestCount query`);
+    let total = 0;
+    const first = Math.floor(from.getTime() / MINUTE) * MINUTE;
+    for (let t = first; t < to.getTime() && t + MINUTE + PUBLISH_DELAY_MS <= at; t += MINUTE)
+      total += minuteValue(this.sample(t), stat) ?? 0;
+    this.metricCalls.push({ at, names: [name], requests: total });
+    return total;
   }
 
   /** The state of one alarm at `at` (also used by tests of the model). */

@@ -30,3 +30,21 @@ export function setSecret(text: string, key: string, ciphertext: string): string
   doc.config = { ...(doc.config ?? {}), [key]: { secure: ciphertext } };
   return stringify(doc);
 }
+
+/** Deep-merges `values` into the stack file's config keys (a human's config change committed to git). */
+export function mergeConfig(text: string, values: Record<string, unknown>): string {
+  const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+  const merge = (a: unknown, b: unknown): unknown =>
+    a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)
+      ? Object.fromEntries(
+          [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [
+            k,
+            k in (b as object)
+              ? merge((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
+              : (a as Record<string, unknown>)[k],
+          ]),
+        )
+      : b;
+  doc.config = merge(doc.config ?? {}, values) as Record<string, unknown>;
+  return stringify(doc);
+}

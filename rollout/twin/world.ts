@@ -25,6 +25,7 @@ import { TwinClock, TwinProcess } from "./clock";
 import { type JobResult, type JobSpec, LISTENER, TwinCloud } from "./cloud";
 import { type AlarmDefinition, type FaultPlan, type MinuteSample, TwinCloudWatch } from "./cloudwatch";
 import { type EngineHooks, TwinEngine } from "./engine";
+import { serviceAccountMay } from "./iam";
 import { reachable } from "./network";
 import { TwinStack } from "./stack";
 import { readSecureValues, setSecret } from "./stackfile";
@@ -40,6 +41,8 @@ export interface WorldOptions {
   behaviour?: (color: Color, ms: number, world: TwinWorld) => ColorBehaviour;
   /** Colors reporting no datapoints at a time. */
   silent?: (color: Color, ms: number, world: TwinWorld) => boolean;
+  /** What the worker's metrics say at a time (it publishes only if its role allows it). @default backlog 25, no failures */
+  workerValues?: (ms: number, world: TwinWorld) => { backlog?: number; failedJobs?: number } | null;
   /** Requests per minute reaching the load balancer. @default 1200 */
   trafficPerMinute?: number;
   faults?: FaultPlan;
@@ -325,6 +328,7 @@ export class TwinWorld {
         unhealthyHosts: b.notReady ? this.replicas(color) : 0,
       };
     }
+    sample.custom = this.workerMetrics(minuteStart);
     for (const r of this.state()) {
       if (r.type === "aws:lb/loadBalancer:LoadBalancer") {
         const suffix = (r.outputs as { arnSuffix?: string } | undefined)?.arnSuffix;
@@ -341,6 +345,37 @@ export class TwinWorld {
       }
     }
     return sample;
+  }
+
+  /**
+   * What the worker publishes for a minute: the metrics its alarms evaluate (backlog, failed jobs, policy
+   * timeouts), only while it runs and only if its IAM role allows `cloudwatch:PutMetricData` into that
+   * namespace — otherwise PutMetricData is denied and nothing arrives.
+   */
+  private workerMetrics(ms: number): MinuteSample["custom"] {
+    const worker = this.state().find(
+      (r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs.metadata as { name?: string })?.name === "worker",
+    );
+    if (!Number((worker?.inputs.spec as { replicas?: number } | undefined)?.replicas ?? 0)) return [];
+    const out: MinuteSample["custom"] = [];
+    const values = this.o.workerValues?.(ms, this);
+    if (values === null) return [];
+    for (const a of this.alarmDefinitions()) {
+      const m = /-worker-(backlog|failed-jobs|policy-timeouts)$/.exec(a.name);
+      if (!m || a.kind !== "metric") continue;
+      const namespace = String(a.inputs.namespace);
+      if (!serviceAccountMay(this.state(), "worker", "cloudwatch:PutMetricData", { "cloudwatch:namespace": namespace }))
+        continue;
+      const value =
+        m[1] === "backlog" ? (values?.backlog ?? 25) : m[1] === "failed-jobs" ? (values?.failedJobs ?? 0) : 0;
+      out.push({
+        namespace,
+        metricName: String(a.inputs.metricName),
+        dimensions: (a.inputs.dimensions ?? {}) as Record<string, string>,
+        value,
+      });
+    }
+    return out;
   }
 
   private alarmDefinitions(): AlarmDefinition[] {
@@ -424,6 +459,13 @@ export class TwinWorld {
           });
         }
         return this.cloudwatch.states(names);
+      },
+      requestCount: async (name, from, to) => {
+        if (this.throttling?.(this.clock.nowMs())) {
+          this.cloudwatch.metricCalls.push({ at: this.clock.nowMs(), names: [name], error: "ThrottlingException" });
+          throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+        }
+        return this.cloudwatch.requestCount(name, from, to);
       },
     };
     return {

@@ -146,8 +146,36 @@ describe("data protection components", () => {
         const trust = JSON.parse(one(p, "aws:iam/role:Role", "objects-access").inputs.assumeRolePolicy as string);
         assert.deepEqual(trust.Statement[0].Condition.StringEquals[`${cfg.cluster.oidcIssuer}:sub`], [
           "system:serviceaccount:artifortress:api",
+        ]);
+        // The worker has its own role: the same object access, and PutMetricData only into its namespace.
+        const workerTrust = JSON.parse(
+          one(p, "aws:iam/role:Role", "worker-identity-role").inputs.assumeRolePolicy as string,
+        );
+        assert.deepEqual(workerTrust.Statement[0].Condition.StringEquals[`${cfg.cluster.oidcIssuer}:sub`], [
           "system:serviceaccount:artifortress:worker",
         ]);
+        const workerPolicy = JSON.parse(
+          one(p, "aws:iam/rolePolicy:RolePolicy", "worker-identity-policy").inputs.policy as string,
+        );
+        const metrics = workerPolicy.Statement.find((st: { Sid: string }) => st.Sid === "Metrics");
+        assert.deepEqual(metrics, {
+          Sid: "Metrics",
+          Effect: "Allow",
+          Action: ["cloudwatch:PutMetricData"],
+          Resource: "*",
+          Condition: { StringEquals: { "cloudwatch:namespace": cfg.alarms.workerMetrics.namespace } },
+        });
+        assert.deepEqual(
+          workerPolicy.Statement.filter((st: { Sid: string }) => st.Sid !== "Metrics").map(
+            (st: { Sid: string }) => st.Sid,
+          ),
+          ["List", "Objects", "Key"],
+        );
+        const workerSa = one(p, "kubernetes:core/v1:ServiceAccount", "ns-sa-worker");
+        assert.ok(
+          workerSa.propertyDependencies.metadata.includes(one(p, "aws:iam/role:Role", "worker-identity-role").urn),
+          "the worker's service account names the worker role",
+        );
         const sa = one(p, "kubernetes:core/v1:ServiceAccount", "ns-sa-api").inputs as Inputs;
         assert.ok(
           sa.metadata.annotations["eks.amazonaws.com/role-arn"].includes("objects-access"),

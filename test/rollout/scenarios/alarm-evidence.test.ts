@@ -43,19 +43,27 @@ describe("scenario: alarms without evidence", () => {
       ["start:rolled-back"],
     );
     assertSettled(s, { ...back, lastLedger: { outcome: "rolled-back" } });
-    assert.match(s.ledger.at(-1)?.reason?.detail ?? "", /alarm API failed 3 polls in a row/);
+    // Argo Rollouts' rule: consecutiveErrors (5) > consecutiveErrorLimit (4) fails the analysis.
+    assert.match(
+      s.ledger.at(-1)?.reason?.detail ?? "",
+      /alarm API failed 5 polls in a row during bake at 10% \(app:rollout.consecutiveErrorLimit: 4\)/,
+    );
+    assert.equal(s.ledger.at(-1)?.reason?.code, "SignalsUnavailable");
   });
 
-  it("no datapoints on the new color is not evidence of health", async function () {
-    // Pending until issue #15 ("Signals that see") lands: today the driver fails a stage only on ALARM, and the
-    // new color's alarms treat missing data as notBreaching, so a release without a single request on green
-    // completes. The expected behaviour is below.
-    this.skip();
+  it("no datapoints on the new color is not evidence of health: the release never reaches released", async () => {
     const s = await rehearseStory({ noData: [{ color: "new" }] });
     assert.deepEqual(
       s.report.commands.map((c) => `${c.command}:${c.result}`),
       ["start:rolled-back"],
     );
-    assertSettled(s, { ...back, lastLedger: { outcome: "rolled-back" } });
+    assertSettled(s, { ...back, lastLedger: { outcome: "rolled-back", stagesReached: ["pause-worker", "deploy"] } });
+    const reason = s.ledger.at(-1)?.reason;
+    assert.equal(reason?.code, "NoEvidence");
+    // 15 min bake + 15 min extension (app:rollout.noDataExtensionMinutes), and the count it saw.
+    assert.match(
+      reason?.detail ?? "",
+      /no evidence after 30 min of bake at 10%: 0 requests on green \(app:rollout.minRequests: 100\)/,
+    );
   });
 });
