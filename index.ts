@@ -325,6 +325,8 @@ export = async () => {
     testUrl,
     loadBalancerDnsName: lb.dnsName,
     targetGroupArns: { blue: lb.targetGroups.blue.arn, green: lb.targetGroups.green.arn },
+    // The rollout driver restores traffic on a rollback with one ModifyListener call on this listener.
+    productionListenerArn: listener.listener.arn,
     migrationJob: migration.jobName,
     alertTopicArn: alerts.arn,
     rollbackAlarms: { blue: colorAlarms.blue.rollbackAlarmName, green: colorAlarms.green.rollbackAlarmName },

@@ -1,8 +1,13 @@
 /** AlarmSource and CertificateSource over the AWS SDK (credentials from the environment). */
 import { ACMClient, DescribeCertificateCommand } from "@aws-sdk/client-acm";
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type Metric } from "@aws-sdk/client-cloudwatch";
+import {
+  DescribeListenersCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { UnavailableError } from "./errors";
-import type { AlarmSource, AlarmState, CertificateSource } from "./ports";
+import type { AlarmSource, AlarmState, CertificateSource, ListenerTopology, TrafficControl } from "./ports";
 
 function awsError(e: unknown, what: string): Error {
   const err = e as { name?: string; message?: string };
@@ -88,6 +93,50 @@ export class AcmCertificates implements CertificateSource {
       return d;
     } catch (e) {
       throw awsError(e, "ACM DescribeCertificate");
+    }
+  }
+}
+
+/**
+ * TrafficControl over ELBv2. `ModifyListener` replaces the listener's default actions (ELBv2 API
+ * Reference, ModifyListener: "DefaultActions … replaces the existing actions"), so the forward action is
+ * written whole — the same shape the program declares (components/production-listener.ts: weighted forward
+ * to both target groups, stickiness off) — and read back with `DescribeListeners`. Changes to a listener
+ * propagate to the load balancer nodes within seconds; the reconcile `up` that follows writes the same
+ * weights through Pulumi.
+ */
+export class ElbTraffic implements TrafficControl {
+  constructor(private readonly client = new ElasticLoadBalancingV2Client({})) {}
+
+  async forwardAll(t: ListenerTopology, color: "blue" | "green"): Promise<Record<"blue" | "green", number>> {
+    const weight = (c: "blue" | "green") => (c === color ? 100 : 0);
+    try {
+      await this.client.send(
+        new ModifyListenerCommand({
+          ListenerArn: t.listenerArn,
+          DefaultActions: [
+            {
+              Type: "forward",
+              ForwardConfig: {
+                TargetGroups: (["blue", "green"] as const).map((c) => ({
+                  TargetGroupArn: t.targetGroupArns[c],
+                  Weight: weight(c),
+                })),
+                TargetGroupStickinessConfig: { Enabled: false },
+              },
+            },
+          ],
+        }),
+      );
+      const r = await this.client.send(new DescribeListenersCommand({ ListenerArns: [t.listenerArn] }));
+      const groups = r.Listeners?.[0]?.DefaultActions?.find((a) => a.Type === "forward")?.ForwardConfig?.TargetGroups;
+      const out = { blue: 0, green: 0 };
+      for (const g of groups ?? [])
+        for (const c of ["blue", "green"] as const)
+          if (g.TargetGroupArn === t.targetGroupArns[c]) out[c] += g.Weight ?? 0;
+      return out;
+    } catch (e) {
+      throw awsError(e, "ELBv2 ModifyListener/DescribeListeners");
     }
   }
 }

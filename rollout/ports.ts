@@ -29,6 +29,8 @@ export interface UpOutcome {
   version?: number;
   /** Resource operations by kind. */
   changes: Partial<Record<StepOp, number>>;
+  /** The stack's non-secret outputs after the update (secret ones are left out, never decrypted into a record). */
+  outputs?: Record<string, unknown>;
 }
 
 export interface UpdateSummary {
@@ -63,6 +65,24 @@ export interface AlarmSource {
    * no RequestCount for a minute without requests); undefined when the alarm does not exist.
    */
   requestCount(alarmName: string, from: Date, to: Date): Promise<number | undefined>;
+}
+
+/** Where production traffic is routed: the production listener and the target group of each color (stack outputs). */
+export interface ListenerTopology {
+  listenerArn: string;
+  targetGroupArns: Record<"blue" | "green", string>;
+}
+
+/**
+ * The production listener, driven directly (ELBv2) — only to restore traffic fast on a rollback, before
+ * the stack is reconciled with an `up` to the same weights (docs/release.md "Fast traffic restore").
+ */
+export interface TrafficControl {
+  /**
+   * ModifyListener: forward 100 % to `color`'s target group (weight 0 on the other), then DescribeListeners
+   * to verify. Returns the weights read back, by color. Throws when either call fails.
+   */
+  forwardAll(topology: ListenerTopology, color: "blue" | "green"): Promise<Record<"blue" | "green", number>>;
 }
 
 /** ACM DescribeCertificate. */

@@ -130,6 +130,12 @@ export class AutomationStack implements StackOps {
       return {
         version: r.summary.version,
         changes: (r.summary.resourceChanges ?? {}) as UpOutcome["changes"],
+        // Only non-secret outputs leave this function (the listener and target group ARNs the driver keeps).
+        outputs: Object.fromEntries(
+          Object.entries(r.outputs ?? {})
+            .filter(([, o]) => !o.secret)
+            .map(([k, o]) => [k, o.value]),
+        ),
       };
     } catch (e) {
       // The update itself ended (its summary event came, no error diagnostic) and a follow-up call of the

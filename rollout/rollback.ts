@@ -108,6 +108,33 @@ export function ledgerEntry(
   };
 }
 
+/**
+ * Traffic first: one ELBv2 ModifyListener to 100 % on the color traffic returns to (verified with
+ * DescribeListeners), before the traffic phase's `up` — which then writes the same weights through Pulumi
+ * (its state still has the old ones: the drift lasts until that `up` ends, and the `up` only converges it).
+ * Used only when traffic is the first pending phase (the color is serving: no scale-up pending). Any failure
+ * falls back to the `up`, which restores traffic as before.
+ */
+async function fastRestore(run: Run, r: RollbackState, keys: ReleaseKeys): Promise<void> {
+  const topology = await run.listenerTopology();
+  if (!topology) {
+    r.fastRestoreError = "no listener topology recorded (no update of this driver has returned the stack outputs yet)";
+    return;
+  }
+  try {
+    const weights = await run.d.traffic.forwardAll(topology, keys.live);
+    if (weights[keys.live] !== 100)
+      throw new Error(`DescribeListeners shows ${JSON.stringify(weights)} after ModifyListener`);
+    r.trafficRestoredAt = run.now().toISOString();
+    r.restoredBy = "listener";
+    await run.save();
+    run.d.log(`  traffic is 100% on ${keys.live} (ModifyListener); reconciling the stack`);
+  } catch (e) {
+    r.fastRestoreError = (e as Error).message;
+    run.d.log(`  direct listener call failed (${r.fastRestoreError}): the traffic phase's up restores traffic`);
+  }
+}
+
 /** Runs the pending rollback phases; returns the command result. The status is persisted after each. */
 export async function runRollback(
   run: Run,
@@ -132,6 +159,8 @@ export async function runRollback(
         // A rollback is not preempted by another abort/rollback: it is what they would do anyway.
         if (!(e instanceof Preempted)) throw e;
       }
+      if (phase.id === "traffic" && !r.trafficRestoredAt && pendingPhases(r)[0]?.id === "traffic")
+        await fastRestore(run, r, phase.keys);
       // Targeted at what the phase changes (the production listener for traffic): a failed Job of the
       // release is neither re-awaited nor replaced, nothing else is re-created (pulumi up --target).
       const target = await run.changedUrns(phase.from, phase.keys);
@@ -144,8 +173,9 @@ export async function runRollback(
           { rollback: true, target },
         );
       r.done.push(phase.id);
-      if (phase.id === "traffic") {
+      if (phase.id === "traffic" && !r.trafficRestoredAt) {
         r.trafficRestoredAt = run.now().toISOString();
+        r.restoredBy = "up";
         run.d.log(`  traffic is 100% on ${phase.keys.live}`);
       }
       await run.save(target.length > 0 ? undefined : phase.keys);

@@ -22,9 +22,11 @@ import {
   type AlarmSource,
   type CertificateSource,
   type Clock,
+  type ListenerTopology,
   type RolloutStore,
   StackError,
   type StackOps,
+  type TrafficControl,
   type UpOutcome,
 } from "./ports";
 import { LeaseLostError } from "./store/port";
@@ -45,6 +47,8 @@ export type GateCheck = (
 export interface DriverDeps {
   stack: StackOps;
   alarms: AlarmSource;
+  /** The production listener, driven directly to restore traffic fast on a rollback. */
+  traffic: TrafficControl;
   certificates: CertificateSource;
   clock: Clock;
   store: RolloutStore;
@@ -100,11 +104,25 @@ export class Run {
     return this.d.clock.now();
   }
 
+  /** The production listener and target groups (from the last update's outputs, else the store). */
+  private topology?: ListenerTopology;
+
+  async listenerTopology(): Promise<ListenerTopology | undefined> {
+    this.topology ??= (await this.d.store.read(this.stackName)).release?.topology;
+    return this.topology;
+  }
+
   /** Persists the status (and the deployed release keys), as the lease holder. */
   async save(deployed?: ReleaseKeys): Promise<void> {
+    const topology = deployed && (await this.listenerTopology());
     await this.d.store.save(this.stackName, this.lease.epoch, {
       status: this.status,
-      release: deployed && { keys: deployed, updatedAt: this.now().toISOString(), runId: this.lease.holder.runId },
+      release: deployed && {
+        keys: deployed,
+        updatedAt: this.now().toISOString(),
+        runId: this.lease.holder.runId,
+        ...(topology ? { topology } : {}),
+      },
     });
   }
 
@@ -153,6 +171,7 @@ export class Run {
         }),
       );
       this.status.inFlight = undefined;
+      this.topology = topologyOf(out.outputs) ?? this.topology;
       await this.save(keys);
       return out;
     } catch (e) {
@@ -213,4 +232,13 @@ export class Run {
       if (preempted) this.d.log(`  (${preempted.message} — after this update)`);
     }
   }
+}
+
+/** The listener topology from the stack outputs (`productionListenerArn`, `targetGroupArns`), if complete. */
+export function topologyOf(outputs: Record<string, unknown> | undefined): ListenerTopology | undefined {
+  const listenerArn = outputs?.productionListenerArn;
+  const tg = outputs?.targetGroupArns as Record<string, unknown> | undefined;
+  if (typeof listenerArn !== "string" || typeof tg?.blue !== "string" || typeof tg?.green !== "string")
+    return undefined;
+  return { listenerArn, targetGroupArns: { blue: tg.blue, green: tg.green } };
 }

@@ -4,6 +4,7 @@
  * point leaves a status from which the next one re-derives what to do.
  */
 import type { ReleaseKeys } from "../../config/release-keys";
+import type { ListenerTopology } from "../ports";
 import type { ReleaseRequest, Stage } from "./stages";
 
 /** Why a rollback started (named constants, as in the ledger and logs). */
@@ -44,8 +45,12 @@ export interface RollbackState {
   attempts: number;
   /** Set when an attempt failed: the rollback must be retried (resume, abort or rollback). */
   lastError?: string;
-  /** When traffic was back on the previous color (the traffic phase completed). */
+  /** When traffic was back on the previous color (the direct listener call, or the traffic phase's up). */
   trafficRestoredAt?: string;
+  /** How: one ELBv2 ModifyListener call before the `up` (`listener`), or the traffic phase's `up` itself. */
+  restoredBy?: "listener" | "up";
+  /** Why the direct listener call was not used or failed (then the `up` restored traffic). */
+  fastRestoreError?: string;
 }
 
 export interface StageProgress {
@@ -95,6 +100,8 @@ export interface ReleaseState {
   keys: ReleaseKeys;
   updatedAt: string;
   runId: string;
+  /** The production listener and target groups, from the last update's outputs (fast traffic restore). */
+  topology?: ListenerTopology;
 }
 
 export type Phase =

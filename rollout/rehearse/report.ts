@@ -9,7 +9,7 @@ import { changedKeys, describeKeys, type ReleaseKeys } from "../../config/releas
 import type { CommandResult } from "../errors";
 import type { LedgerEntry } from "../model/ledger";
 import { parseMessage } from "../model/message";
-import { phaseOf } from "../model/status";
+import { phaseOf, type RolloutStatus } from "../model/status";
 import type { UpdateRecord } from "../twin/backend";
 import type { CommandRun, RehearsalRun } from "./runner";
 
@@ -45,6 +45,22 @@ export interface RollbackReport {
   update: { version: number; result: string; startedAt: string; endedAt?: string };
 }
 
+export interface RollbackSection {
+  /** Every rollback update, in order. */
+  phases: RollbackReport[];
+  /**
+   * Seconds from the trigger to 100 % on the previous color: from the gating alarm entering ALARM (the
+   * evaluation minute of the first poll that saw it), else from the rollback's start.
+   */
+  trafficRestoredAfterSeconds?: number;
+  /** How traffic was restored: one ModifyListener call (`listener`) or the traffic phase's `up`. */
+  restoredBy?: "listener" | "up";
+  /** The cloud and CLI calls made from the trigger until traffic was restored, in order. */
+  criticalPathCalls?: string[];
+  /** Why the direct listener call was not used (then the up restored traffic). */
+  fastRestoreError?: string;
+}
+
 export interface RehearsalReport {
   stack: string;
   image: string;
@@ -54,9 +70,7 @@ export interface RehearsalReport {
   endedAt: string;
   commands: CommandRun[];
   stages: StageReport[];
-  rollback: RollbackReport[];
-  /** Seconds from the rollback's trigger to traffic back on the previous color (from the ledger). */
-  trafficRestoredAfterSeconds?: number;
+  rollback: RollbackSection;
   final: {
     live: string;
     weights: { blue: number; green: number };
@@ -132,7 +146,7 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
       completed: Boolean(status?.progress[st.id]?.completedAt),
     };
   });
-  const rollback = release
+  const phases = release
     .filter((x) => x.p?.command === "rollback")
     .map(({ u, p }) => ({
       phase: p!.command === "rollback" ? p!.step : "",
@@ -146,7 +160,7 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
         endedAt: u.endTime === undefined ? undefined : iso(u.endTime),
       },
     }));
-  const restored = ledger.map((e) => e.trafficRestoredAfterSeconds).find((x) => x !== undefined);
+  const rollbackSection = restoreSummary(r, rec.status, phases);
   const last =
     [...r.commands].reverse().find((c) => c.command !== "status" && c.command !== "unlock") ?? r.commands.at(-1)!;
   const weights = w.weightsAt(w.clock.nowMs());
@@ -159,8 +173,7 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
     endedAt: iso(w.clock.nowMs()),
     commands: r.commands,
     stages,
-    rollback,
-    trafficRestoredAfterSeconds: restored,
+    rollback: rollbackSection,
     final: {
       live: rec.release?.keys.live ?? r.initial.live,
       weights,
@@ -190,6 +203,41 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
       captures: w.o.evaluator.stats.captures,
       packStarts: w.o.evaluator.stats.packStarts,
     },
+  };
+}
+
+/** When the trigger of the rollback happened, when traffic was back, and every call in between. */
+function restoreSummary(r: RehearsalRun, last: RolloutStatus | undefined, phases: RollbackReport[]): RollbackSection {
+  const w = r.world;
+  const status = [last, r.releaseStatus].find((x) => x?.rollback?.trafficRestoredAt);
+  const rb = status?.rollback;
+  if (!rb?.trafficRestoredAt) return { phases };
+  const restored = Date.parse(rb.trafficRestoredAt);
+  const started = Date.parse(rb.startedAt);
+  // The twin evaluates alarms at minute boundaries: the first poll that saw ALARM saw a state entered at
+  // the start of that minute.
+  const seen =
+    rb.reason === "AlarmFired"
+      ? w.cloudwatch.calls.find(
+          (c) => c.at <= started && c.at >= started - 3600_000 && Object.values(c.result ?? {}).includes("ALARM"),
+        )?.at
+      : undefined;
+  const trigger = seen === undefined ? started : Math.floor(seen / 60_000) * 60_000;
+  const calls = [
+    ...w.cloudwatch.calls.map((c) => ({ at: c.at, api: "cloudwatch:DescribeAlarms" })),
+    ...w.elbCalls.map((c) => ({ at: c.at, api: `elasticloadbalancing:${c.api}` })),
+    // An up that starts at the instant traffic was restored started after it (the driver awaits the restore).
+    ...w.updateStarts.filter((u) => u.at < restored).map((u) => ({ at: u.at, api: `pulumi up (${u.message})` })),
+  ]
+    .filter((c) => c.at >= trigger && c.at <= restored)
+    .sort((a, b) => a.at - b.at)
+    .map((c) => c.api);
+  return {
+    phases,
+    trafficRestoredAfterSeconds: Math.round((restored - trigger) / 1000),
+    restoredBy: rb.restoredBy,
+    criticalPathCalls: calls,
+    fastRestoreError: rb.fastRestoreError,
   };
 }
 
@@ -254,7 +302,7 @@ export function renderRehearsalText(rep: RehearsalReport): string {
         `      alarm polls: ${s.alarms.length}${alarmed.length ? `, not OK: ${alarmed.length} (last: ${JSON.stringify(alarmed.at(-1)?.states ?? alarmed.at(-1)?.error)})` : ", all OK"}`,
       );
   }
-  for (const rb of rep.rollback) {
+  for (const rb of rep.rollback.phases) {
     lines.push(
       `↩ rollback ${rb.phase.padEnd(9)} (${rb.reason}) gate ${rb.gate}, update ${rb.update.version} ${rb.update.result}`,
     );
@@ -292,7 +340,7 @@ export function renderRehearsalMarkdown(rep: RehearsalReport): string {
     (s) =>
       `| \`${s.id}\` | ${s.gate} | ${s.completed ? "✓" : "—"} | ${s.configChange.join(", ") || "—"} | ${s.changes.map((c) => `${c.op} ${c.name}`).join("<br>") || "—"} |`,
   );
-  const rb = rep.rollback.map(
+  const rb = rep.rollback.phases.map(
     (x) =>
       `| rollback \`${x.phase}\` | ${x.gate} | ${x.update.result} | ${x.reason} | ${x.changes.map((c) => `${c.op} ${c.name}`).join("<br>") || "—"} |`,
   );

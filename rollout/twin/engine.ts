@@ -17,7 +17,7 @@
  * - the first failing step stops the update (later steps are not run).
  */
 import { resolvePolicyConfig } from "../../gate/analyzer";
-import type { CapturedResource } from "../../gate/capture";
+import { type CapturedResource, SECRET_PLACEHOLDER } from "../../gate/capture";
 import { diffValues } from "../../gate/diff";
 import { blocking, type Evaluator } from "../../gate/evaluator";
 import { readPolicyConfigFile } from "../../gate/run";
@@ -149,12 +149,12 @@ export class TwinEngine {
     out(`Updating (${stack}): ${req.message}`);
     try {
       await this.d.clock.spend(STARTUP_MS);
-      await this.apply(s, files, record, req, proc);
+      const outputs = await this.apply(s, files, record, req, proc);
       // A CLI killed at any point never records its end: the update stays in progress, the stack locked.
       if (!proc.isAlive) return NEVER;
       record.result = "succeeded";
       out(`Update ${record.version} succeeded: ${summary(record.steps)}`);
-      return { version: record.version, changes: countOps(record.steps) };
+      return { version: record.version, changes: countOps(record.steps), outputs };
     } catch (e) {
       if (!proc.isAlive) return NEVER;
       if (e instanceof Cancelled) {
@@ -175,7 +175,14 @@ export class TwinEngine {
     }
   }
 
-  private async apply(s: StackState, files: StackFiles, record: UpdateRecord, req: UpRequest, proc: TwinProcess) {
+  /** Steps the update; returns the stack outputs (redacted secrets left out, as the driver's adapter does). */
+  private async apply(
+    s: StackState,
+    files: StackFiles,
+    record: UpdateRecord,
+    req: UpRequest,
+    proc: TwinProcess,
+  ): Promise<Record<string, unknown>> {
     const planned = await this.d.clock.busy(this.d.evaluator.plan(files));
     if (!planned.ok)
       throw new UpdateFailure(
@@ -227,6 +234,9 @@ export class TwinEngine {
         record.steps.some((x) => x.op !== "same"),
       );
     }
+    return Object.fromEntries(
+      Object.entries(planned.plan.outputs).filter(([, v]) => !JSON.stringify(v ?? null).includes(SECRET_PLACEHOLDER)),
+    );
   }
 
   /**

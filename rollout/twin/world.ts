@@ -16,7 +16,7 @@ import { runSmokeTest } from "../../smoke/check";
 import { checkoutKeys, composeConfig, composePolicyConfig } from "../compose";
 import type { LedgerEntry } from "../model/ledger";
 import type { ReleaseState, RolloutStatus } from "../model/status";
-import type { AlarmSource, CertificateSource, RolloutStore, StackOps } from "../ports";
+import type { AlarmSource, CertificateSource, RolloutStore, StackOps, TrafficControl } from "../ports";
 import type { DriverDeps } from "../run";
 import { MemoryReleaseStore } from "../store/memory";
 import { type ColorBehaviour, TwinApp } from "./app";
@@ -89,6 +89,10 @@ export class TwinWorld {
   hooks: EngineHooks;
   /** Kills the calling process right after an update with this message returned (a crash after `up`). */
   killAfterUpdate?: (message: string) => boolean;
+  /** ELBv2 calls of the driver (the fast traffic restore). */
+  readonly elbCalls: { at: number; api: string; error?: string }[] = [];
+  /** The next ModifyListener calls that fail. */
+  listenerFailures = 0;
   /** DescribeAlarms throttles while this says so. */
   private throttling?: (ms: number) => boolean;
 
@@ -433,6 +437,49 @@ export class TwinWorld {
     return { ok: r.ok, output: r.message, durationMs: Math.max(5_000, this.clock.nowMs() - started) };
   }
 
+  /**
+   * The twin's ELBv2 for the production listener: ModifyListener replaces the default actions of the
+   * listener physical (the state keeps the old inputs: drift until the next up), DescribeListeners reads
+   * them back. Unknown ARNs fail like ELBv2 (ListenerNotFound, TargetGroupNotFound); `listenerFailures`
+   * makes the next ModifyListener calls fail.
+   */
+  private trafficControl(): TrafficControl {
+    const fail = (api: string, name: string, message: string): never => {
+      this.elbCalls.push({ at: this.clock.nowMs(), api, error: `${name}: ${message}` });
+      throw Object.assign(new Error(message), { name });
+    };
+    return {
+      forwardAll: async (t, color) => {
+        if (this.listenerFailures > 0) {
+          this.listenerFailures--;
+          fail("ModifyListener", "ThrottlingException", "Rate exceeded");
+        }
+        const listener = this.state().find((r) => r.type === LISTENER && r.outputs?.arn === t.listenerArn);
+        const p = listener?.physicalId ? this.cloud.physicals.get(listener.physicalId) : undefined;
+        if (!p) return fail("ModifyListener", "ListenerNotFound", "One or more listeners not found");
+        const groups = this.targetGroupColors();
+        for (const c of COLORS)
+          if (!groups.has(t.targetGroupArns[c]))
+            fail("ModifyListener", "TargetGroupNotFound", `Target groups '${t.targetGroupArns[c]}' not found`);
+        await this.clock.spend(400);
+        p.props.defaultActions = [
+          {
+            type: "forward",
+            forward: {
+              targetGroups: COLORS.map((c) => ({ arn: t.targetGroupArns[c], weight: c === color ? 100 : 0 })),
+              stickiness: { enabled: false, duration: 1 },
+            },
+          },
+        ];
+        this.cloud.listenerLog.push({ at: this.clock.nowMs(), urn: p.urn, inputs: structuredClone(p.props) });
+        this.elbCalls.push({ at: this.clock.nowMs(), api: "ModifyListener" });
+        await this.clock.spend(200);
+        this.elbCalls.push({ at: this.clock.nowMs(), api: "DescribeListeners" });
+        return this.weightsAt(this.clock.nowMs());
+      },
+    };
+  }
+
   /** The driver's dependencies for a process: every port bound to it. */
   driverDeps(proc: TwinProcess, o: { who: string; log: (line: string) => void; checkout?: string }): DriverDeps {
     const stack = new TwinStack(this.o.stack, this.engine, this.backend, proc);
@@ -471,6 +518,7 @@ export class TwinWorld {
     return {
       stack: proc.bind(stackOps),
       alarms: proc.bind(alarms),
+      traffic: proc.bind(this.trafficControl()),
       certificates: proc.bind(certificates),
       clock: proc.clockView(),
       store: proc.bind(this.store as RolloutStore),

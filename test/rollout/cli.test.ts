@@ -68,10 +68,10 @@ describe("rollout CLI", () => {
     assert.equal(rep.result, "rolled-back");
     assert.deepEqual(rep.final.weights, { blue: 100, green: 0 });
     assert.deepEqual(
-      rep.rollback.map((x) => x.phase),
+      rep.rollback.phases.map((x) => x.phase),
       ["traffic", "restore"],
     );
-    assert.ok((rep.trafficRestoredAfterSeconds ?? 999) < 120);
+    assert.ok((rep.rollback.trafficRestoredAfterSeconds ?? 999) < 120);
   });
 
   it("plan exits 0 offline and prints each stage's config change and resources", async () => {

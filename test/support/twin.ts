@@ -90,7 +90,7 @@ export function assertSettled(
 
 /** Resource changes of the rollback updates, as `op type name`. */
 export function rollbackChanges(s: Story): string[] {
-  return s.report.rollback.flatMap((r) => r.changes.map((c) => `${c.op} ${c.type} ${c.name}`));
+  return s.report.rollback.phases.flatMap((r) => r.changes.map((c) => `${c.op} ${c.type} ${c.name}`));
 }
 
 /** Exit codes of the commands run, in order (`killed` for a process that died). */

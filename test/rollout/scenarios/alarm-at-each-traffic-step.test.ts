@@ -35,7 +35,7 @@ describe("scenario: the new color's rollback alarm fires at a traffic step", () 
         "update aws:lb/listener:Listener traffic-https",
         "update kubernetes:apps/v1:Deployment worker-deployment",
       ]);
-      for (const rb of s.report.rollback) assert.equal(rb.gate, "go", rb.phase);
+      for (const rb of s.report.rollback.phases) assert.equal(rb.gate, "go", rb.phase);
       const smokes = s.report.jobs.filter((j) => j.name.startsWith("smoke-"));
       assert.deepEqual(
         smokes.map((j) => j.name),

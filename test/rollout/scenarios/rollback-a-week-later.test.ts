@@ -21,7 +21,7 @@ describe("scenario: rollback a week after a release", () => {
     assertSettled(s, { ...back, lastLedger: { kind: "rollback", outcome: "rolled-back" } });
     assert.equal(s.ledger.at(-1)?.reason?.code, "StackRollback");
     assert.deepEqual(rollbackChanges(s), ["update aws:lb/listener:Listener traffic-https"]);
-    for (const r of s.report.rollback) assert.equal(r.gate, "go", "the gate verdict on the rollback config");
+    for (const r of s.report.rollback.phases) assert.equal(r.gate, "go", "the gate verdict on the rollback config");
     assert.ok(
       !s.report.retained.some((r) => r.includes("1-4-0") && rollbackChanges(s).some((c) => c.includes("Snapshot"))),
     );

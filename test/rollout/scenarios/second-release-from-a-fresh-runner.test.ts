@@ -47,7 +47,9 @@ describe("scenario: a second release from a fresh runner after a release done in
   });
 
   it("scale-down shrinks the idle color, and the rollback scales it up before the listener moves", () => {
-    const phases = s.report.rollback.map((r) => `${r.phase}: ${r.changes.map((c) => `${c.op} ${c.name}`).join(", ")}`);
+    const phases = s.report.rollback.phases.map(
+      (r) => `${r.phase}: ${r.changes.map((c) => `${c.op} ${c.name}`).join(", ")}`,
+    );
     assert.equal(phases.length, 2, phases.join("\n"));
     assert.match(phases[0], /^scale-up: .*update api-green/);
     assert.equal(phases[1], "traffic: update traffic-https");
