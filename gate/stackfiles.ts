@@ -28,10 +28,19 @@ export function secretPlaceholder(key: string): string {
   return `[placeholder for secret ${key}: encrypted in the stack file, not decrypted offline]`;
 }
 
+/** Parsed documents by their text: the driver and the twin read the same few stack files many times. */
+const parsedByText = new Map<string, Record<string, unknown>>();
+
 function readYaml(file: string): Record<string, unknown> {
+  const text = readFileSync(file, "utf8");
+  const hit = parsedByText.get(text);
+  if (hit) return structuredClone(hit);
   try {
-    const doc = parse(readFileSync(file, "utf8")) as unknown;
-    return doc && typeof doc === "object" ? (doc as Record<string, unknown>) : {};
+    const doc = parse(text) as unknown;
+    const out = doc && typeof doc === "object" ? (doc as Record<string, unknown>) : {};
+    if (parsedByText.size >= 64) parsedByText.delete(parsedByText.keys().next().value as string);
+    parsedByText.set(text, structuredClone(out));
+    return out;
   } catch (e) {
     throw new StackFileError(`${file}: not valid YAML: ${(e as Error).message}`);
   }

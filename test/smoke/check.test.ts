@@ -51,7 +51,7 @@ async function run(args: string[]) {
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
-const fast = ["--deadline", "0.6", "--interval", "0.2", "--timeout", "0.3"];
+const fast = ["--deadline", "0.3", "--interval", "0.1", "--timeout", "0.15"];
 
 describe("smoke-test CLI against a real local HTTP server", () => {
   it("passes (exit 0) on a healthy app reporting the expected version", async () => {
@@ -95,7 +95,7 @@ describe("smoke-test CLI against a real local HTTP server", () => {
     try {
       const r = await run(["--url", s.url, "--expect-version", "1.4.0", ...fast]);
       assert.equal(r.code, 1);
-      assert.match(r.err, /\/health\/ready: timed out after 300 ms/);
+      assert.match(r.err, /\/health\/ready: timed out after 150 ms/);
     } finally {
       await s.close();
     }
