@@ -469,6 +469,11 @@ export const rolloutSchema = z.strictObject({
     "What a bake still without evidence after the extension does: roll back, or pause the release for a person (`rollout resume` bakes again, `rollout abort` rolls back).",
     "rollback",
   ),
+  notifyWebhook: doc(
+    z.url("expected an https URL").startsWith("https://", "expected an https URL").optional(),
+    "Webhook (e.g. a status page) that receives every release notification as a JSON POST, besides the alert topic.",
+    undefined,
+  ),
   consecutiveErrorLimit: doc(
     z.number().int().min(0).max(100),
     "Alarm-API errors in a row tolerated during a bake; one more counts as a failure and rolls back (Argo Rollouts' consecutiveErrorLimit, default 4).",

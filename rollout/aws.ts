@@ -6,8 +6,10 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { UnavailableError } from "./errors";
-import type { AlarmSource, AlarmState, CertificateSource, ListenerTopology, TrafficControl } from "./ports";
+import type { ReleaseNotification } from "./model/notification";
+import type { AlarmSource, AlarmState, CertificateSource, ListenerTopology, Notifier, TrafficControl } from "./ports";
 
 function awsError(e: unknown, what: string): Error {
   const err = e as { name?: string; message?: string };
@@ -138,5 +140,45 @@ export class ElbTraffic implements TrafficControl {
     } catch (e) {
       throw awsError(e, "ELBv2 ModifyListener/DescribeListeners");
     }
+  }
+}
+
+/**
+ * Notifier over SNS (the stack's alert topic: email and paging subscriptions) and an optional webhook (a
+ * status page: POST of the notification as JSON). SNS Publish: `Subject` is ASCII, no line breaks, under
+ * 100 characters (SNS API Reference, Publish). Either channel failing is reported; the driver logs it as a
+ * warning.
+ */
+export class SnsNotifier implements Notifier {
+  constructor(
+    private readonly webhook?: string,
+    private readonly client = new SNSClient({}),
+  ) {}
+
+  async notify(n: ReleaseNotification, o: { topicArn?: string; subject: string; body: string }): Promise<void> {
+    const failures: string[] = [];
+    if (o.topicArn)
+      await this.client
+        .send(
+          new PublishCommand({
+            TopicArn: o.topicArn,
+            Subject: o.subject.replace(/[^\x20-\x7e]/g, "?"),
+            Message: o.body,
+          }),
+        )
+        .catch((e: Error) => failures.push(`SNS Publish: ${e.name} ${e.message}`));
+    else failures.push("no alert topic recorded yet (the stack outputs of an earlier up): SNS skipped");
+    if (this.webhook)
+      await fetch(this.webhook, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...n, subject: o.subject }),
+        signal: AbortSignal.timeout(5_000),
+      })
+        .then((r) => {
+          if (!r.ok) failures.push(`webhook answered HTTP ${r.status}`);
+        })
+        .catch((e: Error) => failures.push(`webhook: ${e.message}`));
+    if (failures.length > 0) throw new Error(failures.join("; "));
   }
 }

@@ -98,7 +98,7 @@ const COMMANDS = [
 /** The Pulumi Automation API, AWS and DynamoDB behind the driver (loaded only for real commands). */
 export const realDeps: DepsFactory = async (o) => {
   const { AutomationStack } = await import("./pulumi-stack");
-  const { AcmCertificates, CloudWatchAlarms, ElbTraffic } = await import("./aws");
+  const { AcmCertificates, CloudWatchAlarms, ElbTraffic, SnsNotifier } = await import("./aws");
   const { DynamoReleaseStore } = await import("./store/dynamodb");
   const { checkoutKeys } = await import("./compose");
   const config = checkoutKeys({ dir: o.dir }, o.stack).config;
@@ -107,6 +107,7 @@ export const realDeps: DepsFactory = async (o) => {
     stack: AutomationStack.lazy(o.dir, o.stack),
     alarms: new CloudWatchAlarms(),
     traffic: new ElbTraffic(),
+    notifier: new SnsNotifier(config.rollout.notifyWebhook),
     certificates: new AcmCertificates(),
     clock: (await import("./ports")).systemClock,
     store: new DynamoReleaseStore(config.rollout.stateTable),

@@ -23,6 +23,7 @@ import {
 } from "./lease";
 import { type LedgerEntry, rollbackTarget } from "./model/ledger";
 import { parseMessage } from "./model/message";
+import { NotificationKind } from "./model/notification";
 import { keysAfter, newColor, type ReleaseRequest, type Stage, stagesFor } from "./model/stages";
 import { completedStages, isUnderWay, newStatus, phaseOf, Reason, type RolloutStatus } from "./model/status";
 import * as preflight from "./preflight";
@@ -159,6 +160,7 @@ export class RolloutDriver {
         `Preflight passed. Releasing ${request.version} (${request.image}) on ${this.stack}: ${describeKeys(from)}`,
       );
       await run.save(rec.release ? undefined : from);
+      await run.notify(NotificationKind.ReleaseStarted, { keys: from, reason: `${request.image} by ${this.d.who}` });
       return this.advance(run, config);
     });
   }

@@ -4,6 +4,7 @@
  * The driver never talks to a cloud API or the CLI directly.
  */
 
+import type { ReleaseNotification } from "./model/notification";
 import type { ReleaseState, RolloutStatus } from "./model/status";
 import type { ReleaseStore } from "./store/port";
 
@@ -71,6 +72,8 @@ export interface AlarmSource {
 export interface ListenerTopology {
   listenerArn: string;
   targetGroupArns: Record<"blue" | "green", string>;
+  /** The stack's alert topic (output `alertTopicArn`): where release notifications go. */
+  alertTopicArn?: string;
 }
 
 /**
@@ -83,6 +86,14 @@ export interface TrafficControl {
    * to verify. Returns the weights read back, by color. Throws when either call fails.
    */
   forwardAll(topology: ListenerTopology, color: "blue" | "green"): Promise<Record<"blue" | "green", number>>;
+}
+
+/**
+ * Where people hear about a release: the stack's alert topic (SNS Publish) and an optional webhook (a status
+ * page). Failures are the caller's warnings, never a failed release.
+ */
+export interface Notifier {
+  notify(n: ReleaseNotification, o: { topicArn?: string; subject: string; body: string }): Promise<void>;
 }
 
 /** ACM DescribeCertificate. */

@@ -5,6 +5,7 @@
  */
 import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
+import { NotificationKind } from "./model/notification";
 import { keysAfter, newColor, type Stage } from "./model/stages";
 import { Reason, type ReasonCode } from "./model/status";
 import { StackError } from "./ports";
@@ -64,6 +65,10 @@ async function runStage(run: Run, config: AppConfig, stage: Stage, index: number
   }
   progress.completedAt = run.now().toISOString();
   await run.save();
+  await run.notify(NotificationKind.StageCompleted, {
+    stage: stage.id,
+    keys: keysAfter(s.stages, index, s.from, request),
+  });
   return { kind: "pass" };
 }
 
@@ -74,6 +79,7 @@ async function pause(run: Run, stage: Stage, detail: string): Promise<"paused"> 
   // `resume` bakes this stage again from the start.
   delete s.progress[stage.id]?.bakeStartedAt;
   await run.save();
+  await run.notify(NotificationKind.Paused, { stage: stage.id, reason: detail });
   run.d.log(
     `⏸ paused at ${stage.id}: ${detail}\n   Traffic stays as it is. 'rollout resume --stack ${s.stack}' bakes ${stage.id} again; 'rollout abort' rolls back.`,
   );
@@ -118,6 +124,7 @@ export async function runRelease(
   s.outcome = "released";
   s.endedAt = run.now().toISOString();
   await run.save();
+  await run.notify(NotificationKind.Released, { keys: final });
   run.d.log(`✓ released ${s.request!.version}: ${s.request!.image} is live on ${final.live}`);
   return "released";
 }

@@ -13,6 +13,7 @@ import { changedKeys, type ReleaseKeys } from "../config/release-keys";
 import { EXIT, InterruptedError } from "./errors";
 import { Preempted } from "./lease";
 import { type LedgerEntry, lineage } from "./model/ledger";
+import { NotificationKind } from "./model/notification";
 import {
   completedStages,
   pendingPhases,
@@ -161,6 +162,15 @@ export async function runRollback(
       }
       if (phase.id === "traffic" && !r.trafficRestoredAt && pendingPhases(r)[0]?.id === "traffic")
         await fastRestore(run, r, phase.keys);
+      // Announced once traffic is safe where possible: the notification is never on the critical path.
+      if (!r.announcedAt) {
+        r.announcedAt = run.now().toISOString();
+        await run.notify(NotificationKind.RollbackStarted, {
+          stage: completedStages(s).at(-1),
+          keys: r.trafficRestoredAt ? phase.keys : undefined,
+          reason: `${r.reason}: ${r.detail}`,
+        });
+      }
       // Targeted at what the phase changes (the production listener for traffic): a failed Job of the
       // release is neither re-awaited nor replaced, nothing else is re-created (pulumi up --target).
       const target = await run.changedUrns(phase.from, phase.keys);
@@ -194,6 +204,7 @@ export async function runRollback(
     const keys = (await deployed()) ?? s.from;
     await run.d.store.appendLedger(s.stack, { ...ledgerEntry(s, "rollback-failed", keys, run.now()) });
     await run.save();
+    await run.notify(NotificationKind.RollbackFailed, { keys, reason: `${r.reason}: ${r.lastError}` });
     run.d.log(
       `✗✗ the rollback failed: ${r.lastError}\n   Traffic may not be on the previous color. 'rollout status', then 'rollout resume' retries the rollback; page the rollback owner.`,
     );
@@ -206,6 +217,10 @@ export async function runRollback(
   s.endedAt = run.now().toISOString();
   r.lastError = undefined;
   await run.save();
+  await run.notify(outcome === "aborted" ? NotificationKind.Aborted : NotificationKind.RolledBack, {
+    keys: final,
+    reason: `${r.reason}: ${r.detail}`,
+  });
   run.d.log(`✓ ${outcome}: traffic is on ${final.live} (${final.images[final.live]}); exit ${EXIT[outcome]}`);
   return outcome;
 }

@@ -17,12 +17,19 @@ import {
 import { InterruptedError } from "./errors";
 import { type LeaseKeeper, Preempted } from "./lease";
 import { formatMessage, type UpPurpose } from "./model/message";
+import {
+  type NotificationKindCode,
+  type ReleaseNotification,
+  renderNotification,
+  weightsOf,
+} from "./model/notification";
 import type { RolloutStatus } from "./model/status";
 import {
   type AlarmSource,
   type CertificateSource,
   type Clock,
   type ListenerTopology,
+  type Notifier,
   type RolloutStore,
   StackError,
   type StackOps,
@@ -49,6 +56,8 @@ export interface DriverDeps {
   alarms: AlarmSource;
   /** The production listener, driven directly to restore traffic fast on a rollback. */
   traffic: TrafficControl;
+  /** Release notifications (alert topic, webhook). */
+  notifier: Notifier;
   certificates: CertificateSource;
   clock: Clock;
   store: RolloutStore;
@@ -124,6 +133,41 @@ export class Run {
         ...(topology ? { topology } : {}),
       },
     });
+  }
+
+  /**
+   * Tells people about a transition (runbook 004 "Communication"). A failed notification is a warning in
+   * the log: it never fails, delays past 10 s or rolls back a release.
+   */
+  async notify(kind: NotificationKindCode, o: { stage?: string; keys?: ReleaseKeys; reason?: string } = {}) {
+    const s = this.status;
+    const keys = o.keys ?? (await this.d.store.read(this.stackName).catch(() => undefined))?.release?.keys ?? s.from;
+    const n: ReleaseNotification = {
+      kind,
+      stack: s.stack,
+      release: s.request?.version ?? s.from.version,
+      runId: s.runId,
+      who: s.who,
+      at: this.now().toISOString(),
+      stage: o.stage,
+      weights: weightsOf(keys),
+      reason: o.reason,
+    };
+    const text = renderNotification(n, keys);
+    const topicArn = (await this.listenerTopology().catch(() => undefined))?.alertTopicArn;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.d.notifier.notify(n, { topicArn, ...text }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("timed out after 10 s")), 10_000);
+        }),
+      ]);
+    } catch (e) {
+      this.d.log(`  warning: notification "${text.subject}" not sent: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Heartbeat: throws when the lease was lost or another command asked this run to stop. */
@@ -240,5 +284,10 @@ export function topologyOf(outputs: Record<string, unknown> | undefined): Listen
   const tg = outputs?.targetGroupArns as Record<string, unknown> | undefined;
   if (typeof listenerArn !== "string" || typeof tg?.blue !== "string" || typeof tg?.green !== "string")
     return undefined;
-  return { listenerArn, targetGroupArns: { blue: tg.blue, green: tg.green } };
+  const alertTopicArn = typeof outputs?.alertTopicArn === "string" ? outputs.alertTopicArn : undefined;
+  return {
+    listenerArn,
+    targetGroupArns: { blue: tg.blue, green: tg.green },
+    ...(alertTopicArn ? { alertTopicArn } : {}),
+  };
 }

@@ -49,6 +49,8 @@ export interface RollbackState {
   trafficRestoredAt?: string;
   /** How: one ELBv2 ModifyListener call before the `up` (`listener`), or the traffic phase's `up` itself. */
   restoredBy?: "listener" | "up";
+  /** When people were told the rollback started. */
+  announcedAt?: string;
   /** Why the direct listener call was not used or failed (then the `up` restored traffic). */
   fastRestoreError?: string;
 }

@@ -81,6 +81,8 @@ export interface RehearsalReport {
     release?: ReleaseKeys;
   };
   ledger: LedgerEntry[];
+  /** Release notifications published to the alert topic, in order (failed attempts have `error`). */
+  notifications: { at: string; kind: string; subject: string; stage?: string; error?: string }[];
   jobs: { at: string; name: string; image: string; color?: string; ok: boolean; output: string }[];
   retained: string[];
   /** Secret values found in anything the driver wrote or ran (must be empty). */
@@ -184,6 +186,7 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
       release: rec.release?.keys,
     },
     ledger,
+    notifications: w.notifications.map(({ at, body: _body, ...n }) => ({ at: iso(at), ...n })),
     jobs: w.cloud.jobRuns.map((j) => ({
       at: iso(j.at),
       name: j.name,

@@ -265,6 +265,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
   for (const [image, v] of Object.entries(sc.images)) world.versions.set(image, v.version);
   if (sc.throttle?.from) world.throttleBetween(resolver, sc.throttle.from, sc.throttle.until ?? "end");
   world.listenerFailures = sc.listenerFailures;
+  world.notifyFailures = sc.notifyFailures;
   const r = new Rehearsal(o, world, resolver, version);
   try {
     await play(r, { image: o.image, version, commit: o.commit, workerImage: o.workerImage });

@@ -16,8 +16,8 @@ import { runSmokeTest } from "../../smoke/check";
 import { checkoutKeys, composeConfig, composePolicyConfig } from "../compose";
 import type { LedgerEntry } from "../model/ledger";
 import type { ReleaseState, RolloutStatus } from "../model/status";
-import type { AlarmSource, CertificateSource, RolloutStore, StackOps, TrafficControl } from "../ports";
-import type { DriverDeps } from "../run";
+import type { AlarmSource, CertificateSource, Notifier, RolloutStore, StackOps, TrafficControl } from "../ports";
+import { type DriverDeps, topologyOf } from "../run";
 import { MemoryReleaseStore } from "../store/memory";
 import { type ColorBehaviour, TwinApp } from "./app";
 import { type StateResource, TwinBackend } from "./backend";
@@ -89,6 +89,17 @@ export class TwinWorld {
   hooks: EngineHooks;
   /** Kills the calling process right after an update with this message returned (a crash after `up`). */
   killAfterUpdate?: (message: string) => boolean;
+  /** Release notifications published to the alert topic (and the failed attempts). */
+  readonly notifications: {
+    at: number;
+    kind: string;
+    subject: string;
+    body?: string;
+    stage?: string;
+    error?: string;
+  }[] = [];
+  /** The next SNS Publish calls that fail. */
+  notifyFailures = 0;
   /** ELBv2 calls of the driver (the fast traffic restore). */
   readonly elbCalls: { at: number; api: string; error?: string }[] = [];
   /** The next ModifyListener calls that fail. */
@@ -161,10 +172,12 @@ export class TwinWorld {
     const stack = new TwinStack(this.o.stack, this.engine, this.backend, proc);
     const composed = composeConfig({ dir: this.o.dir, stackDir: this.git }, this.o.stack, keys);
     const policy = composePolicyConfig(path.join(this.o.dir, "policy"), this.o.stack, { "release-window": "disabled" });
+    let outputs: Record<string, unknown> | undefined;
     try {
-      await this.clock.drive(
+      const out = await this.clock.drive(
         stack.up({ message: "initial deployment", configFile: composed.file, policyPackConfigFile: policy.file }),
       );
+      outputs = out.outputs;
     } finally {
       composed.dispose();
       policy.dispose();
@@ -176,7 +189,11 @@ export class TwinWorld {
       this.clock.now(),
     );
     if (!lease.acquired) throw new Error("twin: seed lease");
-    await this.store.save(this.o.stack, lease.lease.epoch, { release: { keys, updatedAt: now, runId: "seed" } });
+    // As the driver's bootstrap `apply` would: the deployed keys and the stack outputs it needs.
+    const topology = topologyOf(outputs);
+    await this.store.save(this.o.stack, lease.lease.epoch, {
+      release: { keys, updatedAt: now, runId: "seed", ...(topology ? { topology } : {}) },
+    });
     await this.store.releaseLease(this.o.stack, lease.lease.epoch);
     const entry: LedgerEntry = {
       id: "seed:apply",
@@ -480,6 +497,27 @@ export class TwinWorld {
     };
   }
 
+  /** SNS Publish to the alert topic the stack created (unknown topic: NotFound); `notifyFailures` fail first. */
+  private notifier(): Notifier {
+    return {
+      notify: async (n, o) => {
+        const at = this.clock.nowMs();
+        if (this.notifyFailures > 0) {
+          this.notifyFailures--;
+          this.notifications.push({ at, kind: n.kind, subject: o.subject, error: "InternalError" });
+          throw Object.assign(new Error("Request could not be completed"), { name: "InternalErrorException" });
+        }
+        const topic = this.state().find((r) => r.type === "aws:sns/topic:Topic" && r.outputs?.arn === o.topicArn);
+        if (!topic) {
+          this.notifications.push({ at, kind: n.kind, subject: o.subject, error: "NotFound" });
+          throw Object.assign(new Error("Topic does not exist"), { name: "NotFoundException" });
+        }
+        await this.clock.spend(100);
+        this.notifications.push({ at, kind: n.kind, subject: o.subject, body: o.body, stage: n.stage });
+      },
+    };
+  }
+
   /** The driver's dependencies for a process: every port bound to it. */
   driverDeps(proc: TwinProcess, o: { who: string; log: (line: string) => void; checkout?: string }): DriverDeps {
     const stack = new TwinStack(this.o.stack, this.engine, this.backend, proc);
@@ -519,6 +557,7 @@ export class TwinWorld {
       stack: proc.bind(stackOps),
       alarms: proc.bind(alarms),
       traffic: proc.bind(this.trafficControl()),
+      notifier: proc.bind(this.notifier()),
       certificates: proc.bind(certificates),
       clock: proc.clockView(),
       store: proc.bind(this.store as RolloutStore),

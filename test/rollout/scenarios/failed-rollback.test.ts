@@ -34,5 +34,12 @@ describe("scenario: a failed rollback", () => {
       s.ledger.map((e) => e.outcome),
       ["rollback-failed", "rolled-back"],
     );
+    // The rollback owner is paged through the alert topic when the rollback fails, and told when it is done.
+    const told = s.report.notifications.filter((n) => !n.kind.startsWith("stage"));
+    assert.deepEqual(
+      told.map((n) => n.kind),
+      ["release-started", "rollback-started", "rollback-failed", "rolled-back"],
+    );
+    assert.match(told.find((n) => n.kind === "rollback-failed")?.subject ?? "", /^\[prod\] 1\.5\.0: ROLLBACK FAILED/);
   });
 });
