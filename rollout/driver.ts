@@ -435,6 +435,10 @@ export class RolloutDriver {
       this.d.log(
         `  last rollout: ${rec.status.kind} ${rec.status.request?.version ?? ""} run ${rec.status.runId} by ${rec.status.who}; done: ${completedStages(rec.status).join(", ") || "-"}${rec.status.rollback ? `; rollback (${rec.status.rollback.reason}): ${rec.status.rollback.done.join(", ") || "-"}${rec.status.rollback.lastError ? `; last error: ${rec.status.rollback.lastError}` : ""}` : ""}${rec.status.inFlight ? `; update in flight: ${rec.status.inFlight.step}` : ""}`,
       );
+    if (rec.status?.paused)
+      this.d.log(
+        `  paused at ${rec.status.paused.stage} since ${rec.status.paused.at}: ${rec.status.paused.detail} — 'rollout resume' bakes it again, 'rollout abort' rolls back`,
+      );
     for (const [name, state] of Object.entries(alarms)) this.d.log(`  alarm ${name}: ${state}`);
     return view;
   }

@@ -312,6 +312,16 @@ export function renderRehearsalText(rep: RehearsalReport): string {
     for (const ch of rb.changes)
       lines.push(`      ${ch.op.padEnd(8)} ${ch.type} ${ch.name}${ch.error ? `  ✗ ${ch.error}` : ""}`);
   }
+  const rs = rep.rollback;
+  if (rs.trafficRestoredAfterSeconds !== undefined)
+    lines.push(
+      `↩ traffic restored ${rs.trafficRestoredAfterSeconds}s after the trigger by ${rs.restoredBy === "listener" ? "one ModifyListener call" : "the rollback's up"}${rs.fastRestoreError ? ` (direct call: ${rs.fastRestoreError})` : ""}; calls before: ${rs.criticalPathCalls?.join(" → ") || "none"}`,
+    );
+  const sent = rep.notifications.filter((n) => !n.error).length;
+  if (rep.notifications.length)
+    lines.push(
+      `✉ ${sent} notification(s) sent${sent < rep.notifications.length ? `, ${rep.notifications.length - sent} failed` : ""}`,
+    );
   const f = rep.final;
   lines.push(
     "",
