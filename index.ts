@@ -255,6 +255,8 @@ export = async () => {
       tuning: config.worker,
       healthPort: config.worker.metricsPort,
       env,
+      // The same contract the worker's alarms evaluate and its IAM role allows (one source: app:alarms.workerMetrics).
+      metrics: { ...config.alarms.workerMetrics, environment: stack },
       secretNames,
     },
     {

@@ -18,6 +18,17 @@ export interface WorkerArgs {
   healthPort: number;
   /** Non-secret environment. @default none */
   env?: Record<string, pulumi.Input<string>>;
+  /**
+   * Where the worker publishes its metrics (the contract its alarms evaluate, docs/alarms.md): namespace,
+   * metric names and the `Environment` dimension, as `Metrics__*` variables. @default none (publishes nothing)
+   */
+  metrics?: {
+    namespace: string;
+    environment: string;
+    backlogMetric: string;
+    failedJobsMetric: string;
+    policyTimeoutsMetric: string;
+  };
   /** Kubernetes Secrets mounted with envFrom. @default none */
   secretNames?: string[];
 }
@@ -42,6 +53,15 @@ export class Worker extends pulumi.ComponentResource {
       { name: "Worker__PollSeconds", value: String(args.tuning.pollSeconds) },
       { name: "Worker__BatchSize", value: String(args.tuning.batchSize) },
       { name: "Worker__SearchJobMaxAttempts", value: String(args.tuning.searchJobMaxAttempts) },
+      ...(args.metrics
+        ? [
+            { name: "Metrics__Namespace", value: args.metrics.namespace },
+            { name: "Metrics__Dimensions__Environment", value: args.metrics.environment },
+            { name: "Metrics__JobBacklog", value: args.metrics.backlogMetric },
+            { name: "Metrics__FailedJobs", value: args.metrics.failedJobsMetric },
+            { name: "Metrics__PolicyTimeouts", value: args.metrics.policyTimeoutsMetric },
+          ]
+        : []),
     ];
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,

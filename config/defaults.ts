@@ -70,6 +70,7 @@ export const COMMON: ConfigDefaults = {
     noDataExtensionMinutes: 15,
     onNoData: "rollback",
     consecutiveErrorLimit: 4,
+    workerDrainMinutes: 15,
     pauseWorkerDuringMigration: true,
     certificateMinDays: 14,
     stateTable: "app-rollout",

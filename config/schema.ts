@@ -474,6 +474,11 @@ export const rolloutSchema = z.strictObject({
     "Webhook (e.g. a status page) that receives every release notification as a JSON POST, besides the alert topic.",
     undefined,
   ),
+  workerDrainMinutes: doc(
+    z.number().min(0).max(240),
+    "After the worker resumes, minutes its backlog alarm may stay in ALARM (jobs queued while it was paused drain) before it gates the watch.",
+    15,
+  ),
   consecutiveErrorLimit: doc(
     z.number().int().min(0).max(100),
     "Alarm-API errors in a row tolerated during a bake; one more counts as a failure and rolls back (Argo Rollouts' consecutiveErrorLimit, default 4).",
@@ -646,8 +651,14 @@ export const configSchema = configObjectSchema.superRefine((c, ctx) => {
   if (r.bakeMinutes < bakeWindow)
     issue(
       ["rollout", "bakeMinutes"],
-      `expected at least ${bakeWindow} min: one full evaluation window of the alarms gating traffic steps (app:rollout.gates.traffic: ${r.gates.traffic.join(", ")}); a shorter bake advances before they judged the new traffic`,
+      `expected at least ${bakeWindow} min: one full evaluation window of the alarms gating traffic steps (app:rollout.gates.traffic: ${r.gates.traffic.join(", ")}) plus the minute CloudWatch takes to publish the last datapoint; a shorter bake advances before they judged the new traffic`,
       r.bakeMinutes,
+    );
+  if (r.pauseWorkerDuringMigration && r.gates.traffic.includes("worker"))
+    issue(
+      ["rollout", "gates", "traffic"],
+      "expected no worker signal while app:rollout.pauseWorkerDuringMigration is true: the worker runs 0 replicas during the traffic steps, so its alarms have no data then (gate the watch on it: app:rollout.gates.watch)",
+      r.gates.traffic,
     );
   const watchWindow = gatingWindowMinutes(r.gates.watch, c.alarms);
   if (r.watchMinutes > 0 && r.watchMinutes < watchWindow)

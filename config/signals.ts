@@ -66,9 +66,18 @@ export function signalWindowMinutes(signal: Signal, color: ColorAlarmMinutes): n
   );
 }
 
-/** The longest evaluation window among `signals`. */
+/**
+ * A datapoint reaches CloudWatch about a minute after the period it describes (ELB User Guide: load balancer
+ * metrics are reported at 60-second intervals, and only after the interval), so the last period of a window
+ * is judged a minute after it ends.
+ */
+export const PUBLICATION_DELAY_MINUTES = 1;
+
+/** Minutes a bake needs so the alarms of `signals` judge one full window of it: the longest window plus the delay. */
 export function gatingWindowMinutes(signals: readonly Signal[], color: ColorAlarmMinutes): number {
-  return Math.max(0, ...signals.map((s) => signalWindowMinutes(s, color)));
+  return signals.length === 0
+    ? 0
+    : Math.max(...signals.map((s) => signalWindowMinutes(s, color))) + PUBLICATION_DELAY_MINUTES;
 }
 
 /** The alarm names a signal stands for, given the color being released and the other one. */

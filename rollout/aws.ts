@@ -7,18 +7,10 @@ import {
   ModifyListenerCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { awsError } from "./aws-errors";
 import { UnavailableError } from "./errors";
 import type { ReleaseNotification } from "./model/notification";
 import type { AlarmSource, AlarmState, CertificateSource, ListenerTopology, Notifier, TrafficControl } from "./ports";
-
-function awsError(e: unknown, what: string): Error {
-  const err = e as { name?: string; message?: string };
-  if (err.name === "CredentialsProviderError" || /credential/i.test(err.message ?? ""))
-    return new UnavailableError(
-      `no AWS credentials for ${what}: use the OIDC role in CI or 'aws sso login' locally. Nothing was changed.`,
-    );
-  return new UnavailableError(`${what} failed: ${err.name ?? ""} ${err.message ?? e}`);
-}
 
 export class CloudWatchAlarms implements AlarmSource {
   constructor(private readonly client = new CloudWatchClient({})) {}
@@ -74,7 +66,15 @@ export class CloudWatchAlarms implements AlarmSource {
             ],
           }),
         );
-        for (const v of r.MetricDataResults?.[0]?.Values ?? []) total += v;
+        const result = r.MetricDataResults?.[0];
+        // StatusCode Complete | PartialData (more pages) | InternalError | Forbidden (API Reference, MetricDataResult).
+        if (result?.StatusCode === "Forbidden")
+          throw Object.assign(new Error(result.Messages?.map((m) => m.Value).join("; ") || "Forbidden"), {
+            name: "AccessDenied",
+          });
+        if (result?.StatusCode === "InternalError")
+          throw new Error(`GetMetricData returned InternalError: ${result.Messages?.map((m) => m.Value).join("; ")}`);
+        for (const v of result?.Values ?? []) total += v;
         next = r.NextToken;
       } while (next);
     } catch (e) {

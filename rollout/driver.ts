@@ -10,6 +10,7 @@ import { namePrefix, rollbackAlarmName } from "../components/names";
 import { parseImmutableImage } from "../config/image";
 import { changedKeys, describeKeys, type ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
+import { evidenceAlarmName } from "../config/signals";
 import { checkoutKeys, composeConfig, composePolicyConfig } from "./compose";
 import { type CommandResult, RefusedError } from "./errors";
 import {
@@ -182,6 +183,8 @@ export class RolloutDriver {
         from.live,
       );
       refuseIf(await preflight.gatingAlarmsHealthy(this.d.alarms, gating));
+      const prefix = namePrefix(target.config.cluster.namespace, this.stack);
+      refuseIf(await preflight.evidenceReadable(this.d.alarms, evidenceAlarmName(prefix, released), now));
       // The readiness gate on what the deploy stage will run: a no-go is refused here (exit 2), before the
       // worker is paused — not discovered at deploy and rolled back (exit 1).
       const policy = composePolicyConfig(this.d.packDir, this.stack);
@@ -203,6 +206,9 @@ export class RolloutDriver {
       const phase = phaseOf(rec.status);
       if (!rec.status || !isUnderWay(phase))
         throw new RefusedError(`no rollout to resume on ${this.stack} (phase ${phase})`);
+      const checkoutConfig = checkoutKeys(this.d.checkout, this.stack).config;
+      // A paused release bakes again and moves traffic on: only inside the window (abort rolls back any time).
+      if (phase === "Paused") refuseIf(preflight.windowOpen(checkoutConfig, this.d.clock.now()));
       const run = await this.continueRun(lease, rec.status);
       this.d.log(
         `Resuming ${rec.status.kind} ${rec.status.request?.version ?? ""} (phase ${phase}; done: ${completedStages(rec.status).join(", ") || "nothing"})`,
@@ -223,6 +229,7 @@ export class RolloutDriver {
     if (f) {
       this.d.log(`The ${f.step} update of run ${f.runId} may not have finished: its keys count as deployed.`);
       status.inFlight = undefined;
+      run.adoptedInFlight = f.runId;
       await run.save(f.keys);
     }
     return run;

@@ -15,6 +15,11 @@ export class UnavailableError extends Error {
   override name = "UnavailableError";
 }
 
+/** An AWS API refused the call for lack of permission: a configuration error, never retried. */
+export class PermissionError extends UnavailableError {
+  override name = "PermissionError";
+}
+
 export type CommandResult =
   | "released"
   | "rolled-back"

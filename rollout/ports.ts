@@ -30,7 +30,7 @@ export interface UpOutcome {
   version?: number;
   /** Resource operations by kind. */
   changes: Partial<Record<StepOp, number>>;
-  /** The stack's non-secret outputs after the update (secret ones are left out, never decrypted into a record). */
+  /** The stack outputs the driver uses (an allow-list, never a secret one) after the update. */
   outputs?: Record<string, unknown>;
 }
 

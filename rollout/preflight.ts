@@ -83,6 +83,21 @@ export async function gatingAlarmsHealthy(alarms: AlarmSource, names: string[]):
     : undefined;
 }
 
+/**
+ * The evidence of a bake can be read: the released color's `-error-rate` alarm exists and GetMetricData is
+ * allowed (a role without `cloudwatch:GetMetricData` would otherwise roll back every first bake).
+ */
+export async function evidenceReadable(alarms: AlarmSource, alarmName: string, now: Date): Promise<Refusal> {
+  try {
+    const n = await alarms.requestCount(alarmName, new Date(now.getTime() - 600_000), now);
+    return n === undefined
+      ? `alarm ${alarmName} does not exist: the requests of the released color cannot be counted. Run 'rollout apply' to create it.`
+      : undefined;
+  } catch (e) {
+    return `the evidence of a bake cannot be read (GetMetricData on ${alarmName}): ${(e as Error).message}`;
+  }
+}
+
 export function gateGo(verdict: GateVerdict): Refusal {
   if (verdict.decision === "go") return undefined;
   const blocking = verdict.violations.filter((v) => v.enforcement === "mandatory" || v.enforcement === "remediate");

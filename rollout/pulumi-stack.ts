@@ -71,6 +71,9 @@ export function classify(stack: string, e: unknown, changesStarted = false, canc
   return new StackError("update-failed", tail, false);
 }
 
+/** The stack outputs the driver uses (index.ts): the production listener, target groups, alert topic. */
+const DRIVER_OUTPUTS = ["productionListenerArn", "targetGroupArns", "alertTopicArn"];
+
 export class AutomationStack implements StackOps {
   private constructor(
     readonly stack: string,
@@ -130,10 +133,13 @@ export class AutomationStack implements StackOps {
       return {
         version: r.summary.version,
         changes: (r.summary.resourceChanges ?? {}) as UpOutcome["changes"],
-        // Only non-secret outputs leave this function (the listener and target group ARNs the driver keeps).
+        // Only the outputs the driver keeps leave this function, and only when not secret. The Automation API
+        // flags an output secret only when the whole top-level value is masked (localWorkspace.js
+        // stackOutputs: maskedOuts[key] === "[secret]"), so a secret nested in an object would pass a
+        // secret-flag filter: the allow-list is the protection.
         outputs: Object.fromEntries(
           Object.entries(r.outputs ?? {})
-            .filter(([, o]) => !o.secret)
+            .filter(([k, o]) => DRIVER_OUTPUTS.includes(k) && !o.secret)
             .map(([k, o]) => [k, o.value]),
         ),
       };

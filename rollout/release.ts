@@ -3,15 +3,17 @@
  * polling the gating alarms — persisting progress after each step. Any trigger (an alarm, a failed up, a
  * gate refusal, the window closing) persists a rollback and hands over to rollout/rollback.ts.
  */
+import { namePrefix, platformAlarmName } from "../components/names";
 import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
+import { gatingWindowMinutes } from "../config/signals";
 import { NotificationKind } from "./model/notification";
 import { keysAfter, newColor, type Stage } from "./model/stages";
 import { Reason, type ReasonCode } from "./model/status";
 import { StackError } from "./ports";
 import { ledgerEntry, releaseRollbackPhases, runRollback, startRollback } from "./rollback";
 import { GateRefusal, type Run, UpFailed } from "./run";
-import { type WatchVerdict, watch } from "./watch";
+import { alarmsBeforeUp, type WatchPlan, type WatchVerdict, watch } from "./watch";
 
 /** The deployed release keys as the store has them. */
 export async function deployedKeys(run: Run): Promise<ReleaseKeys> {
@@ -38,6 +40,15 @@ async function runStage(run: Run, config: AppConfig, stage: Stage, index: number
   const request = s.request!;
   s.progress[stage.id] ??= {};
   const progress = s.progress[stage.id];
+  if ((stage.kind === "traffic" || stage.kind === "flip") && !progress.upStartedAt) {
+    const before = await alarmsBeforeUp(run, config, {
+      label: `before the ${stage.id} update`,
+      gates: config.rollout.gates.traffic,
+      released: newColor(s.from),
+      other: s.from.live,
+    });
+    if (before.kind !== "pass") return before;
+  }
   if (stage.kind !== "watch" && !progress.upEndedAt) {
     progress.upStartedAt = run.now().toISOString();
     await run.up(stage.id, keysAfter(s.stages, index, s.from, request), {
@@ -51,15 +62,22 @@ async function runStage(run: Run, config: AppConfig, stage: Stage, index: number
   }
   const minutes = stage.kind === "traffic" ? stage.bakeMinutes : stage.kind === "watch" ? stage.minutes : 0;
   if (minutes > 0) {
+    // A bake an earlier process started (it died, or was cancelled) is watched live again for one full
+    // evaluation window: an alarm that fired and cleared while nobody polled must not pass unseen.
+    const resumed = progress.bakeStartedAt !== undefined && progress.bakeRunId !== run.lease.holder.runId;
     progress.bakeStartedAt ??= run.now().toISOString();
+    progress.bakeRunId = run.lease.holder.runId;
     await run.save();
+    const gates = stage.kind === "traffic" ? config.rollout.gates.traffic : config.rollout.gates.watch;
     const verdict = await watch(run, config, {
+      liveFor: resumed ? gatingWindowMinutes(gates, config.alarms) : undefined,
       label: stage.kind === "traffic" ? `bake at ${stage.weight}%` : "post-deploy watch",
       since: new Date(progress.bakeStartedAt),
       minutes,
-      gates: stage.kind === "traffic" ? config.rollout.gates.traffic : config.rollout.gates.watch,
+      gates,
       released: newColor(s.from),
       other: s.from.live,
+      grace: workerDrain(run, config),
     });
     if (verdict.kind !== "pass") return verdict;
   }
@@ -70,6 +88,17 @@ async function runStage(run: Run, config: AppConfig, stage: Stage, index: number
     keys: keysAfter(s.stages, index, s.from, request),
   });
   return { kind: "pass" };
+}
+
+/** The worker's backlog alarm waits app:rollout.workerDrainMinutes after the worker resumed. */
+function workerDrain(run: Run, config: AppConfig): WatchPlan["grace"] {
+  const resumed = run.status.progress["resume-worker"]?.completedAt;
+  if (!resumed) return undefined;
+  const prefix = namePrefix(config.cluster.namespace, run.stackName);
+  return {
+    names: [platformAlarmName(prefix, "worker-backlog")],
+    until: Date.parse(resumed) + config.rollout.workerDrainMinutes * 60_000,
+  };
 }
 
 /** A bake without evidence and app:rollout.onNoData `pause`: traffic stays, a person decides. */

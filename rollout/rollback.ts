@@ -117,6 +117,12 @@ export function ledgerEntry(
  * falls back to the `up`, which restores traffic as before.
  */
 async function fastRestore(run: Run, r: RollbackState, keys: ReleaseKeys): Promise<void> {
+  if (run.adoptedInFlight) {
+    // A dead process's `up` may still be running (its CLI can outlive it) and would overwrite the listener
+    // after this call: the phase's `up` (which waits for the stack lock) restores traffic instead.
+    r.fastRestoreError = `an update of run ${run.adoptedInFlight} may still be running`;
+    return;
+  }
   const topology = await run.listenerTopology();
   if (!topology) {
     r.fastRestoreError = "no listener topology recorded (no update of this driver has returned the stack outputs yet)";

@@ -113,6 +113,9 @@ export class Run {
     return this.d.clock.now();
   }
 
+  /** Set when this run took over an update a dead process left in flight (its CLI may still be running). */
+  adoptedInFlight?: string;
+
   /** The production listener and target groups (from the last update's outputs, else the store). */
   private topology?: ListenerTopology;
 

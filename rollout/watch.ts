@@ -15,6 +15,7 @@ import type { Color } from "../components/blue-green";
 import { namePrefix } from "../components/names";
 import type { AppConfig } from "../config/schema";
 import { evidenceAlarmName, type Signal, signalAlarmNames } from "../config/signals";
+import { PermissionError } from "./errors";
 import { Reason, type ReasonCode } from "./model/status";
 import type { AlarmState } from "./ports";
 import type { Run } from "./run";
@@ -27,6 +28,10 @@ export interface WatchPlan {
   /** The color being released (the evidence must come from it) and the other one. */
   released: Color;
   other: Color;
+  /** Minutes this process must poll live before the bake may pass (a bake resumed from a dead process). */
+  liveFor?: number;
+  /** Alarms that do not gate until a time (the worker's backlog while jobs queued during its pause drain). */
+  grace?: { names: string[]; until: number };
 }
 
 export type WatchVerdict =
@@ -48,8 +53,10 @@ export function gatingAlarms(
   return gates.flatMap((g) => signalAlarmNames(g, prefix, { released, other }));
 }
 
-async function poll(run: Run, config: AppConfig, w: WatchPlan, names: string[], bakeOver: boolean): Promise<Poll> {
-  const states: Record<string, AlarmState> = await run.d.alarms.states(names);
+async function poll(run: Run, config: AppConfig, w: WatchPlan, all: string[], bakeOver: boolean): Promise<Poll> {
+  const states: Record<string, AlarmState> = await run.d.alarms.states(all);
+  const graced = w.grace && run.now().getTime() < w.grace.until ? new Set(w.grace.names) : new Set<string>();
+  const names = all.filter((n) => !graced.has(n) || !(n in states));
   const missing = names.filter((n) => !(n in states));
   if (missing.length > 0)
     return {
@@ -71,8 +78,17 @@ async function poll(run: Run, config: AppConfig, w: WatchPlan, names: string[], 
   const starved = names.filter((n) => states[n] === "INSUFFICIENT_DATA");
   if (!bakeOver || config.rollout.minRequests === 0) return { starved };
   const prefix = namePrefix(config.cluster.namespace, run.stackName);
-  const requests = await run.d.alarms.requestCount(evidenceAlarmName(prefix, w.released), w.since, run.now());
-  return { starved, requests: requests ?? 0 };
+  const evidence = evidenceAlarmName(prefix, w.released);
+  const requests = await run.d.alarms.requestCount(evidence, w.since, run.now());
+  if (requests === undefined)
+    return {
+      verdict: {
+        kind: "rollback",
+        reason: Reason.SignalsUnavailable,
+        detail: `alarm ${evidence} does not exist: the requests ${w.released} served cannot be counted during ${w.label}`,
+      },
+    };
+  return { starved, requests };
 }
 
 function evidenceMissing(
@@ -95,10 +111,37 @@ function noEvidenceVerdict(config: AppConfig, w: WatchPlan, why: string): WatchV
     : { kind: "rollback", reason: Reason.NoEvidence, detail };
 }
 
+/**
+ * Before a forward `up` that moves traffic: nothing polls while an `up` runs, so an alarm that fired during
+ * the previous one (e.g. the old color during the deploy's migration) must stop the release before more
+ * traffic moves, not after the next bake starts.
+ */
+export async function alarmsBeforeUp(
+  run: Run,
+  config: AppConfig,
+  w: Omit<WatchPlan, "since" | "minutes">,
+): Promise<WatchVerdict> {
+  const names = gatingAlarms(config, run.stackName, w.gates, w.released, w.other);
+  try {
+    const states = await run.d.alarms.states(names);
+    const firing = names.filter((n) => states[n] === "ALARM");
+    if (firing.length > 0)
+      return {
+        kind: "rollback",
+        reason: Reason.AlarmFired,
+        detail: `alarm ${firing.join(", ")} is in ALARM ${w.label}`,
+      };
+  } catch (e) {
+    // The bake that follows polls again (with its retry budget); a failed read here blocks nothing.
+    run.d.log(`  ${w.label}: signal read failed: ${(e as Error).message}`);
+  }
+  return { kind: "pass" };
+}
+
 /** Polls until the bake has evidence and no alarm, or until a verdict. */
 export async function watch(run: Run, config: AppConfig, w: WatchPlan): Promise<WatchVerdict> {
   const names = gatingAlarms(config, run.stackName, w.gates, w.released, w.other);
-  const end = w.since.getTime() + w.minutes * 60_000;
+  const end = Math.max(w.since.getTime() + w.minutes * 60_000, run.now().getTime() + (w.liveFor ?? 0) * 60_000);
   const limit = end + config.rollout.noDataExtensionMinutes * 60_000;
   const pollMs = config.rollout.pollSeconds * 1000;
   let errors = 0;
@@ -118,6 +161,9 @@ export async function watch(run: Run, config: AppConfig, w: WatchPlan): Promise<
           : `  ${w.label}: ${Math.ceil((end - now) / 1000)}s left, ${names.length} gating alarms without ALARM${p.starved.length ? ` (${p.starved.length} without data)` : ""}`,
       );
     } catch (e) {
+      // Denied is configuration, not weather: retrying cannot help, and an unwatched canary must not stay.
+      if (e instanceof PermissionError)
+        return { kind: "rollback", reason: Reason.SignalsUnavailable, detail: `${w.label}: ${e.message}` };
       errors++;
       run.d.log(`  ${w.label}: signal read failed (${errors} in a row): ${(e as Error).message}`);
       if (errors > config.rollout.consecutiveErrorLimit)

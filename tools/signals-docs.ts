@@ -1,6 +1,13 @@
 /** Renders docs/signals.md from config/signals.ts and the defaults: every signal, what it gates, its default. */
 import { COMMON } from "../config/defaults";
-import { PLATFORM_ALARMS, SIGNAL_DOCS, SIGNALS, type Signal, signalWindowMinutes } from "../config/signals";
+import {
+  PLATFORM_ALARMS,
+  PUBLICATION_DELAY_MINUTES,
+  SIGNAL_DOCS,
+  SIGNALS,
+  type Signal,
+  signalWindowMinutes,
+} from "../config/signals";
 
 export const SIGNALS_DOCS_FILE = "docs/signals.md";
 
@@ -51,6 +58,8 @@ ${rows.join("\n")}
 - **During a bake / the watch**: any gating alarm in \`ALARM\` rolls back at the next poll
   (\`app:rollout.pollSeconds\`, default ${r.pollSeconds} s), reason \`AlarmFired\`; an alarm that disappeared rolls
   back with \`SignalsUnavailable\`.
+- **Permissions**: preflight reads the evidence once (GetMetricData); a denied call refuses the start, and a
+  denied call during a bake is not retried (it rolls back with \`SignalsUnavailable\`).
 - **Evidence**: a bake passes only with evidence — at its end the released color must have served
   \`app:rollout.minRequests\` (default ${r.minRequests}) requests (GetMetricData on the \`RequestCount\` query of
   its \`-error-rate\` alarm, with that alarm's own dimensions) and no gating alarm may be
@@ -60,9 +69,21 @@ ${rows.join("\n")}
   \`app:rollout.onNoData\` applies: \`rollback\` (default, reason \`NoEvidence\`) or \`pause\` (exit 7, traffic
   stays; \`rollout resume\` bakes the stage again, \`rollout abort\` rolls back).
 - **Bake length**: \`app:rollout.bakeMinutes\` must be at least the longest evaluation window of the signals
-  in \`gates.traffic\`, and \`watchMinutes\` (when not 0) at least that of \`gates.watch\` — validated with the
-  stack config (\`rollout.bakeMinutes: expected at least … min\`). A shorter bake advances before the alarms
-  judged one window of the new traffic.
+  in \`gates.traffic\` plus ${PUBLICATION_DELAY_MINUTES} min (a datapoint is published about a minute after its
+  period), and \`watchMinutes\` (when not 0) the same for \`gates.watch\` — validated with the stack config
+  (\`rollout.bakeMinutes: expected at least … min\`). A shorter bake advances before the alarms judged one
+  window of the new traffic. The worker cannot gate traffic steps while it is paused for the migration
+  (\`pauseWorkerDuringMigration\`): it publishes nothing then.
+- **Worker backlog after the pause**: jobs queue while the worker is paused; its backlog alarm does not gate
+  the watch for \`app:rollout.workerDrainMinutes\` (default ${r.workerDrainMinutes}) after \`resume-worker\`.
+- **Before every traffic move**: the \`gates.traffic\` alarms are read once more right before each traffic
+  step's and the flip's \`up\` (nothing polls while an \`up\` runs): an alarm that fired during the previous
+  \`up\` — e.g. the old color during the migration — rolls back before more traffic moves.
+- **Resumed bakes**: a bake an earlier process started is polled live for one full window before it may
+  pass, even when its planned end is past. Not covered: an alarm that fired and cleared while no process
+  polled (the alarm's own actions still paged the topic; DescribeAlarmHistory is not read).
+- **Paused releases** are not polled (no process runs): the alarms' own actions still notify the alert
+  topic. \`resume\` is refused outside the release window (\`abort\` rolls back).
 - **API errors**: a failed DescribeAlarms / GetMetricData (throttling) is retried at the next poll; more than
   \`app:rollout.consecutiveErrorLimit\` (default ${r.consecutiveErrorLimit}, Argo Rollouts' default) in a row
   count as a failure: rollback with \`SignalsUnavailable\`.
@@ -75,7 +96,7 @@ Rehearse any of this offline: \`npm run rollout -- rehearse --stack prod --image
 
 ## Not yet (issue "Signals that see")
 
-The application's own checks (the admin ops summary, a scripted smoke flow), notifications of each
-transition, the single-call traffic restore and the hourly post-deploy checks are not built yet.
+The application's own checks (the admin ops summary, a scripted smoke flow) and the hourly post-deploy
+checks are not built yet. Notifications and the single-call traffic restore: [release.md](release.md).
 `;
 }

@@ -59,6 +59,8 @@ export interface StageProgress {
   upStartedAt?: string;
   upEndedAt?: string;
   bakeStartedAt?: string;
+  /** The driver process (lease holder run id) that last polled this bake. */
+  bakeRunId?: string;
   completedAt?: string;
 }
 

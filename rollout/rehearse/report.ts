@@ -217,24 +217,31 @@ function restoreSummary(r: RehearsalRun, last: RolloutStatus | undefined, phases
   if (!rb?.trafficRestoredAt) return { phases };
   const restored = Date.parse(rb.trafficRestoredAt);
   const started = Date.parse(rb.startedAt);
-  // The twin evaluates alarms at minute boundaries: the first poll that saw ALARM saw a state entered at
-  // the start of that minute.
+  // From the alarm's state history: when the alarm the driver saw first in ALARM entered that state.
   const seen =
     rb.reason === "AlarmFired"
       ? w.cloudwatch.calls.find(
           (c) => c.at <= started && c.at >= started - 3600_000 && Object.values(c.result ?? {}).includes("ALARM"),
-        )?.at
+        )
       : undefined;
-  const trigger = seen === undefined ? started : Math.floor(seen / 60_000) * 60_000;
-  const calls = [
-    ...w.cloudwatch.calls.map((c) => ({ at: c.at, api: "cloudwatch:DescribeAlarms" })),
-    ...w.elbCalls.map((c) => ({ at: c.at, api: `elasticloadbalancing:${c.api}` })),
-    // An up that starts at the instant traffic was restored started after it (the driver awaits the restore).
-    ...w.updateStarts.filter((u) => u.at < restored).map((u) => ({ at: u.at, api: `pulumi up (${u.message})` })),
-  ]
-    .filter((c) => c.at >= trigger && c.at <= restored)
-    .sort((a, b) => a.at - b.at)
-    .map((c) => c.api);
+  const firing = Object.entries(seen?.result ?? {}).find(([, v]) => v === "ALARM")?.[0];
+  const entered = seen && firing ? w.cloudwatch.enteredAlarmAt(firing, seen.at) : undefined;
+  const trigger = entered ?? started;
+  // The calls in order, from the first at the trigger to the one that restored traffic: the verified
+  // listener call, or the start of the traffic phase's up.
+  const log = w.apiLog;
+  const first = log.findIndex((c) => c.at >= trigger);
+  let end = -1;
+  log.forEach((c, k) => {
+    if (c.at > restored) return;
+    if (
+      rb.restoredBy === "listener"
+        ? c.api === "elasticloadbalancing:DescribeListeners"
+        : /^pulumi up \(rollback .*: traffic/.test(c.api)
+    )
+      end = k;
+  });
+  const calls = first >= 0 && end >= first ? log.slice(first, end + 1).map((c) => c.api) : [];
   return {
     phases,
     trafficRestoredAfterSeconds: Math.round((restored - trigger) / 1000),

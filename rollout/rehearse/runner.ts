@@ -144,6 +144,7 @@ async function worldFor(o: RehearsalOptions, newColor: Color, resolve: () => Res
     silent: (color, ms) => sc.noData.some((n) => picks(n.color, color) && resolve()?.within(ms, n.from, n.until)),
     faults: { throttle: { calls: sc.throttle?.calls ?? [], windows: [] } },
     missingAlarms: sc.missingAlarms,
+    deniedApis: sc.deniedApis,
     providerError: providerErrors(sc),
     failingMigrations: (image) => (sc.migrationFails && image === o.image ? sc.migrationFails : undefined),
     secrets: sc.secrets,

@@ -90,6 +90,17 @@ export const scenarioSchema = z.strictObject({
     .optional(),
   /** What images report on /version (a wrong version fails the smoke test). */
   images: z.record(z.string(), z.strictObject({ version: z.string() })).default({}),
+  /** IAM actions the driver's role is denied: `cloudwatch:DescribeAlarms`, `cloudwatch:GetMetricData`, `elasticloadbalancing:ModifyListener`, `sns:Publish`. */
+  deniedApis: z
+    .array(
+      z.enum([
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:GetMetricData",
+        "elasticloadbalancing:ModifyListener",
+        "sns:Publish",
+      ]),
+    )
+    .default([]),
   /** The first N SNS Publish calls of release notifications fail (warnings: the release goes on). */
   notifyFailures: z.number().int().min(0).default(0),
   /** The next N ELBv2 ModifyListener calls fail (the fast traffic restore falls back to the `up`). */

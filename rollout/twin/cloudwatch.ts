@@ -151,6 +151,26 @@ export class TwinCloudWatch {
     return total;
   }
 
+  /**
+   * When alarm `name` last entered ALARM at or before `at` (its state history: evaluations happen at minute
+   * boundaries), or undefined when it is not in ALARM then. Reads the model without recording states.
+   */
+  enteredAlarmAt(name: string, at: number): number | undefined {
+    const defs = new Map(this.d.alarms().map((a) => [a.name, a]));
+    const def = defs.get(name);
+    if (!def) return undefined;
+    const saved = new Map(this.lastState);
+    try {
+      let t = Math.floor(at / MINUTE) * MINUTE;
+      if (this.stateOf(def, defs, t) !== "ALARM") return undefined;
+      for (let k = 0; k < 240 && this.stateOf(def, defs, t - MINUTE) === "ALARM"; k++) t -= MINUTE;
+      return t;
+    } finally {
+      this.lastState.clear();
+      for (const [k, v] of saved) this.lastState.set(k, v);
+    }
+  }
+
   /** The state of one alarm at `at` (also used by tests of the model). */
   stateOf(def: AlarmDefinition, defs: Map<string, AlarmDefinition>, at: number, depth = 0): AlarmState {
     const evaluatedAt = Math.floor(at / MINUTE) * MINUTE;

@@ -13,6 +13,7 @@ import type { AppConfig } from "../../config/schema";
 import type { Evaluator } from "../../gate/evaluator";
 import { runGate } from "../../gate/run";
 import { runSmokeTest } from "../../smoke/check";
+import { awsError } from "../aws-errors";
 import { checkoutKeys, composeConfig, composePolicyConfig } from "../compose";
 import type { LedgerEntry } from "../model/ledger";
 import type { ReleaseState, RolloutStatus } from "../model/status";
@@ -43,9 +44,13 @@ export interface WorldOptions {
   silent?: (color: Color, ms: number, world: TwinWorld) => boolean;
   /** What the worker's metrics say at a time (it publishes only if its role allows it). @default backlog 25, no failures */
   workerValues?: (ms: number, world: TwinWorld) => { backlog?: number; failedJobs?: number } | null;
+  /** Jobs per minute arriving for the worker (its backlog grows by this while paused). @default 10 */
+  enqueuePerMinute?: number;
   /** Requests per minute reaching the load balancer. @default 1200 */
   trafficPerMinute?: number;
   faults?: FaultPlan;
+  /** IAM actions the driver's role is denied (e.g. `cloudwatch:GetMetricData`). */
+  deniedApis?: string[];
   /** Alarm names hidden from DescribeAlarms (they do not exist). */
   missingAlarms?: string[];
   /** A provider error for the first changing step of an update (by update message), or nothing. */
@@ -100,6 +105,8 @@ export class TwinWorld {
   }[] = [];
   /** The next SNS Publish calls that fail. */
   notifyFailures = 0;
+  /** Every call a driver process made to the world, in order (the rehearsal's critical path). */
+  readonly apiLog: { at: number; api: string }[] = [];
   /** ELBv2 calls of the driver (the fast traffic restore). */
   readonly elbCalls: { at: number; api: string; error?: string }[] = [];
   /** The next ModifyListener calls that fail. */
@@ -369,34 +376,46 @@ export class TwinWorld {
   }
 
   /**
-   * What the worker publishes for a minute: the metrics its alarms evaluate (backlog, failed jobs, policy
-   * timeouts), only while it runs and only if its IAM role allows `cloudwatch:PutMetricData` into that
-   * namespace — otherwise PutMetricData is denied and nothing arrives.
+   * What the worker publishes for a minute: the metrics its environment names (`Metrics__*`, the contract
+   * the program passes), only while it runs and only if its IAM role allows `cloudwatch:PutMetricData` into
+   * that namespace — otherwise PutMetricData is denied and nothing arrives. The backlog grows while the worker
+   * is paused (jobs keep arriving) and drains once it runs again.
    */
   private workerMetrics(ms: number): MinuteSample["custom"] {
     const worker = this.state().find(
       (r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs.metadata as { name?: string })?.name === "worker",
     );
-    if (!Number((worker?.inputs.spec as { replicas?: number } | undefined)?.replicas ?? 0)) return [];
-    const out: MinuteSample["custom"] = [];
+    const spec = worker?.inputs.spec as
+      | { replicas?: number; template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } }
+      | undefined;
+    const backlog = this.workerBacklog(ms, Number(spec?.replicas ?? 0) > 0);
+    if (!Number(spec?.replicas ?? 0)) return [];
+    const env = new Map((spec?.template?.spec?.containers?.[0]?.env ?? []).map((e) => [e.name, e.value ?? ""]));
+    const namespace = env.get("Metrics__Namespace");
     const values = this.o.workerValues?.(ms, this);
-    if (values === null) return [];
-    for (const a of this.alarmDefinitions()) {
-      const m = /-worker-(backlog|failed-jobs|policy-timeouts)$/.exec(a.name);
-      if (!m || a.kind !== "metric") continue;
-      const namespace = String(a.inputs.namespace);
-      if (!serviceAccountMay(this.state(), "worker", "cloudwatch:PutMetricData", { "cloudwatch:namespace": namespace }))
-        continue;
-      const value =
-        m[1] === "backlog" ? (values?.backlog ?? 25) : m[1] === "failed-jobs" ? (values?.failedJobs ?? 0) : 0;
-      out.push({
-        namespace,
-        metricName: String(a.inputs.metricName),
-        dimensions: (a.inputs.dimensions ?? {}) as Record<string, string>,
-        value,
-      });
-    }
-    return out;
+    if (!namespace || values === null) return [];
+    if (!serviceAccountMay(this.state(), "worker", "cloudwatch:PutMetricData", { "cloudwatch:namespace": namespace }))
+      return [];
+    const dimensions = { Environment: env.get("Metrics__Dimensions__Environment") ?? "" };
+    return [
+      { metric: env.get("Metrics__JobBacklog"), value: values?.backlog ?? backlog },
+      { metric: env.get("Metrics__FailedJobs"), value: values?.failedJobs ?? 0 },
+      { metric: env.get("Metrics__PolicyTimeouts"), value: 0 },
+    ]
+      .filter((m): m is { metric: string; value: number } => Boolean(m.metric))
+      .map((m) => ({ namespace, metricName: m.metric, dimensions, value: m.value }));
+  }
+
+  /** Jobs waiting: +`enqueuePerMinute` while the worker is paused, drained at 150/min once it runs. */
+  private backlogState = { minute: -1, value: 25 };
+  private workerBacklog(minuteStart: number, running: boolean): number {
+    const b = this.backlogState;
+    if (minuteStart <= b.minute) return b.value;
+    const steps = b.minute < 0 ? 1 : Math.round((minuteStart - b.minute) / 60_000);
+    const perMinute = this.o.enqueuePerMinute ?? 10;
+    for (let k = 0; k < steps; k++) b.value = Math.max(25, b.value + perMinute - (running ? 150 : 0));
+    b.minute = minuteStart;
+    return b.value;
   }
 
   private alarmDefinitions(): AlarmDefinition[] {
@@ -463,10 +482,12 @@ export class TwinWorld {
   private trafficControl(): TrafficControl {
     const fail = (api: string, name: string, message: string): never => {
       this.elbCalls.push({ at: this.clock.nowMs(), api, error: `${name}: ${message}` });
+      this.log(`elasticloadbalancing:${api} (failed)`);
       throw Object.assign(new Error(message), { name });
     };
     return {
       forwardAll: async (t, color) => {
+        this.deny("elasticloadbalancing:ModifyListener");
         if (this.listenerFailures > 0) {
           this.listenerFailures--;
           fail("ModifyListener", "ThrottlingException", "Rate exceeded");
@@ -490,8 +511,10 @@ export class TwinWorld {
         ];
         this.cloud.listenerLog.push({ at: this.clock.nowMs(), urn: p.urn, inputs: structuredClone(p.props) });
         this.elbCalls.push({ at: this.clock.nowMs(), api: "ModifyListener" });
+        this.log("elasticloadbalancing:ModifyListener");
         await this.clock.spend(200);
         this.elbCalls.push({ at: this.clock.nowMs(), api: "DescribeListeners" });
+        this.log("elasticloadbalancing:DescribeListeners");
         return this.weightsAt(this.clock.nowMs());
       },
     };
@@ -501,6 +524,8 @@ export class TwinWorld {
   private notifier(): Notifier {
     return {
       notify: async (n, o) => {
+        this.log("sns:Publish");
+        this.deny("sns:Publish");
         const at = this.clock.nowMs();
         if (this.notifyFailures > 0) {
           this.notifyFailures--;
@@ -518,6 +543,36 @@ export class TwinWorld {
     };
   }
 
+  private log(api: string): void {
+    this.apiLog.push({ at: this.clock.nowMs(), api });
+  }
+
+  /** The release store as the driver sees it, every call recorded (the rehearsal's critical path). */
+  private loggedStore(): RolloutStore {
+    const store = this.store as RolloutStore;
+    return new Proxy(store, {
+      get: (target, prop, receiver) => {
+        const v = Reflect.get(target, prop, receiver);
+        if (typeof v !== "function") return v;
+        return (...args: unknown[]) => {
+          this.log(`store:${String(prop)}`);
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  }
+
+  /** IAM denies the driver's role this action (scenario `deniedApis`): the SDK's AccessDenied. */
+  private deny(action: string): void {
+    if (this.o.deniedApis?.includes(action))
+      throw Object.assign(
+        new Error(`User: arn:aws:sts::123456789012:assumed-role/ci-release is not authorized to perform: ${action}`),
+        {
+          name: "AccessDenied",
+        },
+      );
+  }
+
   /** The driver's dependencies for a process: every port bound to it. */
   driverDeps(proc: TwinProcess, o: { who: string; log: (line: string) => void; checkout?: string }): DriverDeps {
     const stack = new TwinStack(this.o.stack, this.engine, this.backend, proc);
@@ -527,6 +582,7 @@ export class TwinWorld {
     const stackOps: StackOps = {
       stack: stack.stack,
       up: async (req) => {
+        this.log(`pulumi up (${req.message})`);
         const out = await stack.up(req);
         if (this.killAfterUpdate?.(req.message)) return new Promise<never>(() => undefined);
         return out;
@@ -536,6 +592,8 @@ export class TwinWorld {
     };
     const alarms: AlarmSource = {
       states: async (names) => {
+        this.log("cloudwatch:DescribeAlarms");
+        this.deny("cloudwatch:DescribeAlarms");
         if (this.throttling?.(this.clock.nowMs())) {
           this.cloudwatch.calls.push({ at: this.clock.nowMs(), names, error: "ThrottlingException: Rate exceeded" });
           throw Object.assign(new Error("Rate exceeded"), {
@@ -546,6 +604,8 @@ export class TwinWorld {
         return this.cloudwatch.states(names);
       },
       requestCount: async (name, from, to) => {
+        this.log("cloudwatch:GetMetricData");
+        this.deny("cloudwatch:GetMetricData");
         if (this.throttling?.(this.clock.nowMs())) {
           this.cloudwatch.metricCalls.push({ at: this.clock.nowMs(), names: [name], error: "ThrottlingException" });
           throw Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
@@ -555,12 +615,22 @@ export class TwinWorld {
     };
     return {
       stack: proc.bind(stackOps),
-      alarms: proc.bind(alarms),
+      // The real adapter (rollout/aws.ts) turns SDK errors into the driver's: the twin's do the same.
+      alarms: proc.bind({
+        states: (names: string[]) =>
+          alarms.states(names).catch((e) => {
+            throw awsError(e, "CloudWatch DescribeAlarms");
+          }),
+        requestCount: (name: string, from: Date, to: Date) =>
+          alarms.requestCount(name, from, to).catch((e) => {
+            throw awsError(e, "CloudWatch GetMetricData");
+          }),
+      }),
       traffic: proc.bind(this.trafficControl()),
       notifier: proc.bind(this.notifier()),
       certificates: proc.bind(certificates),
       clock: proc.clockView(),
-      store: proc.bind(this.store as RolloutStore),
+      store: proc.bind(this.loggedStore()),
       checkout: { dir: this.o.dir, stackDir: o.checkout ?? this.checkout() },
       packDir: path.join(this.o.dir, "policy"),
       plan: (composed) =>

@@ -199,21 +199,28 @@ describe("config schema", () => {
       stack: "staging",
       key: "app:rollout.bakeMinutes",
       mutate: (c) => (c.rollout.bakeMinutes = 3),
-      expect: /expected at least 5 min: one full evaluation window of the alarms gating traffic steps/,
+      expect: /expected at least 6 min: one full evaluation window of the alarms gating traffic steps/,
     },
     {
       name: "database gating the traffic bakes of a 5-minute staging bake (15-minute window)",
       stack: "staging",
       key: "app:rollout.bakeMinutes",
       mutate: (c) => (c.rollout.gates = { traffic: ["new-color", "database"] }),
-      expect: /expected at least 15 min/,
+      expect: /expected at least 16 min/,
     },
     {
       name: "watch shorter than the worker alarms' window",
       stack: "staging",
       key: "app:rollout.watchMinutes",
       mutate: (c) => (c.rollout.watchMinutes = 10),
-      expect: /expected 0 or at least 15 min/,
+      expect: /expected 0 or at least 16 min/,
+    },
+    {
+      name: "worker gating traffic steps while it is paused for the migration",
+      stack: "staging",
+      key: "app:rollout.gates.traffic",
+      mutate: (c) => (c.rollout.gates = { traffic: ["new-color", "worker"] }),
+      expect: /expected no worker signal while app:rollout.pauseWorkerDuringMigration is true/,
     },
     {
       name: "unknown gating signal",
@@ -348,7 +355,11 @@ describe("environment defaults", () => {
     assert.equal(prod.api.replicas, 4, "Pulumi.prod.yaml sets app:api.replicas 4 over the default 3");
     assert.equal(prod.database.pitrRetentionDays, 21);
     const staging = validConfig("staging");
-    assert.equal(staging.rollout.bakeMinutes, 5);
+    assert.equal(
+      staging.rollout.bakeMinutes,
+      6,
+      "Pulumi.staging.yaml sets app:rollout.bakeMinutes 6 over the default 15",
+    );
     assert.deepEqual(staging.rollout.steps, [10, 50, 100], "unset keys keep the common default");
   });
 });

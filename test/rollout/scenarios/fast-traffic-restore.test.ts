@@ -25,8 +25,14 @@ describe("scenario: fast traffic restore", () => {
     assertSettled(s, { ...back, lastLedger: { outcome: "rolled-back" } });
     const rb = s.report.rollback;
     assert.equal(rb.restoredBy, "listener");
+    // From the alarm entering ALARM to traffic back: the poll's check-in and the poll, the persisted rollback
+    // (store), one listener call and its verification — no program evaluation, no pulumi up, no notification.
     assert.deepEqual(rb.criticalPathCalls, [
+      "store:heartbeat",
       "cloudwatch:DescribeAlarms",
+      "store:read",
+      "store:save",
+      "store:heartbeat",
       "elasticloadbalancing:ModifyListener",
       "elasticloadbalancing:DescribeListeners",
     ]);

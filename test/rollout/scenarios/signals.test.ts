@@ -4,7 +4,7 @@
  * stack that says so pauses for a person instead of rolling back.
  */
 import * as assert from "node:assert/strict";
-import { assertSettled, IDLE_IMAGE, NEW_IMAGE, OLD_IMAGE, rehearseStory } from "../../support/twin";
+import { assertSettled, commandResults, IDLE_IMAGE, NEW_IMAGE, OLD_IMAGE, rehearseStory } from "../../support/twin";
 
 const back = { live: "blue" as const, images: { blue: OLD_IMAGE, green: NEW_IMAGE }, phase: "RolledBack" };
 const released = { live: "green" as const, images: { blue: OLD_IMAGE, green: NEW_IMAGE }, phase: "Released" };
@@ -34,6 +34,47 @@ describe("scenario: every gating signal", () => {
     assert.match(s.report.commands[0].message ?? "", /artifortress-prod-worker-backlog INSUFFICIENT_DATA/);
     assertSettled(s, untouched);
     assert.deepEqual(s.ledger, []);
+  });
+
+  it("the old color alarming during the deploy: rolled back before the 10 % update moves any traffic", async () => {
+    const s = await rehearseStory({ colors: [{ color: "old", from: "pause-worker", errorRate: 0.08 }] });
+    assert.deepEqual(commandResults(s), ["start:rolled-back"]);
+    assert.match(
+      s.ledger.at(-1)?.reason?.detail ?? "",
+      /artifortress-prod-blue-rollback is in ALARM before the traffic-10 update/,
+    );
+    assert.equal(
+      s.run.world.updateStarts.some((u) => /traffic-10/.test(u.message)),
+      false,
+      "no traffic-10 update ran",
+    );
+    assertSettled(s, { ...back, lastLedger: { outcome: "rolled-back", stagesReached: ["pause-worker", "deploy"] } });
+  });
+
+  it("a role without cloudwatch:GetMetricData: preflight refuses (exit 2) instead of every bake rolling back", async () => {
+    const s = await rehearseStory({ deniedApis: ["cloudwatch:GetMetricData"] });
+    assert.deepEqual(
+      s.report.commands.map((c) => `${c.command}:${c.result}:${c.exitCode}`),
+      ["start:refused:2"],
+    );
+    assert.match(
+      s.report.commands[0].message ?? "",
+      /GetMetricData .* was denied \(AccessDenied: .*not authorized to perform: cloudwatch:GetMetricData\)/,
+    );
+    assertSettled(s, untouched);
+  });
+
+  it("the evidence alarm of the new color missing: preflight refuses (its requests cannot be counted)", async () => {
+    const s = await rehearseStory({ missingAlarms: ["artifortress-prod-green-error-rate"] });
+    assert.deepEqual(
+      s.report.commands.map((c) => `${c.command}:${c.result}`),
+      ["start:refused"],
+    );
+    assert.match(
+      s.report.commands[0].message ?? "",
+      /alarm artifortress-prod-green-error-rate does not exist: the requests of the released color cannot be counted/,
+    );
+    assertSettled(s, untouched);
   });
 
   it("a missing platform alarm (elb-5xx) refuses the start like a missing color alarm", async () => {
@@ -84,6 +125,20 @@ describe("scenario: every gating signal", () => {
       ["start:paused:7", "status:done:0", "resume:released:0"],
     );
     assert.ok(s.run.logs.some((l) => /⏸ paused at traffic-10: no evidence after 30 min/.test(l)));
+    assertSettled(s, { ...released, lastLedger: { outcome: "released" } });
+  });
+});
+
+describe("scenario: a bake resumed after the driver died", () => {
+  it("is polled live for a full evaluation window before it passes, even when its planned end is long past", async () => {
+    const s = await rehearseStory({ crash: { at: "traffic-10", when: "after", noticeAfter: "PT40M" } });
+    const resume = s.report.commands.find((c) => c.command === "resume");
+    assert.equal(resume?.result, "released");
+    const stage = s.run.releaseStatus?.progress["traffic-10"];
+    assert.ok(stage?.completedAt && resume?.startedAt);
+    const liveMinutes = (Date.parse(stage.completedAt) - Date.parse(resume.startedAt)) / 60_000;
+    // The color alarms judge 5 one-minute periods (app:alarms.errorRateMinutes); the bake planned 15 min.
+    assert.ok(liveMinutes >= 5, `traffic-10 passed after ${liveMinutes} min of live polling`);
     assertSettled(s, { ...released, lastLedger: { outcome: "released" } });
   });
 });
