@@ -27,6 +27,7 @@ import { SmokeTest } from "./components/smoke-test";
 import { Worker } from "./components/worker";
 import { WorkerIdentity } from "./components/worker-identity";
 import { loadStackConfig, type StackConfig } from "./config";
+import type { AppChecks } from "./smoke/checks";
 
 /** VPC ids from config, or from the platform stack's outputs. */
 function network(cfg: StackConfig["network"]) {
@@ -227,8 +228,10 @@ export = async () => {
       runnerImage: config.smoke.image,
       healthPaths: config.api.healthPaths,
       deadlineSeconds: config.smoke.deadlineSeconds,
+      checks: appChecks(config),
+      adminToken: { secretName: appSecrets.appSecretName, key: "Auth__BootstrapToken" },
     },
-    { dependsOn: [colors[underTest].deployment, colors[underTest].service] },
+    { dependsOn: [colors[underTest].deployment, colors[underTest].service, ...appSecrets.externalSecrets] },
   );
   const listener = new ProductionListener(
     "traffic",
@@ -376,4 +379,14 @@ function appEnvironment(
     });
   }
   return env;
+}
+
+/** The application's checks as the smoke test and the driver run them (app:checks; smoke/checks.ts). */
+function appChecks(config: StackConfig): AppChecks {
+  const c = config.checks;
+  return {
+    service: c.service,
+    opsSummary: c.opsSummary.enabled ? { path: c.opsSummary.path, critical: c.opsSummary.critical } : undefined,
+    flow: c.flow as AppChecks["flow"],
+  };
 }

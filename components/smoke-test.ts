@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { AppChecks } from "../smoke/checks";
 import type { Color } from "./blue-green";
 import { APP_LABEL } from "./namespace";
 import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
@@ -22,6 +23,13 @@ export interface SmokeTestArgs {
   healthPaths: { live: string; ready: string; version: string };
   /** Give up after this long. @default 300 */
   deadlineSeconds?: number;
+  /** The application's checks (service name, ops summary, smoke flow), as `SMOKE_CHECKS`. @default none */
+  checks?: AppChecks;
+  /**
+   * Where the admin token is: a key of the Kubernetes Secret External Secrets keeps in sync with Secrets
+   * Manager. Mounted as `SMOKE_ADMIN_TOKEN` (never in args or the manifest). @default none
+   */
+  adminToken?: { secretName: string; key: string };
   /** @default 100m CPU, 128Mi */
   resources?: ResourceSizes;
 }
@@ -81,6 +89,17 @@ export class SmokeTest extends pulumi.ComponentResource {
                   {
                     name: "smoke",
                     image: args.runnerImage,
+                    env: [
+                      ...(args.checks ? [{ name: "SMOKE_CHECKS", value: JSON.stringify(args.checks) }] : []),
+                      ...(args.adminToken
+                        ? [
+                            {
+                              name: "SMOKE_ADMIN_TOKEN",
+                              valueFrom: { secretKeyRef: { name: args.adminToken.secretName, key: args.adminToken.key } },
+                            },
+                          ]
+                        : []),
+                    ],
                     args: [
                       "--url",
                       this.url,

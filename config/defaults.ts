@@ -4,7 +4,7 @@
  * both (`{ ...defaults, ...stack }`, deeply). Readiness invariants are not defaults: they are rules in
  * `config/schema.ts` that reject an unsafe prod value.
  */
-import type { AppConfigInput, Environment } from "./schema";
+import { type AppConfigInput, DEFAULT_FLOW, type Environment } from "./schema";
 
 export type DeepPartial<T> = T extends (infer U)[]
   ? U[]
@@ -76,6 +76,18 @@ export const COMMON: ConfigDefaults = {
     stateTable: "app-rollout",
   },
   smoke: { deadlineSeconds: 300 },
+  checks: {
+    service: "artifortress-api",
+    opsSummary: {
+      enabled: true,
+      path: "/v1/admin/ops/summary",
+      critical: [
+        { counter: "searchJobs.failed", maxIncrease: 5 },
+        { counter: "policy.timeouts", maxIncrease: 5 },
+      ],
+    },
+    flow: DEFAULT_FLOW,
+  },
   secretRotation: "initial",
 };
 

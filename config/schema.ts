@@ -497,6 +497,72 @@ export const rolloutSchema = z.strictObject({
   ),
 });
 
+const flowStepSchema = z.strictObject({
+  name: nonEmpty,
+  method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+  path: z.string().startsWith("/", "expected a path starting with /, e.g. /v1/repos/{repoId}"),
+  auth: z.enum(["none", "admin"]).default("none"),
+  body: z.unknown().optional(),
+  status: z.number().int().min(100).max(599),
+  expect: z.record(z.string(), z.unknown()).optional(),
+  save: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a variable name"), nonEmpty).optional(),
+});
+
+/** The smoke flow of runbook 001 §4.8: auth, repo read, draft/publish happy path. */
+export const DEFAULT_FLOW: z.input<typeof flowStepSchema>[] = [
+  { name: "auth", method: "GET", path: "/v1/auth/whoami", auth: "admin", status: 200, expect: { role: "admin" } },
+  {
+    name: "repo read",
+    method: "GET",
+    path: "/v1/repos?limit=1",
+    auth: "admin",
+    status: 200,
+    save: { repoId: "items.0.id" },
+  },
+  {
+    name: "draft",
+    method: "POST",
+    path: "/v1/repos/{repoId}/drafts",
+    auth: "admin",
+    body: { title: "rollout smoke test" },
+    status: 201,
+    save: { draftId: "id" },
+  },
+  {
+    name: "publish",
+    method: "POST",
+    path: "/v1/drafts/{draftId}/publish",
+    auth: "admin",
+    status: 200,
+    expect: { state: "published" },
+  },
+];
+
+export const checksSchema = z.strictObject({
+  service: doc(nonEmpty, "Service name /version must report (runbook 002 §5).", "artifortress-api"),
+  opsSummary: z.strictObject({
+    enabled: doc(
+      z.boolean(),
+      "Read the admin ops summary: smoke test (the privileged endpoint answers), driver preflight baseline, after each stage and after a rollback (runbook 001 §4.7, §5, §6.4).",
+      true,
+    ),
+    path: doc(z.string().startsWith("/", "expected a path"), "Path of the ops summary.", "/v1/admin/ops/summary"),
+    critical: doc(
+      z.array(z.strictObject({ counter: nonEmpty, maxIncrease: z.number().min(0) })),
+      "Critical counters (dotted JSON paths) and the increase over the preflight baseline that is a no-go (runbook 001 §5: no critical regression in ops summary counters).",
+      [
+        { counter: "searchJobs.failed", maxIncrease: 5 },
+        { counter: "policy.timeouts", maxIncrease: 5 },
+      ],
+    ),
+  }),
+  flow: doc(
+    z.array(flowStepSchema),
+    "Smoke flow run by the smoke test before traffic moves: HTTP steps with method, path ({var} from an earlier step's save), auth (none | admin), body, expected status, expected JSON fields (dotted path → value, \"*\" = present), save (variable → dotted path).",
+    DEFAULT_FLOW,
+  ),
+});
+
 export const smokeSchema = z.strictObject({
   image: doc(
     imageSchema,
@@ -545,6 +611,7 @@ const shape = {
   alarms: alarmsSchema,
   rollout: rolloutSchema,
   smoke: smokeSchema,
+  checks: checksSchema,
   secretRotation: doc(
     z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a short token such as 2026-11"),
     "Rotation key: changing it regenerates the bootstrap token and other generated secrets.",

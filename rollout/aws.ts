@@ -6,11 +6,22 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { sender } from "../smoke/check";
+import { readOpsSummary } from "../smoke/checks";
 import { awsError } from "./aws-errors";
 import { UnavailableError } from "./errors";
 import type { ReleaseNotification } from "./model/notification";
-import type { AlarmSource, AlarmState, CertificateSource, ListenerTopology, Notifier, TrafficControl } from "./ports";
+import type {
+  AlarmSource,
+  AlarmState,
+  AppProbe,
+  CertificateSource,
+  ListenerTopology,
+  Notifier,
+  TrafficControl,
+} from "./ports";
 
 export class CloudWatchAlarms implements AlarmSource {
   constructor(private readonly client = new CloudWatchClient({})) {}
@@ -180,5 +191,51 @@ export class SnsNotifier implements Notifier {
         })
         .catch((e: Error) => failures.push(`webhook: ${e.message}`));
     if (failures.length > 0) throw new Error(failures.join("; "));
+  }
+}
+
+/**
+ * AppProbe over HTTPS to the production URL (`https://<app:tls.hostname>`), with the admin token (the
+ * app's bootstrap token, `Auth__BootstrapToken` of the Secrets Manager secret `<namespace>/<stack>/app`
+ * that components/app-secrets.ts writes) read at run time and kept in memory: never on argv, in a file or a
+ * log line.
+ */
+export class HttpAppProbe implements AppProbe {
+  private token?: Promise<string>;
+
+  constructor(
+    private readonly o: { baseUrl: string; secretId: string; readyPath: string; opsPath: string },
+    private readonly client = new SecretsManagerClient({}),
+  ) {}
+
+  private adminToken(): Promise<string> {
+    this.token ??= this.client
+      .send(new GetSecretValueCommand({ SecretId: this.o.secretId }))
+      .then((r) => {
+        const v = (JSON.parse(r.SecretString ?? "{}") as Record<string, unknown>).Auth__BootstrapToken;
+        if (typeof v !== "string" || !v) throw new Error(`secret ${this.o.secretId} has no Auth__BootstrapToken`);
+        return v;
+      })
+      .catch((e) => {
+        this.token = undefined;
+        throw awsError(e, `Secrets Manager GetSecretValue ${this.o.secretId}`);
+      });
+    return this.token;
+  }
+
+  async ready(): Promise<{ ok: boolean; detail: string }> {
+    try {
+      const r = await sender(new URL(this.o.baseUrl), { requestTimeoutMs: 10_000 })({ method: "GET", path: this.o.readyPath });
+      return r.status === 200
+        ? { ok: true, detail: `${this.o.readyPath} 200` }
+        : { ok: false, detail: `${this.o.readyPath} answered HTTP ${r.status}` };
+    } catch (e) {
+      return { ok: false, detail: `${this.o.readyPath}: ${(e as Error).message}` };
+    }
+  }
+
+  async opsSummary(): Promise<Record<string, unknown>> {
+    const send = sender(new URL(this.o.baseUrl), { requestTimeoutMs: 10_000 });
+    return readOpsSummary(send, this.o.opsPath, await this.adminToken());
   }
 }

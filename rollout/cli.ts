@@ -98,7 +98,7 @@ const COMMANDS = [
 /** The Pulumi Automation API, AWS and DynamoDB behind the driver (loaded only for real commands). */
 export const realDeps: DepsFactory = async (o) => {
   const { AutomationStack } = await import("./pulumi-stack");
-  const { AcmCertificates, CloudWatchAlarms, ElbTraffic, SnsNotifier } = await import("./aws");
+  const { AcmCertificates, CloudWatchAlarms, ElbTraffic, HttpAppProbe, SnsNotifier } = await import("./aws");
   const { DynamoReleaseStore } = await import("./store/dynamodb");
   const { checkoutKeys } = await import("./compose");
   const config = checkoutKeys({ dir: o.dir }, o.stack).config;
@@ -108,6 +108,13 @@ export const realDeps: DepsFactory = async (o) => {
     alarms: new CloudWatchAlarms(),
     traffic: new ElbTraffic(),
     notifier: new SnsNotifier(config.rollout.notifyWebhook),
+    app: new HttpAppProbe({
+      baseUrl: `https://${config.tls.hostname}`,
+      // components/app-secrets.ts: `${namespace}/${stack}/app`
+      secretId: `${config.cluster.namespace}/${o.stack}/app`,
+      readyPath: config.api.healthPaths.ready,
+      opsPath: config.checks.opsSummary.path,
+    }),
     certificates: new AcmCertificates(),
     clock: (await import("./ports")).systemClock,
     store: new DynamoReleaseStore(config.rollout.stateTable),

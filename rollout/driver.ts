@@ -11,6 +11,7 @@ import { parseImmutableImage } from "../config/image";
 import { changedKeys, describeKeys, type ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { evidenceAlarmName } from "../config/signals";
+import { opsBaseline } from "./app-checks";
 import { checkoutKeys, composeConfig, composePolicyConfig } from "./compose";
 import { type CommandResult, RefusedError } from "./errors";
 import {
@@ -152,8 +153,19 @@ export class RolloutDriver {
         stages,
         now,
       );
+      const ops = await opsBaseline(this.d.app, config);
+      refuseIf(ops.refusal);
       const status = newStatus(
-        { runId: holder.runId, stack: this.stack, kind: "release", who: this.d.who, request, from, stages },
+        {
+          runId: holder.runId,
+          stack: this.stack,
+          kind: "release",
+          who: this.d.who,
+          request,
+          from,
+          stages,
+          ...(ops.baseline ? { opsBaseline: ops.baseline } : {}),
+        },
         now,
       );
       const run = new Run(this.d, lease, status);

@@ -96,6 +96,17 @@ export interface Notifier {
   notify(n: ReleaseNotification, o: { topicArn?: string; subject: string; body: string }): Promise<void>;
 }
 
+/**
+ * The application as its users reach it (the production URL), with the admin token read from Secrets
+ * Manager at run time and kept in memory only: readiness and the admin ops summary (runbook 001 §4.7, §6.4).
+ */
+export interface AppProbe {
+  /** GET the readiness path: ok, or what it answered. */
+  ready(): Promise<{ ok: boolean; detail: string }>;
+  /** The admin ops summary (JSON); throws with the reason when it cannot be read. */
+  opsSummary(): Promise<Record<string, unknown>>;
+}
+
 /** ACM DescribeCertificate. */
 export interface CertificateSource {
   notAfter(arn: string): Promise<Date>;

@@ -7,6 +7,7 @@ import { namePrefix, platformAlarmName } from "../components/names";
 import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { gatingWindowMinutes } from "../config/signals";
+import { opsRegression } from "./app-checks";
 import { NotificationKind } from "./model/notification";
 import { keysAfter, newColor, type Stage } from "./model/stages";
 import { Reason, type ReasonCode } from "./model/status";
@@ -80,6 +81,10 @@ async function runStage(run: Run, config: AppConfig, stage: Stage, index: number
       grace: workerDrain(run, config),
     });
     if (verdict.kind !== "pass") return verdict;
+  }
+  if (stage.kind === "traffic" || stage.kind === "flip" || stage.kind === "watch") {
+    const ops = await opsRegression(run, config, stage.id);
+    if (ops.kind !== "pass") return ops;
   }
   progress.completedAt = run.now().toISOString();
   await run.save();

@@ -10,6 +10,8 @@
  * The rollback state is persisted before the first `up`, so a crash resumes the rollback, never the release.
  */
 import { changedKeys, type ReleaseKeys } from "../config/release-keys";
+import { checksAfterRollback } from "./app-checks";
+import { checkoutKeys } from "./compose";
 import { EXIT, InterruptedError } from "./errors";
 import { Preempted } from "./lease";
 import { type LedgerEntry, lineage } from "./model/ledger";
@@ -106,6 +108,7 @@ export function ledgerEntry(
     reason: r ? { code: r.reason, detail: r.lastError ? `${r.detail}; ${r.lastError}` : r.detail } : undefined,
     undoes: s.undoes,
     trafficRestoredAfterSeconds: restored,
+    ...(r?.checksAfter ? { checksAfter: r.checksAfter } : {}),
   };
 }
 
@@ -218,6 +221,7 @@ export async function runRollback(
   }
   const outcome = r.reason === "Aborted" ? "aborted" : "rolled-back";
   const final = r.phases.at(-1)?.keys ?? (await deployed());
+  r.checksAfter ??= await checksAfterRollback(run, checkoutKeys(run.d.checkout, s.stack).config);
   await run.d.store.appendLedger(s.stack, { ...ledgerEntry(s, outcome, final, run.now()) });
   s.outcome = outcome;
   s.endedAt = run.now().toISOString();

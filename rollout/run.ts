@@ -26,6 +26,7 @@ import {
 import type { RolloutStatus } from "./model/status";
 import {
   type AlarmSource,
+  type AppProbe,
   type CertificateSource,
   type Clock,
   type ListenerTopology,
@@ -58,6 +59,8 @@ export interface DriverDeps {
   traffic: TrafficControl;
   /** Release notifications (alert topic, webhook). */
   notifier: Notifier;
+  /** The application's readiness and ops summary through the production URL. */
+  app: AppProbe;
   certificates: CertificateSource;
   clock: Clock;
   store: RolloutStore;

@@ -5,6 +5,7 @@
  */
 import * as http from "node:http";
 import * as https from "node:https";
+import { type AppChecks, type HttpRequest, readOpsSummary, runFlow, type Send } from "./checks";
 
 export interface SmokeOptions {
   /** Base URL the checks are made against, e.g. `https://api.example.com:8443`. */
@@ -29,10 +30,14 @@ export interface SmokeOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Wraps each HTTP request (the twin registers it as real work its virtual clock must wait for). */
   track?: <T>(request: Promise<T>) => Promise<T>;
+  /** The application's checks (`app:checks`): service name, ops summary, smoke flow. @default none */
+  checks?: AppChecks;
+  /** Admin token for the ops summary and admin flow steps (from the environment, never argv). */
+  adminToken?: string;
 }
 
 export interface CheckResult {
-  name: "ready" | "live" | "version";
+  name: "ready" | "live" | "version" | "ops-summary" | "flow";
   ok: boolean;
   detail: string;
 }
@@ -51,11 +56,21 @@ interface Response {
 }
 
 function get(base: URL, path: string, opts: SmokeOptions): Promise<Response> {
-  const request = send(base, path, opts);
-  return opts.track ? opts.track(request) : request;
+  return sender(base, opts)({ method: "GET", path });
 }
 
-function send(base: URL, path: string, opts: SmokeOptions): Promise<Response> {
+/** HTTP(S) against the base URL (optionally through --connect-to), one request at a time. */
+export type SendOptions = Pick<SmokeOptions, "connectTo" | "requestTimeoutMs" | "track">;
+
+export function sender(base: URL, opts: SendOptions): Send {
+  return (req) => {
+    const request = send(base, req, opts);
+    return opts.track ? opts.track(request) : request;
+  };
+}
+
+function send(base: URL, r: HttpRequest, opts: SendOptions): Promise<Response> {
+  const path = r.path;
   const target = new URL(path, base);
   const client = target.protocol === "https:" ? https : http;
   const timeout = opts.requestTimeoutMs ?? 5000;
@@ -66,8 +81,14 @@ function send(base: URL, path: string, opts: SmokeOptions): Promise<Response> {
         host: opts.connectTo ?? target.hostname,
         port: target.port || (target.protocol === "https:" ? 443 : 80),
         path: `${target.pathname}${target.search}`,
-        method: "GET",
-        headers: { Host: target.host, Accept: "application/json, text/plain", "User-Agent": "app-rollout-smoke-test" },
+        method: r.method,
+        headers: {
+          Host: target.host,
+          Accept: "application/json, text/plain",
+          "User-Agent": "app-rollout-smoke-test",
+          ...(r.headers ?? {}),
+          ...(r.body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(r.body)) }),
+        },
         servername: target.hostname,
         timeout,
       },
@@ -84,7 +105,7 @@ function send(base: URL, path: string, opts: SmokeOptions): Promise<Response> {
       req.destroy(Object.assign(new Error(`timed out after ${timeout} ms`), { code: "ETIMEDOUT" })),
     );
     req.on("error", reject);
-    req.end();
+    req.end(r.body);
   });
 }
 
@@ -154,6 +175,13 @@ async function checkVersion(base: URL, o: SmokeOptions): Promise<CheckResult> {
       return { name: "version", ok: false, detail: `${path} answered HTTP ${r.status}, expected 200` };
     const json = parseJson(r.body);
     const reported = json && typeof json.version === "string" ? json.version : r.body.trim().slice(0, 200);
+    const service = o.checks?.service;
+    if (service && json?.service !== service)
+      return {
+        name: "version",
+        ok: false,
+        detail: `${path} names service ${JSON.stringify(json?.service)}, expected ${JSON.stringify(service)} (another service behind this URL?)`,
+      };
     const ok =
       json && typeof json.version === "string"
         ? json.version === o.expectVersion || Object.values(json).includes(o.expectVersion)
@@ -183,13 +211,8 @@ export async function runSmokeTest(o: SmokeOptions): Promise<SmokeResult> {
     checks = [await checkReady(base, o), await checkLive(base, o), await checkVersion(base, o)];
     const failed = checks.filter((c) => !c.ok);
     if (failed.length === 0) {
-      log(`attempt ${attempts}: all checks passed`);
-      return {
-        ok: true,
-        attempts,
-        checks,
-        message: `smoke test passed against ${o.url} (version ${o.expectVersion}) after ${attempts} attempt(s)`,
-      };
+      log(`attempt ${attempts}: health and version checks passed`);
+      return appChecks(base, o, attempts, checks);
     }
     log(`attempt ${attempts}: ${failed.map((c) => c.detail).join("; ")}`);
     const wait = o.intervalMs ?? 5000;
@@ -203,4 +226,36 @@ export async function runSmokeTest(o: SmokeOptions): Promise<SmokeResult> {
     checks,
     message: `smoke test FAILED against ${o.url} after ${attempts} attempt(s): ${failed.map((c) => c.detail).join("; ")}`,
   };
+}
+
+/** Once the color is ready: the ops summary (the privileged endpoint answers) and the smoke flow, run once. */
+async function appChecks(base: URL, o: SmokeOptions, attempts: number, checks: CheckResult[]): Promise<SmokeResult> {
+  const send = sender(base, o);
+  const c = o.checks;
+  if (c?.opsSummary) {
+    try {
+      await readOpsSummary(send, c.opsSummary.path, o.adminToken);
+      checks.push({ name: "ops-summary", ok: true, detail: `${c.opsSummary.path} 200` });
+    } catch (e) {
+      checks.push({ name: "ops-summary", ok: false, detail: describeError(e) });
+    }
+  }
+  if (c && c.flow.length > 0 && checks.every((x) => x.ok)) {
+    const r = await runFlow(send, c.flow, o.adminToken);
+    checks.push({ name: "flow", ...r });
+  }
+  const failed = checks.filter((x) => !x.ok);
+  return failed.length === 0
+    ? {
+        ok: true,
+        attempts,
+        checks,
+        message: `smoke test passed against ${o.url} (version ${o.expectVersion}) after ${attempts} attempt(s)${c ? `; ${checks.slice(3).map((x) => x.detail).join("; ")}` : ""}`,
+      }
+    : {
+        ok: false,
+        attempts,
+        checks,
+        message: `smoke test FAILED against ${o.url}: ${failed.map((x) => x.detail).join("; ")}`,
+      };
 }

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { runSmokeTest } from "./check";
+import type { AppChecks } from "./checks";
 
 export const USAGE = `Usage: smoke-test --url <base-url> --expect-version <version> [options]
 
@@ -17,7 +18,12 @@ Options:
   --deadline <seconds>     give up after this long (default 300)
   --interval <seconds>     pause between attempts (default 5)
   --timeout <seconds>      per-request timeout (default 5)
-  --ready-path, --live-path, --version-path   override /health/ready, /health/live, /version`;
+  --ready-path, --live-path, --version-path   override /health/ready, /health/live, /version
+
+Environment:
+  SMOKE_CHECKS             the application's checks (app:checks as JSON): the service /version must
+                           name, the ops summary, the smoke flow — run once the color is ready
+  SMOKE_ADMIN_TOKEN        admin token for the ops summary and admin flow steps (never pass it as an argument)`;
 
 export async function main(
   argv: string[],
@@ -68,7 +74,16 @@ export async function main(
   const intervalMs = seconds("interval", 5);
   const requestTimeoutMs = seconds("timeout", 5);
   if (deadlineMs === undefined || intervalMs === undefined || requestTimeoutMs === undefined) return 2;
+  let checks: AppChecks | undefined;
+  try {
+    checks = parseChecks(process.env.SMOKE_CHECKS);
+  } catch (e) {
+    err(`SMOKE_CHECKS: ${(e as Error).message}`);
+    return 2;
+  }
   const result = await runSmokeTest({
+    checks,
+    adminToken: process.env.SMOKE_ADMIN_TOKEN || undefined,
     url: v.url,
     expectVersion: v["expect-version"],
     connectTo: v["connect-to"],
@@ -82,4 +97,22 @@ export async function main(
   });
   (result.ok ? out : err)(result.message);
   return result.ok ? 0 : 1;
+}
+
+/** SMOKE_CHECKS as the program writes it (app:checks, validated with the stack config); a light shape check. */
+export function parseChecks(raw: string | undefined): AppChecks | undefined {
+  if (!raw) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`not JSON: ${(e as Error).message}`);
+  }
+  const c = v as Partial<AppChecks>;
+  if (!c || typeof c !== "object" || !Array.isArray(c.flow))
+    throw new Error('expected {"service"?, "opsSummary"?, "flow": [...]} (app:checks)');
+  for (const [i, step] of c.flow.entries())
+    if (!step || typeof step.path !== "string" || typeof step.method !== "string" || typeof step.status !== "number")
+      throw new Error(`flow[${i}]: expected { name, method, path, auth, status, expect?, save? }`);
+  return c as AppChecks;
 }

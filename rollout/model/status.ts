@@ -11,6 +11,8 @@ import type { ReleaseRequest, Stage } from "./stages";
 export const Reason = {
   /** A gating alarm went to ALARM. */
   AlarmFired: "AlarmFired",
+  /** A critical counter of the admin ops summary grew more than allowed since the preflight baseline. */
+  OpsRegression: "OpsRegression",
   /** A bake (or the watch) ended without evidence: too few requests, or a gating alarm without data. */
   NoEvidence: "NoEvidence",
   /** The signals could not be read: a gating alarm disappeared, or the alarm API failed too often in a row. */
@@ -49,6 +51,8 @@ export interface RollbackState {
   trafficRestoredAt?: string;
   /** How: one ELBv2 ModifyListener call before the `up` (`listener`), or the traffic phase's `up` itself. */
   restoredBy?: "listener" | "up";
+  /** Readiness and the ops summary after the rollback (runbook 001 §6.4), for the ledger. */
+  checksAfter?: { ready: string; opsSummary?: Record<string, unknown>; opsError?: string };
   /** When people were told the rollback started. */
   announcedAt?: string;
   /** Why the direct listener call was not used or failed (then the `up` restored traffic). */
@@ -90,6 +94,8 @@ export interface RolloutStatus {
   stages: Stage[];
   progress: Record<string, StageProgress>;
   inFlight?: InFlight;
+  /** The admin ops summary at preflight: critical counters are compared against it after each stage. */
+  opsBaseline?: Record<string, unknown>;
   /** The release waits for a person: a bake ended without evidence and app:rollout.onNoData is `pause`. */
   paused?: { stage: string; detail: string; at: string };
   /** An abort or rollback asked this release to stop. */

@@ -196,7 +196,7 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
       output: j.output,
     })),
     retained: w.cloud.retained().map((p) => `${p.type} ${p.name ?? p.id}`),
-    secretLeaks: findSecrets(r, secrets, rec, ledger),
+    secretLeaks: findSecrets(r, [...secrets, w.adminToken], rec, ledger),
     timing: {
       virtualMinutes: Math.round(
         (w.clock.nowMs() - Date.parse(r.commands[0]?.startedAt ?? iso(w.clock.nowMs()))) / 60_000,
@@ -289,6 +289,8 @@ function findSecrets(r: RehearsalRun, secrets: string[], rec: unknown, ledger: u
     ["argv", JSON.stringify(r.world.stacks.flatMap((s) => s.argv))],
     ["config files passed to pulumi up", r.world.stacks.flatMap((s) => s.files).join("\n")],
     ["update history (as stored)", JSON.stringify(r.world.backend.stack(r.world.o.stack).updates.map((u) => u.config))],
+    ["resource inputs (manifests, Job specs)", JSON.stringify(r.world.state().map((x) => x.inputs))],
+    ["notifications", JSON.stringify(r.world.notifications)],
   ];
   return secrets.flatMap((secret) => places.filter(([, text]) => text.includes(secret)).map(([where]) => where));
 }

@@ -141,6 +141,17 @@ async function worldFor(o: RehearsalOptions, newColor: Color, resolve: () => Res
       }
       return out;
     },
+    opsIncrease: (ms) => {
+      const out: Record<string, number> = {};
+      const r = resolve();
+      for (const o of sc.ops) {
+        const from = r?.at(o.from);
+        if (from === undefined || ms <= from) continue;
+        const until = Math.min(ms, r?.at(o.until) ?? Number.POSITIVE_INFINITY);
+        out[o.counter] = (out[o.counter] ?? 0) + (o.perMinute * Math.max(0, until - from)) / 60_000;
+      }
+      return out;
+    },
     silent: (color, ms) => sc.noData.some((n) => picks(n.color, color) && resolve()?.within(ms, n.from, n.until)),
     faults: { throttle: { calls: sc.throttle?.calls ?? [], windows: [] } },
     missingAlarms: sc.missingAlarms,

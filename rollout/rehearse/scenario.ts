@@ -28,6 +28,8 @@ const behaviour = z.strictObject({
   errorRate: z.number().min(0).max(1).optional(),
   p95Seconds: z.number().min(0).optional(),
   notReady: z.boolean().optional(),
+  /** Smoke-flow requests whose path contains this (e.g. `publish`) answer 500 on this color. */
+  flowFails: z.string().optional(),
 });
 
 const command = z.strictObject({
@@ -90,6 +92,17 @@ export const scenarioSchema = z.strictObject({
     .optional(),
   /** What images report on /version (a wrong version fails the smoke test). */
   images: z.record(z.string(), z.strictObject({ version: z.string() })).default({}),
+  /** Ops summary counters (dotted, e.g. `searchJobs.failed`) that grow by `perMinute` in a time range. */
+  ops: z
+    .array(
+      z.strictObject({
+        counter: z.string().min(1),
+        perMinute: z.number(),
+        from: timeRef.default("start"),
+        until: timeRef.default("end"),
+      }),
+    )
+    .default([]),
   /** IAM actions the driver's role is denied: `cloudwatch:DescribeAlarms`, `cloudwatch:GetMetricData`, `elasticloadbalancing:ModifyListener`, `sns:Publish`. */
   deniedApis: z
     .array(
@@ -98,6 +111,7 @@ export const scenarioSchema = z.strictObject({
         "cloudwatch:GetMetricData",
         "elasticloadbalancing:ModifyListener",
         "sns:Publish",
+        "secretsmanager:GetSecretValue",
       ]),
     )
     .default([]),

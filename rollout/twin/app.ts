@@ -18,6 +18,8 @@ export interface ColorBehaviour {
   errorRate?: number;
   /** p95 latency in seconds. @default 0.12 */
   p95Seconds?: number;
+  /** Smoke-flow steps (by path fragment, e.g. `publish`) this color answers 500. */
+  flowFails?: string;
 }
 
 export interface AppModel {
@@ -28,6 +30,10 @@ export interface AppModel {
   /** Scripted behaviour of a color at time `ms` (scenario). */
   behaviour(color: Color, ms: number): ColorBehaviour;
   now(): number;
+  /** The admin token the app accepts (its bootstrap token from Secrets Manager). */
+  adminToken(): string;
+  /** The ops summary counters at `ms` (app-wide: both colors share the database). */
+  opsCounters(ms: number): Record<string, unknown>;
 }
 
 export const SERVICE_NAME = "artifortress-api";
@@ -55,6 +61,24 @@ export class TwinApp {
     this.server?.close();
   }
 
+  /** The admin routes of the API the smoke flow and the ops summary use (runbook 001 §4.7–4.8). */
+  private admin(method: string, path: string, b: ColorBehaviour, reply: (status: number, body: unknown) => void): boolean {
+    if (b.flowFails && path.includes(b.flowFails)) {
+      reply(500, { error: "internal error" });
+      return true;
+    }
+    if (method === "GET" && path === "/v1/admin/ops/summary") reply(200, this.model.opsCounters(this.model.now()));
+    else if (method === "GET" && path === "/v1/auth/whoami") reply(200, { subject: "bootstrap", role: "admin" });
+    else if (method === "GET" && path === "/v1/repos") reply(200, { items: [{ id: "r-smoke", name: "smoke" }] });
+    else if (method === "POST" && /^\/v1\/repos\/[^/]+\/drafts$/.test(path))
+      reply(201, { id: `d-${++this.drafts}`, state: "draft" });
+    else if (method === "POST" && /^\/v1\/drafts\/d-\d+\/publish$/.test(path)) reply(200, { state: "published" });
+    else return false;
+    return true;
+  }
+
+  private drafts = 0;
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const color = colorOfHost(req.headers.host);
     const path = (req.url ?? "/").split("?")[0];
@@ -73,6 +97,10 @@ export class TwinApp {
     else if (path === "/health/ready") reply(b.notReady ? 503 : 200, { status: b.notReady ? "not-ready" : "ready" });
     else if (path === "/version")
       reply(200, { service: SERVICE_NAME, version: b.version ?? this.model.versionOf(image), image });
-    else reply(404, { error: `no route ${path}` });
+    else if (path.startsWith("/v1/")) {
+      if (req.headers.authorization !== `Bearer ${this.model.adminToken()}`) reply(401, { error: "unauthorized" });
+      else if (!this.admin(req.method ?? "GET", path, b, reply)) reply(404, { error: `no route ${path}` });
+      req.resume();
+    } else reply(404, { error: `no route ${path}` });
   }
 }

@@ -40,6 +40,8 @@ export interface JobSpec {
   labels: Record<string, string>;
   image: string;
   args: string[];
+  /** The container's environment: plain values, and secretKeyRef references (resolved when the pod starts). */
+  env: { name: string; value?: string; secretKeyRef?: { name: string; key: string } }[];
 }
 
 export interface JobResult {
@@ -75,15 +77,21 @@ function labelsOf(inputs: Record<string, unknown>): Record<string, string> {
 function jobSpec(r: CapturedResource): JobSpec {
   const i = r.inputs as {
     metadata?: { name?: string; namespace?: string };
-    spec?: { template?: { spec?: { containers?: { image?: string; args?: string[] }[] } } };
+    spec?: { template?: { spec?: { containers?: { image?: string; args?: string[]; env?: JobSpec["env"] }[] } } };
   };
   const c = i.spec?.template?.spec?.containers?.[0] ?? {};
+  const env = (c.env ?? []).map((e) => ({
+    name: e.name,
+    value: e.value,
+    secretKeyRef: (e as { valueFrom?: { secretKeyRef?: { name: string; key: string } } }).valueFrom?.secretKeyRef,
+  }));
   return {
     name: String(i.metadata?.name ?? r.name),
     namespace: String(i.metadata?.namespace ?? "default"),
     labels: labelsOf(r.inputs),
     image: String(c.image ?? ""),
     args: (c.args ?? []).map(String),
+    env,
   };
 }
 

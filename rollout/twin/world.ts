@@ -3,6 +3,7 @@
  * virtual clock, seeded from the project's stack file as if it had been deployed. Driver processes get
  * ports bound to them (a killed process stops dead). The rehearsal and the driver's tests run on it.
  */
+import { randomBytes } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -12,12 +13,22 @@ import type { ReleaseKeys } from "../../config/release-keys";
 import type { AppConfig } from "../../config/schema";
 import type { Evaluator } from "../../gate/evaluator";
 import { runGate } from "../../gate/run";
-import { runSmokeTest } from "../../smoke/check";
+import { runSmokeTest, sender } from "../../smoke/check";
+import { readOpsSummary } from "../../smoke/checks";
+import { parseChecks } from "../../smoke/cli";
 import { awsError } from "../aws-errors";
 import { checkoutKeys, composeConfig, composePolicyConfig } from "../compose";
 import type { LedgerEntry } from "../model/ledger";
 import type { ReleaseState, RolloutStatus } from "../model/status";
-import type { AlarmSource, CertificateSource, Notifier, RolloutStore, StackOps, TrafficControl } from "../ports";
+import type {
+  AlarmSource,
+  AppProbe,
+  CertificateSource,
+  Notifier,
+  RolloutStore,
+  StackOps,
+  TrafficControl,
+} from "../ports";
 import { type DriverDeps, topologyOf } from "../run";
 import { MemoryReleaseStore } from "../store/memory";
 import { type ColorBehaviour, TwinApp } from "./app";
@@ -44,6 +55,8 @@ export interface WorldOptions {
   silent?: (color: Color, ms: number, world: TwinWorld) => boolean;
   /** What the worker's metrics say at a time (it publishes only if its role allows it). @default backlog 25, no failures */
   workerValues?: (ms: number, world: TwinWorld) => { backlog?: number; failedJobs?: number } | null;
+  /** What the ops summary counters gained by `ms` (total since the start), by dotted counter. */
+  opsIncrease?: (ms: number, world: TwinWorld) => Record<string, number>;
   /** Jobs per minute arriving for the worker (its backlog grows by this while paused). @default 10 */
   enqueuePerMinute?: number;
   /** Requests per minute reaching the load balancer. @default 1200 */
@@ -94,6 +107,20 @@ export class TwinWorld {
   hooks: EngineHooks;
   /** Kills the calling process right after an update with this message returned (a crash after `up`). */
   killAfterUpdate?: (message: string) => boolean;
+  /** The app's bootstrap (admin) token, as Secrets Manager holds it: a secret no record may contain. */
+  readonly adminToken = randomBytes(24).toString("hex");
+
+  /** The ops summary: a baseline plus what the scenario adds per minute (app-wide counters). */
+  opsCounters(ms: number): Record<string, unknown> {
+    const add = this.o.opsIncrease?.(ms, this) ?? {};
+    const v = (k: string, base: number) => base + Math.floor(add[k] ?? 0);
+    return {
+      searchJobs: { failed: v("searchJobs.failed", 3), completed: v("searchJobs.completed", 12_000) },
+      policy: { timeouts: v("policy.timeouts", 1) },
+      outbox: { pending: v("outbox.pending", 12) },
+    };
+  }
+
   /** Release notifications published to the alert topic (and the failed attempts). */
   readonly notifications: {
     at: number;
@@ -143,6 +170,8 @@ export class TwinWorld {
       versionOf: (image) => this.versionOf(image),
       behaviour: (c, ms) => this.o.behaviour?.(c, ms, this) ?? {},
       now: () => this.clock.nowMs(),
+      adminToken: () => this.adminToken,
+      opsCounters: (ms) => this.opsCounters(ms),
     });
     this.cloudwatch = new TwinCloudWatch({
       now: () => this.clock.nowMs(),
@@ -455,8 +484,30 @@ export class TwinWorld {
       await this.clock.spend(deadlineMs);
       return { ok: false, output: `smoke test FAILED: ${url.origin} timed out (${path.why})`, durationMs: 0 };
     }
+    // The pod's environment: a secretKeyRef needs the Secret External Secrets Operator keeps in sync (an
+    // ExternalSecret with that target), else the container cannot start (CreateContainerConfigError).
+    const env: Record<string, string> = {};
+    for (const e of job.env) {
+      if (e.value !== undefined) env[e.name] = e.value;
+      else if (e.secretKeyRef) {
+        const synced = this.state().some(
+          (r) =>
+            r.type.startsWith("kubernetes:external-secrets.io") &&
+            (r.inputs.spec as { target?: { name?: string } } | undefined)?.target?.name === e.secretKeyRef?.name,
+        );
+        if (!synced)
+          return {
+            ok: false,
+            output: `CreateContainerConfigError: secret "${e.secretKeyRef.name}" not found`,
+            durationMs: 60_000,
+          };
+        if (e.secretKeyRef.key === "Auth__BootstrapToken") env[e.name] = this.adminToken;
+      }
+    }
     url.port = String(this.appPort);
     const r = await runSmokeTest({
+      checks: parseChecks(env.SMOKE_CHECKS),
+      adminToken: env.SMOKE_ADMIN_TOKEN,
       url: url.toString(),
       connectTo: "127.0.0.1",
       expectVersion: arg("--expect-version"),
@@ -573,6 +624,41 @@ export class TwinWorld {
       );
   }
 
+  /**
+   * The production URL as the driver reaches it: requests go to the color the listener sends most traffic
+   * to; the admin token comes from the twin's Secrets Manager (`secretsmanager:GetSecretValue`).
+   */
+  private appProbe(): AppProbe {
+    const via = () => {
+      const w = this.weightsAt(this.clock.nowMs());
+      const color: Color = w.blue >= w.green ? "blue" : "green";
+      return sender(new URL(`http://api-${color}.twin.svc.cluster.local:${this.appPort}/`), {
+        connectTo: "127.0.0.1",
+        requestTimeoutMs: 5_000,
+        track: (p) => this.clock.busy(p),
+      });
+    };
+    const config = () => this.config();
+    return {
+      ready: async () => {
+        this.log("https:GET ready");
+        const path = config().api.healthPaths.ready;
+        const r = await via()({ method: "GET", path });
+        return r.status === 200 ? { ok: true, detail: `${path} 200` } : { ok: false, detail: `${path} answered HTTP ${r.status}` };
+      },
+      opsSummary: async () => {
+        this.log("secretsmanager:GetSecretValue");
+        try {
+          this.deny("secretsmanager:GetSecretValue");
+        } catch (e) {
+          throw awsError(e, "Secrets Manager GetSecretValue");
+        }
+        this.log("https:GET ops summary");
+        return readOpsSummary(via(), config().checks.opsSummary.path, this.adminToken);
+      },
+    };
+  }
+
   /** The driver's dependencies for a process: every port bound to it. */
   driverDeps(proc: TwinProcess, o: { who: string; log: (line: string) => void; checkout?: string }): DriverDeps {
     const stack = new TwinStack(this.o.stack, this.engine, this.backend, proc);
@@ -628,6 +714,7 @@ export class TwinWorld {
       }),
       traffic: proc.bind(this.trafficControl()),
       notifier: proc.bind(this.notifier()),
+      app: proc.bind(this.appProbe()),
       certificates: proc.bind(certificates),
       clock: proc.clockView(),
       store: proc.bind(this.loggedStore()),

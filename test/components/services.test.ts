@@ -156,6 +156,29 @@ describe("services and blue/green traffic", () => {
         assert.equal(sj.metadata.labels["rollout/color"], color);
         assert.equal(sj.metadata.annotations["pulumi.com/replaceUnready"], "true");
         assert.ok(Number(sj.metadata.annotations["pulumi.com/timeoutSeconds"]) > 300, "outlasts the smoke deadline");
+        // The application's checks as SMOKE_CHECKS; the admin token only by reference to the Secret External
+        // Secrets keeps in sync with Secrets Manager — never a value in the manifest or the args.
+        const env = sj.spec.template.spec.containers[0].env as {
+          name: string;
+          value?: string;
+          valueFrom?: { secretKeyRef: { name: string; key: string } };
+        }[];
+        const checks = JSON.parse(env.find((e) => e.name === "SMOKE_CHECKS")?.value ?? "{}");
+        assert.equal(checks.service, "artifortress-api");
+        assert.deepEqual(
+          checks.flow.map((f: { name: string }) => f.name),
+          ["auth", "repo read", "draft", "publish"],
+        );
+        const token = env.find((e) => e.name === "SMOKE_ADMIN_TOKEN");
+        assert.deepEqual(token, {
+          name: "SMOKE_ADMIN_TOKEN",
+          valueFrom: { secretKeyRef: { name: "artifortress-app-secrets", key: "Auth__BootstrapToken" } },
+        });
+        const externalSecrets = p.resources.filter((r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret");
+        assert.ok(
+          externalSecrets.every((es) => smoke.dependencies.includes(es.urn)),
+          "the Job starts only once the Secret it reads exists",
+        );
       });
 
       it("worker: tuning as env, no traffic, pausable", async () => {

@@ -139,3 +139,149 @@ describe("smoke-test CLI against a real local HTTP server", () => {
     assert.match(r.err, /--url and --expect-version are required/);
   });
 });
+
+/** The API's admin routes for the checks list: Bearer token, a repo, drafts that can be published. */
+function adminApp(token: string, seen: { path: string; body: string; auth?: string }[], fail?: string): Handler {
+  const base = app({});
+  let drafts = 0;
+  return (req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (!path.startsWith("/v1/")) return base(req, res);
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      seen.push({ path: req.url ?? "", body: Buffer.concat(chunks).toString(), auth: req.headers.authorization });
+      const json = (status: number, body: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      };
+      if (req.headers.authorization !== `Bearer ${token}`) return json(401, { error: "unauthorized" });
+      if (fail && path.includes(fail)) return json(500, { error: "boom" });
+      if (path === "/v1/admin/ops/summary") return json(200, { searchJobs: { failed: 0 } });
+      if (path === "/v1/repos") return json(200, { items: [{ id: "r-7" }] });
+      if (req.method === "POST" && path === "/v1/repos/r-7/drafts") return json(201, { id: `d-${++drafts}` });
+      if (req.method === "POST" && /^\/v1\/drafts\/d-\d+\/publish$/.test(path))
+        return json(200, { state: "published" });
+      json(404, {});
+    });
+  };
+}
+
+const CHECKS = {
+  service: "artifortress-api",
+  opsSummary: { path: "/v1/admin/ops/summary", critical: [] },
+  flow: [
+    {
+      name: "repo read",
+      method: "GET",
+      path: "/v1/repos?limit=1",
+      auth: "admin",
+      status: 200,
+      save: { repoId: "items.0.id" },
+    },
+    {
+      name: "draft",
+      method: "POST",
+      path: "/v1/repos/{repoId}/drafts",
+      auth: "admin",
+      body: { title: "smoke {repoId}" },
+      status: 201,
+      save: { draftId: "id" },
+    },
+    {
+      name: "publish",
+      method: "POST",
+      path: "/v1/drafts/{draftId}/publish",
+      auth: "admin",
+      status: 200,
+      expect: { state: "published" },
+    },
+  ],
+};
+
+describe("smoke-test CLI: the application's checks (SMOKE_CHECKS, SMOKE_ADMIN_TOKEN) against a real local HTTP server", () => {
+  const TOKEN = "t0ken-only-in-the-environment-7f3a";
+  async function withEnv<T>(env: Record<string, string>, f: () => Promise<T>): Promise<T> {
+    const before = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      return await f();
+    } finally {
+      for (const k of Object.keys(env)) if (before[k] === undefined) delete process.env[k];
+    }
+  }
+
+  it("authenticated ops summary and a 3-step flow carrying values between steps: exit 0", async () => {
+    const seen: { path: string; body: string; auth?: string }[] = [];
+    const s = await serve(adminApp(TOKEN, seen));
+    try {
+      const r = await withEnv({ SMOKE_CHECKS: JSON.stringify(CHECKS), SMOKE_ADMIN_TOKEN: TOKEN }, () =>
+        run(["--url", s.url, "--expect-version", "1.4.0", ...fast]),
+      );
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /\/v1\/admin\/ops\/summary 200; smoke flow: 3 step\(s\) passed/);
+      assert.deepEqual(
+        seen.map((x) => x.path),
+        ["/v1/admin/ops/summary", "/v1/repos?limit=1", "/v1/repos/r-7/drafts", "/v1/drafts/d-1/publish"],
+      );
+      assert.deepEqual(JSON.parse(seen[2].body), { title: "smoke r-7" }, "saved values fill bodies too");
+      assert.ok(!`${r.out}${r.err}`.includes(TOKEN), "the token is never printed");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a failing step fails the smoke test (exit 1) naming the step, its request and the status", async () => {
+    const s = await serve(adminApp(TOKEN, [], "publish"));
+    try {
+      const r = await withEnv({ SMOKE_CHECKS: JSON.stringify(CHECKS), SMOKE_ADMIN_TOKEN: TOKEN }, () =>
+        run(["--url", s.url, "--expect-version", "1.4.0", ...fast]),
+      );
+      assert.equal(r.code, 1);
+      assert.match(
+        r.err,
+        /smoke flow failed at step publish \(POST \/v1\/drafts\/d-1\/publish\): HTTP 500, expected 200/,
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a wrong admin token: the privileged endpoint refuses it (exit 1), the flow does not run", async () => {
+    const seen: { path: string; body: string }[] = [];
+    const s = await serve(adminApp(TOKEN, seen));
+    try {
+      const r = await withEnv({ SMOKE_CHECKS: JSON.stringify(CHECKS), SMOKE_ADMIN_TOKEN: "stale-token" }, () =>
+        run(["--url", s.url, "--expect-version", "1.4.0", ...fast]),
+      );
+      assert.equal(r.code, 1);
+      assert.match(r.err, /\/v1\/admin\/ops\/summary refused the admin token \(HTTP 401\)/);
+      assert.deepEqual(
+        seen.map((x) => x.path),
+        ["/v1/admin/ops/summary"],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("/version naming another service fails (exit 1); a malformed SMOKE_CHECKS is a usage error (exit 2)", async () => {
+    const s = await serve(app({}));
+    try {
+      const other = await withEnv(
+        { SMOKE_CHECKS: JSON.stringify({ ...CHECKS, service: "billing-api", flow: [] }) },
+        () => run(["--url", s.url, "--expect-version", "1.4.0", ...fast]),
+      );
+      assert.equal(other.code, 1);
+      assert.match(other.err, /\/version names service "artifortress-api", expected "billing-api"/);
+      const bad = await withEnv({ SMOKE_CHECKS: "{not json" }, () =>
+        run(["--url", s.url, "--expect-version", "1.4.0", ...fast]),
+      );
+      assert.equal(bad.code, 2);
+      assert.match(bad.err, /SMOKE_CHECKS: not JSON/);
+    } finally {
+      await s.close();
+      delete process.env.SMOKE_CHECKS;
+    }
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * Story: the application's own signals gate the release (runbook 001 §4.7–4.8, §5, §6.4): the admin ops
+ * summary is read at preflight (the privileged endpoint must answer) and compared after each stage; the
+ * smoke flow (auth, repo read, draft/publish) runs inside the cluster before any traffic moves; after a
+ * rollback, readiness and the summary are recorded in the ledger. The admin token comes from Secrets
+ * Manager at run time and appears in no record, log, argv or manifest.
+ */
+import * as assert from "node:assert/strict";
+import { assertSettled, commandResults, IDLE_IMAGE, NEW_IMAGE, OLD_IMAGE, rehearseStory } from "../../support/twin";
+
+const back = { live: "blue" as const, images: { blue: OLD_IMAGE, green: NEW_IMAGE }, phase: "RolledBack" };
+
+describe("scenario: the application's own checks", () => {
+  it("failed search jobs climbing during the 10 % bake: rolled back, the counter named in the ledger", async () => {
+    const s = await rehearseStory({ ops: [{ counter: "searchJobs.failed", perMinute: 2, from: "traffic-10" }] });
+    assert.deepEqual(commandResults(s), ["start:rolled-back"]);
+    const last = s.ledger.at(-1);
+    assert.equal(last?.reason?.code, "OpsRegression");
+    assert.match(
+      last?.reason?.detail ?? "",
+      /ops summary after traffic-10: searchJobs\.failed rose from 3 to \d+ \(\+\d+, allowed \+5\)/,
+    );
+    // After the rollback: readiness and the ops summary of what serves traffic now, in the ledger.
+    assert.equal(last?.checksAfter?.ready, "ok");
+    assert.equal(
+      typeof (last?.checksAfter?.opsSummary as { searchJobs?: { failed?: number } })?.searchJobs?.failed,
+      "number",
+    );
+    assertSettled(s, { ...back, lastLedger: { outcome: "rolled-back" } });
+  });
+
+  it("the smoke flow's publish step failing on the new color: the deploy fails before any traffic moved", async () => {
+    const s = await rehearseStory({ colors: [{ color: "new", flowFails: "publish" }] });
+    assert.deepEqual(commandResults(s), ["start:rolled-back"]);
+    const smoke = s.report.jobs.find((j) => j.name === "smoke-1-5-0-9f8e7d6-green");
+    assert.equal(smoke?.ok, false);
+    assert.match(
+      smoke?.output ?? "",
+      /smoke flow failed at step publish \(POST \/v1\/drafts\/d-\d+\/publish\): HTTP 500, expected 200/,
+    );
+    assert.equal(s.ledger.at(-1)?.reason?.code, "UpFailed");
+    assert.deepEqual(s.ledger.at(-1)?.stagesReached, ["pause-worker"]);
+    assert.ok(
+      s.report.stages.filter((st) => st.kind === "traffic").every((st) => !st.update),
+      "no traffic update ran",
+    );
+    assertSettled(s, { ...back, lastLedger: { outcome: "rolled-back" } });
+  });
+
+  it("no access to the admin token (Secrets Manager denied): preflight refuses (exit 2), nothing changes", async () => {
+    const s = await rehearseStory({ deniedApis: ["secretsmanager:GetSecretValue"] });
+    assert.deepEqual(
+      s.report.commands.map((c) => `${c.command}:${c.result}:${c.exitCode}`),
+      ["start:refused:2"],
+    );
+    assert.match(
+      s.report.commands[0].message ?? "",
+      /the admin ops summary cannot be read \(runbook 001 §4\.7: validate the privileged endpoint before releasing\): Secrets Manager GetSecretValue was denied/,
+    );
+    assertSettled(s, { live: "blue", images: { blue: OLD_IMAGE, green: IDLE_IMAGE }, phase: "Idle" });
+  });
+
+  it("a clean release checks the summary after every traffic stage, the flip and the watch, and leaks no token", async () => {
+    const s = await rehearseStory({});
+    assert.deepEqual(commandResults(s), ["start:released"]);
+    const reads = s.run.world.apiLog.filter((c) => c.api === "https:GET ops summary").length;
+    // preflight + traffic-10/50/100 + flip + watch
+    assert.equal(reads, 6);
+    assertSettled(s, { live: "green", images: { blue: OLD_IMAGE, green: NEW_IMAGE }, phase: "Released" });
+  });
+});
