@@ -95,7 +95,9 @@ export class SmokeTest extends pulumi.ComponentResource {
                         ? [
                             {
                               name: "SMOKE_ADMIN_TOKEN",
-                              valueFrom: { secretKeyRef: { name: args.adminToken.secretName, key: args.adminToken.key } },
+                              valueFrom: {
+                                secretKeyRef: { name: args.adminToken.secretName, key: args.adminToken.key },
+                              },
                             },
                           ]
                         : []),

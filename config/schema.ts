@@ -558,7 +558,7 @@ export const checksSchema = z.strictObject({
   }),
   flow: doc(
     z.array(flowStepSchema),
-    "Smoke flow run by the smoke test before traffic moves: HTTP steps with method, path ({var} from an earlier step's save), auth (none | admin), body, expected status, expected JSON fields (dotted path → value, \"*\" = present), save (variable → dotted path).",
+    'Smoke flow run by the smoke test before traffic moves: HTTP steps with method, path ({var} from an earlier step\'s save), auth (none | admin), body, expected status, expected JSON fields (dotted path → value, "*" = present), save (variable → dotted path).',
     DEFAULT_FLOW,
   ),
 });

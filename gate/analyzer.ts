@@ -232,24 +232,7 @@ export class PolicyPackProcess {
 
   async analyzeStack(resources: CapturedResource[]): Promise<Analysis> {
     const req = new pb.AnalyzeStackRequest();
-    req.setResourcesList(
-      resources.map((r) => {
-        const a = new pb.AnalyzerResource();
-        a.setType(r.type);
-        a.setName(r.name);
-        a.setUrn(r.urn);
-        a.setProperties(struct(r.outputs ?? r.inputs));
-        a.setOptions(options(r));
-        if (r.parent) a.setParent(r.parent);
-        a.setDependenciesList(r.dependencies);
-        for (const [prop, urns] of Object.entries(r.propertyDependencies)) {
-          const deps = new pb.AnalyzerPropertyDependencies();
-          deps.setUrnsList(urns);
-          a.getPropertydependenciesMap().set(prop, deps);
-        }
-        return a;
-      }),
-    );
+    req.setResourcesList(resources.map(stackResource));
     return toAnalysis(
       await call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), req),
     );
@@ -266,6 +249,38 @@ export class PolicyPackProcess {
     this.client.close();
     this.child.kill();
   }
+}
+
+/**
+ * The analyzer message of a resource, built once per captured resource object: captured plans and the
+ * twin's state keep their resource objects between calls (they are never mutated), and a stack analysis
+ * sends every resource of the stack each time.
+ */
+const stackMessages = new WeakMap<CapturedResource, pb.AnalyzerResource>();
+
+function stackResource(r: CapturedResource): pb.AnalyzerResource {
+  const hit = stackMessages.get(r);
+  if (hit) return hit;
+  const a = buildStackResource(r);
+  stackMessages.set(r, a);
+  return a;
+}
+
+function buildStackResource(r: CapturedResource): pb.AnalyzerResource {
+  const a = new pb.AnalyzerResource();
+  a.setType(r.type);
+  a.setName(r.name);
+  a.setUrn(r.urn);
+  a.setProperties(struct(r.outputs ?? r.inputs));
+  a.setOptions(options(r));
+  if (r.parent) a.setParent(r.parent);
+  a.setDependenciesList(r.dependencies);
+  for (const [prop, urns] of Object.entries(r.propertyDependencies)) {
+    const deps = new pb.AnalyzerPropertyDependencies();
+    deps.setUrnsList(urns);
+    a.getPropertydependenciesMap().set(prop, deps);
+  }
+  return a;
 }
 
 type ConfigFileEntry = Enforcement | ({ enforcementLevel?: Enforcement } & Record<string, unknown>);

@@ -72,6 +72,11 @@ export class Evaluator {
 
   constructor(private readonly o: EvaluatorOptions) {}
 
+  /** The pack's stack policies, when known (their config never affects resource verdicts). */
+  get stackPolicies(): readonly string[] | undefined {
+    return this.o.stackPolicies;
+  }
+
   get packDir(): string {
     return this.o.packDir ?? path.join(this.o.dir, "policy");
   }

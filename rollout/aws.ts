@@ -225,7 +225,10 @@ export class HttpAppProbe implements AppProbe {
 
   async ready(): Promise<{ ok: boolean; detail: string }> {
     try {
-      const r = await sender(new URL(this.o.baseUrl), { requestTimeoutMs: 10_000 })({ method: "GET", path: this.o.readyPath });
+      const r = await sender(new URL(this.o.baseUrl), { requestTimeoutMs: 10_000 })({
+        method: "GET",
+        path: this.o.readyPath,
+      });
       return r.status === 200
         ? { ok: true, detail: `${this.o.readyPath} 200` }
         : { ok: false, detail: `${this.o.readyPath} answered HTTP ${r.status}` };

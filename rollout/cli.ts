@@ -33,6 +33,8 @@ Commands (on the real stack: Pulumi CLI, AWS credentials and the release store i
   unlock --run <id>         break the lease of a dead run (deliberately) and cancel a stuck update it owned
   status                    phase, deployed release keys, lease, last rollout, alarm states
   history                   the release ledger
+  check                     post-deploy check (runbook 001 §7, hourly for 24 h after a release): readiness,
+                            ops summary and the watch alarms; a failure pages the alert topic (exit 8)
   init-store                create the DynamoDB table of the release store (app:rollout.stateTable)
 
 Offline (the twin: no CLI, no credentials, never touches a stack):
@@ -63,7 +65,8 @@ Rehearsal options:
 Exit codes: 0 released/done, 1 rolled back or aborted (traffic is on the previous color — also when a
 requested 'rollback' succeeded), 2 refused (nothing changed), 3 stack or release store unavailable
 (nothing more changed), 4 a rollback failed (a human must act: resume retries it), 5 interrupted (another
-command took over, or SIGINT/SIGTERM), 6 failed (an apply's update failed mid-way, or an unexpected error).`;
+command took over, or SIGINT/SIGTERM), 6 failed (an apply's update failed mid-way, or an unexpected error),
+7 paused (a bake without evidence, app:rollout.onNoData pause), 8 unhealthy (check found a problem).`;
 
 export interface Io {
   out: (s: string) => void;
@@ -91,6 +94,7 @@ const COMMANDS = [
   "unlock",
   "status",
   "history",
+  "check",
   "init-store",
   "scale-down",
 ];
@@ -257,6 +261,9 @@ async function online(command: string, driver: RolloutDriver, v: Values, io: Io)
           `${e.endedAt}  ${e.kind.padEnd(8)} ${e.outcome.padEnd(15)} ${e.release ?? ""}  ${e.from.live}→${e.to.live}  ${e.to.images[e.to.live].split(/[:@]/).pop()}  by ${e.who}  stages: ${e.stagesReached.join(",") || "-"}${e.reason ? `  ${e.reason.code}: ${e.reason.detail}` : ""}`,
         );
       return 0;
+    case "check":
+      result = await driver.check();
+      break;
     case "start":
       result = await driver.start({
         image: v.image!,

@@ -28,6 +28,7 @@ import { parseMessage } from "./model/message";
 import { NotificationKind } from "./model/notification";
 import { keysAfter, newColor, type ReleaseRequest, type Stage, stagesFor } from "./model/stages";
 import { completedStages, isUnderWay, newStatus, phaseOf, Reason, type RolloutStatus } from "./model/status";
+import { postDeployCheck } from "./post-deploy";
 import * as preflight from "./preflight";
 import { deployedKeys, runRelease } from "./release";
 import { ledgerEntry, releaseRollbackPhases, runRollback, stackRollbackPhases, startRollback } from "./rollback";
@@ -460,6 +461,11 @@ export class RolloutDriver {
       );
     for (const [name, state] of Object.entries(alarms)) this.d.log(`  alarm ${name}: ${state}`);
     return view;
+  }
+
+  /** `rollout check`: the post-deploy checks (rollout/post-deploy.ts). */
+  check(): Promise<CommandResult> {
+    return postDeployCheck(this.d, this.stack);
   }
 
   async history(): Promise<LedgerEntry[]> {

@@ -29,6 +29,7 @@ export type CommandResult =
   | "rollback-failed"
   | "interrupted"
   | "paused"
+  | "unhealthy"
   | "refused"
   | "unavailable"
   | "done"
@@ -43,7 +44,8 @@ export type CommandResult =
  * 6 failed — an `apply` whose update failed after changing resources, or an unexpected error: the stack may be
  * partly changed, no release or rollback is under way (`rollout status`, then fix and `apply` again);
  * 7 paused — a bake ended without evidence (app:rollout.onNoData: pause): traffic stays where it is until a
- * person runs `rollout resume` (bakes that stage again) or `rollout abort`.
+ * person runs `rollout resume` (bakes that stage again) or `rollout abort`; 8 unhealthy — `rollout check`
+ * found a problem after a release (readiness, ops summary, an alarm) and paged the alert topic.
  */
 export const EXIT: Record<CommandResult, number> = {
   released: 0,
@@ -58,4 +60,5 @@ export const EXIT: Record<CommandResult, number> = {
   interrupted: 5,
   failed: 6,
   paused: 7,
+  unhealthy: 8,
 };

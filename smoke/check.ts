@@ -250,7 +250,14 @@ async function appChecks(base: URL, o: SmokeOptions, attempts: number, checks: C
         ok: true,
         attempts,
         checks,
-        message: `smoke test passed against ${o.url} (version ${o.expectVersion}) after ${attempts} attempt(s)${c ? `; ${checks.slice(3).map((x) => x.detail).join("; ")}` : ""}`,
+        message: `smoke test passed against ${o.url} (version ${o.expectVersion}) after ${attempts} attempt(s)${
+          c
+            ? `; ${checks
+                .slice(3)
+                .map((x) => x.detail)
+                .join("; ")}`
+            : ""
+        }`,
       }
     : {
         ok: false,

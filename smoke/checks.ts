@@ -78,8 +78,7 @@ function parse(body: string): unknown {
   }
 }
 
-const auth = (token: string | undefined): Record<string, string> =>
-  token ? { Authorization: `Bearer ${token}` } : {};
+const auth = (token: string | undefined): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
 
 /** Reads the ops summary; throws with a clear reason when it cannot be read (no token, 401/403, not JSON). */
 export async function readOpsSummary(
@@ -124,12 +123,16 @@ function fill(template: string, vars: Record<string, string>): string {
 function fillBody(v: unknown, vars: Record<string, string>): unknown {
   if (typeof v === "string") return fill(v, vars);
   if (Array.isArray(v)) return v.map((x) => fillBody(x, vars));
-  if (v && typeof v === "object")
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillBody(x, vars)]));
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillBody(x, vars)]));
   return v;
 }
 
-async function runStep(send: Send, step: FlowStep, vars: Record<string, string>, token?: string): Promise<CheckOutcome> {
+async function runStep(
+  send: Send,
+  step: FlowStep,
+  vars: Record<string, string>,
+  token?: string,
+): Promise<CheckOutcome> {
   const path = fill(step.path, vars);
   const missing = /\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(path);
   if (missing) return { ok: false, detail: `${step.name}: no value for {${missing[1]}} (an earlier step's save)` };
@@ -150,7 +153,10 @@ async function runStep(send: Send, step: FlowStep, vars: Record<string, string>,
   for (const [p, want] of Object.entries(step.expect ?? {})) {
     const got = at(json, p);
     if (want === "*" ? got === undefined : JSON.stringify(got) !== JSON.stringify(want))
-      return { ok: false, detail: `${where}: ${p} is ${JSON.stringify(got)}, expected ${want === "*" ? "a value" : JSON.stringify(want)}` };
+      return {
+        ok: false,
+        detail: `${where}: ${p} is ${JSON.stringify(got)}, expected ${want === "*" ? "a value" : JSON.stringify(want)}`,
+      };
   }
   for (const [name, p] of Object.entries(step.save ?? {})) {
     const got = at(json, p);

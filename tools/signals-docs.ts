@@ -94,9 +94,25 @@ ${rows.join("\n")}
 Rehearse any of this offline: \`npm run rollout -- rehearse --stack prod --image <ref> --no-data new\`
 (docs/rehearsal.md; scenario keys \`noData\`, \`colors\`, \`worker\`, \`throttle\`, \`missingAlarms\`, \`config\`).
 
-## Not yet (issue "Signals that see")
+## The application's own checks (\`app:checks\`)
 
-The application's own checks (the admin ops summary, a scripted smoke flow) and the hourly post-deploy
-checks are not built yet. Notifications and the single-call traffic restore: [release.md](release.md).
+One declarative list, run by the in-cluster smoke test before any traffic moves and by the driver:
+
+| Check | Smoke test (deploy stage) | Driver | Runbook |
+|---|---|---|---|
+| \`/version\` names \`app:checks.service\` and the release | ✓ (fails the deploy) | — | 002 §5 |
+| admin ops summary (\`opsSummary.path\`, admin token) answers | ✓ | preflight: refused (exit 2) when it cannot be read; its counters are the baseline | 001 §4.7 |
+| critical counters (\`opsSummary.critical\`: dotted path, allowed increase) | — | after each traffic step, the flip and the watch: more than allowed rolls back (\`OpsRegression\`, the counter named in the ledger) | 001 §5 |
+| smoke flow (\`flow\`: method, path, auth, body, status, expected fields, saved values) | ✓ (fails the deploy before traffic) | — | 001 §4.8 |
+| readiness + ops summary after a rollback | — | recorded in the ledger entry (\`checksAfter\`) | 001 §6.4 |
+| hourly for 24 h after a release: readiness, ops summary, watch alarms | — | \`rollout check\` (workflow \`post-deploy-checks\`): pages the alert topic, exit 8 | 001 §7 |
+
+The admin token is the app's bootstrap token: the smoke Job gets it from the Kubernetes Secret External
+Secrets keeps in sync with Secrets Manager (\`SMOKE_ADMIN_TOKEN\` from a \`secretKeyRef\`); the driver reads it
+from Secrets Manager (\`<namespace>/<stack>/app\`, key \`Auth__BootstrapToken\`) at run time. It is never in
+config, argv, a manifest, a file, a log line or a stored record. The default flow (auth, repo read,
+draft/publish) publishes a draft each release: point it at a smoke repository of your own.
+
+Notifications and the single-call traffic restore: [release.md](release.md).
 `;
 }

@@ -13,6 +13,8 @@ export const NotificationKind = {
   RolledBack: "rolled-back",
   Aborted: "aborted",
   RollbackFailed: "rollback-failed",
+  /** A post-deploy check (rollout check) found a problem within 24 h of a release. */
+  CheckFailed: "post-deploy-check-failed",
 } as const;
 export type NotificationKindCode = (typeof NotificationKind)[keyof typeof NotificationKind];
 
@@ -51,6 +53,7 @@ export function renderNotification(n: ReleaseNotification, keys?: ReleaseKeys): 
     "rolled-back": "rolled back",
     aborted: "aborted",
     "rollback-failed": "ROLLBACK FAILED: page the rollback owner",
+    "post-deploy-check-failed": "post-deploy check FAILED: look now (roll back?)",
   };
   const subject = `[${n.stack}] ${n.release}: ${what[n.kind]} (blue ${n.weights.blue}% / green ${n.weights.green}%)`;
   const body = [

@@ -257,6 +257,8 @@ class Rehearsal {
           return unlockHolder(this.world, d);
         case "status":
           return d.status().then(() => "done" as const);
+        case "check":
+          return d.check();
       }
     };
   }

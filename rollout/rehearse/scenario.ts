@@ -33,7 +33,7 @@ const behaviour = z.strictObject({
 });
 
 const command = z.strictObject({
-  command: z.enum(["start", "resume", "abort", "rollback", "apply", "scale-down", "unlock", "status"]),
+  command: z.enum(["start", "resume", "abort", "rollback", "apply", "scale-down", "unlock", "status", "check"]),
   /** ISO-8601 duration after the previous command ended (e.g. P7D, PT10M). */
   after: z
     .string()

@@ -62,7 +62,12 @@ export class TwinApp {
   }
 
   /** The admin routes of the API the smoke flow and the ops summary use (runbook 001 §4.7–4.8). */
-  private admin(method: string, path: string, b: ColorBehaviour, reply: (status: number, body: unknown) => void): boolean {
+  private admin(
+    method: string,
+    path: string,
+    b: ColorBehaviour,
+    reply: (status: number, body: unknown) => void,
+  ): boolean {
     if (b.flowFails && path.includes(b.flowFails)) {
       reply(500, { error: "internal error" });
       return true;

@@ -222,9 +222,17 @@ export class TwinEngine {
     }
     await this.deletions(s, desired, targets, record, req.message, proc);
     for (const p of replaced) this.d.cloud.delete(p);
-    const after = await this.d.clock.busy(
-      this.d.evaluator.session(files, policyConfig, (p) => p.analyzeStack([...s.resources.values()])),
-    );
+    // The stack policies can only fail the update when one of them blocks; when every one is advisory or
+    // disabled (a rollback's up) the CLI runs them for its warnings only, which the twin does not record.
+    const names = this.d.evaluator.stackPolicies;
+    const canBlock =
+      names === undefined ||
+      names.some((n) => ["mandatory", "remediate"].includes(String(policyConfig[n]?.enforcementLevel)));
+    const after = canBlock
+      ? await this.d.clock.busy(
+          this.d.evaluator.session(files, policyConfig, (p) => p.analyzeStack([...s.resources.values()])),
+        )
+      : { diagnostics: [], notApplicable: [] };
     const failed = blocking(after);
     if (failed.length > 0) {
       for (const v of failed)

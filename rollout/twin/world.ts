@@ -644,7 +644,9 @@ export class TwinWorld {
         this.log("https:GET ready");
         const path = config().api.healthPaths.ready;
         const r = await via()({ method: "GET", path });
-        return r.status === 200 ? { ok: true, detail: `${path} 200` } : { ok: false, detail: `${path} answered HTTP ${r.status}` };
+        return r.status === 200
+          ? { ok: true, detail: `${path} 200` }
+          : { ok: false, detail: `${path} answered HTTP ${r.status}` };
       },
       opsSummary: async () => {
         this.log("secretsmanager:GetSecretValue");

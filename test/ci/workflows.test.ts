@@ -204,13 +204,23 @@ function rolloutArgs(argv: string[]): string[] {
 }
 
 describe("CI/CD workflows", () => {
-  it("there are the four pipelines", () => {
+  it("there are the five pipelines", () => {
     assert.deepEqual(files.sort(), [
       "deploy-staging.yml",
+      "post-deploy-checks.yml",
       "pull-request.yml",
       "release-production.yml",
       "rollback.yml",
     ]);
+  });
+
+  it("post-deploy-checks runs `rollout check --stack prod` hourly, read-only (no Pulumi CLI, no lease group)", () => {
+    const doc = workflows["post-deploy-checks.yml"] as Doc;
+    assert.deepEqual(doc.on.schedule, [{ cron: "17 * * * *" }]);
+    const ss = doc.jobs.check.steps as Doc[];
+    assert.ok(ss.some((x) => /npm run --silent rollout -- check --stack prod --ci/.test(String(x.run ?? ""))));
+    assert.ok(!ss.some((x) => String(x.uses ?? "").startsWith("pulumi/actions")), "no Pulumi CLI: it never updates");
+    assert.equal(doc.jobs.check.env?.PULUMI_ACCESS_TOKEN, undefined);
   });
 
   for (const f of files) {
@@ -236,7 +246,7 @@ describe("CI/CD workflows", () => {
       if (f !== "pull-request.yml") {
         assert.match(
           String(doc.concurrency?.group),
-          f === "rollback.yml" ? /^rollback-/ : /^deploy-/,
+          f === "rollback.yml" ? /^rollback-/ : f === "post-deploy-checks.yml" ? /^check-/ : /^deploy-/,
           "releases and applies of one stack share deploy-<stack>; rollbacks have rollback-<stack>",
         );
         assert.equal(doc.concurrency?.["cancel-in-progress"], false, "a running deployment is never cancelled");

@@ -174,7 +174,9 @@ describe("services and blue/green traffic", () => {
           name: "SMOKE_ADMIN_TOKEN",
           valueFrom: { secretKeyRef: { name: "artifortress-app-secrets", key: "Auth__BootstrapToken" } },
         });
-        const externalSecrets = p.resources.filter((r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret");
+        const externalSecrets = p.resources.filter(
+          (r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret",
+        );
         assert.ok(
           externalSecrets.every((es) => smoke.dependencies.includes(es.urn)),
           "the Job starts only once the Secret it reads exists",

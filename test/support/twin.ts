@@ -44,10 +44,30 @@ export interface Story {
   ledger: LedgerEntry[];
 }
 
+/**
+ * Stories already told, by their inputs: a rehearsal is deterministic (virtual time, deterministic run ids),
+ * so tests that read different facts of the same story share one run. Stories are read, never changed.
+ */
+const told = new Map<string, Promise<Story>>();
+
 /** Runs a rehearsal of `image` (default NEW_IMAGE, version 1.5.0) on `stack` (default prod) with the scenario. */
-export async function rehearseStory(
+export function rehearseStory(
   scenario: ScenarioInput,
   o: { stack?: string; image?: string; version?: string; at?: Date } = {},
+): Promise<Story> {
+  const key = JSON.stringify([scenario, o]);
+  let story = told.get(key);
+  if (!story) {
+    story = tell(scenario, o);
+    told.set(key, story);
+    story.catch(() => told.delete(key));
+  }
+  return story;
+}
+
+async function tell(
+  scenario: ScenarioInput,
+  o: { stack?: string; image?: string; version?: string; at?: Date },
 ): Promise<Story> {
   const run = await rehearse({
     dir: PROJECT_DIR,

@@ -69,3 +69,27 @@ describe("scenario: the application's own checks", () => {
     assertSettled(s, { live: "green", images: { blue: OLD_IMAGE, green: NEW_IMAGE }, phase: "Released" });
   });
 });
+
+describe("scenario: post-deploy checks (rollout check, hourly for 24 h)", () => {
+  it("healthy an hour after the release (exit 0); the new color not ready 3 h later: paged (exit 8); after 24 h nothing to check", async () => {
+    const s = await rehearseStory({
+      colors: [{ color: "new", from: "PT4H", until: "PT5H", notReady: true }],
+      later: [
+        { command: "check", after: "PT1H" },
+        { command: "check", after: "PT2H" },
+        { command: "check", after: "P1D" },
+      ],
+    });
+    assert.deepEqual(
+      s.report.commands.map((c) => `${c.command}:${c.result}:${c.exitCode}`),
+      ["start:released:0", "check:done:0", "check:unhealthy:8", "check:done:0"],
+    );
+    const paged = s.report.notifications.filter((n) => n.kind === "post-deploy-check-failed");
+    assert.equal(paged.length, 1);
+    assert.match(paged[0].subject, /^\[prod\] 1\.5\.0: post-deploy check FAILED/);
+    const body = s.run.world.notifications.find((n) => n.kind === "post-deploy-check-failed")?.body ?? "";
+    assert.match(body, /why: readiness: \/health\/ready answered HTTP 503/);
+    assert.ok(s.run.logs.some((l) => /No release on prod in the last 24 h: nothing to check/.test(l)));
+    assertSettled(s, { live: "green", images: { blue: OLD_IMAGE, green: NEW_IMAGE }, phase: "Released" });
+  });
+});
