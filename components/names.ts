@@ -42,3 +42,8 @@ export function colorAlarmName(
 export function platformAlarmName(prefix: string, id: string): string {
   return `${prefix}-${id}`;
 }
+
+/** Name of the smoke-test Job of a release on a color (one run per release and color). */
+export function smokeJobName(releaseIdValue: string, color: Color): string {
+  return `smoke-${releaseIdValue}-${color}`;
+}

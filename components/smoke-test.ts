@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AppChecks } from "../smoke/checks";
 import type { Color } from "./blue-green";
+import { smokeJobName } from "./names";
 import { APP_LABEL } from "./namespace";
 import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
 
@@ -55,7 +56,7 @@ export class SmokeTest extends pulumi.ComponentResource {
   constructor(name: string, args: SmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SmokeTest.type, name, {}, opts);
     const deadline = args.deadlineSeconds ?? 300;
-    this.jobName = `smoke-${args.releaseId}-${args.color}`;
+    this.jobName = smokeJobName(args.releaseId, args.color);
     this.url = `http://${args.serviceName}.${args.namespaceName}.svc.cluster.local:${args.port}`;
     const labels = {
       ...APP_LABEL,

@@ -3,7 +3,7 @@
  * polling the gating alarms — persisting progress after each step. Any trigger (an alarm, a failed up, a
  * gate refusal, the window closing) persists a rollback and hands over to rollout/rollback.ts.
  */
-import { namePrefix, platformAlarmName } from "../components/names";
+import { namePrefix, platformAlarmName, releaseId, smokeJobName } from "../components/names";
 import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { gatingWindowMinutes } from "../config/signals";
@@ -59,6 +59,8 @@ async function runStage(run: Run, config: AppConfig, stage: Stage, index: number
       step: stage.id,
     });
     progress.upEndedAt = run.now().toISOString();
+    if (stage.kind === "deploy")
+      recordSmoke(run, true, "passed before any traffic moved (the deploy's up waited for it)");
     await run.save();
   }
   const minutes = stage.kind === "traffic" ? stage.bakeMinutes : stage.kind === "watch" ? stage.minutes : 0;
@@ -120,6 +122,14 @@ async function pause(run: Run, stage: Stage, detail: string): Promise<"paused"> 
   return "paused";
 }
 
+/** The smoke test's result for the ledger (002 §5: append the output, success or failure). */
+function recordSmoke(run: Run, ok: boolean, detail: string): void {
+  const s = run.status;
+  const r = s.request!;
+  const job = smokeJobName(releaseId(r.version, r.commit), newColor(s.from));
+  s.smoke = { job, ok, detail: detail.slice(0, 2000), at: run.now().toISOString() };
+}
+
 /** Whether a completed stage sent production traffic to the new color (a traffic step or the flip). */
 function trafficMoved(run: Run): boolean {
   const s = run.status;
@@ -144,7 +154,12 @@ export async function runRelease(
     } catch (e) {
       if (e instanceof GateRefusal)
         return rollBack(run, e.windowOnly ? Reason.WindowClosed : Reason.GateNoGo, `${stage.id}: ${e.message}`);
-      if (e instanceof UpFailed) return rollBack(run, Reason.UpFailed, e.message);
+      if (e instanceof UpFailed) {
+        const r = s.request!;
+        const job = smokeJobName(releaseId(r.version, r.commit), newColor(s.from));
+        if (stage.kind === "deploy" && e.message.includes(job)) recordSmoke(run, false, e.message);
+        return rollBack(run, Reason.UpFailed, e.message);
+      }
       // The stack cannot be used (locked, credentials) while the new color already takes traffic: nobody
       // would watch that canary. Persist a rollback (its first up may fail the same way: exit 3, and
       // resume/abort retry the rollback, never the release).

@@ -109,6 +109,7 @@ export function ledgerEntry(
     undoes: s.undoes,
     trafficRestoredAfterSeconds: restored,
     ...(r?.checksAfter ? { checksAfter: r.checksAfter } : {}),
+    ...(s.smoke ? { smoke: s.smoke } : {}),
   };
 }
 

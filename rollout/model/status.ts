@@ -94,6 +94,8 @@ export interface RolloutStatus {
   stages: Stage[];
   progress: Record<string, StageProgress>;
   inFlight?: InFlight;
+  /** The in-cluster smoke test of the release (runbook 002 §5: its result goes into the ledger). */
+  smoke?: { job: string; ok: boolean; detail: string; at: string };
   /** The admin ops summary at preflight: critical counters are compared against it after each stage. */
   opsBaseline?: Record<string, unknown>;
   /** The release waits for a person: a bake ended without evidence and app:rollout.onNoData is `pause`. */

@@ -40,6 +40,10 @@ describe("scenario: the application's own checks", () => {
     );
     assert.equal(s.ledger.at(-1)?.reason?.code, "UpFailed");
     assert.deepEqual(s.ledger.at(-1)?.stagesReached, ["pause-worker"]);
+    // 002 §5: the smoke output (success or failure) goes into the ledger with the deploy events.
+    assert.equal(s.ledger.at(-1)?.smoke?.job, "smoke-1-5-0-9f8e7d6-green");
+    assert.equal(s.ledger.at(-1)?.smoke?.ok, false);
+    assert.match(s.ledger.at(-1)?.smoke?.detail ?? "", /smoke flow failed at step publish/);
     assert.ok(
       s.report.stages.filter((st) => st.kind === "traffic").every((st) => !st.update),
       "no traffic update ran",
@@ -66,6 +70,10 @@ describe("scenario: the application's own checks", () => {
     const reads = s.run.world.apiLog.filter((c) => c.api === "https:GET ops summary").length;
     // preflight + traffic-10/50/100 + flip + watch
     assert.equal(reads, 6);
+    assert.deepEqual(
+      { job: s.ledger.at(-1)?.smoke?.job, ok: s.ledger.at(-1)?.smoke?.ok },
+      { job: "smoke-1-5-0-9f8e7d6-green", ok: true },
+    );
     assertSettled(s, { live: "green", images: { blue: OLD_IMAGE, green: NEW_IMAGE }, phase: "Released" });
   });
 });
