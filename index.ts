@@ -68,6 +68,7 @@ export = async () => {
     name: `${prefix}-alerts`,
     emails: config.alarms.notificationEmails,
     httpsEndpoints: config.alarms.notificationHttpsEndpoints,
+    releasesTopicName: `${prefix}-releases`,
   });
 
   // Data: database (owns PITR), release snapshot, backups.
@@ -228,7 +229,7 @@ export = async () => {
       runnerImage: config.smoke.image,
       healthPaths: config.api.healthPaths,
       deadlineSeconds: config.smoke.deadlineSeconds,
-      checks: appChecks(config),
+      checks: appChecks(config, underTest),
       adminToken: { secretName: appSecrets.appSecretName, key: "Auth__BootstrapToken" },
     },
     { dependsOn: [colors[underTest].deployment, colors[underTest].service, ...appSecrets.externalSecrets] },
@@ -334,6 +335,7 @@ export = async () => {
     productionListenerArn: listener.listener.arn,
     migrationJob: migration.jobName,
     alertTopicArn: alerts.arn,
+    releaseTopicArn: alerts.releasesArn,
     rollbackAlarms: { blue: colorAlarms.blue.rollbackAlarmName, green: colorAlarms.green.rollbackAlarmName },
     workerReplicas: worker.deployment.spec.replicas,
     databaseIdentifier: db.identifier,
@@ -382,10 +384,12 @@ function appEnvironment(
 }
 
 /** The application's checks as the smoke test and the driver run them (app:checks; smoke/checks.ts). */
-function appChecks(config: StackConfig): AppChecks {
+function appChecks(config: StackConfig, color: Color): AppChecks {
   const c = config.checks;
+  const r = config.release;
   return {
     service: c.service,
+    vars: { ...c.vars, releaseId: releaseId(r.version, r.commit), version: r.version, color },
     opsSummary: c.opsSummary.enabled ? { path: c.opsSummary.path, critical: c.opsSummary.critical } : undefined,
     flow: c.flow as AppChecks["flow"],
   };

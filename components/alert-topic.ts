@@ -9,6 +9,13 @@ export interface AlertTopicArgs {
   emails?: string[];
   /** HTTPS subscriptions (paging tool). @default none */
   httpsEndpoints?: string[];
+  /**
+   * Topic of routine release events (start, each stage, released): the email subscriptions only, never the
+   * paging tool — a filter policy on the paging subscription cannot do it, since CloudWatch's alarm
+   * notifications carry no message attributes and `exists: false` never matches a message without any
+   * (SNS Developer Guide, "Key matching"). @default `<name>-releases`
+   */
+  releasesTopicName?: string;
 }
 
 /** AWS services that publish to the alert topic. */
@@ -23,6 +30,9 @@ export class AlertTopic extends pulumi.ComponentResource {
   public static readonly type = "app:observability:AlertTopic";
   public readonly topic: aws.sns.Topic;
   public readonly arn: pulumi.Output<string>;
+  /** Routine release events (email only). */
+  public readonly releases: aws.sns.Topic;
+  public readonly releasesArn: pulumi.Output<string>;
   public readonly kmsKeyArn: pulumi.Output<string>;
 
   constructor(name: string, args: AlertTopicArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -80,8 +90,21 @@ export class AlertTopic extends pulumi.ComponentResource {
         { parent: this },
       );
     }
+    this.releases = new aws.sns.Topic(
+      `${name}-releases`,
+      { name: args.releasesTopicName ?? `${args.name}-releases`, kmsMasterKeyId: key.arn },
+      { parent: this },
+    );
+    for (const [i, email] of (args.emails ?? []).entries()) {
+      new aws.sns.TopicSubscription(
+        `${name}-releases-email-${i}`,
+        { topic: this.releases.arn, protocol: "email", endpoint: email },
+        { parent: this },
+      );
+    }
     this.arn = this.topic.arn;
+    this.releasesArn = this.releases.arn;
     this.kmsKeyArn = key.arn;
-    this.registerOutputs({ arn: this.arn, kmsKeyArn: this.kmsKeyArn });
+    this.registerOutputs({ arn: this.arn, releasesArn: this.releasesArn, kmsKeyArn: this.kmsKeyArn });
   }
 }

@@ -86,6 +86,7 @@ export const COMMON: ConfigDefaults = {
         { counter: "policy.timeouts", maxIncrease: 5 },
       ],
     },
+    vars: { smokeRepo: "rollout-smoke" },
     flow: DEFAULT_FLOW,
   },
   secretRotation: "initial",

@@ -469,9 +469,9 @@ export const rolloutSchema = z.strictObject({
     "What a bake still without evidence after the extension does: roll back, or pause the release for a person (`rollout resume` bakes again, `rollout abort` rolls back).",
     "rollback",
   ),
-  notifyWebhook: doc(
-    z.url("expected an https URL").startsWith("https://", "expected an https URL").optional(),
-    "Webhook (e.g. a status page) that receives every release notification as a JSON POST, besides the alert topic.",
+  notifyWebhookSecret: doc(
+    nonEmpty.optional(),
+    "Secrets Manager secret (name or ARN) whose value is a webhook URL (e.g. a status page; it may carry its token) that receives every release notification as a JSON POST. Read at run time, never stored in config.",
     undefined,
   ),
   workerDrainMinutes: doc(
@@ -503,7 +503,7 @@ const flowStepSchema = z.strictObject({
   path: z.string().startsWith("/", "expected a path starting with /, e.g. /v1/repos/{repoId}"),
   auth: z.enum(["none", "admin"]).default("none"),
   body: z.unknown().optional(),
-  status: z.number().int().min(100).max(599),
+  status: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]),
   expect: z.record(z.string(), z.unknown()).optional(),
   save: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a variable name"), nonEmpty).optional(),
 });
@@ -511,20 +511,21 @@ const flowStepSchema = z.strictObject({
 /** The smoke flow of runbook 001 §4.8: auth, repo read, draft/publish happy path. */
 export const DEFAULT_FLOW: z.input<typeof flowStepSchema>[] = [
   { name: "auth", method: "GET", path: "/v1/auth/whoami", auth: "admin", status: 200, expect: { role: "admin" } },
+  // A repository kept for the smoke test (app:checks.vars.smokeRepo): never a customer's.
   {
     name: "repo read",
     method: "GET",
-    path: "/v1/repos?limit=1",
+    path: "/v1/repos/{smokeRepo}",
     auth: "admin",
     status: 200,
-    save: { repoId: "items.0.id" },
+    save: { repoId: "id" },
   },
   {
     name: "draft",
     method: "POST",
     path: "/v1/repos/{repoId}/drafts",
     auth: "admin",
-    body: { title: "rollout smoke test" },
+    body: { title: "rollout smoke test {releaseId} {color}" },
     status: 201,
     save: { draftId: "id" },
   },
@@ -556,6 +557,11 @@ export const checksSchema = z.strictObject({
       ],
     ),
   }),
+  vars: doc(
+    z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a variable name"), z.string()),
+    "Values of the flow's {var} placeholders, besides the built-ins releaseId, version and color (the color under test).",
+    { smokeRepo: "rollout-smoke" },
+  ),
   flow: doc(
     z.array(flowStepSchema),
     'Smoke flow run by the smoke test before traffic moves: HTTP steps with method, path ({var} from an earlier step\'s save), auth (none | admin), body, expected status, expected JSON fields (dotted path → value, "*" = present), save (variable → dotted path).',

@@ -5,7 +5,7 @@
  * flip and the watch — and readiness plus the summary after a rollback, recorded in the ledger.
  */
 import type { AppConfig } from "../config/schema";
-import { counterRegressions } from "../smoke/checks";
+import { at, counterRegressions } from "../smoke/checks";
 import { Reason } from "./model/status";
 import type { AppProbe } from "./ports";
 import type { Refusal } from "./preflight";
@@ -18,13 +18,21 @@ export async function opsBaseline(
   config: AppConfig,
 ): Promise<{ refusal: Refusal; baseline?: Record<string, unknown> }> {
   if (!config.checks.opsSummary.enabled) return { refusal: undefined };
+  let baseline: Record<string, unknown>;
   try {
-    return { refusal: undefined, baseline: await app.opsSummary() };
+    baseline = await app.opsSummary();
   } catch (e) {
     return {
       refusal: `the admin ops summary cannot be read (runbook 001 §4.7: validate the privileged endpoint before releasing): ${(e as Error).message}`,
     };
   }
+  // A critical counter the summary does not have would only be noticed after traffic moved.
+  const missing = config.checks.opsSummary.critical.filter((c) => typeof at(baseline, c.counter) !== "number");
+  if (missing.length > 0)
+    return {
+      refusal: `app:checks.opsSummary.critical names ${missing.map((c) => c.counter).join(", ")}, which the ops summary (${config.checks.opsSummary.path}) does not report as numbers`,
+    };
+  return { refusal: undefined, baseline };
 }
 
 /** After a stage: a critical counter that grew more than allowed since the baseline is a no-go. */
@@ -35,11 +43,28 @@ export async function opsRegression(run: Run, config: AppConfig, stage: string):
   try {
     now = await run.d.app.opsSummary();
   } catch (e) {
-    // The alarms still gate; a summary that cannot be read mid-release is reported, not a rollback.
-    run.d.log(`  warning: ops summary not read after ${stage}: ${(e as Error).message}`);
+    // During the traffic steps the alarms still gate and the old color still serves: a warning. Once the
+    // new color serves everything (flip, watch) an endpoint it broke is a no-go, not a silent pass.
+    const message = `ops summary not read after ${stage}: ${(e as Error).message}`;
+    if (stage === "flip" || stage === "watch")
+      return { kind: "rollback", reason: Reason.SignalsUnavailable, detail: message };
+    run.d.log(`  warning: ${message}`);
     return { kind: "pass" };
   }
-  const regressions = counterRegressions(baseline, now, config.checks.opsSummary.critical);
+  const critical = config.checks.opsSummary.critical;
+  // A counter below its baseline was reset (pods restarted, per-process counters): compare from here on.
+  const reset = critical.filter((c) => {
+    const before = at(baseline, c.counter);
+    const after = at(now, c.counter);
+    return typeof before === "number" && typeof after === "number" && after < before;
+  });
+  if (reset.length > 0) {
+    run.d.log(`  warning: ${reset.map((c) => c.counter).join(", ")} went down after ${stage} (a reset): new baseline`);
+    run.status.opsBaseline = now;
+    await run.save();
+    return { kind: "pass" };
+  }
+  const regressions = counterRegressions(baseline, now, critical);
   if (regressions.length === 0) return { kind: "pass" };
   return {
     kind: "rollback",

@@ -12,7 +12,7 @@ import { sender } from "../smoke/check";
 import { readOpsSummary } from "../smoke/checks";
 import { awsError } from "./aws-errors";
 import { UnavailableError } from "./errors";
-import type { ReleaseNotification } from "./model/notification";
+import type { NotificationSeverity, ReleaseNotification } from "./model/notification";
 import type {
   AlarmSource,
   AlarmState,
@@ -161,12 +161,35 @@ export class ElbTraffic implements TrafficControl {
  * warning.
  */
 export class SnsNotifier implements Notifier {
+  private webhookUrl?: Promise<string>;
+
   constructor(
-    private readonly webhook?: string,
+    /** Secrets Manager secret holding the webhook URL (it may embed a token): read once, kept in memory. */
+    private readonly webhookSecret?: string,
     private readonly client = new SNSClient({}),
+    private readonly secrets = new SecretsManagerClient({}),
   ) {}
 
-  async notify(n: ReleaseNotification, o: { topicArn?: string; subject: string; body: string }): Promise<void> {
+  private webhook(): Promise<string> {
+    this.webhookUrl ??= this.secrets
+      .send(new GetSecretValueCommand({ SecretId: this.webhookSecret }))
+      .then((r) => {
+        if (!r.SecretString?.startsWith("https://")) throw new Error("the webhook secret is not an https URL");
+        return r.SecretString;
+      })
+      .catch((e) => {
+        this.webhookUrl = undefined;
+        throw e instanceof Error && e.message.startsWith("the webhook")
+          ? e
+          : awsError(e, "Secrets Manager GetSecretValue (webhook)");
+      });
+    return this.webhookUrl;
+  }
+
+  async notify(
+    n: ReleaseNotification,
+    o: { topicArn?: string; subject: string; body: string; severity: NotificationSeverity },
+  ): Promise<void> {
     const failures: string[] = [];
     if (o.topicArn)
       await this.client
@@ -175,21 +198,30 @@ export class SnsNotifier implements Notifier {
             TopicArn: o.topicArn,
             Subject: o.subject.replace(/[^\x20-\x7e]/g, "?"),
             Message: o.body,
+            // Lets a subscriber filter (e.g. a chat channel that wants only failures).
+            MessageAttributes: {
+              severity: { DataType: "String", StringValue: o.severity },
+              kind: { DataType: "String", StringValue: n.kind },
+            },
           }),
         )
         .catch((e: Error) => failures.push(`SNS Publish: ${e.name} ${e.message}`));
     else failures.push("no alert topic recorded yet (the stack outputs of an earlier up): SNS skipped");
-    if (this.webhook)
-      await fetch(this.webhook, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ ...n, subject: o.subject }),
-        signal: AbortSignal.timeout(5_000),
-      })
+    if (this.webhookSecret)
+      await this.webhook()
+        .then((url) =>
+          fetch(url, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ ...n, subject: o.subject }),
+            signal: AbortSignal.timeout(5_000),
+          }),
+        )
         .then((r) => {
           if (!r.ok) failures.push(`webhook answered HTTP ${r.status}`);
         })
-        .catch((e: Error) => failures.push(`webhook: ${e.message}`));
+        // Never the URL (it may carry a token): fetch errors name only the failure.
+        .catch((e: Error) => failures.push(`webhook: ${e.message.split("https://")[0]}`));
     if (failures.length > 0) throw new Error(failures.join("; "));
   }
 }
@@ -204,22 +236,36 @@ export class HttpAppProbe implements AppProbe {
   private token?: Promise<string>;
 
   constructor(
-    private readonly o: { baseUrl: string; secretId: string; readyPath: string; opsPath: string },
+    private readonly o: { baseUrl: string; secretId: string; readyPath: string; versionPath: string; opsPath: string },
     private readonly client = new SecretsManagerClient({}),
   ) {}
 
+  /** The token of a secret version (AWSCURRENT, or AWSPREVIOUS right after a rotation). */
+  private async tokenOf(stage: "AWSCURRENT" | "AWSPREVIOUS"): Promise<string> {
+    let text: string | undefined;
+    try {
+      text = (await this.client.send(new GetSecretValueCommand({ SecretId: this.o.secretId, VersionStage: stage })))
+        .SecretString;
+    } catch (e) {
+      throw awsError(e, `Secrets Manager GetSecretValue ${this.o.secretId} (${stage})`);
+    }
+    let v: unknown;
+    try {
+      v = (JSON.parse(text ?? "{}") as Record<string, unknown>).Auth__BootstrapToken;
+    } catch {
+      // Never the parser's message: it quotes the start of the secret.
+      throw new Error(`secret ${this.o.secretId} (${stage}) is not the JSON document the program writes`);
+    }
+    if (typeof v !== "string" || !v)
+      throw new Error(`secret ${this.o.secretId} (${stage}) has no Auth__BootstrapToken`);
+    return v;
+  }
+
   private adminToken(): Promise<string> {
-    this.token ??= this.client
-      .send(new GetSecretValueCommand({ SecretId: this.o.secretId }))
-      .then((r) => {
-        const v = (JSON.parse(r.SecretString ?? "{}") as Record<string, unknown>).Auth__BootstrapToken;
-        if (typeof v !== "string" || !v) throw new Error(`secret ${this.o.secretId} has no Auth__BootstrapToken`);
-        return v;
-      })
-      .catch((e) => {
-        this.token = undefined;
-        throw awsError(e, `Secrets Manager GetSecretValue ${this.o.secretId}`);
-      });
+    this.token ??= this.tokenOf("AWSCURRENT").catch((e) => {
+      this.token = undefined;
+      throw e;
+    });
     return this.token;
   }
 
@@ -237,8 +283,24 @@ export class HttpAppProbe implements AppProbe {
     }
   }
 
+  async version(): Promise<{ service?: string; version?: string }> {
+    const r = await sender(new URL(this.o.baseUrl), { requestTimeoutMs: 10_000 })({
+      method: "GET",
+      path: this.o.versionPath,
+    });
+    if (r.status !== 200) throw new Error(`${this.o.versionPath} answered HTTP ${r.status}`);
+    return JSON.parse(r.body) as { service?: string; version?: string };
+  }
+
   async opsSummary(): Promise<Record<string, unknown>> {
     const send = sender(new URL(this.o.baseUrl), { requestTimeoutMs: 10_000 });
-    return readOpsSummary(send, this.o.opsPath, await this.adminToken());
+    try {
+      return await readOpsSummary(send, this.o.opsPath, await this.adminToken());
+    } catch (e) {
+      // After a rotation (app:secretRotation) Secrets Manager has the new token while the pods, which read
+      // it once at start, still accept the previous one until they restart.
+      if (!/HTTP 401/.test((e as Error).message)) throw e;
+      return readOpsSummary(send, this.o.opsPath, await this.tokenOf("AWSPREVIOUS"));
+    }
   }
 }

@@ -111,12 +111,13 @@ export const realDeps: DepsFactory = async (o) => {
     stack: AutomationStack.lazy(o.dir, o.stack),
     alarms: new CloudWatchAlarms(),
     traffic: new ElbTraffic(),
-    notifier: new SnsNotifier(config.rollout.notifyWebhook),
+    notifier: new SnsNotifier(config.rollout.notifyWebhookSecret),
     app: new HttpAppProbe({
       baseUrl: `https://${config.tls.hostname}`,
       // components/app-secrets.ts: `${namespace}/${stack}/app`
       secretId: `${config.cluster.namespace}/${o.stack}/app`,
       readyPath: config.api.healthPaths.ready,
+      versionPath: config.api.healthPaths.version,
       opsPath: config.checks.opsSummary.path,
     }),
     certificates: new AcmCertificates(),

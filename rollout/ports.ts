@@ -4,7 +4,7 @@
  * The driver never talks to a cloud API or the CLI directly.
  */
 
-import type { ReleaseNotification } from "./model/notification";
+import type { NotificationSeverity, ReleaseNotification } from "./model/notification";
 import type { ReleaseState, RolloutStatus } from "./model/status";
 import type { ReleaseStore } from "./store/port";
 
@@ -72,8 +72,10 @@ export interface AlarmSource {
 export interface ListenerTopology {
   listenerArn: string;
   targetGroupArns: Record<"blue" | "green", string>;
-  /** The stack's alert topic (output `alertTopicArn`): where release notifications go. */
+  /** The stack's alert topic (output `alertTopicArn`): warnings and critical release events (they page). */
   alertTopicArn?: string;
+  /** The routine release events topic (output `releaseTopicArn`: email only). */
+  releaseTopicArn?: string;
 }
 
 /**
@@ -93,7 +95,10 @@ export interface TrafficControl {
  * page). Failures are the caller's warnings, never a failed release.
  */
 export interface Notifier {
-  notify(n: ReleaseNotification, o: { topicArn?: string; subject: string; body: string }): Promise<void>;
+  notify(
+    n: ReleaseNotification,
+    o: { topicArn?: string; subject: string; body: string; severity: NotificationSeverity },
+  ): Promise<void>;
 }
 
 /**
@@ -105,6 +110,8 @@ export interface AppProbe {
   ready(): Promise<{ ok: boolean; detail: string }>;
   /** The admin ops summary (JSON); throws with the reason when it cannot be read. */
   opsSummary(): Promise<Record<string, unknown>>;
+  /** What `/version` reports (service and version); throws when it cannot be read. */
+  version(): Promise<{ service?: string; version?: string }>;
 }
 
 /** ACM DescribeCertificate. */

@@ -72,7 +72,7 @@ export function classify(stack: string, e: unknown, changesStarted = false, canc
 }
 
 /** The stack outputs the driver uses (index.ts): the production listener, target groups, alert topic. */
-const DRIVER_OUTPUTS = ["productionListenerArn", "targetGroupArns", "alertTopicArn"];
+const DRIVER_OUTPUTS = ["productionListenerArn", "targetGroupArns", "alertTopicArn", "releaseTopicArn"];
 
 export class AutomationStack implements StackOps {
   private constructor(

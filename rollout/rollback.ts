@@ -172,14 +172,16 @@ export async function runRollback(
       }
       if (phase.id === "traffic" && !r.trafficRestoredAt && pendingPhases(r)[0]?.id === "traffic")
         await fastRestore(run, r, phase.keys);
-      // Announced once traffic is safe where possible: the notification is never on the critical path.
+      // Announced once traffic is safe where possible; when it is not yet (no direct listener call), the
+      // announcement is not awaited: nothing delays the up that restores traffic.
       if (!r.announcedAt) {
         r.announcedAt = run.now().toISOString();
-        await run.notify(NotificationKind.RollbackStarted, {
+        const told = run.notify(NotificationKind.RollbackStarted, {
           stage: completedStages(s).at(-1),
           keys: r.trafficRestoredAt ? phase.keys : undefined,
           reason: `${r.reason}: ${r.detail}`,
         });
+        if (r.trafficRestoredAt) await told;
       }
       // Targeted at what the phase changes (the production listener for traffic): a failed Job of the
       // release is neither re-awaited nor replaced, nothing else is re-created (pulumi up --target).
@@ -205,6 +207,9 @@ export async function runRollback(
       // The stack could not be used at all (locked, credentials): the rollback stays pending, retryable.
       r.lastError = e.message;
       await run.save();
+      // Traffic may still be split: whoever owns the rollback must hear it now, not at the next resume.
+      if (!r.trafficRestoredAt)
+        await run.notify(NotificationKind.RollbackFailed, { reason: `rollback stalled (${e.kind}): ${e.message}` });
       throw e;
     }
     if (e instanceof InterruptedError) throw e;

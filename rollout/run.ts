@@ -21,6 +21,7 @@ import {
   type NotificationKindCode,
   type ReleaseNotification,
   renderNotification,
+  severityOf,
   weightsOf,
 } from "./model/notification";
 import type { RolloutStatus } from "./model/status";
@@ -160,11 +161,13 @@ export class Run {
       reason: o.reason,
     };
     const text = renderNotification(n, keys);
-    const topicArn = (await this.listenerTopology().catch(() => undefined))?.alertTopicArn;
+    const severity = severityOf(kind);
+    const topology = await this.listenerTopology().catch(() => undefined);
+    const topicArn = severity === "info" ? topology?.releaseTopicArn : topology?.alertTopicArn;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.d.notifier.notify(n, { topicArn, ...text }),
+        this.d.notifier.notify(n, { topicArn, severity, ...text }),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error("timed out after 10 s")), 10_000);
         }),
@@ -290,10 +293,11 @@ export function topologyOf(outputs: Record<string, unknown> | undefined): Listen
   const tg = outputs?.targetGroupArns as Record<string, unknown> | undefined;
   if (typeof listenerArn !== "string" || typeof tg?.blue !== "string" || typeof tg?.green !== "string")
     return undefined;
-  const alertTopicArn = typeof outputs?.alertTopicArn === "string" ? outputs.alertTopicArn : undefined;
+  const str = (k: string) => (typeof outputs?.[k] === "string" ? { [k]: outputs[k] as string } : {});
   return {
     listenerArn,
     targetGroupArns: { blue: tg.blue, green: tg.green },
-    ...(alertTopicArn ? { alertTopicArn } : {}),
+    ...str("alertTopicArn"),
+    ...str("releaseTopicArn"),
   };
 }

@@ -241,7 +241,7 @@ async function appChecks(base: URL, o: SmokeOptions, attempts: number, checks: C
     }
   }
   if (c && c.flow.length > 0 && checks.every((x) => x.ok)) {
-    const r = await runFlow(send, c.flow, o.adminToken);
+    const r = await runFlow(send, c.flow, o.adminToken, c.vars);
     checks.push({ name: "flow", ...r });
   }
   const failed = checks.filter((x) => !x.ok);

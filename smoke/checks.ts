@@ -25,8 +25,8 @@ export interface FlowStep {
   auth: "none" | "admin";
   /** JSON body (placeholders filled in string values). */
   body?: unknown;
-  /** Expected HTTP status. */
-  status: number;
+  /** Expected HTTP status (or any of several, e.g. [201, 409] for a create that a retry repeats). */
+  status: number | number[];
   /** Dotted JSON paths and the values they must have (`"*"`: present). */
   expect?: Record<string, unknown>;
   /** Variables to keep: name → dotted JSON path of this step's response. */
@@ -36,6 +36,8 @@ export interface FlowStep {
 export interface AppChecks {
   /** The service `/version` must name (002 §5: "returns expected version and service name"). */
   service?: string;
+  /** Values the flow's `{var}` placeholders start with (app:checks.vars plus releaseId, version, color). */
+  vars?: Record<string, string>;
   opsSummary?: { path: string; critical: CriticalCounter[] };
   flow: FlowStep[];
 }
@@ -116,24 +118,31 @@ export function counterRegressions(
   return out;
 }
 
-function fill(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, name: string) => vars[name] ?? m);
+type Vars = Record<string, unknown>;
+
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Fills `{var}` in a path: each value URL-encoded (an id like `acme/core` stays one path segment). */
+function fillPath(template: string, vars: Vars): string {
+  return template.replace(PLACEHOLDER, (m, name: string) =>
+    name in vars ? encodeURIComponent(String(vars[name])) : m,
+  );
 }
 
-function fillBody(v: unknown, vars: Record<string, string>): unknown {
-  if (typeof v === "string") return fill(v, vars);
+/** Fills body strings: exactly `"{var}"` keeps the saved value's type (number, object); else text. */
+function fillBody(v: unknown, vars: Vars): unknown {
+  if (typeof v === "string") {
+    const whole = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
+    if (whole && whole[1] in vars) return vars[whole[1]];
+    return v.replace(PLACEHOLDER, (m, name: string) => (name in vars ? String(vars[name]) : m));
+  }
   if (Array.isArray(v)) return v.map((x) => fillBody(x, vars));
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillBody(x, vars)]));
   return v;
 }
 
-async function runStep(
-  send: Send,
-  step: FlowStep,
-  vars: Record<string, string>,
-  token?: string,
-): Promise<CheckOutcome> {
-  const path = fill(step.path, vars);
+async function runStep(send: Send, step: FlowStep, vars: Vars, token?: string): Promise<CheckOutcome> {
+  const path = fillPath(step.path, vars);
   const missing = /\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(path);
   if (missing) return { ok: false, detail: `${step.name}: no value for {${missing[1]}} (an earlier step's save)` };
   if (step.auth === "admin" && !token) return { ok: false, detail: `${step.name}: needs the admin token` };
@@ -148,7 +157,9 @@ async function runStep(
     body: step.body === undefined ? undefined : JSON.stringify(fillBody(step.body, vars)),
   });
   const where = `${step.name} (${step.method} ${path})`;
-  if (r.status !== step.status) return { ok: false, detail: `${where}: HTTP ${r.status}, expected ${step.status}` };
+  const allowed = Array.isArray(step.status) ? step.status : [step.status];
+  if (!allowed.includes(r.status))
+    return { ok: false, detail: `${where}: HTTP ${r.status}, expected ${allowed.join(" or ")}` };
   const json = parse(r.body);
   for (const [p, want] of Object.entries(step.expect ?? {})) {
     const got = at(json, p);
@@ -161,14 +172,19 @@ async function runStep(
   for (const [name, p] of Object.entries(step.save ?? {})) {
     const got = at(json, p);
     if (got === undefined || got === null) return { ok: false, detail: `${where}: nothing at ${p} to save as ${name}` };
-    vars[name] = String(got);
+    vars[name] = got;
   }
   return { ok: true, detail: `${step.name} ${r.status}` };
 }
 
-/** Runs the flow in order; stops at the first failing step. */
-export async function runFlow(send: Send, steps: FlowStep[], token?: string): Promise<CheckOutcome> {
-  const vars: Record<string, string> = {};
+/** Runs the flow in order; stops at the first failing step. `initial`: built-ins and `app:checks.vars`. */
+export async function runFlow(
+  send: Send,
+  steps: FlowStep[],
+  token?: string,
+  initial: Vars = {},
+): Promise<CheckOutcome> {
+  const vars: Vars = { ...initial };
   for (const step of steps) {
     let r: CheckOutcome;
     try {

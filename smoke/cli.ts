@@ -112,7 +112,12 @@ export function parseChecks(raw: string | undefined): AppChecks | undefined {
   if (!c || typeof c !== "object" || !Array.isArray(c.flow))
     throw new Error('expected {"service"?, "opsSummary"?, "flow": [...]} (app:checks)');
   for (const [i, step] of c.flow.entries())
-    if (!step || typeof step.path !== "string" || typeof step.method !== "string" || typeof step.status !== "number")
+    if (
+      !step ||
+      typeof step.path !== "string" ||
+      typeof step.method !== "string" ||
+      !(typeof step.status === "number" || Array.isArray(step.status))
+    )
       throw new Error(`flow[${i}]: expected { name, method, path, auth, status, expect?, save? }`);
   return c as AppChecks;
 }

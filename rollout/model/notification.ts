@@ -18,6 +18,23 @@ export const NotificationKind = {
 } as const;
 export type NotificationKindCode = (typeof NotificationKind)[keyof typeof NotificationKind];
 
+/** info: routine (the releases topic, email); warning/critical: the alert topic, which pages. */
+export type NotificationSeverity = "info" | "warning" | "critical";
+
+export function severityOf(kind: NotificationKindCode): NotificationSeverity {
+  switch (kind) {
+    case "release-started":
+    case "stage-completed":
+    case "released":
+      return "info";
+    case "rollback-failed":
+    case "post-deploy-check-failed":
+      return "critical";
+    default:
+      return "warning";
+  }
+}
+
 export interface ReleaseNotification {
   kind: NotificationKindCode;
   stack: string;

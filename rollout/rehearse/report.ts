@@ -82,7 +82,16 @@ export interface RehearsalReport {
   };
   ledger: LedgerEntry[];
   /** Release notifications published to the alert topic, in order (failed attempts have `error`). */
-  notifications: { at: string; kind: string; subject: string; stage?: string; error?: string }[];
+  notifications: {
+    at: string;
+    kind: string;
+    subject: string;
+    stage?: string;
+    error?: string;
+    /** The topic it went to (the alert topic pages; the releases topic is email only). */
+    topic?: string;
+    severity?: string;
+  }[];
   jobs: { at: string; name: string; image: string; color?: string; ok: boolean; output: string }[];
   retained: string[];
   /** Secret values found in anything the driver wrote or ran (must be empty). */

@@ -157,7 +157,7 @@ export const scenarioSchema = z.strictObject({
   during: z
     .array(
       z.strictObject({
-        command: z.enum(["abort", "rollback", "status", "start", "unlock"]),
+        command: z.enum(["abort", "rollback", "status", "start", "unlock", "check"]),
         at: timeRef,
         reason: z.string().optional(),
         image: z.string().optional(),

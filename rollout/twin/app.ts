@@ -74,7 +74,8 @@ export class TwinApp {
     }
     if (method === "GET" && path === "/v1/admin/ops/summary") reply(200, this.model.opsCounters(this.model.now()));
     else if (method === "GET" && path === "/v1/auth/whoami") reply(200, { subject: "bootstrap", role: "admin" });
-    else if (method === "GET" && path === "/v1/repos") reply(200, { items: [{ id: "r-smoke", name: "smoke" }] });
+    else if (method === "GET" && /^\/v1\/repos\/[^/]+$/.test(path))
+      reply(200, { id: `r-${decodeURIComponent(path.split("/")[3])}` });
     else if (method === "POST" && /^\/v1\/repos\/[^/]+\/drafts$/.test(path))
       reply(201, { id: `d-${++this.drafts}`, state: "draft" });
     else if (method === "POST" && /^\/v1\/drafts\/d-\d+\/publish$/.test(path)) reply(200, { state: "published" });

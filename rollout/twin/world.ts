@@ -129,6 +129,8 @@ export class TwinWorld {
     body?: string;
     stage?: string;
     error?: string;
+    topic?: string;
+    severity?: string;
   }[] = [];
   /** The next SNS Publish calls that fail. */
   notifyFailures = 0;
@@ -589,7 +591,15 @@ export class TwinWorld {
           throw Object.assign(new Error("Topic does not exist"), { name: "NotFoundException" });
         }
         await this.clock.spend(100);
-        this.notifications.push({ at, kind: n.kind, subject: o.subject, body: o.body, stage: n.stage });
+        this.notifications.push({
+          at,
+          kind: n.kind,
+          subject: o.subject,
+          body: o.body,
+          stage: n.stage,
+          topic: String(topic.inputs.name),
+          severity: o.severity,
+        });
       },
     };
   }
@@ -647,6 +657,12 @@ export class TwinWorld {
         return r.status === 200
           ? { ok: true, detail: `${path} 200` }
           : { ok: false, detail: `${path} answered HTTP ${r.status}` };
+      },
+      version: async () => {
+        this.log("https:GET version");
+        const r = await via()({ method: "GET", path: config().api.healthPaths.version });
+        if (r.status !== 200) throw new Error(`${config().api.healthPaths.version} answered HTTP ${r.status}`);
+        return JSON.parse(r.body) as { service?: string; version?: string };
       },
       opsSummary: async () => {
         this.log("secretsmanager:GetSecretValue");

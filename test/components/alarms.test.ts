@@ -121,15 +121,25 @@ describe("alarms, alerting and dashboard", () => {
           one(p, "aws:sns/topicPolicy:TopicPolicy", "alerts-policy").inputs.policy as string,
         );
         assert.ok(topicPolicy.Statement[0].Principal.Service.includes("cloudwatch.amazonaws.com"));
-        const subs = ofType(p, "aws:sns/topicSubscription:TopicSubscription").map(
-          (s) => `${s.inputs.protocol}:${s.inputs.endpoint}`,
-        );
+        const subs = ofType(p, "aws:sns/topicSubscription:TopicSubscription")
+          .filter((s) => s.propertyDependencies.topic?.includes(topic.urn))
+          .map((s) => `${s.inputs.protocol}:${s.inputs.endpoint}`);
         assert.deepEqual(
           subs.sort(),
           [
             ...cfg.alarms.notificationEmails.map((e) => `email:${e}`),
             ...cfg.alarms.notificationHttpsEndpoints.map((u) => `https:${u}`),
           ].sort(),
+        );
+        // Routine release events: their own topic, same CMK, the email subscriptions only — never the pager.
+        const releases = one(p, "aws:sns/topic:Topic", "alerts-releases");
+        assert.deepEqual(releases.propertyDependencies.kmsMasterKeyId, [key.urn]);
+        assert.deepEqual(
+          ofType(p, "aws:sns/topicSubscription:TopicSubscription")
+            .filter((s) => s.propertyDependencies.topic?.includes(releases.urn))
+            .map((s) => `${s.inputs.protocol}:${s.inputs.endpoint}`)
+            .sort(),
+          cfg.alarms.notificationEmails.map((e) => `email:${e}`).sort(),
         );
         const notifications = one(p, "aws:backup/vaultNotifications:VaultNotifications", "backups-notifications");
         assert.deepEqual(

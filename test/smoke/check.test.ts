@@ -285,3 +285,42 @@ describe("smoke-test CLI: the application's checks (SMOKE_CHECKS, SMOKE_ADMIN_TO
     }
   });
 });
+
+describe("smoke flow values (smoke/checks.ts runFlow)", () => {
+  it('path values are URL-encoded, an exact "{var}" body keeps its type, a status list accepts a retry\'s 409', async () => {
+    const { runFlow } = await import("../../smoke/checks");
+    const seen: { method: string; path: string; body?: string }[] = [];
+    const send = async (r: { method: string; path: string; body?: string }) => {
+      seen.push(r);
+      if (r.path === "/v1/repos/acme%2Fcore")
+        return { status: 200, body: JSON.stringify({ id: 7, owner: { name: "a" } }) };
+      if (r.path === "/v1/repos/7/drafts") return { status: 409, body: JSON.stringify({ id: "d-1" }) };
+      return { status: 404, body: "{}" };
+    };
+    const r = await runFlow(
+      send,
+      [
+        {
+          name: "repo",
+          method: "GET",
+          path: "/v1/repos/{repo}",
+          auth: "none",
+          status: 200,
+          save: { repoId: "id", owner: "owner" },
+        },
+        {
+          name: "draft",
+          method: "POST",
+          path: "/v1/repos/{repoId}/drafts",
+          auth: "none",
+          body: { repo: "{repoId}", owner: "{owner}", title: "smoke {releaseId}" },
+          status: [201, 409],
+        },
+      ],
+      undefined,
+      { repo: "acme/core", releaseId: "1-5-0-9f8e7d6" },
+    );
+    assert.equal(r.ok, true, r.detail);
+    assert.deepEqual(JSON.parse(seen[1].body ?? "{}"), { repo: 7, owner: { name: "a" }, title: "smoke 1-5-0-9f8e7d6" });
+  });
+});

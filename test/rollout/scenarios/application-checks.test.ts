@@ -64,6 +64,30 @@ describe("scenario: the application's own checks", () => {
     assertSettled(s, { live: "blue", images: { blue: OLD_IMAGE, green: IDLE_IMAGE }, phase: "Idle" });
   });
 
+  it("a critical counter the ops summary does not report: refused at preflight (exit 2), not after traffic moved", async () => {
+    const s = await rehearseStory({
+      config: { "app:checks": { opsSummary: { critical: [{ counter: "searchJobs.lost", maxIncrease: 0 }] } } },
+    });
+    assert.deepEqual(
+      s.report.commands.map((c) => `${c.command}:${c.result}:${c.exitCode}`),
+      ["start:refused:2"],
+    );
+    assert.match(
+      s.report.commands[0].message ?? "",
+      /app:checks\.opsSummary\.critical names searchJobs\.lost, which the ops summary/,
+    );
+  });
+
+  it("a counter that went down (a reset after pods restarted) is a new baseline, not a pass forever nor a rollback", async () => {
+    const s = await rehearseStory({
+      ops: [{ counter: "searchJobs.failed", perMinute: -1, from: "traffic-10", until: "traffic-10+3m" }],
+    });
+    assert.deepEqual(commandResults(s), ["start:released"]);
+    assert.ok(
+      s.run.logs.some((l) => /searchJobs\.failed went down after traffic-10 \(a reset\): new baseline/.test(l)),
+    );
+  });
+
   it("a clean release checks the summary after every traffic stage, the flip and the watch, and leaks no token", async () => {
     const s = await rehearseStory({});
     assert.deepEqual(commandResults(s), ["start:released"]);
@@ -99,5 +123,13 @@ describe("scenario: post-deploy checks (rollout check, hourly for 24 h)", () => 
     assert.match(body, /why: readiness: \/health\/ready answered HTTP 503/);
     assert.ok(s.run.logs.some((l) => /No release on prod in the last 24 h: nothing to check/.test(l)));
     assertSettled(s, { live: "green", images: { blue: OLD_IMAGE, green: NEW_IMAGE }, phase: "Released" });
+  });
+
+  it("a check while a release is under way leaves it to the driver (no page, exit 0)", async () => {
+    const s = await rehearseStory({ during: [{ command: "check", at: "traffic-50+2m" }] });
+    const check = s.report.commands.find((c) => c.command === "check");
+    assert.equal(check?.result, "done");
+    assert.ok(s.run.logs.some((l) => /A rollout is under way on prod \(Progressing\): the driver watches it/.test(l)));
+    assert.equal(s.report.notifications.filter((n) => n.kind === "post-deploy-check-failed").length, 0);
   });
 });

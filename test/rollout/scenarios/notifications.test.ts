@@ -22,6 +22,8 @@ describe("scenario: release notifications", () => {
     assert.equal(sub("traffic-50"), "[prod] 1.5.0: stage traffic-50 done (blue 50% / green 50%)");
     assert.equal(n.at(-1)?.subject, "[prod] 1.5.0: released (blue 0% / green 100%)");
     assert.ok(n.every((x) => !x.error && x.subject.length < 100 && /^[\x20-\x7e]+$/.test(x.subject)));
+    // Routine events never page: the releases topic (email only), not the alert topic's paging endpoint.
+    assert.deepEqual([...new Set(n.map((x) => `${x.topic}:${x.severity}`))], ["artifortress-prod-releases:info"]);
     assertSettled(s, { ...released, lastLedger: { outcome: "released" } });
   });
 
@@ -34,6 +36,10 @@ describe("scenario: release notifications", () => {
       ["rollback-started", "rolled-back"],
     );
     assert.equal(n[0].subject, "[prod] 1.5.0: rolling back (blue 100% / green 0%)");
+    assert.deepEqual(
+      n.map((x) => `${x.topic}:${x.severity}`),
+      ["artifortress-prod-alerts:warning", "artifortress-prod-alerts:warning"],
+    );
     const direct = s.run.world.elbCalls.find((c) => c.api === "DescribeListeners");
     assert.ok(direct && Date.parse(n[0].at) >= direct.at, "told after the listener call");
     const body = s.run.world.notifications.find((x) => x.kind === "rolled-back")?.body ?? "";
