@@ -92,6 +92,7 @@ export = async () => {
     version: config.release.version,
     commit: config.release.commit,
     attempt: config.release.attempt,
+    migrationFailed: config.release.migrationFailed,
   });
   const backups = new Backups("backups", {
     environment: config.environment,
@@ -173,21 +174,24 @@ export = async () => {
   });
 
   // Release order: pre-release snapshot → migration Job → color under test → smoke test → production listener.
-  const migration = new MigrationJob(
-    "migration",
-    {
-      version: config.release.version,
-      commit: config.release.commit,
-      image: images[underTest],
-      args: config.api.migrationArgs,
-      namespace: ns.name,
-      provider: k8sProvider,
-      serviceAccountName: "api",
-      resources: config.api.resources,
-      secretNames,
-    },
-    { dependsOn: [releaseSnapshot.snapshot, ...appSecrets.externalSecrets] },
-  );
+  // No migration Job once the release's migration failed and it was rolled back (app:release.migrationFailed).
+  const migration = config.release.migrationFailed
+    ? undefined
+    : new MigrationJob(
+        "migration",
+        {
+          version: config.release.version,
+          commit: config.release.commit,
+          image: images[underTest],
+          args: config.api.migrationArgs,
+          namespace: ns.name,
+          provider: k8sProvider,
+          serviceAccountName: "api",
+          resources: config.api.resources,
+          secretNames,
+        },
+        { dependsOn: [releaseSnapshot.snapshot, ...appSecrets.externalSecrets] },
+      );
   const colors = {} as Record<Color, ApiColor>;
   for (const color of ["blue", "green"] as const) {
     const scaledDown = bg.scaledDown === color;
@@ -211,7 +215,9 @@ export = async () => {
         albSecurityGroupId: lb.securityGroupId,
         deregistrationDelaySeconds: config.api.deregistrationDelaySeconds,
       },
-      { dependsOn: color === underTest ? [migration.job, ...appSecrets.externalSecrets] : appSecrets.externalSecrets },
+      {
+        dependsOn: [...(color === underTest && migration ? [migration.job] : []), ...appSecrets.externalSecrets],
+      },
     );
   }
   const testUrl = `https://${config.tls.hostname}:${config.tls.testListenerPort}`;
@@ -265,7 +271,7 @@ export = async () => {
     },
     {
       dependsOn: [
-        ...(workerNeedsMigration(config.worker.image, config.worker.paused, config.release.commit)
+        ...(migration && workerNeedsMigration(config.worker.image, config.worker.paused, config.release.commit)
           ? [migration.job]
           : []),
         ...appSecrets.externalSecrets,
@@ -333,7 +339,7 @@ export = async () => {
     targetGroupArns: { blue: lb.targetGroups.blue.arn, green: lb.targetGroups.green.arn },
     // The rollout driver restores traffic on a rollback with one ModifyListener call on this listener.
     productionListenerArn: listener.listener.arn,
-    migrationJob: migration.jobName,
+    ...(migration ? { migrationJob: migration.jobName } : {}),
     alertTopicArn: alerts.arn,
     releaseTopicArn: alerts.releasesArn,
     rollbackAlarms: { blue: colorAlarms.blue.rollbackAlarmName, green: colorAlarms.green.rollbackAlarmName },

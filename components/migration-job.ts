@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { releaseId } from "./names";
+import { migrationJobName, releaseId } from "./names";
 import { APP_LABEL } from "./namespace";
 import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
 
@@ -38,7 +38,7 @@ export class MigrationJob extends pulumi.ComponentResource {
   constructor(name: string, args: MigrationJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MigrationJob.type, name, {}, opts);
     const id = releaseId(args.version, args.commit);
-    this.jobName = `migrate-${id}`;
+    this.jobName = migrationJobName(id);
     const labels = {
       ...APP_LABEL,
       "app.kubernetes.io/component": "migration",
@@ -48,7 +48,18 @@ export class MigrationJob extends pulumi.ComponentResource {
     this.job = new k8s.batch.v1.Job(
       `${name}-${id}`,
       {
-        metadata: { name: this.jobName, namespace: args.namespace, labels },
+        metadata: {
+          name: this.jobName,
+          namespace: args.namespace,
+          labels,
+          annotations: {
+            // pulumi-kubernetes gives up on a Job after 10 min by default (job.go): wait as long as the Job may run.
+            "pulumi.com/timeoutSeconds": String((args.activeDeadlineSeconds ?? 1800) + 120),
+            // A failed Job would block every later up (the engine retries resources with init errors); an up
+            // that still declares it replaces it instead (provider.go replaceUnready).
+            "pulumi.com/replaceUnready": "true",
+          },
+        },
         spec: {
           backoffLimit: 1,
           activeDeadlineSeconds: args.activeDeadlineSeconds ?? 1800,

@@ -47,3 +47,8 @@ export function platformAlarmName(prefix: string, id: string): string {
 export function smokeJobName(releaseIdValue: string, color: Color): string {
   return `smoke-${releaseIdValue}-${color}`;
 }
+
+/** Name of the migration Job of a release (one run per release attempt). */
+export function migrationJobName(releaseIdValue: string): string {
+  return `migrate-${releaseIdValue}`;
+}

@@ -11,6 +11,11 @@ export interface ReleaseSnapshotArgs {
   commit: string;
   /** The release attempt (config `release.attempt`, set by the rollout driver). @default none: `<db>-pre-<id>` */
   attempt?: string;
+  /**
+   * The release's migration failed and it was rolled back (config `release.migrationFailed`): tagged
+   * `rollout/migration: failed`, so the readiness rules know why the stack has no migration Job. @default false
+   */
+  migrationFailed?: boolean;
 }
 
 /**
@@ -40,6 +45,7 @@ export class ReleaseSnapshot extends pulumi.ComponentResource {
           "rollout/release-id": id,
           "rollout/commit": args.commit,
           purpose: "pre-release",
+          ...(args.migrationFailed ? { "rollout/migration": "failed" } : {}),
         },
       },
       { parent: this, retainOnDelete: true },

@@ -25,6 +25,11 @@ export interface ReleaseKeys {
   attempt?: string;
   /** `app:worker.image`, `app:worker.paused`. */
   worker: { image: string; paused: boolean };
+  /**
+   * `app:release.migrationFailed`: the release's migration failed and it was rolled back — its Job is
+   * removed, so later ups neither re-await nor re-run it; the next release migrates again.
+   */
+  migrationFailed?: true;
 }
 
 /**
@@ -37,6 +42,7 @@ export const RELEASE_KEY_PATHS: readonly (readonly string[])[] = [
   ["release", "version"],
   ["release", "commit"],
   ["release", "attempt"],
+  ["release", "migrationFailed"],
   ["worker", "image"],
   ["worker", "paused"],
 ];
@@ -51,6 +57,7 @@ export function releaseKeysOf(c: Pick<AppConfig, "blueGreen" | "release" | "work
     commit: c.release.commit,
     ...(c.release.attempt ? { attempt: c.release.attempt } : {}),
     worker: { image: c.worker.image, paused: c.worker.paused },
+    ...(c.release.migrationFailed ? { migrationFailed: true as const } : {}),
   };
 }
 
@@ -73,9 +80,17 @@ export function withReleaseKeys(raw: Raw, k: ReleaseKeys): Raw {
       canaryWeight: k.canaryWeight,
       scaleDownIdle: k.scaleDownIdle,
     },
-    release: withAttempt({ ...section(raw, "release"), version: k.version, commit: k.commit }, k.attempt),
+    release: withMigration(
+      withAttempt({ ...section(raw, "release"), version: k.version, commit: k.commit }, k.attempt),
+      k.migrationFailed,
+    ),
     worker: { ...section(raw, "worker"), image: k.worker.image, paused: k.worker.paused },
   };
+}
+
+function withMigration(release: Raw, failed: true | undefined): Raw {
+  const { migrationFailed: _old, ...rest } = release;
+  return failed ? { ...rest, migrationFailed: true } : rest;
 }
 
 function withAttempt(release: Raw, attempt: string | undefined): Raw {
@@ -102,7 +117,7 @@ export function withoutReleaseKeys(raw: Raw): Raw {
 export function describeKeys(k: ReleaseKeys): string {
   const tag = (image: string) => image.slice(image.search(/[:@][^/]*$/) + 1);
   const idle = k.live === "blue" ? "green" : "blue";
-  return `live=${k.live} ${k.live}:${100 - k.canaryWeight}% ${idle}:${k.canaryWeight}% blue=${tag(k.images.blue)} green=${tag(k.images.green)} release=${k.version}@${k.commit} worker=${tag(k.worker.image)}${k.worker.paused ? " (paused)" : ""}${k.scaleDownIdle ? " idle-scaled-down" : ""}`;
+  return `live=${k.live} ${k.live}:${100 - k.canaryWeight}% ${idle}:${k.canaryWeight}% blue=${tag(k.images.blue)} green=${tag(k.images.green)} release=${k.version}@${k.commit} worker=${tag(k.worker.image)}${k.worker.paused ? " (paused)" : ""}${k.scaleDownIdle ? " idle-scaled-down" : ""}${k.migrationFailed ? " migration-failed" : ""}`;
 }
 
 /** Names of the release keys that differ between `a` and `b` (e.g. `canaryWeight`, `images.green`). */

@@ -229,6 +229,10 @@ export const releaseSchema = z.strictObject({
       .optional(),
     "Set by the rollout driver per release attempt (its run id): suffixes the pre-release snapshot identifier, so releasing the same version and build again takes a new snapshot instead of colliding with the retained one. Not set by hand.",
   ),
+  migrationFailed: doc(
+    z.boolean().optional(),
+    "Set by the rollout driver when the release's migration failed and the release was rolled back: the migration Job is removed (no later up re-awaits or re-runs it); the next release migrates again. Not set by hand.",
+  ),
   window: z.strictObject({
     start: doc(isoInstant, "Approved release window start.", "2026-11-24T09:00:00Z"),
     end: doc(isoInstant, "Approved release window end.", "2026-11-24T12:00:00Z"),

@@ -3,7 +3,7 @@
  * polling the gating alarms — persisting progress after each step. Any trigger (an alarm, a failed up, a
  * gate refusal, the window closing) persists a rollback and hands over to rollout/rollback.ts.
  */
-import { namePrefix, platformAlarmName, releaseId, smokeJobName } from "../components/names";
+import { migrationJobName, namePrefix, platformAlarmName, releaseId, smokeJobName } from "../components/names";
 import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { gatingWindowMinutes } from "../config/signals";
@@ -22,14 +22,14 @@ export async function deployedKeys(run: Run): Promise<ReleaseKeys> {
   return rec.release?.keys ?? run.status.from;
 }
 
-async function rollBack(run: Run, reason: ReasonCode, detail: string) {
+async function rollBack(run: Run, reason: ReasonCode, detail: string, o: { migrationFailed?: boolean } = {}) {
   run.d.log(`✗ ${detail}`);
   startRollback(
     run.status,
     reason,
     detail,
     "rollout (automatic)",
-    releaseRollbackPhases(run.status.from, await deployedKeys(run)),
+    releaseRollbackPhases(run.status.from, await deployedKeys(run), o),
     run.now(),
   );
   await run.save();
@@ -158,7 +158,10 @@ export async function runRelease(
         const r = s.request!;
         const job = smokeJobName(releaseId(r.version, r.commit), newColor(s.from));
         if (stage.kind === "deploy" && e.message.includes(job)) recordSmoke(run, false, e.message);
-        return rollBack(run, Reason.UpFailed, e.message);
+        const migration = migrationJobName(releaseId(r.version, r.commit));
+        return rollBack(run, Reason.UpFailed, e.message, {
+          migrationFailed: stage.kind === "deploy" && e.message.includes(migration),
+        });
       }
       // The stack cannot be used (locked, credentials) while the new color already takes traffic: nobody
       // would watch that canary. Persist a rollback (its first up may fail the same way: exit 3, and

@@ -34,14 +34,23 @@ function push(out: PhaseList, id: RollbackPhaseId, from: ReleaseKeys, keys: Rele
   return keys;
 }
 
-/** Automatic rollback (or abort) of a release: back to the keys before it, keeping the release under way. */
-export function releaseRollbackPhases(from: ReleaseKeys, deployed: ReleaseKeys): PhaseList {
+/**
+ * Automatic rollback (or abort) of a release: back to the keys before it, keeping the release under way.
+ * `migrationFailed`: its migration Job failed — the restore phase also removes it (no later up re-awaits or
+ * re-runs a migration that fails), the release stays the one under way (its snapshot is not re-created).
+ */
+export function releaseRollbackPhases(
+  from: ReleaseKeys,
+  deployed: ReleaseKeys,
+  o: { migrationFailed?: boolean } = {},
+): PhaseList {
   const out: PhaseList = [];
   const traffic = push(out, "traffic", deployed, { ...structuredClone(deployed), live: from.live, canaryWeight: 0 });
   push(out, "restore", traffic, {
     ...structuredClone(traffic),
     worker: structuredClone(from.worker),
     scaleDownIdle: from.scaleDownIdle,
+    ...(o.migrationFailed ? { migrationFailed: true as const } : {}),
   });
   return out;
 }

@@ -76,6 +76,7 @@ export function applyStage(s: Stage, cur: ReleaseKeys, from: ReleaseKeys, reques
       k.commit = request.commit;
       if (request.attempt) k.attempt = request.attempt;
       else delete k.attempt;
+      delete k.migrationFailed;
       break;
     case "traffic":
       k.canaryWeight = s.weight;

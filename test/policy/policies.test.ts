@@ -155,6 +155,13 @@ const fixtures: Fixture[] = [
     message: /migration Job migration-1-4-0-1a2b3c4 does not depend on a pre-release snapshot/,
   },
   {
+    policy: "data-migration-after-snapshot",
+    stack: "prod",
+    what: "no migration Job, and no snapshot saying the release's migration failed",
+    make: (p) => ({ ...p, resources: p.resources.filter((r) => r.name !== JOB) }),
+    message: /no migration Job \(label app\.kubernetes\.io\/component=migration\) in the stack/,
+  },
+  {
     policy: "data-bucket-public-access",
     stack: "prod",
     what: "a public access block off",

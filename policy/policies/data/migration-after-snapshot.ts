@@ -3,7 +3,8 @@ import { dependsOn, ofType, T } from "../../lib/props";
 
 export const dataMigrationAfterSnapshot = stackPolicy({
   name: "data-migration-after-snapshot",
-  description: "The release's migration Job exists and runs after the pre-release snapshot (dependsOn).",
+  description:
+    "The release's migration Job exists and runs after the pre-release snapshot (dependsOn), unless the release's migration failed and it was rolled back (snapshot tag rollout/migration=failed).",
   area: "data",
   runbook: "Migrations applied once, before traffic",
   severity: "critical",
@@ -13,11 +14,14 @@ export const dataMigrationAfterSnapshot = stackPolicy({
     const jobs = ofType(args.resources, T.job).filter(
       (j) => j.props.metadata?.labels?.["app.kubernetes.io/component"] === "migration",
     );
+    const snapshots = ofType(args.resources, T.rdsSnapshot);
     if (jobs.length === 0) {
-      report("no migration Job (label app.kubernetes.io/component=migration) in the stack.");
+      // The release's migration failed and the release was rolled back: its Job was removed on purpose
+      // (no up may re-run it); the next release brings a new one.
+      const failed = snapshots.some((s) => s.props.tags?.["rollout/migration"] === "failed");
+      if (!failed) report("no migration Job (label app.kubernetes.io/component=migration) in the stack.");
       return;
     }
-    const snapshots = ofType(args.resources, T.rdsSnapshot);
     for (const job of jobs) {
       if (!snapshots.some((s) => dependsOn(job, s)))
         report(

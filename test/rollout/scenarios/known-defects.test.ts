@@ -7,13 +7,12 @@ import { assertSettled, NEW_IMAGE, OLD_IMAGE, rehearseStory, stagingImage } from
 
 const REPO = NEW_IMAGE.slice(0, NEW_IMAGE.lastIndexOf(":"));
 
-describe("scenario: known defects (pending)", () => {
-  it("after a failed migration, the next release (a fixed build) goes through", async function () {
-    // Pending — issue "Deployable for real" (#16, item 5): the migration Job has no pulumi.com/replaceUnready
-    // and the failed release's version stays in the deployed release keys, so every later up re-awaits the
-    // failed Job (pulumi-kubernetes await; Pulumi CLI step_generator.go:2053-2069) and fails: the next
-    // release fails at its first stage. Expected:
-    this.skip();
+describe("scenario: defects found by the twin (fixed; kept as regressions)", () => {
+  it("after a failed migration, the next release (a fixed build) goes through", async () => {
+    // Was a defect (#16, item 5): the failed release's version stays in the deployed release keys, so every
+    // later up re-awaited the failed Job (the engine retries resources with init errors: Pulumi CLI
+    // step_generator.go:2053-2069) and failed — the next release failed at its first stage. Now the
+    // rollback removes the Job (app:release.migrationFailed) and the Job carries pulumi.com/replaceUnready.
     const fixed = `${REPO}:sha-fe12345`;
     const s = await rehearseStory({
       migrationFails: 'relation "repos" does not exist',
@@ -24,6 +23,11 @@ describe("scenario: known defects (pending)", () => {
       ["start:rolled-back", "start:released"],
     );
     assertSettled(s, { live: "green", images: { blue: OLD_IMAGE, green: fixed }, phase: "Released" });
+    // The failed release's Job was removed by its rollback (a targeted delete), never re-run.
+    const runs = s.report.jobs.filter((j) => j.name === "migrate-1-5-0-9f8e7d6");
+    assert.equal(runs.length, 1, "the failing migration ran once");
+    assert.deepEqual(s.ledger[0].to.migrationFailed, true);
+    assert.equal(s.ledger.at(-1)?.to.migrationFailed, undefined, "the next release migrates again");
   });
 
   it("releasing the previous build again takes a new snapshot (the retained one keeps its name)", async () => {
