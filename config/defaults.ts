@@ -28,7 +28,7 @@ export const COMMON: ConfigDefaults = {
   },
   worker: { paused: false, pollSeconds: 5, batchSize: 50, searchJobMaxAttempts: 5, metricsPort: 9090 },
   blueGreen: { canaryWeight: 0, scaleDownIdle: false },
-  database: { engineVersion: "16.4", deletionProtection: true, maxAllocatedStorage: 500 },
+  database: { engineVersion: "16", deletionProtection: true, maxAllocatedStorage: 500 },
   backups: { restoreTesting: true, weeklyRetentionDays: 0, monthlyRetentionDays: 0 },
   auth: {
     oidc: { enabled: false, roleMappings: [] },

@@ -251,9 +251,14 @@ export const databaseSchema = z.strictObject({
   allocatedStorage: doc(z.number().int().min(20).max(65536), "Allocated storage (GiB).", 100),
   maxAllocatedStorage: doc(z.number().int().min(20).max(65536), "Storage autoscaling ceiling (GiB).", 500),
   engineVersion: doc(
-    z.string().regex(/^\d+(\.\d+)?$/, "expected a Postgres major or major.minor version such as 16.4"),
-    "Postgres engine version.",
-    "16.4",
+    z
+      .string()
+      .regex(
+        /^\d+$/,
+        "expected the Postgres major version only, such as 16: minor versions are upgraded automatically (autoMinorVersionUpgrade), and a pinned minor such as 16.4 makes the first up after an automatic upgrade try to downgrade (@pulumi/aws rds.Instance engineVersion: give a prefix when autoMinorVersionUpgrade is on). Fix: pulumi config set --path 'database.engineVersion' '16'",
+      ),
+    "Postgres major version (RDS upgrades the minor version in the maintenance window; the version that runs is the instance's engineVersionActual).",
+    "16",
   ),
   multiAz: doc(z.boolean(), "Multi-AZ deployment (required in prod).", true),
   pitrRetentionDays: doc(

@@ -223,6 +223,13 @@ describe("config schema", () => {
       expect: /expected no worker signal while app:rollout.pauseWorkerDuringMigration is true/,
     },
     {
+      name: "a pinned minor engine version while minor versions auto-upgrade",
+      stack: "prod",
+      key: "app:database.engineVersion",
+      mutate: (c) => (c.database.engineVersion = "16.4"),
+      expect: /expected the Postgres major version only, such as 16/,
+    },
+    {
       name: "unknown gating signal",
       stack: "staging",
       key: "app:rollout.gates.traffic[0]",
