@@ -45,6 +45,14 @@ export interface AppSecretsArgs {
  *   Secrets `<app>-app-secrets` (Auth__* keys) and `<app>-db` (ConnectionStrings__Postgres), which the
  *   Deployments mount with `envFrom`.
  */
+/**
+ * pulumi-kubernetes awaits nothing on a custom resource by default, so `dependsOn` an ExternalSecret would
+ * only order the create: the pods could start before External Secrets Operator wrote the Secret they mount.
+ * `pulumi.com/waitFor: condition=Ready` makes the up wait for ESO's Ready condition (the Secret was synced;
+ * ESO sets it on every ExternalSecret), with a bound (pulumi-kubernetes generic await, `pulumi.com/waitFor`).
+ */
+const SYNCED = { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "300" };
+
 export class AppSecrets extends pulumi.ComponentResource {
   public static readonly type = "app:security:AppSecrets";
   public readonly secretArn: pulumi.Output<string>;
@@ -158,7 +166,7 @@ export class AppSecrets extends pulumi.ComponentResource {
       {
         apiVersion,
         kind: "ExternalSecret",
-        metadata: { name: this.appSecretName, namespace: args.namespace, labels: APP_LABEL },
+        metadata: { name: this.appSecretName, namespace: args.namespace, labels: APP_LABEL, annotations: SYNCED },
         spec: {
           refreshInterval: "1h",
           secretStoreRef: storeRef,
@@ -173,7 +181,7 @@ export class AppSecrets extends pulumi.ComponentResource {
       {
         apiVersion,
         kind: "ExternalSecret",
-        metadata: { name: this.dbSecretName, namespace: args.namespace, labels: APP_LABEL },
+        metadata: { name: this.dbSecretName, namespace: args.namespace, labels: APP_LABEL, annotations: SYNCED },
         spec: {
           refreshInterval: "15m",
           secretStoreRef: storeRef,

@@ -202,6 +202,9 @@ describe("data protection components", () => {
           "artifortress-app-secrets",
           "artifortress-db",
         ]);
+        // dependsOn a custom resource orders the create only: the up waits for ESO's Ready condition.
+        for (const e of externals)
+          assert.equal((e.inputs as Inputs).metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
         const db = externals.find((e) => (e.inputs as Inputs).metadata.name === "artifortress-db")!;
         assert.match(
           (db.inputs as Inputs).spec.target.template.data.ConnectionStrings__Postgres,
