@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../config/schema";
 import { EncryptionKey } from "./encryption-key";
+import { BACKUP_SCHEDULES } from "./windows";
 
 export interface BackupsArgs {
   /** staging or prod: prod requires a cross-region copy and a vault lock. */
@@ -90,20 +91,25 @@ export class Backups extends pulumi.ComponentResource {
       });
     }
 
-    const rule = (ruleName: string, schedule: string, deleteAfter: number): aws.types.input.backup.PlanRule => ({
+    // Schedules: components/windows.ts (kept clear of the RDS backup and maintenance windows).
+    const rule = (
+      ruleName: string,
+      schedule: keyof typeof BACKUP_SCHEDULES,
+      deleteAfter: number,
+    ): aws.types.input.backup.PlanRule => ({
       ruleName,
       targetVaultName: this.vault.name,
-      schedule,
-      startWindow: 60,
-      completionWindow: 240,
+      schedule: BACKUP_SCHEDULES[schedule].cron,
+      startWindow: BACKUP_SCHEDULES[schedule].startWindowMinutes,
+      completionWindow: BACKUP_SCHEDULES[schedule].completionWindowMinutes,
       enableContinuousBackup: false,
       lifecycle: { deleteAfter },
       copyActions,
       recoveryPointTags: { tier: ruleName },
     });
-    const rules = [rule("daily", "cron(0 3 * * ? *)", a.dailyRetentionDays)];
-    if (a.weeklyRetentionDays > 0) rules.push(rule("weekly", "cron(0 4 ? * SUN *)", a.weeklyRetentionDays));
-    if (a.monthlyRetentionDays > 0) rules.push(rule("monthly", "cron(0 5 1 * ? *)", a.monthlyRetentionDays));
+    const rules = [rule("daily", "daily", a.dailyRetentionDays)];
+    if (a.weeklyRetentionDays > 0) rules.push(rule("weekly", "weekly", a.weeklyRetentionDays));
+    if (a.monthlyRetentionDays > 0) rules.push(rule("monthly", "monthly", a.monthlyRetentionDays));
     this.plan = new aws.backup.Plan(`${name}-plan`, { name: `${a.namePrefix}-plan`, rules }, { parent: this });
 
     const role = new aws.iam.Role(

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../config/schema";
 import { EncryptionKey } from "./encryption-key";
+import { rdsBackupWindow, rdsMaintenanceWindow } from "./windows";
 
 export interface DatabaseRestoreArgs {
   /** Suffix of the restored instance identifier (`<identifier>-<name>`). */
@@ -140,8 +141,9 @@ export class Database extends pulumi.ComponentResource {
       performanceInsightsRetentionPeriod: 7,
       enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
       autoMinorVersionUpgrade: true,
-      backupWindow: "02:00-03:00",
-      maintenanceWindow: "sun:03:30-sun:04:30",
+      // components/windows.ts: one definition with the AWS Backup schedules, checked for conflicts.
+      backupWindow: rdsBackupWindow(),
+      maintenanceWindow: rdsMaintenanceWindow(),
     };
 
     this.instance = new aws.rds.Instance(

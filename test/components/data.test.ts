@@ -216,6 +216,36 @@ describe("data protection components", () => {
     });
   }
 
+  it("AWS Backup schedules stay clear of the RDS backup and maintenance windows (and the plan uses them)", async () => {
+    const { BACKUP_SCHEDULES, windowConflicts, rdsMaintenanceWindow, rdsBackupWindow } = await import(
+      "../../components/windows"
+    );
+    assert.deepEqual(windowConflicts(), []);
+    // The schedule this project had: daily at 03:00 and weekly Sunday 04:00, against maintenance sun 03:30-04:30.
+    assert.deepEqual(
+      windowConflicts({
+        backup: { start: "02:00", end: "03:00" },
+        maintenance: { start: "03:30", end: "04:30" },
+        schedules: { daily: { hour: 3, startWindowMinutes: 60 }, weekly: { hour: 4, startWindowMinutes: 60 } },
+      }),
+      [
+        "AWS Backup daily may start within an hour before or during the RDS maintenance window",
+        "AWS Backup weekly may start within an hour before or during the RDS maintenance window",
+      ],
+    );
+    const p = await plan("prod");
+    const rules = (one(p, "aws:backup/plan:Plan", "backups-plan").inputs as Inputs).rules as Inputs[];
+    assert.deepEqual(
+      rules.map((r) => `${r.ruleName} ${r.schedule} ${r.startWindow}`),
+      Object.entries(BACKUP_SCHEDULES)
+        .filter(([n]) => rules.some((r) => r.ruleName === n))
+        .map(([n, x]) => `${n} ${x.cron} ${x.startWindowMinutes}`),
+    );
+    const db = one(p, "aws:rds/instance:Instance", "db-instance").inputs as Inputs;
+    assert.equal(db.maintenanceWindow, rdsMaintenanceWindow());
+    assert.equal(db.backupWindow, rdsBackupWindow());
+  });
+
   it("no secret config value appears in clear in any captured input", async () => {
     const p = await plan("prod", { oidcHs256SharedSecret: { secure: "v1:abc" }, kubeconfig: { secure: "v1:def" } });
     const text = JSON.stringify(p);
