@@ -69,6 +69,7 @@ export = async () => {
     emails: config.alarms.notificationEmails,
     httpsEndpoints: config.alarms.notificationHttpsEndpoints,
     releasesTopicName: `${prefix}-releases`,
+    backupEventsTopicName: `${prefix}-backup-events`,
   });
 
   // Data: database (owns PITR), release snapshot, backups.
@@ -105,7 +106,7 @@ export = async () => {
     crossRegionCopy: config.backups.crossRegionCopy,
     vaultLock: config.backups.vaultLock,
     restoreTesting: config.backups.restoreTesting,
-    notificationTopicArn: alerts.arn,
+    notificationTopicArn: alerts.backupEventsArn,
   });
 
   // Namespace, object storage (IRSA for api + worker), secrets delivered by External Secrets Operator.

@@ -16,7 +16,19 @@ export interface AlertTopicArgs {
    * (SNS Developer Guide, "Key matching"). @default `<name>-releases`
    */
   releasesTopicName?: string;
+  /**
+   * Topic of AWS Backup vault events, with the same subscribers filtered to what needs a human: AWS Backup
+   * reports a job's outcome as `BACKUP_JOB_COMPLETED` / `RESTORE_JOB_COMPLETED` with a `State` message
+   * attribute (COMPLETED, FAILED, EXPIRED…; AWS Backup Developer Guide, "Using Amazon SNS to track AWS
+   * Backup events") — the `*_FAILED` events are deprecated and never sent (PutBackupVaultNotifications).
+   * Its own topic, because only AWS Backup publishes to it: every message has the attribute the filter reads.
+   * @default `<name>-backup-events`
+   */
+  backupEventsTopicName?: string;
 }
+
+/** What reaches a human from the backup-events topic: everything but a successful completion. */
+export const BACKUP_EVENTS_FILTER = { State: [{ "anything-but": ["COMPLETED"] }] };
 
 /** AWS services that publish to the alert topic. */
 export const PUBLISHERS = ["cloudwatch.amazonaws.com", "backup.amazonaws.com"];
@@ -33,6 +45,9 @@ export class AlertTopic extends pulumi.ComponentResource {
   /** Routine release events (email only). */
   public readonly releases: aws.sns.Topic;
   public readonly releasesArn: pulumi.Output<string>;
+  /** AWS Backup vault events (subscriptions filtered to failures). */
+  public readonly backupEvents: aws.sns.Topic;
+  public readonly backupEventsArn: pulumi.Output<string>;
   public readonly kmsKeyArn: pulumi.Output<string>;
 
   constructor(name: string, args: AlertTopicArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -102,9 +117,54 @@ export class AlertTopic extends pulumi.ComponentResource {
         { parent: this },
       );
     }
+    this.backupEvents = new aws.sns.Topic(
+      `${name}-backup-events`,
+      { name: args.backupEventsTopicName ?? `${args.name}-backup-events`, kmsMasterKeyId: key.arn },
+      { parent: this },
+    );
+    new aws.sns.TopicPolicy(
+      `${name}-backup-events-policy`,
+      {
+        arn: this.backupEvents.arn,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AllowBackupPublisher",
+              Effect: "Allow",
+              Principal: { Service: "backup.amazonaws.com" },
+              Action: "sns:Publish",
+              Resource: this.backupEvents.arn,
+              Condition: { StringEquals: { "aws:SourceAccount": account } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+    const filtered = (i: number, protocol: string, endpoint: string) =>
+      new aws.sns.TopicSubscription(
+        `${name}-backup-events-${protocol}-${i}`,
+        {
+          topic: this.backupEvents.arn,
+          protocol,
+          endpoint,
+          filterPolicy: JSON.stringify(BACKUP_EVENTS_FILTER),
+          ...(protocol === "https" ? { endpointAutoConfirms: true } : {}),
+        },
+        { parent: this },
+      );
+    (args.emails ?? []).forEach((e, i) => filtered(i, "email", e));
+    (args.httpsEndpoints ?? []).forEach((u, i) => filtered(i, "https", u));
     this.arn = this.topic.arn;
     this.releasesArn = this.releases.arn;
+    this.backupEventsArn = this.backupEvents.arn;
     this.kmsKeyArn = key.arn;
-    this.registerOutputs({ arn: this.arn, releasesArn: this.releasesArn, kmsKeyArn: this.kmsKeyArn });
+    this.registerOutputs({
+      arn: this.arn,
+      releasesArn: this.releasesArn,
+      backupEventsArn: this.backupEventsArn,
+      kmsKeyArn: this.kmsKeyArn,
+    });
   }
 }

@@ -25,15 +25,19 @@ export interface BackupsArgs {
   vaultLock?: { minRetentionDays: number; maxRetentionDays: number; changeableForDays: number };
   /** Create a weekly restore-testing plan for the database. @default true */
   restoreTesting?: boolean;
-  /** SNS topic for vault events (failed backup, copy, restore). @default none */
+  /** SNS topic for vault events (its subscriptions filter out successful completions). @default none */
   notificationTopicArn?: pulumi.Input<string>;
 }
 
-/** Vault events that need a human. */
+/**
+ * Vault events sent to the backup-events topic (components/alert-topic.ts filters out successful
+ * completions). Only supported events: BACKUP_JOB_FAILED and RESTORE_JOB_FAILED are deprecated and never
+ * sent — a failure arrives as *_COMPLETED with State=FAILED (PutBackupVaultNotifications API Reference).
+ */
 export const VAULT_EVENTS = [
-  "BACKUP_JOB_FAILED",
+  "BACKUP_JOB_COMPLETED",
   "COPY_JOB_FAILED",
-  "RESTORE_JOB_FAILED",
+  "RESTORE_JOB_COMPLETED",
   "S3_BACKUP_OBJECT_FAILED",
   "RECOVERY_POINT_MODIFIED",
 ];

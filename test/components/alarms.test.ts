@@ -141,12 +141,36 @@ describe("alarms, alerting and dashboard", () => {
             .sort(),
           cfg.alarms.notificationEmails.map((e) => `email:${e}`).sort(),
         );
+        // AWS Backup: supported events only (the *_FAILED job events are deprecated and never sent), to its own
+        // topic whose subscriptions keep everything but a successful completion (State attribute).
         const notifications = one(p, "aws:backup/vaultNotifications:VaultNotifications", "backups-notifications");
+        const events = one(p, "aws:sns/topic:Topic", "alerts-backup-events");
+        assert.deepEqual(notifications.propertyDependencies.snsTopicArn, [events.urn]);
+        const supported = [
+          "BACKUP_JOB_STARTED",
+          "BACKUP_JOB_COMPLETED",
+          "COPY_JOB_STARTED",
+          "COPY_JOB_SUCCESSFUL",
+          "COPY_JOB_FAILED",
+          "RESTORE_JOB_STARTED",
+          "RESTORE_JOB_COMPLETED",
+          "RECOVERY_POINT_MODIFIED",
+          "S3_BACKUP_OBJECT_FAILED",
+          "S3_RESTORE_OBJECT_FAILED",
+        ];
+        const used = notifications.inputs.backupVaultEvents as string[];
         assert.deepEqual(
-          notifications.propertyDependencies.snsTopicArn,
-          [topic.urn],
-          "backup vault events go to the alert topic",
+          used.filter((e) => !supported.includes(e)),
+          [],
+          "only supported vault events",
         );
+        assert.ok(used.includes("BACKUP_JOB_COMPLETED") && used.includes("RESTORE_JOB_COMPLETED"));
+        const eventSubs = ofType(p, "aws:sns/topicSubscription:TopicSubscription").filter((x) =>
+          x.propertyDependencies.topic?.includes(events.urn),
+        );
+        assert.equal(eventSubs.length, subs.length, "the same people hear of backup failures");
+        for (const x of eventSubs)
+          assert.deepEqual(JSON.parse(x.inputs.filterPolicy as string), { State: [{ "anything-but": ["COMPLETED"] }] });
       });
 
       it("the dashboard body is valid JSON that references both target groups", async () => {
