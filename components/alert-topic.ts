@@ -52,6 +52,7 @@ export class AlertTopic extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlertTopicArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AlertTopic.type, name, {}, opts);
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const key = new EncryptionKey(
       `${name}-cmk`,
       {
@@ -64,13 +65,15 @@ export class AlertTopic extends pulumi.ComponentResource {
             Principal: { Service: PUBLISHERS },
             Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
             Resource: "*",
+            // Only on behalf of this account's alarms and vaults (confused-deputy protection: CloudWatch and
+            // AWS Backup set aws:SourceAccount when they use a customer key for SNS).
+            Condition: { StringEquals: { "aws:SourceAccount": account } },
           },
         ],
       },
       { parent: this },
     );
     this.topic = new aws.sns.Topic(`${name}-topic`, { name: args.name, kmsMasterKeyId: key.arn }, { parent: this });
-    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     new aws.sns.TopicPolicy(
       `${name}-policy`,
       {

@@ -60,6 +60,42 @@ export class ApiColor extends pulumi.ComponentResource {
     const preStopSeconds = args.deregistrationDelaySeconds + 10;
     const env = Object.entries(args.env ?? {}).map(([name, value]) => ({ name, value }));
 
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: appName, namespace: args.namespace, labels },
+        spec: {
+          type: "ClusterIP",
+          selector: { ...API_COMPONENT, "rollout/color": args.color },
+          ports: [{ name: "http", port: args.port, targetPort: "http" }],
+        },
+      },
+      k,
+    );
+
+    this.binding = new k8s.apiextensions.CustomResource(
+      `${name}-tgb`,
+      {
+        apiVersion: "elbv2.k8s.aws/v1beta1",
+        kind: "TargetGroupBinding",
+        metadata: { name: appName, namespace: args.namespace, labels },
+        spec: {
+          serviceRef: { name: appName, port: args.port },
+          targetGroupARN: args.targetGroupArn,
+          targetType: "ip",
+          networking: {
+            ingress: [
+              {
+                from: [{ securityGroup: { groupID: args.albSecurityGroupId } }],
+                ports: [{ protocol: "TCP", port: args.port }],
+              },
+            ],
+          },
+        },
+      },
+      { ...k, dependsOn: [this.service] },
+    );
+
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
@@ -122,21 +158,11 @@ export class ApiColor extends pulumi.ComponentResource {
           },
         },
       },
-      // Children do not inherit a component's dependsOn: the Deployment itself waits (e.g. for the migration Job).
-      { ...k, dependsOn: opts?.dependsOn },
-    );
-
-    this.service = new k8s.core.v1.Service(
-      `${name}-service`,
-      {
-        metadata: { name: appName, namespace: args.namespace, labels },
-        spec: {
-          type: "ClusterIP",
-          selector: { ...API_COMPONENT, "rollout/color": args.color },
-          ports: [{ name: "http", port: args.port, targetPort: "http" }],
-        },
-      },
-      k,
+      // Children do not inherit a component's dependsOn: the Deployment itself waits (e.g. for the migration Job),
+      // and for its Service and TargetGroupBinding: the AWS Load Balancer Controller injects the pod readiness
+      // gate only into pods created after both exist (LBC docs, "Pod readiness gate"), so without them the
+      // pods would count as ready before the target group sees them healthy.
+      { ...k, dependsOn: [...toArray(opts?.dependsOn), this.service, this.binding] },
     );
 
     new k8s.policy.v1.PodDisruptionBudget(
@@ -172,29 +198,11 @@ export class ApiColor extends pulumi.ComponentResource {
       );
     }
 
-    this.binding = new k8s.apiextensions.CustomResource(
-      `${name}-tgb`,
-      {
-        apiVersion: "elbv2.k8s.aws/v1beta1",
-        kind: "TargetGroupBinding",
-        metadata: { name: appName, namespace: args.namespace, labels },
-        spec: {
-          serviceRef: { name: appName, port: args.port },
-          targetGroupARN: args.targetGroupArn,
-          targetType: "ip",
-          networking: {
-            ingress: [
-              {
-                from: [{ securityGroup: { groupID: args.albSecurityGroupId } }],
-                ports: [{ protocol: "TCP", port: args.port }],
-              },
-            ],
-          },
-        },
-      },
-      { ...k, dependsOn: [this.service] },
-    );
-
     this.registerOutputs({ deployment: this.deployment.metadata.name, service: this.service.metadata.name });
   }
+}
+
+function toArray(d: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined) {
+  if (d === undefined) return [];
+  return (Array.isArray(d) ? d : [d]) as pulumi.Input<pulumi.Resource>[];
 }

@@ -52,6 +52,7 @@ export interface AppSecretsArgs {
  * ESO sets it on every ExternalSecret), with a bound (pulumi-kubernetes generic await, `pulumi.com/waitFor`).
  */
 const SYNCED = { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "300" };
+// (The SecretStore reports Ready once it authenticated to Secrets Manager: the same annotation waits for it.)
 
 export class AppSecrets extends pulumi.ComponentResource {
   public static readonly type = "app:security:AppSecrets";
@@ -145,7 +146,7 @@ export class AppSecrets extends pulumi.ComponentResource {
       {
         apiVersion,
         kind: "SecretStore",
-        metadata: { name: "aws-secrets-manager", namespace: args.namespace, labels: APP_LABEL },
+        metadata: { name: "aws-secrets-manager", namespace: args.namespace, labels: APP_LABEL, annotations: SYNCED },
         spec: {
           provider: {
             aws: {

@@ -147,6 +147,13 @@ export class Backups extends pulumi.ComponentResource {
         { backupVaultName: this.vault.name, ...a.vaultLock },
         { parent: this },
       );
+      // The DR copies are the last line of defence against a compromised account: locked the same way.
+      if (this.copyVault && a.crossRegionCopy)
+        new aws.backup.VaultLockConfiguration(
+          `${name}-dr-lock`,
+          { backupVaultName: this.copyVault.name, region: a.crossRegionCopy.region, ...a.vaultLock },
+          { parent: this },
+        );
     }
     if (a.notificationTopicArn) {
       new aws.backup.VaultNotifications(

@@ -47,9 +47,14 @@ export function hardenedContainer(c: Container & { resources?: never }, sizes: R
   };
 }
 
+/**
+ * No Kubernetes API token in the pods (the app never calls the API). IRSA does not need it: the EKS pod
+ * identity webhook projects its own `aws-iam-token` volume for service accounts annotated with a role
+ * (amazon-eks-pod-identity-webhook README), independent of the API token automount.
+ */
 export function hardenedPodSpec(spec: PodSpec): PodSpec {
   return {
-    automountServiceAccountToken: true,
+    automountServiceAccountToken: false,
     ...spec,
     securityContext: {
       runAsNonRoot: true,

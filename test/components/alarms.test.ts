@@ -117,6 +117,7 @@ describe("alarms, alerting and dashboard", () => {
         const allow = policy.Statement.find((s: Inputs) => s.Sid === "AllowAlarmPublishers");
         assert.ok(allow.Principal.Service.includes("cloudwatch.amazonaws.com"));
         assert.ok(allow.Action.includes("kms:GenerateDataKey*") && allow.Action.includes("kms:Decrypt"));
+        assert.ok(allow.Condition?.StringEquals?.["aws:SourceAccount"], "only for this account's alarms and vaults");
         const topicPolicy = JSON.parse(
           one(p, "aws:sns/topicPolicy:TopicPolicy", "alerts-policy").inputs.policy as string,
         );

@@ -89,7 +89,9 @@ describe("data protection components", () => {
           const p = await plan(stack);
           const rules = one(p, "aws:backup/plan:Plan", "backups-plan").inputs.rules as Inputs[];
           const dr = p.resources.find((r) => r.name === "backups-dr-vault");
-          const lock = p.resources.find((r) => r.type === "aws:backup/vaultLockConfiguration:VaultLockConfiguration");
+          const locks = ofType(p, "aws:backup/vaultLockConfiguration:VaultLockConfiguration");
+          const lock = locks.find((r) => r.name === "backups-lock");
+          const drLock = locks.find((r) => r.name === "backups-dr-lock");
           if (prod) {
             assert.ok(dr);
             assert.equal(dr.inputs.region, cfg.backups.crossRegionCopy?.region);
@@ -99,6 +101,9 @@ describe("data protection components", () => {
             }
             assert.ok(lock);
             assert.equal(lock.inputs.minRetentionDays, cfg.backups.vaultLock?.minRetentionDays);
+            assert.ok(drLock, "the DR copy vault is locked too");
+            assert.equal(drLock.inputs.region, cfg.backups.crossRegionCopy?.region);
+            assert.equal(drLock.inputs.minRetentionDays, cfg.backups.vaultLock?.minRetentionDays);
             assert.equal(
               one(p, "aws:kms/key:Key", "backups-dr-cmk-key").inputs.region,
               cfg.backups.crossRegionCopy?.region,

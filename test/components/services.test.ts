@@ -126,6 +126,23 @@ describe("services and blue/green traffic", () => {
         const listener = one(p, LISTENER, "traffic-https");
         assert.ok(directlyDependsOn(job, snapshot), "migration waits for the pre-release snapshot");
         assert.ok(directlyDependsOn(deployment, job), "the color under test rolls after the migration");
+        // Readiness gates are injected only into pods created once the Service and TargetGroupBinding exist.
+        for (const c of [color, other] as const) {
+          const d = one(p, DEPLOYMENT, `api-${c}-deployment`);
+          assert.ok(
+            directlyDependsOn(d, one(p, "kubernetes:core/v1:Service", `api-${c}-service`)),
+            `${c}: Service first`,
+          );
+          assert.ok(
+            directlyDependsOn(d, one(p, "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", `api-${c}-tgb`)),
+            `${c}: TargetGroupBinding first`,
+          );
+          assert.equal(
+            (d.inputs as Inputs).spec.template.spec.automountServiceAccountToken,
+            false,
+            `${c}: no API token`,
+          );
+        }
         assert.ok(directlyDependsOn(smoke, deployment), "the smoke test runs against the rolled-out color");
         assert.ok(directlyDependsOn(listener, smoke), "production weights move only after the smoke test");
         assert.ok(
