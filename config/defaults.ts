@@ -29,7 +29,7 @@ export const COMMON: ConfigDefaults = {
   worker: { paused: false, pollSeconds: 5, batchSize: 50, searchJobMaxAttempts: 5, metricsPort: 9090 },
   blueGreen: { canaryWeight: 0, scaleDownIdle: false },
   database: { engineVersion: "16", deletionProtection: true, maxAllocatedStorage: 500 },
-  backups: { restoreTesting: true, weeklyRetentionDays: 0, monthlyRetentionDays: 0 },
+  backups: { restoreTesting: true, weeklyRetentionDays: 0, monthlyRetentionDays: 0, releaseSnapshotsKept: 5 },
   auth: {
     oidc: { enabled: false, roleMappings: [] },
     saml: { enabled: false, roleMappings: [], issuedPatTtlMinutes: 60 },

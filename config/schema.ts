@@ -291,6 +291,11 @@ export const databaseSchema = z.strictObject({
 });
 
 export const backupsSchema = z.strictObject({
+  releaseSnapshotsKept: doc(
+    z.number().int().min(2).max(90),
+    "Pre-release RDS snapshots kept (runbook 002: retain the last N); after a release the rollout driver deletes older ones. At least 2: the previous release's snapshot is the restore point of a rollback. RDS allows 100 manual snapshots per region.",
+    5,
+  ),
   dailyRetentionDays: doc(
     z.number().int().min(1).max(36500),
     "Retention of daily AWS Backup snapshots (rotation).",

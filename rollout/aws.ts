@@ -6,6 +6,7 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { DeleteDBSnapshotCommand, DescribeDBSnapshotsCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { sender } from "../smoke/check";
@@ -18,8 +19,10 @@ import type {
   AlarmState,
   AppProbe,
   CertificateSource,
+  DbSnapshot,
   ListenerTopology,
   Notifier,
+  SnapshotStore,
   TrafficControl,
 } from "./ports";
 
@@ -301,6 +304,42 @@ export class HttpAppProbe implements AppProbe {
       // it once at start, still accept the previous one until they restart.
       if (!/HTTP 401/.test((e as Error).message)) throw e;
       return readOpsSummary(send, this.o.opsPath, await this.tokenOf("AWSPREVIOUS"));
+    }
+  }
+}
+
+/** SnapshotStore over RDS: DescribeDBSnapshots (manual, all pages, with tags) and DeleteDBSnapshot. */
+export class RdsSnapshots implements SnapshotStore {
+  constructor(private readonly client = new RDSClient({})) {}
+
+  async list(dbInstanceIdentifier: string): Promise<DbSnapshot[]> {
+    const out: DbSnapshot[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const r = await this.client.send(
+          new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: dbInstanceIdentifier, SnapshotType: "manual", Marker: marker }),
+        );
+        for (const s of r.DBSnapshots ?? [])
+          if (s.DBSnapshotIdentifier && s.SnapshotCreateTime)
+            out.push({
+              id: s.DBSnapshotIdentifier,
+              createdAt: s.SnapshotCreateTime,
+              tags: Object.fromEntries((s.TagList ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+            });
+        marker = r.Marker;
+      } while (marker);
+    } catch (e) {
+      throw awsError(e, "RDS DescribeDBSnapshots");
+    }
+    return out;
+  }
+
+  async delete(id: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id }));
+    } catch (e) {
+      throw awsError(e, `RDS DeleteDBSnapshot ${id}`);
     }
   }
 }

@@ -102,7 +102,9 @@ const COMMANDS = [
 /** The Pulumi Automation API, AWS and DynamoDB behind the driver (loaded only for real commands). */
 export const realDeps: DepsFactory = async (o) => {
   const { AutomationStack } = await import("./pulumi-stack");
-  const { AcmCertificates, CloudWatchAlarms, ElbTraffic, HttpAppProbe, SnsNotifier } = await import("./aws");
+  const { AcmCertificates, CloudWatchAlarms, ElbTraffic, HttpAppProbe, RdsSnapshots, SnsNotifier } = await import(
+    "./aws"
+  );
   const { DynamoReleaseStore } = await import("./store/dynamodb");
   const { checkoutKeys } = await import("./compose");
   const config = checkoutKeys({ dir: o.dir }, o.stack).config;
@@ -112,6 +114,7 @@ export const realDeps: DepsFactory = async (o) => {
     alarms: new CloudWatchAlarms(),
     traffic: new ElbTraffic(),
     notifier: new SnsNotifier(config.rollout.notifyWebhookSecret),
+    snapshots: new RdsSnapshots(),
     app: new HttpAppProbe({
       baseUrl: `https://${config.tls.hostname}`,
       // components/app-secrets.ts: `${namespace}/${stack}/app`

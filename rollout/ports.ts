@@ -114,6 +114,21 @@ export interface AppProbe {
   version(): Promise<{ service?: string; version?: string }>;
 }
 
+/** A manual RDS snapshot (DescribeDBSnapshots). */
+export interface DbSnapshot {
+  id: string;
+  createdAt: Date;
+  tags: Record<string, string>;
+}
+
+/** The pre-release snapshots the program retains in AWS when a release replaces them (rotation). */
+export interface SnapshotStore {
+  /** Manual snapshots of the instance (all pages). */
+  list(dbInstanceIdentifier: string): Promise<DbSnapshot[]>;
+  /** DeleteDBSnapshot. */
+  delete(id: string): Promise<void>;
+}
+
 /** ACM DescribeCertificate. */
 export interface CertificateSource {
   notAfter(arn: string): Promise<Date>;

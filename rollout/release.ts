@@ -8,6 +8,7 @@ import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { gatingWindowMinutes } from "../config/signals";
 import { opsRegression } from "./app-checks";
+import { rotateReleaseSnapshots } from "./snapshot-rotation";
 import { NotificationKind } from "./model/notification";
 import { keysAfter, newColor, type Stage } from "./model/stages";
 import { Reason, type ReasonCode } from "./model/status";
@@ -172,7 +173,11 @@ export async function runRelease(
     }
   }
   const final = keysAfter(s.stages, s.stages.length - 1, s.from, s.request!);
-  await run.d.store.appendLedger(s.stack, { ...ledgerEntry(s, "released", final, run.now()) });
+  const rotated = await rotateReleaseSnapshots(run, config, namePrefix(config.cluster.namespace, run.stackName));
+  await run.d.store.appendLedger(s.stack, {
+    ...ledgerEntry(s, "released", final, run.now()),
+    ...(rotated.length > 0 ? { snapshotsRotated: rotated } : {}),
+  });
   s.outcome = "released";
   s.endedAt = run.now().toISOString();
   await run.save();

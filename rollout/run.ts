@@ -33,6 +33,7 @@ import {
   type ListenerTopology,
   type Notifier,
   type RolloutStore,
+  type SnapshotStore,
   StackError,
   type StackOps,
   type TrafficControl,
@@ -62,6 +63,8 @@ export interface DriverDeps {
   notifier: Notifier;
   /** The application's readiness and ops summary through the production URL. */
   app: AppProbe;
+  /** Pre-release snapshots (rotation after a release). */
+  snapshots: SnapshotStore;
   certificates: CertificateSource;
   clock: Clock;
   store: RolloutStore;

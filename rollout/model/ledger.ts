@@ -27,6 +27,8 @@ export interface LedgerEntry {
   undoes?: string;
   /** Seconds from the rollback trigger to traffic back on the previous color. */
   trafficRestoredAfterSeconds?: number;
+  /** Pre-release snapshots deleted by the rotation after this release (app:backups.releaseSnapshotsKept). */
+  snapshotsRotated?: string[];
   /** The release's in-cluster smoke test: passed (the deploy's up succeeded), or why it failed. */
   smoke?: { job: string; ok: boolean; detail: string; at: string };
   /** Readiness and the admin ops summary after a rollback (runbook 001 §6.4). */

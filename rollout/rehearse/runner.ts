@@ -280,6 +280,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
   if (sc.throttle?.from) world.throttleBetween(resolver, sc.throttle.from, sc.throttle.until ?? "end");
   world.listenerFailures = sc.listenerFailures;
   world.notifyFailures = sc.notifyFailures;
+  world.addRetainedReleaseSnapshots(sc.retainedSnapshots);
   const r = new Rehearsal(o, world, resolver, version);
   try {
     await play(r, { image: o.image, version, commit: o.commit, workerImage: o.workerImage });

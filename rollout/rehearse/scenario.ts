@@ -112,9 +112,12 @@ export const scenarioSchema = z.strictObject({
         "elasticloadbalancing:ModifyListener",
         "sns:Publish",
         "secretsmanager:GetSecretValue",
+        "rds:DeleteDBSnapshot",
       ]),
     )
     .default([]),
+  /** Pre-release snapshots earlier releases left retained in AWS (the rotation after a release deletes the oldest). */
+  retainedSnapshots: z.number().int().min(0).max(100).default(0),
   /** The first N SNS Publish calls of release notifications fail (warnings: the release goes on). */
   notifyFailures: z.number().int().min(0).default(0),
   /** The next N ELBv2 ModifyListener calls fail (the fast traffic restore falls back to the `up`). */

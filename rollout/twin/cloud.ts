@@ -186,6 +186,26 @@ export class TwinCloud {
     return operationMs(p.type, "delete");
   }
 
+  /** A resource that exists in the account but in no state (made by an earlier stack or a person). */
+  outOfBand(type: string, props: Record<string, unknown>, createdAt: number): Physical {
+    const p: Physical = {
+      id: `oob-${(++this.seq).toString(36).padStart(4, "0")}`,
+      urn: "",
+      type,
+      props: structuredClone(props),
+      createdAt,
+      retained: true,
+    };
+    this.physicals.set(p.id, p);
+    return p;
+  }
+
+  /** Deleted outside the stack (e.g. DeleteDBSnapshot of a retained snapshot): its name is free again. */
+  forgetName(p: Physical): void {
+    p.deletedAt = this.hooks.now();
+    if (p.scope !== undefined && this.names.get(p.scope) === p.id) this.names.delete(p.scope);
+  }
+
   /** The stack forgets the resource; it stays in the account, name and all. */
   retain(p: Physical): void {
     p.retained = true;

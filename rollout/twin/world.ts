@@ -26,6 +26,7 @@ import type {
   CertificateSource,
   Notifier,
   RolloutStore,
+  SnapshotStore,
   StackOps,
   TrafficControl,
 } from "../ports";
@@ -608,6 +609,22 @@ export class TwinWorld {
     this.apiLog.push({ at: this.clock.nowMs(), api });
   }
 
+  /** Pre-release snapshots earlier releases left retained in AWS (oldest first, a day apart). */
+  addRetainedReleaseSnapshots(n: number): void {
+    const db = this.state().find((r) => r.type === "aws:rds/instance:Instance");
+    const identifier = String(db?.inputs.identifier ?? "");
+    for (let i = 0; i < n; i++)
+      this.cloud.outOfBand(
+        "aws:rds/snapshot:Snapshot",
+        {
+          dbInstanceIdentifier: identifier,
+          dbSnapshotIdentifier: `${identifier}-pre-1-${i}-0-0000${i}0${i}`,
+          tags: { purpose: "pre-release", release: `1.${i}.0` },
+        },
+        this.clock.nowMs() - (n + 10 - i) * 86_400_000,
+      );
+  }
+
   /** The release store as the driver sees it, every call recorded (the rehearsal's critical path). */
   private loggedStore(): RolloutStore {
     const store = this.store as RolloutStore;
@@ -677,6 +694,43 @@ export class TwinWorld {
     };
   }
 
+  /**
+   * RDS manual snapshots of an instance, live or retained on delete (the cloud keeps both), with their
+   * tags. Deleting one the stack still manages is a defect of the caller (the twin throws); a missing one
+   * fails like RDS (`DBSnapshotNotFoundFault`).
+   */
+  private snapshotStore(): SnapshotStore {
+    const ofInstance = (db: string) =>
+      [...this.cloud.physicals.values()].filter(
+        (p) => p.type === "aws:rds/snapshot:Snapshot" && String(p.props.dbInstanceIdentifier) === db,
+      );
+    return {
+      list: async (db) => {
+        this.log("rds:DescribeDBSnapshots");
+        return ofInstance(db).map((p) => ({
+          id: String(p.props.dbSnapshotIdentifier),
+          createdAt: new Date(p.createdAt),
+          tags: (p.props.tags ?? {}) as Record<string, string>,
+        }));
+      },
+      delete: async (id) => {
+        this.log("rds:DeleteDBSnapshot");
+        try {
+          this.deny("rds:DeleteDBSnapshot");
+        } catch (e) {
+          throw awsError(e, `RDS DeleteDBSnapshot ${id}`);
+        }
+        const p = [...this.cloud.physicals.values()].find(
+          (x) => x.type === "aws:rds/snapshot:Snapshot" && String(x.props.dbSnapshotIdentifier) === id,
+        );
+        if (!p) throw Object.assign(new Error(`DBSnapshot ${id} not found`), { name: "DBSnapshotNotFoundFault" });
+        if (!p.retained) throw new Error(`twin: the rotation deleted ${id}, which the stack still manages`);
+        this.cloud.physicals.delete(p.id);
+        this.cloud.forgetName(p);
+      },
+    };
+  }
+
   /** The driver's dependencies for a process: every port bound to it. */
   driverDeps(proc: TwinProcess, o: { who: string; log: (line: string) => void; checkout?: string }): DriverDeps {
     const stack = new TwinStack(this.o.stack, this.engine, this.backend, proc);
@@ -733,6 +787,7 @@ export class TwinWorld {
       traffic: proc.bind(this.trafficControl()),
       notifier: proc.bind(this.notifier()),
       app: proc.bind(this.appProbe()),
+      snapshots: proc.bind(this.snapshotStore()),
       certificates: proc.bind(certificates),
       clock: proc.clockView(),
       store: proc.bind(this.loggedStore()),
