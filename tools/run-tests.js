@@ -28,7 +28,7 @@ function specs(dir) {
 /** Rehearsal scenarios and the pack-heavy suites cost far more per byte than unit tests. */
 function weight(file) {
   const bytes = statSync(path.join(root, file)).size;
-  if (file.includes("/scenarios/")) return bytes * 4;
+  if (file.includes("/scenarios/")) return bytes * 3.5;
   if (/test\/(gate|policy|rollout)\//.test(file)) return bytes * 2;
   return bytes;
 }
