@@ -364,6 +364,11 @@ describe("CI/CD workflows", () => {
           assert.ok(aws >= 0 && aws < first, `${f}:${name} assumes the AWS role before running the driver`);
           assert.equal(ss[aws].with?.["role-to-assume"], EXPR.role);
           assert.ok(cli >= 0 && cli < first, `${f}:${name} installs the Pulumi CLI before running the driver`);
+          // The Kubernetes provider needs the cluster's credentials (app:kubeconfig is unset): the kubeconfig
+          // of the stack's cluster (app:cluster.name), obtained with the role assumed before.
+          const kube = ss.findIndex((s) => /aws eks update-kubeconfig --name "\$cluster"/.test(String(s.run ?? "")));
+          assert.ok(kube > aws && kube < first, `${f}:${name} gets the cluster's kubeconfig before running the driver`);
+          assert.match(String(ss[kube].run), /config\['app:cluster'\]\.name/);
           assert.equal(ss[cli].with?.command, undefined, `${f}:${name}: pulumi/actions only installs the CLI`);
           assert.equal(j.env?.PULUMI_ACCESS_TOKEN, EXPR.pulumiToken, `${f}:${name} logs in to Pulumi`);
           const session = Number(ss[aws].with?.["role-duration-seconds"] ?? 3600);
