@@ -129,6 +129,10 @@ export = async () => {
     name: namespaceName,
     provider: k8sProvider,
     apiPort: config.api.port,
+    // The ALB's subnets (its nodes connect to `ip` targets from there): the only sources of the API port.
+    albSourceCidrs: pulumi
+      .output(net.publicSubnetIds)
+      .apply((ids) => pulumi.all(ids.map((id) => aws.ec2.getSubnetOutput({ id }).cidrBlock))),
     workerPort: config.worker.metricsPort,
     serviceAccounts: [
       { name: "api", roleArn: objects.accessRoleArn },

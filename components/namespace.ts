@@ -15,6 +15,11 @@ export interface AppNamespaceArgs {
   provider: k8s.Provider;
   /** Port the API pods listen on (the only ingress allowed, from the ALB). */
   apiPort: number;
+  /**
+   * CIDRs of the load balancer's subnets: the ALB reaches `ip` targets from its nodes' addresses there, so
+   * only they may open the API port. @default none: the API port admits nobody from outside the namespace
+   */
+  albSourceCidrs?: pulumi.Input<pulumi.Input<string>[]>;
   /** Port of the worker's health endpoint (kubelet probes only). */
   workerPort: number;
   /** Service accounts to create. @default none */
@@ -75,7 +80,14 @@ export class AppNamespace extends pulumi.ComponentResource {
         spec: {
           podSelector: { matchLabels: apiSelector },
           policyTypes: ["Ingress"],
-          ingress: [{ ports: [{ protocol: "TCP", port: args.apiPort }] }],
+          ingress: [
+            {
+              from: pulumi
+                .output(args.albSourceCidrs ?? [])
+                .apply((cidrs) => cidrs.map((cidr) => ({ ipBlock: { cidr } }))),
+              ports: [{ protocol: "TCP", port: args.apiPort }],
+            },
+          ],
         },
       },
       inNs,

@@ -135,6 +135,12 @@ export function defaultMockCall(config: Record<string, string>): (args: pulumi.r
         return { arn: `arn:aws:iam::${ELB_ACCOUNTS[region] ?? "127311923021"}:root`, id: region };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      case "aws:ec2/getSubnet:getSubnet": {
+        // A deterministic /24 per subnet id (the mock VPC's addresses).
+        const id = String((args.inputs as State).id ?? "subnet");
+        const n = [...id].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 250, 7);
+        return { ...(args.inputs as State), cidrBlock: `10.0.${n}.0/24`, availabilityZone: `${region}a` };
+      }
       default:
         return { ...(args.inputs as State) };
     }

@@ -126,6 +126,15 @@ describe("services and blue/green traffic", () => {
         const listener = one(p, LISTENER, "traffic-https");
         assert.ok(directlyDependsOn(job, snapshot), "migration waits for the pre-release snapshot");
         assert.ok(directlyDependsOn(deployment, job), "the color under test rolls after the migration");
+        // The API port admits the ALB's subnets only (the ALB reaches ip targets from its nodes there).
+        const albPolicy = one(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "ns-allow-alb-to-api")
+          .inputs as Inputs;
+        const from = albPolicy.spec.ingress[0].from as { ipBlock: { cidr: string } }[];
+        assert.equal(from.length, cfg.network.publicSubnetIds?.length ?? from.length);
+        assert.ok(
+          from.length > 0 && from.every((f) => /^10\.0\.\d+\.0\/24$/.test(f.ipBlock.cidr)),
+          JSON.stringify(from),
+        );
         // Readiness gates are injected only into pods created once the Service and TargetGroupBinding exist.
         for (const c of [color, other] as const) {
           const d = one(p, DEPLOYMENT, `api-${c}-deployment`);
