@@ -328,6 +328,10 @@ export = async () => {
       errorRateMinutes: al.errorRateMinutes,
       p95LatencySeconds: al.p95LatencySeconds,
       p95LatencyMinutes: al.p95LatencyMinutes,
+      selectorLabels: al.prometheus.selectorLabels,
+      prometheusNamespace: al.prometheus.namespace,
+      apiPort: config.api.port,
+      metricsPath: al.prometheus.metricsPath,
     });
   }
 

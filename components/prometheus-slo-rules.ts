@@ -9,6 +9,13 @@ export interface PrometheusSloRulesArgs {
   errorRateMinutes: number;
   p95LatencySeconds: number;
   p95LatencyMinutes: number;
+  /** Labels the Prometheus ruleSelector / podMonitorSelector match. @default { release: "kube-prometheus-stack" } */
+  selectorLabels?: Record<string, string>;
+  /** Namespace Prometheus runs in (admitted to the API port). @default "monitoring" */
+  prometheusNamespace?: string;
+  /** API port (the metrics are served on it) and path. @default 8080, "/metrics" */
+  apiPort?: number;
+  metricsPath?: string;
 }
 
 /**
@@ -21,6 +28,7 @@ export class PrometheusSloRules extends pulumi.ComponentResource {
 
   constructor(name: string, args: PrometheusSloRulesArgs, opts?: pulumi.ComponentResourceOptions) {
     super(PrometheusSloRules.type, name, {}, opts);
+    const selectorLabels = args.selectorLabels ?? { release: "kube-prometheus-stack" };
     const sel = (extra = "") => `namespace="${"$NS"}",pod=~"api-(blue|green)-.*"${extra}`;
     const color = `label_replace(%s, "color", "$1", "pod", "api-(blue|green)-.*")`;
     const rate = (extra: string) =>
@@ -59,11 +67,58 @@ export class PrometheusSloRules extends pulumi.ComponentResource {
       {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
-        metadata: { name: "artifortress-slo", namespace: args.namespace, labels: APP_LABEL },
+        metadata: { name: "artifortress-slo", namespace: args.namespace, labels: { ...APP_LABEL, ...selectorLabels } },
         spec: { groups: [{ name: "artifortress-slo", rules }] },
       },
       { parent: this, provider: args.provider },
     );
+    this.createScraping(name, args, selectorLabels);
     this.registerOutputs({});
+  }
+
+  /**
+   * The rule evaluates nothing unless Prometheus scrapes the API: a PodMonitor for the API pods (both
+   * colors) with the selector labels, and a NetworkPolicy that admits the Prometheus namespace to the API
+   * port — the namespace's default-deny blocks it otherwise (components/namespace.ts).
+   */
+  private createScraping(name: string, args: PrometheusSloRulesArgs, selectorLabels: Record<string, string>): void {
+    const api = { "app.kubernetes.io/component": "api" };
+    const port = args.apiPort ?? 8080;
+    new k8s.apiextensions.CustomResource(
+      `${name}-pod-monitor`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: "artifortress-api", namespace: args.namespace, labels: { ...APP_LABEL, ...selectorLabels } },
+        spec: {
+          selector: { matchLabels: api },
+          podMetricsEndpoints: [{ port: "http", path: args.metricsPath ?? "/metrics", interval: "30s" }],
+        },
+      },
+      { parent: this, provider: args.provider },
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-allow-prometheus`,
+      {
+        metadata: { name: "allow-prometheus-to-api", namespace: args.namespace },
+        spec: {
+          podSelector: { matchLabels: api },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: [
+                {
+                  namespaceSelector: {
+                    matchLabels: { "kubernetes.io/metadata.name": args.prometheusNamespace ?? "monitoring" },
+                  },
+                },
+              ],
+              ports: [{ protocol: "TCP", port }],
+            },
+          ],
+        },
+      },
+      { parent: this, provider: args.provider },
+    );
   }
 }

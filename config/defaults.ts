@@ -44,6 +44,11 @@ export const COMMON: ConfigDefaults = {
     elb5xxThreshold: 10,
     database: { cpuPercent: 80, freeStoragePercent: 10, freeableMemoryMiB: 256, maxConnections: 400 },
     prometheusRule: false,
+    prometheus: {
+      selectorLabels: { release: "kube-prometheus-stack" },
+      namespace: "monitoring",
+      metricsPath: "/metrics",
+    },
     notificationEmails: [],
     notificationHttpsEndpoints: [],
     workerMetrics: {

@@ -420,9 +420,26 @@ export const alarmsSchema = z.strictObject({
   }),
   prometheusRule: doc(
     z.boolean(),
-    "Also create a PrometheusRule with the same SLOs (clusters running Prometheus Operator).",
+    "Also create a PrometheusRule with the same SLOs, a PodMonitor that scrapes the API and the NetworkPolicy that lets Prometheus in (clusters running Prometheus Operator).",
     false,
   ),
+  prometheus: z.strictObject({
+    selectorLabels: doc(
+      z.record(z.string(), z.string()),
+      "Labels the Prometheus resource's ruleSelector / podMonitorSelector match (kube-prometheus-stack: release=<its release name>); without them Prometheus ignores the rule and the monitor.",
+      { release: "kube-prometheus-stack" },
+    ),
+    namespace: doc(
+      nonEmpty,
+      "Namespace Prometheus runs in (admitted to the API's metrics by a NetworkPolicy).",
+      "monitoring",
+    ),
+    metricsPath: doc(
+      z.string().startsWith("/", "expected a path"),
+      "Path of the API's Prometheus metrics (on its http port).",
+      "/metrics",
+    ),
+  }),
   notificationEmails: doc(z.array(z.email("expected an email address")), "Email subscriptions of the alert topic.", [
     "oncall@example.com",
   ]),

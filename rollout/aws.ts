@@ -318,7 +318,11 @@ export class RdsSnapshots implements SnapshotStore {
     try {
       do {
         const r = await this.client.send(
-          new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: dbInstanceIdentifier, SnapshotType: "manual", Marker: marker }),
+          new DescribeDBSnapshotsCommand({
+            DBInstanceIdentifier: dbInstanceIdentifier,
+            SnapshotType: "manual",
+            Marker: marker,
+          }),
         );
         for (const s of r.DBSnapshots ?? [])
           if (s.DBSnapshotIdentifier && s.SnapshotCreateTime)

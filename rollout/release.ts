@@ -8,13 +8,13 @@ import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { gatingWindowMinutes } from "../config/signals";
 import { opsRegression } from "./app-checks";
-import { rotateReleaseSnapshots } from "./snapshot-rotation";
 import { NotificationKind } from "./model/notification";
 import { keysAfter, newColor, type Stage } from "./model/stages";
 import { Reason, type ReasonCode } from "./model/status";
 import { StackError } from "./ports";
 import { ledgerEntry, releaseRollbackPhases, runRollback, startRollback } from "./rollback";
 import { GateRefusal, type Run, UpFailed } from "./run";
+import { rotateReleaseSnapshots } from "./snapshot-rotation";
 import { alarmsBeforeUp, type WatchPlan, type WatchVerdict, watch } from "./watch";
 
 /** The deployed release keys as the store has them. */

@@ -19,9 +19,16 @@ export function snapshotsToRotate(all: DbSnapshot[], keep: number): DbSnapshot[]
     .slice(Math.max(2, keep));
 }
 
-export async function rotateReleaseSnapshots(run: Run, config: AppConfig, dbInstanceIdentifier: string): Promise<string[]> {
+export async function rotateReleaseSnapshots(
+  run: Run,
+  config: AppConfig,
+  dbInstanceIdentifier: string,
+): Promise<string[]> {
   try {
-    const old = snapshotsToRotate(await run.d.snapshots.list(dbInstanceIdentifier), config.backups.releaseSnapshotsKept);
+    const old = snapshotsToRotate(
+      await run.d.snapshots.list(dbInstanceIdentifier),
+      config.backups.releaseSnapshotsKept,
+    );
     for (const s of old) await run.d.snapshots.delete(s.id);
     if (old.length > 0)
       run.d.log(

@@ -224,5 +224,18 @@ describe("alarms, alerting and dashboard", () => {
     assert.match(rules[0].expr, /> 1$/);
     assert.equal(rules[0].for, "5m");
     assert.match(rules[1].expr, /histogram_quantile\(0\.95,.*namespace="artifortress"/);
+    // Prometheus finds the rule and the monitor only by its selector labels, and reaches the pods only
+    // through a NetworkPolicy (the namespace denies ingress by default).
+    const labels = { release: "kube-prometheus-stack" };
+    assert.deepEqual({ ...(rule.metadata.labels as Inputs), ...labels }, rule.metadata.labels);
+    const monitor = one(p, "kubernetes:monitoring.coreos.com/v1:PodMonitor", "slo-rules-pod-monitor").inputs as Inputs;
+    assert.equal(monitor.metadata.labels.release, "kube-prometheus-stack");
+    assert.deepEqual(monitor.spec.selector.matchLabels, { "app.kubernetes.io/component": "api" });
+    assert.deepEqual(monitor.spec.podMetricsEndpoints[0], { port: "http", path: "/metrics", interval: "30s" });
+    const np = one(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "slo-rules-allow-prometheus").inputs as Inputs;
+    assert.deepEqual(np.spec.ingress[0].from[0].namespaceSelector.matchLabels, {
+      "kubernetes.io/metadata.name": "monitoring",
+    });
+    assert.equal(np.spec.ingress[0].ports[0].port, 8080);
   });
 });
