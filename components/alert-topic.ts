@@ -157,8 +157,8 @@ export class AlertTopic extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    (args.emails ?? []).forEach((e, i) => filtered(i, "email", e));
-    (args.httpsEndpoints ?? []).forEach((u, i) => filtered(i, "https", u));
+    for (const [i, e] of (args.emails ?? []).entries()) filtered(i, "email", e);
+    for (const [i, u] of (args.httpsEndpoints ?? []).entries()) filtered(i, "https", u);
     this.arn = this.topic.arn;
     this.releasesArn = this.releases.arn;
     this.backupEventsArn = this.backupEvents.arn;
