@@ -184,7 +184,9 @@ export class Database extends pulumi.ComponentResource {
             ...(restoreTime ? { restoreTime } : { useLatestRestorableTime: true }),
           },
         },
-        { parent: this, protect: prod },
+        // Protected like the live instance; retained on delete, so once a person unprotects it (docs/restore.md
+        // step 5) removing the restore block makes the stack forget it instead of deleting it.
+        { parent: this, protect: prod, retainOnDelete: true },
       );
     }
 

@@ -312,6 +312,8 @@ async function play(r: Rehearsal, request: StartRequest): Promise<void> {
   if (sc.secretsProviderChange && sc.later.length > 0) world.changeSecretsProvider();
   for (const t of sc.later) {
     await world.clock.advanceTo(world.clock.nowMs() + durationMs(t.after));
+    // A config change merged to git before the command (null removes a key).
+    if (t.config) world.commit((text) => mergeConfig(text, t.config ?? {}));
     // CI built and published a later start's image with its version (what its /version reports).
     if (t.command === "start" && t.image && (t.version || !world.versions.has(t.image)))
       world.versions.set(t.image, t.version ?? r.version);

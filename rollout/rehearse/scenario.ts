@@ -44,6 +44,8 @@ const command = z.strictObject({
   reason: z.string().optional(),
   /** Run from a fresh checkout of git (a new CI runner). @default true */
   freshCheckout: z.boolean().default(true),
+  /** Stack config committed to git just before this command (deep-merged by key; `null` removes a key). */
+  config: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const scenarioSchema = z.strictObject({

@@ -37,12 +37,14 @@ export function mergeConfig(text: string, values: Record<string, unknown>): stri
   const merge = (a: unknown, b: unknown): unknown =>
     a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)
       ? Object.fromEntries(
-          [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [
-            k,
-            k in (b as object)
-              ? merge((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
-              : (a as Record<string, unknown>)[k],
-          ]),
+          [...new Set([...Object.keys(a), ...Object.keys(b)])]
+            .filter((k) => (b as Record<string, unknown>)[k] !== null)
+            .map((k) => [
+              k,
+              k in (b as object)
+                ? merge((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
+                : (a as Record<string, unknown>)[k],
+            ]),
         )
       : b;
   doc.config = merge(doc.config ?? {}, values) as Record<string, unknown>;
