@@ -99,6 +99,8 @@ export = async () => {
     environment: config.environment,
     namePrefix: prefix,
     databaseArn: db.arn,
+    // A restore beside the live instance may become the primary: it is backed up like it.
+    extraDatabaseArns: db.restored ? [db.restored.arn] : [],
     databaseSubnetGroupName: db.subnetGroupName,
     dailyRetentionDays: config.backups.dailyRetentionDays,
     weeklyRetentionDays: config.backups.weeklyRetentionDays,

@@ -11,6 +11,8 @@ export interface BackupsArgs {
   namePrefix: string;
   /** ARN of the RDS instance to protect. */
   databaseArn: pulumi.Input<string>;
+  /** Further instances to back up, e.g. a point-in-time restore that may become the primary. @default none */
+  extraDatabaseArns?: pulumi.Input<string>[];
   /** DB subnet group used when restore testing restores the database. */
   databaseSubnetGroupName?: pulumi.Input<string>;
   /** Days a daily snapshot is kept (rotation). */
@@ -137,7 +139,12 @@ export class Backups extends pulumi.ComponentResource {
     );
     this.selection = new aws.backup.Selection(
       `${name}-selection`,
-      { name: `${a.namePrefix}-database`, planId: this.plan.id, iamRoleArn: role.arn, resources: [a.databaseArn] },
+      {
+        name: `${a.namePrefix}-database`,
+        planId: this.plan.id,
+        iamRoleArn: role.arn,
+        resources: [a.databaseArn, ...(a.extraDatabaseArns ?? [])],
+      },
       { parent: this, dependsOn: attachments },
     );
 
