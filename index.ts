@@ -115,6 +115,7 @@ export = async () => {
   const namespaceName = config.cluster.namespace;
   const objects = new ObjectStorage("objects", {
     bucketName: pulumi.interpolate`${prefix}-objects-${account}`,
+    namePrefix: prefix,
     noncurrentVersionExpirationDays: config.objectStorage.noncurrentVersionExpirationDays,
     oidc,
     serviceAccounts: [{ namespace: namespaceName, name: "api" }],

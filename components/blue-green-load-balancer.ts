@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Color } from "./blue-green";
+import { physicalName } from "./names";
 
 export interface BlueGreenLoadBalancerArgs {
   /** staging or prod: prod turns on deletion protection. */
@@ -155,7 +156,8 @@ export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
     this.loadBalancer = new aws.lb.LoadBalancer(
       `${name}-alb`,
       {
-        name: `${args.namePrefix}`.slice(0, 32),
+        // Length-aware and unique per stack (components/names.ts); protected in prod, so never replaced there.
+        name: physicalName([args.namePrefix], 32),
         loadBalancerType: "application",
         internal: false,
         securityGroups: [sg.id],
@@ -172,7 +174,11 @@ export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
       new aws.lb.TargetGroup(
         `${name}-tg-${color}`,
         {
-          name: `${args.namePrefix}-${color}`.slice(0, 32),
+          // No explicit name: the provider auto-names it (logical name + random suffix), so a replacement
+          // (port, protocol, VPC, target type) creates the new group first and the listener moves to it. A
+          // fixed name would make the bridge delete first (pkg/tfbridge/schema.go: explicit names of
+          // auto-nameable inputs) — impossible while a listener uses it — and `.slice(0, 32)` could give both
+          // colors the same name. Alarms and dashboards use `arnSuffix`, the driver the ARNs.
           vpcId: args.vpcId,
           port: args.targetPort,
           protocol: "HTTP",

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { Environment } from "../config/schema";
 import { EncryptionKey } from "./encryption-key";
 import { rdsBackupWindow, rdsMaintenanceWindow } from "./windows";
@@ -146,6 +147,18 @@ export class Database extends pulumi.ComponentResource {
       maintenanceWindow: rdsMaintenanceWindow(),
     };
 
+    // A final snapshot name used once per instance lifetime: a fixed `<id>-final` would make the second
+    // delete of a re-created instance (e.g. staging rebuilt) fail with DBSnapshotAlreadyExists — the first
+    // final snapshot is kept. The suffix lives as long as the stack's resources (destroyed with them).
+    const suffix = new random.RandomId(
+      `${name}-final-id`,
+      { byteLength: 3, keepers: { identifier: a.identifier } },
+      {
+        parent: this,
+      },
+    );
+    const finalSnapshot = (id: string) => pulumi.interpolate`${id}-final-${suffix.hex}`;
+
     this.instance = new aws.rds.Instance(
       `${name}-instance`,
       {
@@ -162,7 +175,7 @@ export class Database extends pulumi.ComponentResource {
         multiAz: a.multiAz,
         backupRetentionPeriod: a.pitrRetentionDays,
         deletionProtection: a.deletionProtection,
-        finalSnapshotIdentifier: `${a.identifier}-final`,
+        finalSnapshotIdentifier: finalSnapshot(a.identifier),
       },
       { parent: this, protect: prod },
     );
@@ -178,7 +191,7 @@ export class Database extends pulumi.ComponentResource {
           multiAz: a.multiAz,
           backupRetentionPeriod: a.pitrRetentionDays,
           deletionProtection: a.deletionProtection,
-          finalSnapshotIdentifier: `${a.identifier}-${a.restore.name}-final`,
+          finalSnapshotIdentifier: finalSnapshot(`${a.identifier}-${a.restore.name}`),
           restoreToPointInTime: {
             sourceDbInstanceIdentifier: this.instance.identifier,
             ...(restoreTime ? { restoreTime } : { useLatestRestorableTime: true }),

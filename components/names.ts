@@ -52,3 +52,19 @@ export function smokeJobName(releaseIdValue: string, color: Color): string {
 export function migrationJobName(releaseIdValue: string): string {
   return `migrate-${releaseIdValue}`;
 }
+
+/**
+ * A physical name from parts, at most `max` characters: joined with `-`; when too long, the first part is
+ * shortened and a 6-character hash of the whole name is inserted before the last part, so two different
+ * names never truncate to the same one and the role (the last part) stays readable.
+ */
+export function physicalName(parts: string[], max: number): string {
+  const full = parts.join("-");
+  if (full.length <= max) return full;
+  let h = 2166136261;
+  for (const c of full) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  const hash = h.toString(36).padStart(6, "0").slice(-6);
+  const last = parts.length > 1 ? `-${parts.at(-1)}` : "";
+  const room = max - hash.length - 1 - last.length;
+  return `${full.slice(0, Math.max(1, room)).replace(/-+$/, "")}-${hash}${last}`;
+}

@@ -6,6 +6,8 @@ import { type ClusterOidc, irsaTrustPolicy, type ServiceAccountRef } from "./irs
 export interface ObjectStorageArgs {
   /** Globally unique bucket name, e.g. `artifortress-prod-objects-123456789012`. */
   bucketName: pulumi.Input<string>;
+  /** Prefix of account-scoped names (the key alias), e.g. `artifortress-prod`. */
+  namePrefix: string;
   /** Days before noncurrent object versions expire. @default 30 */
   noncurrentVersionExpirationDays?: number;
   /** The cluster's OIDC provider (IRSA trust). */
@@ -34,7 +36,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
     const a = { noncurrentVersionExpirationDays: 30, protect: false, ...args };
     const key = new EncryptionKey(
       `${name}-cmk`,
-      { purpose: "Object storage bucket", alias: `${name}-s3` },
+      // Aliases are unique per account and region: staging and prod may share an account.
+      { purpose: "Object storage bucket", alias: `${a.namePrefix}-objects-s3` },
       { parent: this },
     );
 

@@ -96,6 +96,10 @@ export function defaultMockState(config: Record<string, string>): (args: Args) =
         state.bucketRegionalDomainName = `${bucket}.s3.${region}.amazonaws.com`;
         break;
       }
+      case "random:index/randomId:RandomId":
+        state.hex ??= shortHash(args.name, 6);
+        state.b64Url ??= state.hex;
+        break;
       case "random:index/randomPassword:RandomPassword":
       case "random:index/randomString:RandomString":
         state.result = `mock-${shortHash(args.name, 32)}`;

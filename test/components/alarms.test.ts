@@ -18,7 +18,7 @@ describe("alarms, alerting and dashboard", () => {
           const p = await plan(stack);
           const tgUrn = one(p, "aws:lb/targetGroup:TargetGroup", `edge-tg-${color}`).urn;
           const lbUrn = one(p, "aws:lb/loadBalancer:LoadBalancer", "edge-alb").urn;
-          const tgSuffix = new RegExp(`^targetgroup/${prefix}-${color}/[0-9a-f]{16}$`);
+          const tgSuffix = new RegExp(`^targetgroup/edge-tg-${color}-[0-9a-z]{7}/[0-9a-f]{16}$`);
 
           const er = one(p, ALARM, `alarms-${color}-error-rate`);
           const e = er.inputs as Inputs;
@@ -181,7 +181,7 @@ describe("alarms, alerting and dashboard", () => {
         );
         const text = JSON.stringify(body);
         for (const color of ["blue", "green"])
-          assert.match(text, new RegExp(`targetgroup/${prefix}-${color}/[0-9a-f]{16}`));
+          assert.match(text, new RegExp(`targetgroup/edge-tg-${color}-[0-9a-z]{7}/[0-9a-f]{16}`));
         const titles = body.widgets.map((w: Inputs) => w.properties.title).filter(Boolean);
         for (const t of [
           "Requests per minute",

@@ -28,7 +28,8 @@ describe("data protection components", () => {
         assert.equal(i.deletionProtection, true);
         assert.equal(db.options.protect, prod, "prod database is protected from pulumi destroy");
         assert.equal(i.skipFinalSnapshot, false);
-        assert.equal(i.finalSnapshotIdentifier, `artifortress-${stack}-final`);
+        // Unique per instance lifetime: a second delete of a re-created instance never collides.
+        assert.match(i.finalSnapshotIdentifier as string, new RegExp(`^artifortress-${stack}-final-[0-9a-z]{6}$`));
         assert.equal(i.deleteAutomatedBackups, false);
         assert.equal(i.copyTagsToSnapshot, true);
         assert.equal(i.publiclyAccessible, false);

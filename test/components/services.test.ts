@@ -23,9 +23,9 @@ function testListenerTarget(p: CapturedPlan): string {
   return colorOfArn(arn);
 }
 
-/** Target group ARNs end in `targetgroup/<prefix>-<color>/<id>`. */
+/** Target group ARNs end in `targetgroup/<auto-name with the color>/<id>` (e.g. `edge-tg-blue-1a2b3c4`). */
 function colorOfArn(arn: string): "blue" | "green" {
-  const m = /targetgroup\/[^/]*-(blue|green)\//.exec(arn);
+  const m = /targetgroup\/[^/]*-(blue|green)-[0-9a-z]+\//.exec(arn);
   if (!m) throw new Error(`not a color target group: ${arn}`);
   return m[1] as "blue" | "green";
 }
@@ -54,6 +54,9 @@ describe("services and blue/green traffic", () => {
           );
           const tg = one(p, TG, `edge-tg-${color}`).inputs as Inputs;
           assert.equal(tg.targetType, "ip");
+          // Auto-named: a replacement creates the new group first (a fixed name would be deleted first, which
+          // fails while a listener uses it, or collide).
+          assert.equal(tg.name, undefined);
           assert.equal(tg.healthCheck.path, cfg.api.healthPaths.ready);
           assert.equal(tg.healthCheck.healthyThreshold, 3);
           assert.equal(tg.healthCheck.unhealthyThreshold, 2);
@@ -333,5 +336,19 @@ describe("services and blue/green traffic", () => {
         "the test listener stays on the color under test and no smoke test re-runs",
       );
     }
+  });
+});
+
+describe("physical names (components/names.ts physicalName)", () => {
+  it("fit the limit, keep the role, and never truncate two different names to the same one", async () => {
+    const { physicalName } = await import("../../components/names");
+    assert.equal(physicalName(["artifortress-prod", "blue"], 32), "artifortress-prod-blue");
+    const long = "artifortress-platform-staging-eu-central-1";
+    const blue = physicalName([long, "blue"], 32);
+    const green = physicalName([long, "green"], 32);
+    assert.ok(blue.length <= 32 && green.length <= 32, `${blue} ${green}`);
+    assert.notEqual(blue, green);
+    assert.match(blue, /-blue$/);
+    assert.notEqual(physicalName([`${long}-a`], 32), physicalName([`${long}-b`], 32));
   });
 });
