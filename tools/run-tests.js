@@ -61,7 +61,8 @@ async function main() {
     const r = await run(named ? args : [...args, ...specs(path.join(root, "test"))], "inherit");
     process.exit(r.code);
   }
-  const cores = Number(process.env.TEST_JOBS) || Math.min(2, Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
+  const cores =
+    Number(process.env.TEST_JOBS) || Math.min(2, Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
   const parts = groups(specs(path.join(root, "test")), cores);
   if (parts.length === 1) process.exit((await run(parts[0].files, "inherit")).code);
   const results = await Promise.all(parts.map((g) => run(g.files)));
