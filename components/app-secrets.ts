@@ -191,7 +191,9 @@ export class AppSecrets extends pulumi.ComponentResource {
             creationPolicy: "Owner",
             template: {
               data: {
-                ConnectionStrings__Postgres: pulumi.interpolate`Host=${args.database.address};Port=${args.database.port};Database=${args.database.dbName};Username={{ .username }};Password={{ .password }};SSL Mode=Require`,
+                // The password is quoted: `;` is legal in an RDS-generated password and would end the value;
+                // RDS never puts `"` in one (master password rules), so quoting needs no escaping.
+                ConnectionStrings__Postgres: pulumi.interpolate`Host=${args.database.address};Port=${args.database.port};Database=${args.database.dbName};Username={{ .username }};Password="{{ .password }}";SSL Mode=Require`,
               },
             },
           },

@@ -214,7 +214,7 @@ describe("data protection components", () => {
         const db = externals.find((e) => (e.inputs as Inputs).metadata.name === "artifortress-db")!;
         assert.match(
           (db.inputs as Inputs).spec.target.template.data.ConnectionStrings__Postgres,
-          /Password=\{\{ \.password \}\};SSL Mode=Require/,
+          /Password="\{\{ \.password \}\}";SSL Mode=Require/,
         );
         const password = ofType(p, "random:index/randomPassword:RandomPassword")[0];
         assert.deepEqual(password.inputs.keepers, { rotation: cfg.secretRotation });
