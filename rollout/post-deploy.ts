@@ -48,7 +48,8 @@ async function findings(d: DriverDeps, stack: string, release: string, live: Col
 }
 
 export async function postDeployCheck(d: DriverDeps, stack: string): Promise<CommandResult> {
-  const status = (await d.store.read(stack)).status;
+  const rec = await d.store.read(stack);
+  const status = rec.status;
   // A release or rollback under way is the driver's to watch (it polls, rolls back and notifies itself).
   if (status && !isSettled(phaseOf(status))) {
     d.log(`A rollout is under way on ${stack} (${phaseOf(status)}): the driver watches it; nothing checked.`);
@@ -62,7 +63,6 @@ export async function postDeployCheck(d: DriverDeps, stack: string): Promise<Com
     d.log(`No release on ${stack} in the last ${CHECK_WINDOW_HOURS} h: nothing to check.`);
     return "done";
   }
-  const rec = await d.store.read(stack);
   // The last release was undone since: traffic is on an older one, whose checks ran back then.
   if (entries.at(-1)?.runId !== last!.runId && entries.at(-1)?.kind !== "apply") {
     d.log(`The last release of ${stack} (${last!.release}) was rolled back since: nothing to check.`);
@@ -89,7 +89,7 @@ export async function postDeployCheck(d: DriverDeps, stack: string): Promise<Com
     reason: found.join("; "),
   };
   const text = renderNotification(n, keys);
-  const topicArn = (await d.store.read(stack)).release?.topology?.alertTopicArn;
+  const topicArn = rec.release?.topology?.alertTopicArn;
   await d.notifier
     .notify(n, { topicArn, severity: "critical", ...text })
     .catch((e: Error) => d.log(`  warning: notification "${text.subject}" not sent: ${e.message}`));

@@ -151,32 +151,38 @@ export class Run {
    */
   async notify(kind: NotificationKindCode, o: { stage?: string; keys?: ReleaseKeys; reason?: string } = {}) {
     const s = this.status;
-    const keys = o.keys ?? (await this.d.store.read(this.stackName).catch(() => undefined))?.release?.keys ?? s.from;
-    const n: ReleaseNotification = {
-      kind,
-      stack: s.stack,
-      release: s.request?.version ?? s.from.version,
-      runId: s.runId,
-      who: s.who,
-      at: this.now().toISOString(),
-      stage: o.stage,
-      weights: weightsOf(keys),
-      reason: o.reason,
+    let subject = `${kind} ${s.stack}`;
+    // Everything the notification needs (the store reads too) is inside the 10 s bound.
+    const send = async () => {
+      const keys = o.keys ?? (await this.d.store.read(this.stackName)).release?.keys ?? s.from;
+      const n: ReleaseNotification = {
+        kind,
+        stack: s.stack,
+        release: s.request?.version ?? s.from.version,
+        runId: s.runId,
+        who: s.who,
+        at: this.now().toISOString(),
+        stage: o.stage,
+        weights: weightsOf(keys),
+        reason: o.reason,
+      };
+      const text = renderNotification(n, keys);
+      subject = text.subject;
+      const severity = severityOf(kind);
+      const topology = await this.listenerTopology();
+      const topicArn = severity === "info" ? topology?.releaseTopicArn : topology?.alertTopicArn;
+      await this.d.notifier.notify(n, { topicArn, severity, ...text });
     };
-    const text = renderNotification(n, keys);
-    const severity = severityOf(kind);
-    const topology = await this.listenerTopology().catch(() => undefined);
-    const topicArn = severity === "info" ? topology?.releaseTopicArn : topology?.alertTopicArn;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.d.notifier.notify(n, { topicArn, severity, ...text }),
+        send(),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error("timed out after 10 s")), 10_000);
         }),
       ]);
     } catch (e) {
-      this.d.log(`  warning: notification "${text.subject}" not sent: ${(e as Error).message}`);
+      this.d.log(`  warning: notification "${subject}" not sent: ${(e as Error).message}`);
     } finally {
       clearTimeout(timer);
     }
