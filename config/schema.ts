@@ -39,6 +39,23 @@ const acmArn = z
   .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, "expected an ACM certificate ARN");
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "expected an AWS region such as eu-central-1");
 
+/**
+ * Whether an IPv4 CIDR lies in a range an internet-facing load balancer never sees as a source: RFC 1918
+ * private, RFC 6598 shared (carrier NAT), loopback, link-local, "this network" (RFC 6890 special-purpose).
+ */
+export function isNonPublic(c: string): boolean {
+  const [a, b] = c.split(".").map(Number);
+  return (
+    a === 10 ||
+    a === 0 ||
+    a === 127 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254)
+  );
+}
+
 export const colorSchema = z.enum(["blue", "green"]);
 export type Color = z.infer<typeof colorSchema>;
 
@@ -85,8 +102,31 @@ export const networkSchema = z.strictObject({
   ),
 });
 
+const installedVersion = z.string().regex(/^v?\d+\.\d+\.\d+$/, "expected the installed release version such as 2.17.1");
+
+/** What is installed in the cluster: the gate checks the program's minimums against it (docs/gate.md). */
+export const addonsSchema = z.strictObject({
+  awsLoadBalancerController: doc(
+    installedVersion,
+    "Installed AWS Load Balancer Controller release (TargetGroupBinding CRD, pod readiness gates).",
+    "2.17.1",
+  ),
+  externalSecrets: doc(installedVersion, "Installed External Secrets Operator release.", "0.19.0"),
+  prometheusOperator: doc(
+    installedVersion.optional(),
+    "Installed Prometheus Operator release; needed when `app:alarms.prometheus` is enabled.",
+    "0.93.0",
+  ),
+});
+
 export const clusterSchema = z.strictObject({
   name: doc(nonEmpty, "EKS cluster name (for dashboards and IRSA).", "platform-prod"),
+  kubernetesVersion: doc(
+    z.string().regex(/^1\.\d{1,2}$/, "expected a Kubernetes minor version such as 1.34"),
+    "Kubernetes minor version of the cluster: the gate validates every object against this version's schema and checks the program's minimum.",
+    "1.34",
+  ),
+  addons: addonsSchema,
   namespace: doc(
     z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "expected a DNS-1123 label"),
     "Kubernetes namespace created for the app.",
@@ -122,9 +162,16 @@ export const tlsSchema = z.strictObject({
   ),
   testListenerPort: doc(port, "Port of the restricted test listener that always forwards to the idle color.", 8443),
   testListenerCidrs: doc(
-    z.array(cidr).min(1, "expected at least one CIDR: the test listener must be restricted"),
-    "CIDRs allowed to reach the test listener (CI runners, VPN).",
-    ["10.0.0.0/8"],
+    z
+      .array(
+        cidr.refine((c) => !isNonPublic(c), {
+          error:
+            "expected a public CIDR (the egress addresses of your VPN or office): the ALB is internet-facing, so it only ever sees public source addresses and a private range admits nobody",
+        }),
+      )
+      .min(1, "expected at least one CIDR: the test listener must be restricted"),
+    "Public CIDRs allowed to reach the test listener on the internet-facing ALB, for people checking the idle color by hand (the egress addresses of your VPN or office). The release's smoke test does not use it: it runs in the cluster against the color's Service.",
+    ["203.0.113.0/24"],
   ),
 });
 
@@ -821,6 +868,8 @@ export const configSchema = configObjectSchema.superRefine((c, ctx) => {
 
 /** Validated stack configuration, defaults applied. */
 export type AppConfig = z.output<typeof configSchema>;
+/** The cluster and add-on versions a stack declares (checked by the gate). */
+export type ClusterVersions = Pick<AppConfig["cluster"], "kubernetesVersion" | "addons">;
 /** What a stack file may contain (before defaults). */
 export type AppConfigInput = z.input<typeof configSchema>;
 export type Environment = AppConfig["environment"];

@@ -1,11 +1,20 @@
 /** Renders a gate report as colored text (terminals), Markdown (CI job summaries, PR comments) or JSON. */
 import { formatProblems } from "../config/load";
 import { mermaid } from "./graph";
+import { kubernetesFindings } from "./kubernetes/check-plan";
 import type { GateReport, Violation } from "./run";
 
 function counts(r: GateReport) {
   const mandatory = r.violations.filter((v) => v.enforcement === "mandatory" || v.enforcement === "remediate").length;
-  return { mandatory, advisory: r.violations.length - mandatory };
+  const kubernetes = r.kubernetes ? kubernetesFindings(r.kubernetes, r.stack).length : 0;
+  return { mandatory, advisory: r.violations.length - mandatory, kubernetes };
+}
+
+/** One line on the Kubernetes validation: what was validated against which schemas. */
+function kubernetesLine(r: GateReport): string | undefined {
+  const k = r.kubernetes;
+  if (!k) return undefined;
+  return `Kubernetes ${k.version}: ${k.validated} object(s) validated against ${k.schemas.kubernetes ?? "no schema"} and ${k.schemas.crds.length} vendored CRD(s); ${k.invalid.length} invalid, ${k.requirements.filter((q) => !q.ok).length} version requirement(s) unmet.`;
 }
 
 export function summaryLine(r: GateReport): string {
@@ -13,7 +22,8 @@ export function summaryLine(r: GateReport): string {
     return `INVALID CONFIG: ${r.problems.length} problem(s) in stack '${r.stack}' — nothing was evaluated.`;
   const c = counts(r);
   const verdict = r.decision === "go" ? "GO" : "NO-GO";
-  return `${verdict}: ${c.mandatory} mandatory, ${c.advisory} advisory violation(s) — ${r.resourceCount} resources, stack '${r.stack}', at ${r.at}.`;
+  const k8s = c.kubernetes ? `, ${c.kubernetes} Kubernetes finding(s)` : "";
+  return `${verdict}: ${c.mandatory} mandatory, ${c.advisory} advisory violation(s)${k8s} — ${r.resourceCount} resources, stack '${r.stack}', at ${r.at}.`;
 }
 
 function where(v: Violation): string {
@@ -42,6 +52,12 @@ export function renderText(r: GateReport, color: boolean): string {
     lines.push(`    ${v.message}`);
   }
   if (r.violations.length === 0) lines.push(c("32", "✓ every policy passed"));
+  const k8s = kubernetesLine(r);
+  if (k8s) lines.push("", c("2", k8s));
+  for (const f of r.kubernetes ? kubernetesFindings(r.kubernetes, r.stack) : []) {
+    lines.push(`${c("31", "✗")} mandatory ${"".padEnd(8)} ${c("1", f.check)}  ${f.resourceName}`);
+    lines.push(`    ${f.message}`);
+  }
   lines.push("", r.decision === "go" ? c("32;1", summaryLine(r)) : c("31;1", summaryLine(r)));
   return lines.join("\n");
 }
@@ -69,6 +85,13 @@ export function renderMarkdown(r: GateReport): string {
       lines.push(`| ${v.enforcement} | ${v.severity || "-"} | \`${v.policy}\` | ${md(where(v))} | ${md(v.message)} |`);
   } else {
     lines.push(`Every policy of ${r.pack?.name ?? "the pack"} passed.`);
+  }
+  const k8s = kubernetesLine(r);
+  if (k8s) lines.push("", k8s);
+  const findings = r.kubernetes ? kubernetesFindings(r.kubernetes, r.stack) : [];
+  if (findings.length) {
+    lines.push("", "| Check | Resource | Message |", "|---|---|---|");
+    for (const f of findings) lines.push(`| \`${f.check}\` | ${md(f.resourceName)} | ${md(f.message)} |`);
   }
   if (r.plan) lines.push("", "### Deployment order", "", "```mermaid", mermaid(r.plan), "```");
   return lines.join("\n");

@@ -9,6 +9,7 @@ import type { ConfigProblem } from "../config/load";
 import { type Analysis, type Enforcement, PolicyPackError, resolvePolicyConfig, type Severity } from "./analyzer";
 import type { CapturedPlan, CapturedResource } from "./capture";
 import { Evaluator } from "./evaluator";
+import { checkKubernetes, type KubernetesReport, kubernetesBlocks, kubernetesFindings } from "./kubernetes/check-plan";
 import type { Program } from "./plan";
 import { loadStackFiles, type StackFiles } from "./stackfiles";
 
@@ -53,6 +54,8 @@ export interface GateReport {
   violations: Violation[];
   notApplicable: { policy: string; reason: string }[];
   pack?: { name: string; version: string; policies: number; configFile?: string };
+  /** Every Kubernetes object of the plan validated against the cluster's schemas (gate/kubernetes). */
+  kubernetes?: KubernetesReport;
   plan?: CapturedPlan;
 }
 
@@ -134,11 +137,15 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
       };
     });
     const violations = toViolations(analysis, plan.resources);
+    const kubernetes = checkKubernetes(plan.resources, planned.config.cluster);
     const packInfo = await info;
+    const blocked =
+      kubernetesBlocks(kubernetes) ||
+      violations.some((v) => v.enforcement === "mandatory" || v.enforcement === "remediate");
     return {
       ...base,
       at: at.toISOString(),
-      decision: violations.some((v) => v.enforcement === "mandatory" || v.enforcement === "remediate") ? "no-go" : "go",
+      decision: blocked ? "no-go" : "go",
       resourceCount: plan.resources.length,
       violations,
       notApplicable: analysis.notApplicable.map((n) => ({ policy: n.policyName, reason: n.reason })),
@@ -148,9 +155,22 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
         policies: packInfo.policies.length,
         configFile: configFile ? path.relative(o.dir, configFile) : undefined,
       },
+      kubernetes,
       plan,
     };
   } finally {
     if (!o.evaluator) evaluator.close();
   }
+}
+
+/** The blocking and advisory findings of a report in one list: policy violations, then Kubernetes findings. */
+export function gateViolations(r: GateReport): { policy: string; enforcement: string; message: string }[] {
+  return [
+    ...r.violations.map((v) => ({ policy: v.policy, enforcement: v.enforcement, message: v.message })),
+    ...(r.kubernetes ? kubernetesFindings(r.kubernetes, r.stack) : []).map((f) => ({
+      policy: f.check,
+      enforcement: "mandatory",
+      message: f.message,
+    })),
+  ];
 }

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { formatProblems } from "../config/load";
 import { PolicyPackError } from "../gate/analyzer";
 import { Evaluator } from "../gate/evaluator";
-import { runGate } from "../gate/run";
+import { gateViolations, runGate } from "../gate/run";
 import { StackFileError } from "../gate/stackfiles";
 import { InvalidConfigError, stackPolicyNames } from "./compose";
 import { RolloutDriver } from "./driver";
@@ -137,7 +137,7 @@ export const realDeps: DepsFactory = async (o) => {
       const r = await runGate({ dir: o.dir, stack: o.stack, files: composed.files, at, policyConfigFile, evaluator });
       return {
         decision: r.decision,
-        violations: r.violations.map((v) => ({ policy: v.policy, enforcement: v.enforcement, message: v.message })),
+        violations: gateViolations(r),
       };
     },
     who: o.who,

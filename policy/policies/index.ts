@@ -18,6 +18,7 @@ import { edgeAlbHardening } from "./edge/alb-hardening";
 import { edgeHealthCheck } from "./edge/health-check";
 import { edgeHttpRedirectOnly } from "./edge/http-redirect-only";
 import { edgeHttpsListener } from "./edge/https-listener";
+import { edgeSmokePathConnects } from "./edge/smoke-path-connects";
 import { edgeSmokeTestedWeight } from "./edge/smoke-tested-weight";
 import { edgeTestListenerRestricted } from "./edge/test-listener-restricted";
 import { edgeTestListenerUnderTest } from "./edge/test-listener-under-test";
@@ -63,6 +64,7 @@ export const allPolicies: ReadinessPolicy[] = [
   edgeHealthCheck,
   edgeWeightsSum,
   edgeSmokeTestedWeight,
+  edgeSmokePathConnects,
   edgeTestListenerRestricted,
   edgeTestListenerUnderTest,
   edgeAlbHardening,

@@ -12,7 +12,7 @@ import { parseImmutableImage } from "../../config/image";
 import type { ReleaseKeys } from "../../config/release-keys";
 import type { AppConfig } from "../../config/schema";
 import type { Evaluator } from "../../gate/evaluator";
-import { runGate } from "../../gate/run";
+import { gateViolations, runGate } from "../../gate/run";
 import { runSmokeTest, sender } from "../../smoke/check";
 import { readOpsSummary } from "../../smoke/checks";
 import { parseChecks } from "../../smoke/cli";
@@ -807,7 +807,7 @@ export class TwinWorld {
           );
           const verdict = {
             decision: r.decision,
-            violations: r.violations.map((v) => ({ policy: v.policy, enforcement: v.enforcement, message: v.message })),
+            violations: gateViolations(r),
           };
           this.gateLog.push({ at: at.getTime(), step, process: proc.name, ...verdict });
           return verdict;

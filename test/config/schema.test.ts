@@ -244,6 +244,20 @@ describe("config schema", () => {
       expect: /must be restricted/,
     },
     {
+      name: "a private range on the internet-facing ALB's test listener (it only sees public sources)",
+      stack: "prod",
+      key: "app:tls.testListenerCidrs[1]",
+      mutate: (c) => (c.tls.testListenerCidrs = ["203.0.113.0/24", "10.0.0.0/16"]),
+      expect: /expected a public CIDR .*internet-facing/,
+    },
+    {
+      name: "a carrier-NAT range on the test listener",
+      stack: "staging",
+      key: "app:tls.testListenerCidrs[0]",
+      mutate: (c) => (c.tls.testListenerCidrs = ["100.64.0.0/10"]),
+      expect: /expected a public CIDR/,
+    },
+    {
       name: "both platform stack and explicit ids",
       stack: "staging",
       key: "app:network.platformStack",

@@ -25,7 +25,7 @@ describe("offline readiness gate", function () {
         text,
         new RegExp(`^GO: 0 mandatory, 0 advisory violation\\(s\\) — \\d+ resources, stack '${stack}'`, "m"),
       );
-      assert.match(text, /42 policies \(app-readiness@1\.0\.0, policy\/config\/\w+\.json\)/);
+      assert.match(text, /43 policies \(app-readiness@1\.0\.0, policy\/config\/\w+\.json\)/);
     });
   }
 

@@ -13,6 +13,12 @@ const T = {
 };
 
 const container = (p: Props) => p.spec.template.spec.containers[0];
+const smokeJob = (p: CapturedPlan) =>
+  p.resources.find(
+    (r) =>
+      r.type === "kubernetes:batch/v1:Job" &&
+      (r.inputs.metadata as Props).labels["app.kubernetes.io/component"] === "smoke",
+  ) as CapturedResource;
 /** The prod stack file releases 1.4.0 from commit 1a2b3c4 (live blue): the migration Job of that release. */
 const JOB = "migration-1-4-0-1a2b3c4";
 
@@ -255,6 +261,55 @@ const fixtures: Fixture[] = [
     what: "a listener that does not say what its weights mean",
     make: (p) => mutate(p, T.listener, "traffic-https", (x) => delete x.tags["rollout/live"]),
     message: /does not state which color is live and which is under test/,
+  },
+  {
+    policy: "edge-smoke-path-connects",
+    stack: "staging",
+    what: "API pods do not admit the smoke pods",
+    make: (p) => without(p, (r) => r.name === "ns-allow-smoke-to-api"),
+    message:
+      /smoke test \S+ cannot connect: no NetworkPolicy admits its pods to api-green-deployment's pods on TCP 8080 \(ingress\)/,
+  },
+  {
+    policy: "edge-smoke-path-connects",
+    stack: "prod",
+    what: "smoke pods may not send to the API pods",
+    make: (p) => without(p, (r) => r.name === "ns-allow-smoke-egress"),
+    message: /cannot connect: no NetworkPolicy lets its pods send to api-blue-deployment's pods on TCP 8080 \(egress\)/,
+  },
+  {
+    policy: "edge-smoke-path-connects",
+    stack: "prod",
+    what: "smoke pods cannot resolve the Service name",
+    make: (p) =>
+      mutate(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "ns-allow-egress", (x) => x.spec.egress.shift()),
+    message: /cannot connect: no NetworkPolicy lets its pods resolve api-blue\.artifortress\.svc \(UDP 53/,
+  },
+  {
+    policy: "edge-smoke-path-connects",
+    stack: "staging",
+    what: "smoke test URL on a port the Service does not have",
+    make: (p) => {
+      const job = smokeJob(p);
+      return mutate(p, "kubernetes:batch/v1:Job", job.name, (x) => {
+        const args = container(x).args as string[];
+        args[args.indexOf("--url") + 1] = args[args.indexOf("--url") + 1].replace(/:\d+$/, ":9999");
+      });
+    },
+    message: /Service api-green has no port 9999/,
+  },
+  {
+    policy: "edge-smoke-path-connects",
+    stack: "prod",
+    what: "smoke test of one color against the other color's Service",
+    make: (p) => {
+      const job = smokeJob(p);
+      return mutate(p, "kubernetes:batch/v1:Job", job.name, (x) => {
+        const args = container(x).args as string[];
+        args[args.indexOf("--url") + 1] = args[args.indexOf("--url") + 1].replace("api-blue.", "api-green.");
+      });
+    },
+    message: /it tests blue, but Service api-green selects the pods of api-green-deployment/,
   },
   {
     policy: "edge-test-listener-restricted",
