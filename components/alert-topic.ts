@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Component } from "./component";
 import { EncryptionKey } from "./encryption-key";
 
 export interface AlertTopicArgs {
@@ -38,7 +39,7 @@ export const PUBLISHERS = ["cloudwatch.amazonaws.com", "backup.amazonaws.com"];
  * policy lets CloudWatch and AWS Backup use it: with the AWS-managed SNS key, CloudWatch alarm
  * notifications are silently dropped. The topic policy lets those services publish from this account only.
  */
-export class AlertTopic extends pulumi.ComponentResource {
+export class AlertTopic extends Component {
   public static readonly type = "app:observability:AlertTopic";
   public readonly topic: aws.sns.Topic;
   public readonly arn: pulumi.Output<string>;
@@ -51,7 +52,7 @@ export class AlertTopic extends pulumi.ComponentResource {
   public readonly kmsKeyArn: pulumi.Output<string>;
 
   constructor(name: string, args: AlertTopicArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(AlertTopic.type, name, {}, opts);
+    super(AlertTopic.type, name, opts);
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const key = new EncryptionKey(
       `${name}-cmk`,

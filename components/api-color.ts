@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { Color } from "./blue-green";
+import { Component } from "./component";
 import { APP_LABEL } from "./namespace";
 import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
 
@@ -39,14 +40,14 @@ export const API_COMPONENT = { "app.kubernetes.io/component": "api" };
  * longer than deregistration), ClusterIP Service, PodDisruptionBudget, optional HPA, and the
  * `TargetGroupBinding` that registers the pods as `ip` targets of the color's target group.
  */
-export class ApiColor extends pulumi.ComponentResource {
+export class ApiColor extends Component {
   public static readonly type = "app:k8s:ApiColor";
   public readonly deployment: k8s.apps.v1.Deployment;
   public readonly service: k8s.core.v1.Service;
   public readonly binding: k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: ApiColorArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(ApiColor.type, name, {}, opts);
+    super(ApiColor.type, name, opts);
     const k = { parent: this, provider: args.provider };
     const appName = `api-${args.color}`;
     const labels = {
@@ -162,7 +163,7 @@ export class ApiColor extends pulumi.ComponentResource {
       // and for its Service and TargetGroupBinding: the AWS Load Balancer Controller injects the pod readiness
       // gate only into pods created after both exist (LBC docs, "Pod readiness gate"), so without them the
       // pods would count as ready before the target group sees them healthy.
-      { ...k, dependsOn: [...toArray(opts?.dependsOn), this.service, this.binding] },
+      { ...k, dependsOn: [this.service, this.binding] },
     );
 
     new k8s.policy.v1.PodDisruptionBudget(
@@ -200,9 +201,4 @@ export class ApiColor extends pulumi.ComponentResource {
 
     this.registerOutputs({ deployment: this.deployment.metadata.name, service: this.service.metadata.name });
   }
-}
-
-function toArray(d: pulumi.Input<pulumi.Input<pulumi.Resource>[]> | pulumi.Input<pulumi.Resource> | undefined) {
-  if (d === undefined) return [];
-  return (Array.isArray(d) ? d : [d]) as pulumi.Input<pulumi.Resource>[];
 }

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Environment } from "../config/schema";
+import { Component } from "./component";
 import { EncryptionKey } from "./encryption-key";
 import { type ClusterOidc, irsaTrustPolicy } from "./irsa";
 import { APP_LABEL } from "./namespace";
@@ -54,7 +55,7 @@ export interface AppSecretsArgs {
 const SYNCED = { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "300" };
 // (The SecretStore reports Ready once it authenticated to Secrets Manager: the same annotation waits for it.)
 
-export class AppSecrets extends pulumi.ComponentResource {
+export class AppSecrets extends Component {
   public static readonly type = "app:security:AppSecrets";
   public readonly secretArn: pulumi.Output<string>;
   public readonly kmsKeyArn: pulumi.Output<string>;
@@ -65,7 +66,7 @@ export class AppSecrets extends pulumi.ComponentResource {
   public readonly externalSecrets: k8s.apiextensions.CustomResource[];
 
   constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(AppSecrets.type, name, {}, opts);
+    super(AppSecrets.type, name, opts);
     const prod = args.environment === "prod";
     const recoveryWindowInDays = args.recoveryWindowInDays ?? (prod ? 30 : 7);
     if (recoveryWindowInDays < 7)

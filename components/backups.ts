@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../config/schema";
+import { Component } from "./component";
 import { EncryptionKey } from "./encryption-key";
 import { BACKUP_SCHEDULES } from "./windows";
 
@@ -53,7 +54,7 @@ export const VAULT_EVENTS = [
  * take snapshots only (`enableContinuousBackup: false`). Continuous backup would take over the instance's
  * retention and backup window and make every `pulumi up` fight AWS Backup (drift), see docs/data-protection.md.
  */
-export class Backups extends pulumi.ComponentResource {
+export class Backups extends Component {
   public static readonly type = "app:data:Backups";
   public readonly vault: aws.backup.Vault;
   public readonly copyVault?: aws.backup.Vault;
@@ -62,7 +63,7 @@ export class Backups extends pulumi.ComponentResource {
   public readonly vaultArn: pulumi.Output<string>;
 
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(Backups.type, name, {}, opts);
+    super(Backups.type, name, opts);
     const a = { weeklyRetentionDays: 0, monthlyRetentionDays: 0, restoreTesting: true, ...args };
     if (a.environment === "prod" && !a.crossRegionCopy) throw new Error(`${name}: prod needs crossRegionCopy`);
     if (a.environment === "prod" && !a.vaultLock) throw new Error(`${name}: prod needs vaultLock`);

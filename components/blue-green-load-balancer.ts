@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Color } from "./blue-green";
+import { Component } from "./component";
 import { physicalName } from "./names";
 
 export interface BlueGreenLoadBalancerArgs {
@@ -34,7 +35,7 @@ export interface BlueGreenLoadBalancerArgs {
  * listener that always forwards to the color under test (the release under way), the color the smoke
  * test checks before any production traffic moves. The production HTTPS listener is `ProductionListener`: it must wait for the smoke test.
  */
-export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
+export class BlueGreenLoadBalancer extends Component {
   public static readonly type = "app:edge:BlueGreenLoadBalancer";
   public readonly loadBalancer: aws.lb.LoadBalancer;
   public readonly targetGroups: Record<Color, aws.lb.TargetGroup>;
@@ -44,7 +45,7 @@ export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
   public readonly arnSuffix: pulumi.Output<string>;
 
   constructor(name: string, args: BlueGreenLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(BlueGreenLoadBalancer.type, name, {}, opts);
+    super(BlueGreenLoadBalancer.type, name, opts);
     const prod = args.environment === "prod";
     const p = { parent: this };
 

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Color } from "./blue-green";
+import { Component } from "./component";
 import { colorAlarmName, rollbackAlarmName } from "./names";
 
 export interface ColorAlarmsArgs {
@@ -35,7 +36,7 @@ export const ALARM_DOCS = "docs/alarms.md";
  * - `UnHealthyHostCount` > 0;
  * - a composite rollback alarm = any of them, which the rollout driver watches.
  */
-export class ColorAlarms extends pulumi.ComponentResource {
+export class ColorAlarms extends Component {
   public static readonly type = "app:observability:ColorAlarms";
   public readonly errorRate: aws.cloudwatch.MetricAlarm;
   public readonly p95: aws.cloudwatch.MetricAlarm;
@@ -44,7 +45,7 @@ export class ColorAlarms extends pulumi.ComponentResource {
   public readonly rollbackAlarmName: string;
 
   constructor(name: string, args: ColorAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(ColorAlarms.type, name, {}, opts);
+    super(ColorAlarms.type, name, opts);
     const a = {
       errorRatePercent: 1,
       errorRateMinutes: 5,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Color } from "./blue-green";
+import { Component } from "./component";
 import type { WorkerMetricContract } from "./platform-alarms";
 
 export interface ReleaseDashboardArgs {
@@ -27,12 +28,12 @@ type Widget = Record<string, unknown>;
  * release would then change the dashboard too, and a traffic step must touch nothing but the production
  * listener (`pulumi stack output weights` / `release` show the configured values).
  */
-export class ReleaseDashboard extends pulumi.ComponentResource {
+export class ReleaseDashboard extends Component {
   public static readonly type = "app:observability:ReleaseDashboard";
   public readonly dashboard: aws.cloudwatch.Dashboard;
 
   constructor(name: string, args: ReleaseDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(ReleaseDashboard.type, name, {}, opts);
+    super(ReleaseDashboard.type, name, opts);
     const body = pulumi
       .all([
         args.region,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Environment } from "../config/schema";
+import { Component } from "./component";
 import { EncryptionKey } from "./encryption-key";
 import { rdsBackupWindow, rdsMaintenanceWindow } from "./windows";
 
@@ -51,7 +52,7 @@ const DEFAULTS = { multiAz: true, deletionProtection: true, dbName: "app", usern
  * Performance Insights and log exports. The master password is managed by RDS (`manageMasterUserPassword`),
  * so it never enters the Pulumi state or the program.
  */
-export class Database extends pulumi.ComponentResource {
+export class Database extends Component {
   public static readonly type = "app:data:Database";
   public readonly instance: aws.rds.Instance;
   public readonly restored?: aws.rds.Instance;
@@ -67,7 +68,7 @@ export class Database extends pulumi.ComponentResource {
   public readonly masterUserSecretArn: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(Database.type, name, {}, opts);
+    super(Database.type, name, opts);
     const a = { ...DEFAULTS, ...args };
     const prod = a.environment === "prod";
     // Readiness invariants: rejected, not silently changed, so config and plan never disagree.

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Component } from "./component";
 
 /** An IAM policy statement (subset used by key policies). */
 export interface PolicyStatement {
@@ -29,14 +30,14 @@ export interface EncryptionKeyArgs {
  * gives the account root administration (so IAM policies apply) plus the given statements.
  * Rotation is a readiness invariant: it is always on and cannot be turned off through args.
  */
-export class EncryptionKey extends pulumi.ComponentResource {
+export class EncryptionKey extends Component {
   public static readonly type = "app:security:EncryptionKey";
   public readonly key: aws.kms.Key;
   public readonly arn: pulumi.Output<string>;
   public readonly keyId: pulumi.Output<string>;
 
   constructor(name: string, args: EncryptionKeyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(EncryptionKey.type, name, {}, opts);
+    super(EncryptionKey.type, name, opts);
     const deletionWindowInDays = args.deletionWindowInDays ?? 30;
     if (deletionWindowInDays < 7 || deletionWindowInDays > 30)
       throw new Error(`${name}: deletionWindowInDays must be 7-30, got ${deletionWindowInDays}`);

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { Component } from "./component";
 import { migrationJobName, releaseId } from "./names";
 import { APP_LABEL } from "./namespace";
 import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
@@ -30,13 +31,13 @@ export interface MigrationJobArgs {
  * pre-release snapshot in `dependsOn`. No TTL: a Job that deleted itself would be recreated (and the
  * migration re-run) by the next `up`.
  */
-export class MigrationJob extends pulumi.ComponentResource {
+export class MigrationJob extends Component {
   public static readonly type = "app:k8s:MigrationJob";
   public readonly job: k8s.batch.v1.Job;
   public readonly jobName: string;
 
   constructor(name: string, args: MigrationJobArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(MigrationJob.type, name, {}, opts);
+    super(MigrationJob.type, name, opts);
     const id = releaseId(args.version, args.commit);
     this.jobName = migrationJobName(id);
     const labels = {
@@ -83,7 +84,7 @@ export class MigrationJob extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, provider: args.provider, dependsOn: opts?.dependsOn },
+      { parent: this, provider: args.provider },
     );
     this.registerOutputs({ jobName: this.jobName });
   }

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Component } from "./component";
 
 export interface WorkloadServiceAccount {
   /** Service account name, e.g. `api`. */
@@ -37,14 +38,14 @@ export const APP_LABEL = { "app.kubernetes.io/part-of": "artifortress" };
  * ingress and egress, the allows the app needs (ALB → API port; DNS; Postgres; HTTPS to AWS APIs), and the
  * workloads' service accounts annotated for IRSA.
  */
-export class AppNamespace extends pulumi.ComponentResource {
+export class AppNamespace extends Component {
   public static readonly type = "app:k8s:AppNamespace";
   public readonly namespace: k8s.core.v1.Namespace;
   public readonly name: pulumi.Output<string>;
   public readonly serviceAccounts: Record<string, k8s.core.v1.ServiceAccount> = {};
 
   constructor(name: string, args: AppNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(AppNamespace.type, name, {}, { ...opts, providers: { kubernetes: args.provider } });
+    super(AppNamespace.type, name, { ...opts, providers: { kubernetes: args.provider } });
     const apiSelector = args.apiSelector ?? { "app.kubernetes.io/component": "api" };
     const child = { parent: this, provider: args.provider };
     this.namespace = new k8s.core.v1.Namespace(

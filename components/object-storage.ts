@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Component } from "./component";
 import { EncryptionKey } from "./encryption-key";
 import { type ClusterOidc, irsaTrustPolicy, type ServiceAccountRef } from "./irsa";
 
@@ -23,7 +24,7 @@ export interface ObjectStorageArgs {
  * access blocks, a bucket policy that denies plain HTTP, lifecycle for noncurrent versions, and an IAM role
  * for the app's service accounts (IRSA) instead of static access keys (runbook 001 §3 ObjectStorage__*).
  */
-export class ObjectStorage extends pulumi.ComponentResource {
+export class ObjectStorage extends Component {
   public static readonly type = "app:data:ObjectStorage";
   public readonly bucket: aws.s3.Bucket;
   public readonly bucketName: pulumi.Output<string>;
@@ -32,7 +33,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
   public readonly kmsKeyArn: pulumi.Output<string>;
 
   constructor(name: string, args: ObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(ObjectStorage.type, name, {}, opts);
+    super(ObjectStorage.type, name, opts);
     const a = { noncurrentVersionExpirationDays: 30, protect: false, ...args };
     const key = new EncryptionKey(
       `${name}-cmk`,

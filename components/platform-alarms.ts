@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_ALARMS, type PlatformAlarmId } from "../config/signals";
 import { ALARM_DOCS } from "./color-alarms";
+import { Component } from "./component";
 import { platformAlarmName } from "./names";
 
 export interface WorkerMetricContract {
@@ -43,12 +44,12 @@ export interface PlatformAlarmsArgs {
  * (runbook 001 §7: job backlog growth, failed job spikes, policy timeout spikes). Every alarm notifies the
  * topic on ALARM and OK and says in its description what to do.
  */
-export class PlatformAlarms extends pulumi.ComponentResource {
+export class PlatformAlarms extends Component {
   public static readonly type = "app:observability:PlatformAlarms";
   public readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
 
   constructor(name: string, args: PlatformAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(PlatformAlarms.type, name, {}, opts);
+    super(PlatformAlarms.type, name, opts);
     const actions = { alarmActions: [args.topicArn], okActions: [args.topicArn], actionsEnabled: true };
     // Name, period and evaluation periods come from config/signals.ts (the driver and the schema read them).
     const alarm = (

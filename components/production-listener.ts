@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { BlueGreenState, Color } from "./blue-green";
+import { Component } from "./component";
 
 export interface ProductionListenerArgs {
   loadBalancerArn: pulumi.Input<string>;
@@ -16,13 +17,13 @@ export interface ProductionListenerArgs {
  * `canaryWeight` (always summing to 100). It is the only resource a traffic step changes. Pass the smoke
  * test in `dependsOn` so a failed smoke test stops `pulumi up` before production traffic moves.
  */
-export class ProductionListener extends pulumi.ComponentResource {
+export class ProductionListener extends Component {
   public static readonly type = "app:edge:ProductionListener";
   public readonly listener: aws.lb.Listener;
   public readonly weights: Record<Color, number>;
 
   constructor(name: string, args: ProductionListenerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(ProductionListener.type, name, {}, opts);
+    super(ProductionListener.type, name, opts);
     this.weights = args.state.weights;
     this.listener = new aws.lb.Listener(
       `${name}-https`,
@@ -52,7 +53,7 @@ export class ProductionListener extends pulumi.ComponentResource {
         },
       },
       // Children do not inherit a component's dependsOn: forward it so the listener waits for the smoke test.
-      { parent: this, dependsOn: opts?.dependsOn },
+      { parent: this },
     );
     this.registerOutputs({ listenerArn: this.listener.arn, weights: this.weights });
   }

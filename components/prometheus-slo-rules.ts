@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Component } from "./component";
 import { APP_LABEL } from "./namespace";
 
 export interface PrometheusSloRulesArgs {
@@ -23,11 +24,11 @@ export interface PrometheusSloRulesArgs {
  * scrape the API (OpenTelemetry .NET metric `http_server_request_duration_seconds`, per color through
  * the pod name `api-<color>-...`). Optional: `app:alarms.prometheusRule`.
  */
-export class PrometheusSloRules extends pulumi.ComponentResource {
+export class PrometheusSloRules extends Component {
   public static readonly type = "app:observability:PrometheusSloRules";
 
   constructor(name: string, args: PrometheusSloRulesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(PrometheusSloRules.type, name, {}, opts);
+    super(PrometheusSloRules.type, name, opts);
     const selectorLabels = args.selectorLabels ?? { release: "kube-prometheus-stack" };
     const sel = (extra = "") => `namespace="${"$NS"}",pod=~"api-(blue|green)-.*"${extra}`;
     const color = `label_replace(%s, "color", "$1", "pod", "api-(blue|green)-.*")`;

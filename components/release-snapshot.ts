@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Component } from "./component";
 import { releaseId } from "./names";
 
 export interface ReleaseSnapshotArgs {
@@ -25,13 +26,13 @@ export interface ReleaseSnapshotArgs {
  * program, the snapshot of this release stays in AWS as the restore point of the rollback runbook. A
  * rollback never changes the release id, so it never asks for a snapshot whose identifier already exists.
  */
-export class ReleaseSnapshot extends pulumi.ComponentResource {
+export class ReleaseSnapshot extends Component {
   public static readonly type = "app:data:ReleaseSnapshot";
   public readonly snapshot: aws.rds.Snapshot;
   public readonly snapshotIdentifier: pulumi.Output<string>;
 
   constructor(name: string, args: ReleaseSnapshotArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(ReleaseSnapshot.type, name, {}, opts);
+    super(ReleaseSnapshot.type, name, opts);
     const id = releaseId(args.version, args.commit);
     // The identifier is unique per attempt: an earlier attempt's snapshot is retained in AWS under its name.
     const identifier = args.attempt ? `${id}-${args.attempt}` : id;

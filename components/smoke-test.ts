@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { AppChecks } from "../smoke/checks";
 import type { Color } from "./blue-green";
+import { Component } from "./component";
 import { smokeJobName } from "./names";
 import { APP_LABEL } from "./namespace";
 import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
@@ -47,14 +48,14 @@ export const SMOKE_COMPONENT = { "app.kubernetes.io/component": "smoke" };
  * moves any traffic. Named by release and color, so it runs once per release and never again on a
  * rollback; `pulumi.com/replaceUnready` lets a retry replace a failed run instead of blocking every later up.
  */
-export class SmokeTest extends pulumi.ComponentResource {
+export class SmokeTest extends Component {
   public static readonly type = "app:release:SmokeTest";
   public readonly job: k8s.batch.v1.Job;
   public readonly jobName: string;
   public readonly url: string;
 
   constructor(name: string, args: SmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(SmokeTest.type, name, {}, opts);
+    super(SmokeTest.type, name, opts);
     const deadline = args.deadlineSeconds ?? 300;
     this.jobName = smokeJobName(args.releaseId, args.color);
     this.url = `http://${args.serviceName}.${args.namespaceName}.svc.cluster.local:${args.port}`;
@@ -125,7 +126,7 @@ export class SmokeTest extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, provider: args.provider, dependsOn: opts?.dependsOn },
+      { parent: this, provider: args.provider },
     );
     this.registerOutputs({ jobName: this.jobName, url: this.url });
   }

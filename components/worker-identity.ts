@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Component } from "./component";
 import { type ClusterOidc, irsaTrustPolicy, type ServiceAccountRef } from "./irsa";
 import { objectAccessStatements } from "./object-storage";
 
@@ -21,12 +22,12 @@ export interface WorkerIdentityArgs {
  * `cloudwatch:namespace` condition key narrows it (CloudWatch User Guide, "Using condition keys to limit
  * access to CloudWatch namespaces").
  */
-export class WorkerIdentity extends pulumi.ComponentResource {
+export class WorkerIdentity extends Component {
   public static readonly type = "app:security:WorkerIdentity";
   public readonly roleArn: pulumi.Output<string>;
 
   constructor(name: string, args: WorkerIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(WorkerIdentity.type, name, {}, opts);
+    super(WorkerIdentity.type, name, opts);
     const role = new aws.iam.Role(
       `${name}-role`,
       {

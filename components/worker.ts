@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { Component } from "./component";
 import { APP_LABEL } from "./namespace";
 import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
 
@@ -40,12 +41,12 @@ export const WORKER_COMPONENT = { "app.kubernetes.io/component": "worker" };
  * as environment, a liveness probe on its health port, rolling updates with maxUnavailable 0, and a
  * PodDisruptionBudget. `paused` scales it to 0 for the migration window.
  */
-export class Worker extends pulumi.ComponentResource {
+export class Worker extends Component {
   public static readonly type = "app:k8s:Worker";
   public readonly deployment: k8s.apps.v1.Deployment;
 
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(Worker.type, name, {}, opts);
+    super(Worker.type, name, opts);
     const k = { parent: this, provider: args.provider };
     const labels = { ...APP_LABEL, ...WORKER_COMPONENT, "app.kubernetes.io/name": "artifortress-worker" };
     const env = [
@@ -113,7 +114,7 @@ export class Worker extends pulumi.ComponentResource {
           },
         },
       },
-      { ...k, dependsOn: opts?.dependsOn },
+      k,
     );
     new k8s.policy.v1.PodDisruptionBudget(
       `${name}-pdb`,
