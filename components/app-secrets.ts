@@ -2,14 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Environment } from "../config/schema";
 import { Component } from "./component";
 import { EncryptionKey } from "./encryption-key";
 import { type ClusterOidc, irsaTrustPolicy } from "./irsa";
 import { APP_LABEL } from "./namespace";
 
 export interface AppSecretsArgs {
-  environment: Environment;
   /** Secrets Manager name prefix, e.g. `artifortress/prod`. */
   namePrefix: string;
   /** Rotation key (config `secretRotation`): changing it regenerates every generated secret. */
@@ -31,7 +29,7 @@ export interface AppSecretsArgs {
   namespaceName: string;
   provider: k8s.Provider;
   oidc: ClusterOidc;
-  /** Days a deleted secret can be recovered. @default 30 in prod, 7 in staging */
+  /** Days a deleted secret can be recovered (7-30). @default 30 */
   recoveryWindowInDays?: number;
   /** ExternalSecret API version of the installed External Secrets Operator. @default "external-secrets.io/v1" */
   externalSecretsApiVersion?: string;
@@ -67,8 +65,7 @@ export class AppSecrets extends Component {
 
   constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AppSecrets.type, name, opts);
-    const prod = args.environment === "prod";
-    const recoveryWindowInDays = args.recoveryWindowInDays ?? (prod ? 30 : 7);
+    const recoveryWindowInDays = args.recoveryWindowInDays ?? 30;
     if (recoveryWindowInDays < 7)
       throw new Error(`${name}: recoveryWindowInDays must be >= 7 (0 deletes secrets immediately)`);
     const apiVersion = args.externalSecretsApiVersion ?? "external-secrets.io/v1";

@@ -1,13 +1,10 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../config/schema";
 import { Component } from "./component";
 import { EncryptionKey } from "./encryption-key";
 import { BACKUP_SCHEDULES } from "./windows";
 
 export interface BackupsArgs {
-  /** staging or prod: prod requires a cross-region copy and a vault lock. */
-  environment: Environment;
   /** Prefix of vault, plan and role names, e.g. `artifortress-prod`. */
   namePrefix: string;
   /** ARN of the RDS instance to protect. */
@@ -22,9 +19,9 @@ export interface BackupsArgs {
   weeklyRetentionDays?: number;
   /** Days a monthly snapshot is kept; 0 = no monthly tier. @default 0 */
   monthlyRetentionDays?: number;
-  /** Copy every recovery point to a vault in another region. @default none (required in prod) */
+  /** Copy every recovery point to a vault in another region. @default none (prod requires one: config/schema.ts, data-cross-region-copy) */
   crossRegionCopy?: { region: string; retentionDays: number };
-  /** Vault lock (compliance mode after the cooling-off period). @default none (required in prod) */
+  /** Vault lock (compliance mode after the cooling-off period). @default none (prod requires one: config/schema.ts, data-vault-lock) */
   vaultLock?: { minRetentionDays: number; maxRetentionDays: number; changeableForDays: number };
   /** Create a weekly restore-testing plan for the database. @default true */
   restoreTesting?: boolean;
@@ -65,8 +62,6 @@ export class Backups extends Component {
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(Backups.type, name, opts);
     const a = { weeklyRetentionDays: 0, monthlyRetentionDays: 0, restoreTesting: true, ...args };
-    if (a.environment === "prod" && !a.crossRegionCopy) throw new Error(`${name}: prod needs crossRegionCopy`);
-    if (a.environment === "prod" && !a.vaultLock) throw new Error(`${name}: prod needs vaultLock`);
 
     const key = new EncryptionKey(
       `${name}-cmk`,

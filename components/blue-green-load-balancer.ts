@@ -5,8 +5,10 @@ import { Component } from "./component";
 import { physicalName } from "./names";
 
 export interface BlueGreenLoadBalancerArgs {
-  /** staging or prod: prod turns on deletion protection. */
-  environment: "staging" | "prod";
+  /** ALB deletion protection and Pulumi `protect` on the ALB (never replaced or deleted by an up). @default true */
+  protectLoadBalancer?: boolean;
+  /** Days ALB access logs are kept (in the bucket created here). @default 365 */
+  accessLogRetentionDays?: number;
   /** Prefix of AWS names (ALB and target group names are limited to 32 characters). */
   namePrefix: string;
   vpcId: pulumi.Input<string>;
@@ -46,7 +48,7 @@ export class BlueGreenLoadBalancer extends Component {
 
   constructor(name: string, args: BlueGreenLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(BlueGreenLoadBalancer.type, name, opts);
-    const prod = args.environment === "prod";
+    const protect = args.protectLoadBalancer ?? true;
     const p = { parent: this };
 
     const sg = new aws.ec2.SecurityGroup(
@@ -119,7 +121,14 @@ export class BlueGreenLoadBalancer extends Component {
         `${name}-logs-lifecycle`,
         {
           bucket: bucket.id,
-          rules: [{ id: "expire-logs", status: "Enabled", filter: {}, expiration: { days: prod ? 365 : 30 } }],
+          rules: [
+            {
+              id: "expire-logs",
+              status: "Enabled",
+              filter: {},
+              expiration: { days: args.accessLogRetentionDays ?? 365 },
+            },
+          ],
         },
         p,
       );
@@ -157,18 +166,18 @@ export class BlueGreenLoadBalancer extends Component {
     this.loadBalancer = new aws.lb.LoadBalancer(
       `${name}-alb`,
       {
-        // Length-aware and unique per stack (components/names.ts); protected in prod, so never replaced there.
+        // Length-aware and unique per stack (components/names.ts); protected where protectLoadBalancer, so never replaced there.
         name: physicalName([args.namePrefix], 32),
         loadBalancerType: "application",
         internal: false,
         securityGroups: [sg.id],
         subnets: args.publicSubnetIds,
         dropInvalidHeaderFields: true,
-        enableDeletionProtection: prod,
+        enableDeletionProtection: protect,
         idleTimeout: 60,
         accessLogs: { bucket: logsBucket, enabled: true, prefix: "alb" },
       },
-      { ...p, protect: prod },
+      { ...p, protect },
     );
 
     const tg = (color: Color) =>

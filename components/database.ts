@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Environment } from "../config/schema";
 import { Component } from "./component";
 import { EncryptionKey } from "./encryption-key";
 import { rdsBackupWindow, rdsMaintenanceWindow } from "./windows";
@@ -14,8 +13,6 @@ export interface DatabaseRestoreArgs {
 }
 
 export interface DatabaseArgs {
-  /** staging or prod: prod enforces multi-AZ, deletion protection, `protect` and >= 14 days of PITR. */
-  environment: Environment;
   /** RDS instance identifier, e.g. `artifortress-prod`. */
   identifier: string;
   vpcId: pulumi.Input<string>;
@@ -34,8 +31,10 @@ export interface DatabaseArgs {
   multiAz?: boolean;
   /** Automated backup retention = point-in-time recovery window, 1-35 days. This component owns PITR. */
   pitrRetentionDays: number;
-  /** @default true (always true in prod) */
+  /** RDS deletion protection (the API refuses to delete the instance). @default true */
   deletionProtection?: boolean;
+  /** Pulumi `protect` on the instance and a restored instance (Pulumi refuses to delete them). @default true */
+  protect?: boolean;
   /** Initial database name. @default "app" */
   dbName?: string;
   /** Master user name; its password is generated, stored and rotated by RDS in Secrets Manager. @default "app_admin" */
@@ -44,7 +43,7 @@ export interface DatabaseArgs {
   restore?: DatabaseRestoreArgs;
 }
 
-const DEFAULTS = { multiAz: true, deletionProtection: true, dbName: "app", username: "app_admin" };
+const DEFAULTS = { multiAz: true, deletionProtection: true, protect: true, dbName: "app", username: "app_admin" };
 
 /**
  * RDS Postgres for the API and worker: private, encrypted with its own CMK, SSL forced, point-in-time
@@ -70,13 +69,11 @@ export class Database extends Component {
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super(Database.type, name, opts);
     const a = { ...DEFAULTS, ...args };
-    const prod = a.environment === "prod";
-    // Readiness invariants: rejected, not silently changed, so config and plan never disagree.
+    // Readiness invariants: rejected, not silently changed, so config and plan never disagree. What an
+    // environment requires (prod: multi-AZ, ≥ 14 days, deletion protection) is the config's rule
+    // (config/schema.ts) and the pack's; the component takes explicit settings.
     if (a.pitrRetentionDays < 1 || a.pitrRetentionDays > 35)
       throw new Error(`${name}: pitrRetentionDays must be 1-35 (0 disables PITR)`);
-    if (prod && a.pitrRetentionDays < 14) throw new Error(`${name}: prod needs pitrRetentionDays >= 14`);
-    if (prod && !a.multiAz) throw new Error(`${name}: prod needs multiAz`);
-    if (prod && !a.deletionProtection) throw new Error(`${name}: prod needs deletionProtection`);
 
     const key = new EncryptionKey(
       `${name}-cmk`,
@@ -178,7 +175,7 @@ export class Database extends Component {
         deletionProtection: a.deletionProtection,
         finalSnapshotIdentifier: finalSnapshot(a.identifier),
       },
-      { parent: this, protect: prod },
+      { parent: this, protect: a.protect },
     );
 
     if (a.restore) {
@@ -200,7 +197,7 @@ export class Database extends Component {
         },
         // Protected like the live instance; retained on delete, so once a person unprotects it (docs/restore.md
         // step 5) removing the restore block makes the stack forget it instead of deleting it.
-        { parent: this, protect: prod, retainOnDelete: true },
+        { parent: this, protect: a.protect, retainOnDelete: true },
       );
     }
 

@@ -1,0 +1,63 @@
+/** The app's footing in the cluster: namespace (NetworkPolicies, service accounts), worker identity, secrets. */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AppSecrets } from "../components/app-secrets";
+import type { Database } from "../components/database";
+import { AppNamespace } from "../components/namespace";
+import type { ObjectStorage } from "../components/object-storage";
+import { WorkerIdentity } from "../components/worker-identity";
+import { appEnvironment } from "./app-settings";
+import type { Ctx } from "./context";
+
+export function createPlatform(ctx: Ctx, db: Database, objects: ObjectStorage) {
+  const { config, stack, net, oidc, region, k8sProvider, protection } = ctx;
+  const namespaceName = config.cluster.namespace;
+  const workerIdentity = new WorkerIdentity("worker-identity", {
+    oidc,
+    serviceAccount: { namespace: namespaceName, name: "worker" },
+    bucketArn: objects.bucketArn,
+    kmsKeyArn: objects.kmsKeyArn,
+    metricsNamespace: config.alarms.workerMetrics.namespace,
+  });
+  const ns = new AppNamespace("ns", {
+    name: namespaceName,
+    provider: k8sProvider,
+    apiPort: config.api.port,
+    // The ALB's subnets (its nodes connect to `ip` targets from there): the only sources of the API port.
+    albSourceCidrs: pulumi
+      .output(net.publicSubnetIds)
+      .apply((ids) => pulumi.all(ids.map((id) => aws.ec2.getSubnetOutput({ id }).cidrBlock))),
+    workerPort: config.worker.metricsPort,
+    serviceAccounts: [
+      { name: "api", roleArn: objects.accessRoleArn },
+      { name: "worker", roleArn: workerIdentity.roleArn },
+    ],
+  });
+  const appSecrets = new AppSecrets("secrets", {
+    namePrefix: `${namespaceName}/${stack}`,
+    rotation: config.secretRotation,
+    oidcHs256SharedSecret: ctx.secrets.oidcHs256SharedSecret,
+    database: {
+      secretArn: db.masterUserSecretArn,
+      kmsKeyArn: db.kmsKeyArn,
+      address: db.address,
+      port: db.port,
+      dbName: db.dbName,
+    },
+    region,
+    namespace: ns.name,
+    namespaceName,
+    provider: k8sProvider,
+    oidc,
+    recoveryWindowInDays: protection.secretRecoveryDays,
+  });
+  return {
+    ns,
+    appSecrets,
+    // Non-secret app settings (runbook 001 §3); secrets come from the External Secrets above.
+    env: appEnvironment(config, objects.bucketName, region),
+    secretNames: [appSecrets.appSecretName, appSecrets.dbSecretName],
+  };
+}
+
+export type Platform = ReturnType<typeof createPlatform>;
