@@ -54,7 +54,27 @@ export class AlertTopic extends Component {
   constructor(name: string, args: AlertTopicArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AlertTopic.type, name, opts);
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    const key = new EncryptionKey(
+    const key = this.createKey(name, args, account);
+    this.topic = this.createAlertTopic(name, args, key, account);
+    this.subscribeAlerts(name, args, this.topic);
+    this.releases = this.createReleasesTopic(name, args, key);
+    this.backupEvents = this.createBackupEventsTopic(name, args, key, account);
+    this.subscribeBackupEvents(name, args, this.backupEvents);
+    this.arn = this.topic.arn;
+    this.releasesArn = this.releases.arn;
+    this.backupEventsArn = this.backupEvents.arn;
+    this.kmsKeyArn = key.arn;
+    this.registerOutputs({
+      arn: this.arn,
+      releasesArn: this.releasesArn,
+      backupEventsArn: this.backupEventsArn,
+      kmsKeyArn: this.kmsKeyArn,
+    });
+  }
+
+  /** The topics' key: its policy lets the publishers use it for this account only. */
+  private createKey(name: string, args: AlertTopicArgs, account: pulumi.Output<string>): EncryptionKey {
+    return new EncryptionKey(
       `${name}-cmk`,
       {
         purpose: `SNS topic ${args.name}`,
@@ -74,11 +94,19 @@ export class AlertTopic extends Component {
       },
       { parent: this },
     );
-    this.topic = new aws.sns.Topic(`${name}-topic`, { name: args.name, kmsMasterKeyId: key.arn }, { parent: this });
+  }
+
+  private createAlertTopic(
+    name: string,
+    args: AlertTopicArgs,
+    key: EncryptionKey,
+    account: pulumi.Output<string>,
+  ): aws.sns.Topic {
+    const topic = new aws.sns.Topic(`${name}-topic`, { name: args.name, kmsMasterKeyId: key.arn }, { parent: this });
     new aws.sns.TopicPolicy(
       `${name}-policy`,
       {
-        arn: this.topic.arn,
+        arn: topic.arn,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
@@ -87,7 +115,7 @@ export class AlertTopic extends Component {
               Effect: "Allow",
               Principal: { Service: PUBLISHERS },
               Action: "sns:Publish",
-              Resource: this.topic.arn,
+              Resource: topic.arn,
               Condition: { StringEquals: { "aws:SourceAccount": account } },
             },
           ],
@@ -95,21 +123,30 @@ export class AlertTopic extends Component {
       },
       { parent: this },
     );
+    return topic;
+  }
+
+  /** Every email and HTTPS endpoint gets every alert. */
+  private subscribeAlerts(name: string, args: AlertTopicArgs, topic: aws.sns.Topic): void {
     for (const [i, email] of (args.emails ?? []).entries()) {
       new aws.sns.TopicSubscription(
         `${name}-email-${i}`,
-        { topic: this.topic.arn, protocol: "email", endpoint: email },
+        { topic: topic.arn, protocol: "email", endpoint: email },
         { parent: this },
       );
     }
     for (const [i, url] of (args.httpsEndpoints ?? []).entries()) {
       new aws.sns.TopicSubscription(
         `${name}-https-${i}`,
-        { topic: this.topic.arn, protocol: "https", endpoint: url, endpointAutoConfirms: true },
+        { topic: topic.arn, protocol: "https", endpoint: url, endpointAutoConfirms: true },
         { parent: this },
       );
     }
-    this.releases = new aws.sns.Topic(
+  }
+
+  /** The releases topic and its email-only subscriptions. */
+  private createReleasesTopic(name: string, args: AlertTopicArgs, key: EncryptionKey): aws.sns.Topic {
+    const releases = new aws.sns.Topic(
       `${name}-releases`,
       { name: args.releasesTopicName ?? `${args.name}-releases`, kmsMasterKeyId: key.arn },
       { parent: this },
@@ -117,11 +154,20 @@ export class AlertTopic extends Component {
     for (const [i, email] of (args.emails ?? []).entries()) {
       new aws.sns.TopicSubscription(
         `${name}-releases-email-${i}`,
-        { topic: this.releases.arn, protocol: "email", endpoint: email },
+        { topic: releases.arn, protocol: "email", endpoint: email },
         { parent: this },
       );
     }
-    this.backupEvents = new aws.sns.Topic(
+    return releases;
+  }
+
+  private createBackupEventsTopic(
+    name: string,
+    args: AlertTopicArgs,
+    key: EncryptionKey,
+    account: pulumi.Output<string>,
+  ): aws.sns.Topic {
+    const backupEvents = new aws.sns.Topic(
       `${name}-backup-events`,
       { name: args.backupEventsTopicName ?? `${args.name}-backup-events`, kmsMasterKeyId: key.arn },
       { parent: this },
@@ -129,7 +175,7 @@ export class AlertTopic extends Component {
     new aws.sns.TopicPolicy(
       `${name}-backup-events-policy`,
       {
-        arn: this.backupEvents.arn,
+        arn: backupEvents.arn,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
@@ -138,7 +184,7 @@ export class AlertTopic extends Component {
               Effect: "Allow",
               Principal: { Service: "backup.amazonaws.com" },
               Action: "sns:Publish",
-              Resource: this.backupEvents.arn,
+              Resource: backupEvents.arn,
               Condition: { StringEquals: { "aws:SourceAccount": account } },
             },
           ],
@@ -146,11 +192,16 @@ export class AlertTopic extends Component {
       },
       { parent: this },
     );
+    return backupEvents;
+  }
+
+  /** The same subscribers, filtered to what needs a human (BACKUP_EVENTS_FILTER). */
+  private subscribeBackupEvents(name: string, args: AlertTopicArgs, backupEvents: aws.sns.Topic): void {
     const filtered = (i: number, protocol: string, endpoint: string) =>
       new aws.sns.TopicSubscription(
         `${name}-backup-events-${protocol}-${i}`,
         {
-          topic: this.backupEvents.arn,
+          topic: backupEvents.arn,
           protocol,
           endpoint,
           filterPolicy: JSON.stringify(BACKUP_EVENTS_FILTER),
@@ -160,15 +211,5 @@ export class AlertTopic extends Component {
       );
     for (const [i, e] of (args.emails ?? []).entries()) filtered(i, "email", e);
     for (const [i, u] of (args.httpsEndpoints ?? []).entries()) filtered(i, "https", u);
-    this.arn = this.topic.arn;
-    this.releasesArn = this.releases.arn;
-    this.backupEventsArn = this.backupEvents.arn;
-    this.kmsKeyArn = key.arn;
-    this.registerOutputs({
-      arn: this.arn,
-      releasesArn: this.releasesArn,
-      backupEventsArn: this.backupEventsArn,
-      kmsKeyArn: this.kmsKeyArn,
-    });
   }
 }

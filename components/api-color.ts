@@ -48,113 +48,92 @@ export class ApiColor extends Component {
 
   constructor(name: string, args: ApiColorArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ApiColor.type, name, opts);
-    const k = { parent: this, provider: args.provider };
-    const appName = `api-${args.color}`;
-    const labels = {
-      ...APP_LABEL,
-      ...API_COMPONENT,
-      "app.kubernetes.io/name": "artifortress-api",
-      "rollout/color": args.color,
-    };
-    // On the Deployment only (not the pod template): scaling down must not restart the pods.
-    const deploymentLabels = { ...labels, ...(args.scaledDown ? { "rollout/scaled-down": "true" } : {}) };
-    const preStopSeconds = args.deregistrationDelaySeconds + 10;
-    const env = Object.entries(args.env ?? {}).map(([name, value]) => ({ name, value }));
+    const a = normalizeArgs(args);
+    const k = { parent: this, provider: a.provider };
+    this.service = this.createService(name, a, k);
+    this.binding = this.createTargetGroupBinding(name, a, k, this.service);
+    this.deployment = this.createDeployment(name, a, k, [this.service, this.binding]);
+    this.createDisruptionBudget(name, a, k);
+    if (a.autoscaling) this.createAutoscaler(name, a, a.autoscaling, k, this.deployment);
 
-    this.service = new k8s.core.v1.Service(
+    this.registerOutputs({ deployment: this.deployment.metadata.name, service: this.service.metadata.name });
+  }
+
+  private createService(name: string, a: NormalizedArgs, k: ChildOptions): k8s.core.v1.Service {
+    return new k8s.core.v1.Service(
       `${name}-service`,
       {
-        metadata: { name: appName, namespace: args.namespace, labels },
+        metadata: { name: a.appName, namespace: a.namespace, labels: a.labels },
         spec: {
           type: "ClusterIP",
-          selector: { ...API_COMPONENT, "rollout/color": args.color },
-          ports: [{ name: "http", port: args.port, targetPort: "http" }],
+          selector: { ...API_COMPONENT, "rollout/color": a.color },
+          ports: [{ name: "http", port: a.port, targetPort: "http" }],
         },
       },
       k,
     );
+  }
 
-    this.binding = new k8s.apiextensions.CustomResource(
+  private createTargetGroupBinding(
+    name: string,
+    a: NormalizedArgs,
+    k: ChildOptions,
+    service: k8s.core.v1.Service,
+  ): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
       `${name}-tgb`,
       {
         apiVersion: "elbv2.k8s.aws/v1beta1",
         kind: "TargetGroupBinding",
-        metadata: { name: appName, namespace: args.namespace, labels },
+        metadata: { name: a.appName, namespace: a.namespace, labels: a.labels },
         spec: {
-          serviceRef: { name: appName, port: args.port },
-          targetGroupARN: args.targetGroupArn,
+          serviceRef: { name: a.appName, port: a.port },
+          targetGroupARN: a.targetGroupArn,
           targetType: "ip",
           networking: {
             ingress: [
               {
-                from: [{ securityGroup: { groupID: args.albSecurityGroupId } }],
-                ports: [{ protocol: "TCP", port: args.port }],
+                from: [{ securityGroup: { groupID: a.albSecurityGroupId } }],
+                ports: [{ protocol: "TCP", port: a.port }],
               },
             ],
           },
         },
       },
-      { ...k, dependsOn: [this.service] },
+      { ...k, dependsOn: [service] },
     );
+  }
 
-    this.deployment = new k8s.apps.v1.Deployment(
+  private createDeployment(
+    name: string,
+    a: NormalizedArgs,
+    k: ChildOptions,
+    waitFor: pulumi.Resource[],
+  ): k8s.apps.v1.Deployment {
+    return new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata: { name: appName, namespace: args.namespace, labels: deploymentLabels },
+        metadata: { name: a.appName, namespace: a.namespace, labels: a.deploymentLabels },
         spec: {
           // With an HPA the autoscaler owns the replica count; setting it here would fight it.
-          replicas: args.autoscaling ? undefined : args.replicas,
+          replicas: a.autoscaling ? undefined : a.replicas,
           revisionHistoryLimit: 5,
-          selector: { matchLabels: { ...API_COMPONENT, "rollout/color": args.color } },
+          selector: { matchLabels: { ...API_COMPONENT, "rollout/color": a.color } },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
           template: {
-            metadata: { labels },
+            metadata: { labels: a.labels },
             spec: hardenedPodSpec({
-              serviceAccountName: args.serviceAccountName,
-              terminationGracePeriodSeconds: preStopSeconds + 30,
+              serviceAccountName: a.serviceAccountName,
+              terminationGracePeriodSeconds: a.preStopSeconds + 30,
               topologySpreadConstraints: [
                 {
                   maxSkew: 1,
                   topologyKey: "topology.kubernetes.io/zone",
                   whenUnsatisfiable: "ScheduleAnyway",
-                  labelSelector: { matchLabels: { ...API_COMPONENT, "rollout/color": args.color } },
+                  labelSelector: { matchLabels: { ...API_COMPONENT, "rollout/color": a.color } },
                 },
               ],
-              containers: [
-                hardenedContainer(
-                  {
-                    name: "api",
-                    image: args.image,
-                    ports: [{ name: "http", containerPort: args.port }],
-                    env: [
-                      ...env,
-                      { name: "ASPNETCORE_URLS", value: `http://+:${args.port}` },
-                      { name: "ROLLOUT_COLOR", value: args.color },
-                    ],
-                    envFrom: (args.secretNames ?? []).map((s) => ({ secretRef: { name: s } })),
-                    startupProbe: {
-                      httpGet: { path: args.healthPaths.live, port: "http" },
-                      periodSeconds: 5,
-                      failureThreshold: 30,
-                    },
-                    livenessProbe: {
-                      httpGet: { path: args.healthPaths.live, port: "http" },
-                      periodSeconds: 10,
-                      timeoutSeconds: 2,
-                      failureThreshold: 3,
-                    },
-                    readinessProbe: {
-                      httpGet: { path: args.healthPaths.ready, port: "http" },
-                      periodSeconds: 5,
-                      timeoutSeconds: 2,
-                      failureThreshold: 2,
-                      successThreshold: 1,
-                    },
-                    lifecycle: { preStop: { sleep: { seconds: preStopSeconds } } },
-                  },
-                  args.resources,
-                ),
-              ],
+              containers: [apiContainer(a)],
             }),
           },
         },
@@ -163,42 +142,117 @@ export class ApiColor extends Component {
       // and for its Service and TargetGroupBinding: the AWS Load Balancer Controller injects the pod readiness
       // gate only into pods created after both exist (LBC docs, "Pod readiness gate"), so without them the
       // pods would count as ready before the target group sees them healthy.
-      { ...k, dependsOn: [this.service, this.binding] },
+      { ...k, dependsOn: waitFor },
     );
+  }
 
-    new k8s.policy.v1.PodDisruptionBudget(
+  private createDisruptionBudget(name: string, a: NormalizedArgs, k: ChildOptions): k8s.policy.v1.PodDisruptionBudget {
+    return new k8s.policy.v1.PodDisruptionBudget(
       `${name}-pdb`,
       {
-        metadata: { name: appName, namespace: args.namespace, labels },
-        spec: { maxUnavailable: 1, selector: { matchLabels: { ...API_COMPONENT, "rollout/color": args.color } } },
+        metadata: { name: a.appName, namespace: a.namespace, labels: a.labels },
+        spec: { maxUnavailable: 1, selector: { matchLabels: { ...API_COMPONENT, "rollout/color": a.color } } },
       },
       k,
     );
-
-    if (args.autoscaling) {
-      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-        `${name}-hpa`,
-        {
-          metadata: { name: appName, namespace: args.namespace, labels },
-          spec: {
-            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: appName },
-            minReplicas: args.replicas,
-            maxReplicas: args.autoscaling.maxReplicas,
-            metrics: [
-              {
-                type: "Resource",
-                resource: {
-                  name: "cpu",
-                  target: { type: "Utilization", averageUtilization: args.autoscaling.targetCpuPercent },
-                },
-              },
-            ],
-          },
-        },
-        { ...k, dependsOn: [this.deployment] },
-      );
-    }
-
-    this.registerOutputs({ deployment: this.deployment.metadata.name, service: this.service.metadata.name });
   }
+
+  private createAutoscaler(
+    name: string,
+    a: NormalizedArgs,
+    autoscaling: NonNullable<ApiColorArgs["autoscaling"]>,
+    k: ChildOptions,
+    deployment: k8s.apps.v1.Deployment,
+  ): k8s.autoscaling.v2.HorizontalPodAutoscaler {
+    return new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}-hpa`,
+      {
+        metadata: { name: a.appName, namespace: a.namespace, labels: a.labels },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: a.appName },
+          minReplicas: a.replicas,
+          maxReplicas: autoscaling.maxReplicas,
+          metrics: [
+            {
+              type: "Resource",
+              resource: {
+                name: "cpu",
+                target: { type: "Utilization", averageUtilization: autoscaling.targetCpuPercent },
+              },
+            },
+          ],
+        },
+      },
+      { ...k, dependsOn: [deployment] },
+    );
+  }
+}
+
+interface ChildOptions {
+  parent: pulumi.Resource;
+  provider: k8s.Provider;
+}
+
+type NormalizedArgs = ApiColorArgs & {
+  appName: string;
+  labels: Record<string, string>;
+  deploymentLabels: Record<string, string>;
+  preStopSeconds: number;
+  envVars: { name: string; value: pulumi.Input<string> }[];
+};
+
+/** Names, labels and derived values every child uses. */
+function normalizeArgs(args: ApiColorArgs): NormalizedArgs {
+  const labels = {
+    ...APP_LABEL,
+    ...API_COMPONENT,
+    "app.kubernetes.io/name": "artifortress-api",
+    "rollout/color": args.color,
+  };
+  return {
+    ...args,
+    appName: `api-${args.color}`,
+    labels,
+    // On the Deployment only (not the pod template): scaling down must not restart the pods.
+    deploymentLabels: { ...labels, ...(args.scaledDown ? { "rollout/scaled-down": "true" } : {}) },
+    preStopSeconds: args.deregistrationDelaySeconds + 10,
+    envVars: Object.entries(args.env ?? {}).map(([name, value]) => ({ name, value })),
+  };
+}
+
+/** The API container: probes on the health paths, preStop longer than the deregistration delay. */
+function apiContainer(a: NormalizedArgs): k8s.types.input.core.v1.Container {
+  return hardenedContainer(
+    {
+      name: "api",
+      image: a.image,
+      ports: [{ name: "http", containerPort: a.port }],
+      env: [
+        ...a.envVars,
+        { name: "ASPNETCORE_URLS", value: `http://+:${a.port}` },
+        { name: "ROLLOUT_COLOR", value: a.color },
+      ],
+      envFrom: (a.secretNames ?? []).map((s) => ({ secretRef: { name: s } })),
+      startupProbe: {
+        httpGet: { path: a.healthPaths.live, port: "http" },
+        periodSeconds: 5,
+        failureThreshold: 30,
+      },
+      livenessProbe: {
+        httpGet: { path: a.healthPaths.live, port: "http" },
+        periodSeconds: 10,
+        timeoutSeconds: 2,
+        failureThreshold: 3,
+      },
+      readinessProbe: {
+        httpGet: { path: a.healthPaths.ready, port: "http" },
+        periodSeconds: 5,
+        timeoutSeconds: 2,
+        failureThreshold: 2,
+        successThreshold: 1,
+      },
+      lifecycle: { preStop: { sleep: { seconds: a.preStopSeconds } } },
+    },
+    a.resources,
+  );
 }

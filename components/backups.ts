@@ -61,38 +61,63 @@ export class Backups extends Component {
 
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(Backups.type, name, opts);
-    const a = { weeklyRetentionDays: 0, monthlyRetentionDays: 0, restoreTesting: true, ...args };
+    const a = normalizeArgs(args);
+    this.vault = this.createVault(name, a);
+    const copy = a.crossRegionCopy ? this.createCopyVault(name, a, a.crossRegionCopy) : undefined;
+    if (copy) this.copyVault = copy.vault;
+    this.plan = this.createPlan(name, a, this.vault, copy ? [copy.action] : []);
+    const { role, attachments } = this.createServiceRole(name, a);
+    this.selection = this.createSelection(name, a, this.plan, role, attachments);
+    if (a.vaultLock) this.createVaultLocks(name, a, a.vaultLock, this.vault, this.copyVault);
+    if (a.notificationTopicArn) this.createNotifications(name, this.vault, a.notificationTopicArn);
+    if (a.restoreTesting) this.createRestoreTesting(name, a, this.vault, role, attachments);
 
+    this.vaultArn = this.vault.arn;
+    this.registerOutputs({ vaultArn: this.vaultArn, copyVaultArn: this.copyVault?.arn, planId: this.plan.id });
+  }
+
+  private createVault(name: string, a: NormalizedArgs): aws.backup.Vault {
     const key = new EncryptionKey(
       `${name}-cmk`,
       { purpose: `AWS Backup vault ${a.namePrefix}`, alias: `${a.namePrefix}-backup` },
       { parent: this },
     );
-    this.vault = new aws.backup.Vault(
+    return new aws.backup.Vault(
       `${name}-vault`,
       { name: `${a.namePrefix}-vault`, kmsKeyArn: key.arn, forceDestroy: false },
       { parent: this },
     );
+  }
 
-    const copyActions: aws.types.input.backup.PlanRuleCopyAction[] = [];
-    if (a.crossRegionCopy) {
-      const region = a.crossRegionCopy.region;
-      const drKey = new EncryptionKey(
-        `${name}-dr-cmk`,
-        { purpose: `AWS Backup copy vault ${a.namePrefix} (${region})`, alias: `${a.namePrefix}-backup-dr`, region },
-        { parent: this },
-      );
-      this.copyVault = new aws.backup.Vault(
-        `${name}-dr-vault`,
-        { name: `${a.namePrefix}-dr-vault`, kmsKeyArn: drKey.arn, region, forceDestroy: false },
-        { parent: this },
-      );
-      copyActions.push({
-        destinationVaultArn: this.copyVault.arn,
-        lifecycle: { deleteAfter: a.crossRegionCopy.retentionDays },
-      });
-    }
+  /** The vault in another region every recovery point is copied to, and the plan rules' copy action. */
+  private createCopyVault(
+    name: string,
+    a: NormalizedArgs,
+    crossRegionCopy: NonNullable<BackupsArgs["crossRegionCopy"]>,
+  ): { vault: aws.backup.Vault; action: aws.types.input.backup.PlanRuleCopyAction } {
+    const region = crossRegionCopy.region;
+    const drKey = new EncryptionKey(
+      `${name}-dr-cmk`,
+      { purpose: `AWS Backup copy vault ${a.namePrefix} (${region})`, alias: `${a.namePrefix}-backup-dr`, region },
+      { parent: this },
+    );
+    const vault = new aws.backup.Vault(
+      `${name}-dr-vault`,
+      { name: `${a.namePrefix}-dr-vault`, kmsKeyArn: drKey.arn, region, forceDestroy: false },
+      { parent: this },
+    );
+    return {
+      vault,
+      action: { destinationVaultArn: vault.arn, lifecycle: { deleteAfter: crossRegionCopy.retentionDays } },
+    };
+  }
 
+  private createPlan(
+    name: string,
+    a: NormalizedArgs,
+    vault: aws.backup.Vault,
+    copyActions: aws.types.input.backup.PlanRuleCopyAction[],
+  ): aws.backup.Plan {
     // Schedules: components/windows.ts (kept clear of the RDS backup and maintenance windows).
     const rule = (
       ruleName: string,
@@ -100,7 +125,7 @@ export class Backups extends Component {
       deleteAfter: number,
     ): aws.types.input.backup.PlanRule => ({
       ruleName,
-      targetVaultName: this.vault.name,
+      targetVaultName: vault.name,
       schedule: BACKUP_SCHEDULES[schedule].cron,
       startWindow: BACKUP_SCHEDULES[schedule].startWindowMinutes,
       completionWindow: BACKUP_SCHEDULES[schedule].completionWindowMinutes,
@@ -112,8 +137,14 @@ export class Backups extends Component {
     const rules = [rule("daily", "daily", a.dailyRetentionDays)];
     if (a.weeklyRetentionDays > 0) rules.push(rule("weekly", "weekly", a.weeklyRetentionDays));
     if (a.monthlyRetentionDays > 0) rules.push(rule("monthly", "monthly", a.monthlyRetentionDays));
-    this.plan = new aws.backup.Plan(`${name}-plan`, { name: `${a.namePrefix}-plan`, rules }, { parent: this });
+    return new aws.backup.Plan(`${name}-plan`, { name: `${a.namePrefix}-plan`, rules }, { parent: this });
+  }
 
+  /** The role AWS Backup assumes to back up and restore (also used by restore testing). */
+  private createServiceRole(
+    name: string,
+    a: NormalizedArgs,
+  ): { role: aws.iam.Role; attachments: aws.iam.RolePolicyAttachment[] } {
     const role = new aws.iam.Role(
       `${name}-role`,
       {
@@ -133,72 +164,105 @@ export class Backups extends Component {
           { parent: this },
         ),
     );
-    this.selection = new aws.backup.Selection(
+    return { role, attachments };
+  }
+
+  private createSelection(
+    name: string,
+    a: NormalizedArgs,
+    plan: aws.backup.Plan,
+    role: aws.iam.Role,
+    attachments: aws.iam.RolePolicyAttachment[],
+  ): aws.backup.Selection {
+    return new aws.backup.Selection(
       `${name}-selection`,
       {
         name: `${a.namePrefix}-database`,
-        planId: this.plan.id,
+        planId: plan.id,
         iamRoleArn: role.arn,
         resources: [a.databaseArn, ...(a.extraDatabaseArns ?? [])],
       },
       { parent: this, dependsOn: attachments },
     );
+  }
 
-    if (a.vaultLock) {
+  private createVaultLocks(
+    name: string,
+    a: NormalizedArgs,
+    vaultLock: NonNullable<BackupsArgs["vaultLock"]>,
+    vault: aws.backup.Vault,
+    copyVault: aws.backup.Vault | undefined,
+  ): void {
+    new aws.backup.VaultLockConfiguration(
+      `${name}-lock`,
+      { backupVaultName: vault.name, ...vaultLock },
+      { parent: this },
+    );
+    // The DR copies are the last line of defence against a compromised account: locked the same way.
+    if (copyVault && a.crossRegionCopy)
       new aws.backup.VaultLockConfiguration(
-        `${name}-lock`,
-        { backupVaultName: this.vault.name, ...a.vaultLock },
+        `${name}-dr-lock`,
+        { backupVaultName: copyVault.name, region: a.crossRegionCopy.region, ...vaultLock },
         { parent: this },
       );
-      // The DR copies are the last line of defence against a compromised account: locked the same way.
-      if (this.copyVault && a.crossRegionCopy)
-        new aws.backup.VaultLockConfiguration(
-          `${name}-dr-lock`,
-          { backupVaultName: this.copyVault.name, region: a.crossRegionCopy.region, ...a.vaultLock },
-          { parent: this },
-        );
-    }
-    if (a.notificationTopicArn) {
-      new aws.backup.VaultNotifications(
-        `${name}-notifications`,
-        { backupVaultName: this.vault.name, snsTopicArn: a.notificationTopicArn, backupVaultEvents: VAULT_EVENTS },
-        { parent: this },
-      );
-    }
-    if (a.restoreTesting) {
-      const testPlan = new aws.backup.RestoreTestingPlan(
-        `${name}-restore-test`,
-        {
-          name: `${a.namePrefix.replace(/[^A-Za-z0-9]/g, "_")}_restore_test`,
-          scheduleExpression: "cron(0 6 ? * MON *)",
-          startWindowHours: 8,
-          recoveryPointSelection: {
-            algorithm: "LATEST_WITHIN_WINDOW",
-            includeVaults: [this.vault.arn],
-            recoveryPointTypes: ["SNAPSHOT"],
-            selectionWindowDays: 7,
-          },
-        },
-        { parent: this },
-      );
-      new aws.backup.RestoreTestingSelection(
-        `${name}-restore-test-db`,
-        {
-          name: "database",
-          restoreTestingPlanName: testPlan.name,
-          protectedResourceType: "RDS",
-          protectedResourceArns: [a.databaseArn],
-          iamRoleArn: role.arn,
-          validationWindowHours: 2,
-          ...(a.databaseSubnetGroupName
-            ? { restoreMetadataOverrides: { dbSubnetGroupName: a.databaseSubnetGroupName } }
-            : {}),
-        },
-        { parent: this, dependsOn: attachments },
-      );
-    }
+  }
 
-    this.vaultArn = this.vault.arn;
-    this.registerOutputs({ vaultArn: this.vaultArn, copyVaultArn: this.copyVault?.arn, planId: this.plan.id });
+  private createNotifications(
+    name: string,
+    vault: aws.backup.Vault,
+    topicArn: pulumi.Input<string>,
+  ): aws.backup.VaultNotifications {
+    return new aws.backup.VaultNotifications(
+      `${name}-notifications`,
+      { backupVaultName: vault.name, snsTopicArn: topicArn, backupVaultEvents: VAULT_EVENTS },
+      { parent: this },
+    );
+  }
+
+  /** Weekly restore test of the latest snapshot (runbook 004 "verify backup integrity"). */
+  private createRestoreTesting(
+    name: string,
+    a: NormalizedArgs,
+    vault: aws.backup.Vault,
+    role: aws.iam.Role,
+    attachments: aws.iam.RolePolicyAttachment[],
+  ): void {
+    const testPlan = new aws.backup.RestoreTestingPlan(
+      `${name}-restore-test`,
+      {
+        name: `${a.namePrefix.replace(/[^A-Za-z0-9]/g, "_")}_restore_test`,
+        scheduleExpression: "cron(0 6 ? * MON *)",
+        startWindowHours: 8,
+        recoveryPointSelection: {
+          algorithm: "LATEST_WITHIN_WINDOW",
+          includeVaults: [vault.arn],
+          recoveryPointTypes: ["SNAPSHOT"],
+          selectionWindowDays: 7,
+        },
+      },
+      { parent: this },
+    );
+    new aws.backup.RestoreTestingSelection(
+      `${name}-restore-test-db`,
+      {
+        name: "database",
+        restoreTestingPlanName: testPlan.name,
+        protectedResourceType: "RDS",
+        protectedResourceArns: [a.databaseArn],
+        iamRoleArn: role.arn,
+        validationWindowHours: 2,
+        ...(a.databaseSubnetGroupName
+          ? { restoreMetadataOverrides: { dbSubnetGroupName: a.databaseSubnetGroupName } }
+          : {}),
+      },
+      { parent: this, dependsOn: attachments },
+    );
   }
 }
+
+/** Defaults spread under the given args (tiers off, restore testing on). */
+function normalizeArgs(args: BackupsArgs) {
+  return { weeklyRetentionDays: 0, monthlyRetentionDays: 0, restoreTesting: true, ...args };
+}
+
+type NormalizedArgs = ReturnType<typeof normalizeArgs>;

@@ -48,12 +48,34 @@ export class BlueGreenLoadBalancer extends Component {
 
   constructor(name: string, args: BlueGreenLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(BlueGreenLoadBalancer.type, name, opts);
-    const protect = args.protectLoadBalancer ?? true;
-    const p = { parent: this };
+    const a = normalizeArgs(args);
+    const sg = this.createSecurityGroup(name, a);
+    const logsBucket = a.accessLogsBucket || this.createAccessLogsBucket(name, a);
+    this.loadBalancer = this.createLoadBalancer(name, a, sg, logsBucket);
+    this.targetGroups = {
+      blue: this.createTargetGroup(name, a, "blue"),
+      green: this.createTargetGroup(name, a, "green"),
+    };
+    this.createRedirectListener(name, this.loadBalancer);
+    this.testListener = this.createTestListener(name, a, this.loadBalancer, this.targetGroups);
 
+    this.securityGroupId = sg.id;
+    this.dnsName = this.loadBalancer.dnsName;
+    this.arnSuffix = this.loadBalancer.arnSuffix;
+    this.registerOutputs({
+      dnsName: this.dnsName,
+      arnSuffix: this.arnSuffix,
+      blueTargetGroupArn: this.targetGroups.blue.arn,
+      greenTargetGroupArn: this.targetGroups.green.arn,
+    });
+  }
+
+  /** The ALB's security group: public 80/443, the test listener from its CIDRs, out to the API pods. */
+  private createSecurityGroup(name: string, a: NormalizedArgs): aws.ec2.SecurityGroup {
+    const p = { parent: this };
     const sg = new aws.ec2.SecurityGroup(
       `${name}-sg`,
-      { vpcId: args.vpcId, description: `ALB ${args.namePrefix}`, revokeRulesOnDelete: true },
+      { vpcId: a.vpcId, description: `ALB ${a.namePrefix}`, revokeRulesOnDelete: true },
       p,
     );
     for (const port of [80, 443]) {
@@ -70,15 +92,21 @@ export class BlueGreenLoadBalancer extends Component {
         p,
       );
     }
-    args.testListenerCidrs.forEach((cidr, i) => {
+    this.createTestAndTargetRules(name, a, sg);
+    return sg;
+  }
+
+  private createTestAndTargetRules(name: string, a: NormalizedArgs, sg: aws.ec2.SecurityGroup): void {
+    const p = { parent: this };
+    a.testListenerCidrs.forEach((cidr, i) => {
       new aws.vpc.SecurityGroupIngressRule(
         `${name}-in-test-${i}`,
         {
           securityGroupId: sg.id,
           cidrIpv4: cidr,
           ipProtocol: "tcp",
-          fromPort: args.testListenerPort,
-          toPort: args.testListenerPort,
+          fromPort: a.testListenerPort,
+          toPort: a.testListenerPort,
           description: "test listener (smoke tests)",
         },
         p,
@@ -90,159 +118,188 @@ export class BlueGreenLoadBalancer extends Component {
         securityGroupId: sg.id,
         cidrIpv4: "0.0.0.0/0",
         ipProtocol: "tcp",
-        fromPort: args.targetPort,
-        toPort: args.targetPort,
+        fromPort: a.targetPort,
+        toPort: a.targetPort,
         description: "to API pods",
       },
       p,
     );
+  }
 
-    let logsBucket = args.accessLogsBucket;
-    if (!logsBucket) {
-      // ALB access logs support SSE-S3 only (not SSE-KMS): this bucket is the one exception to CMK encryption.
-      const bucket = new aws.s3.Bucket(`${name}-logs`, { forceDestroy: false }, p);
-      const block = new aws.s3.BucketPublicAccessBlock(
-        `${name}-logs-public-access`,
-        {
-          bucket: bucket.id,
-          blockPublicAcls: true,
-          blockPublicPolicy: true,
-          ignorePublicAcls: true,
-          restrictPublicBuckets: true,
-        },
-        p,
-      );
-      new aws.s3.BucketServerSideEncryptionConfiguration(
-        `${name}-logs-sse`,
-        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-        p,
-      );
-      new aws.s3.BucketLifecycleConfiguration(
-        `${name}-logs-lifecycle`,
-        {
-          bucket: bucket.id,
-          rules: [
+  /** The access-logs bucket (when none is given); returns its name once its policy lets the ELB write. */
+  private createAccessLogsBucket(name: string, a: NormalizedArgs): pulumi.Output<string> {
+    const p = { parent: this };
+    // ALB access logs support SSE-S3 only (not SSE-KMS): this bucket is the one exception to CMK encryption.
+    const bucket = new aws.s3.Bucket(`${name}-logs`, { forceDestroy: false }, p);
+    const block = new aws.s3.BucketPublicAccessBlock(
+      `${name}-logs-public-access`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      p,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-logs-sse`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      p,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-logs-lifecycle`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            id: "expire-logs",
+            status: "Enabled",
+            filter: {},
+            expiration: { days: a.accessLogRetentionDays },
+          },
+        ],
+      },
+      p,
+    );
+    return this.createAccessLogsPolicy(name, bucket, block).bucket;
+  }
+
+  private createAccessLogsPolicy(
+    name: string,
+    bucket: aws.s3.Bucket,
+    block: aws.s3.BucketPublicAccessBlock,
+  ): aws.s3.BucketPolicy {
+    const p = { parent: this };
+    const elb = aws.elb.getServiceAccountOutput({}, p);
+    return new aws.s3.BucketPolicy(
+      `${name}-logs-policy`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
             {
-              id: "expire-logs",
-              status: "Enabled",
-              filter: {},
-              expiration: { days: args.accessLogRetentionDays ?? 365 },
+              Sid: "ElbLogDelivery",
+              Effect: "Allow",
+              Principal: { AWS: elb.arn },
+              Action: "s3:PutObject",
+              Resource: pulumi.interpolate`${bucket.arn}/*`,
+            },
+            {
+              Sid: "DenyInsecureTransport",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
             },
           ],
-        },
-        p,
-      );
-      const elb = aws.elb.getServiceAccountOutput({}, p);
-      const policy = new aws.s3.BucketPolicy(
-        `${name}-logs-policy`,
-        {
-          bucket: bucket.id,
-          policy: pulumi.jsonStringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "ElbLogDelivery",
-                Effect: "Allow",
-                Principal: { AWS: elb.arn },
-                Action: "s3:PutObject",
-                Resource: pulumi.interpolate`${bucket.arn}/*`,
-              },
-              {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-              },
-            ],
-          }),
-        },
-        { ...p, dependsOn: [block] },
-      );
-      logsBucket = policy.bucket;
-    }
+        }),
+      },
+      { ...p, dependsOn: [block] },
+    );
+  }
 
-    this.loadBalancer = new aws.lb.LoadBalancer(
+  private createLoadBalancer(
+    name: string,
+    a: NormalizedArgs,
+    sg: aws.ec2.SecurityGroup,
+    logsBucket: pulumi.Input<string>,
+  ): aws.lb.LoadBalancer {
+    const protect = a.protectLoadBalancer;
+    return new aws.lb.LoadBalancer(
       `${name}-alb`,
       {
         // Length-aware and unique per stack (components/names.ts); protected where protectLoadBalancer, so never replaced there.
-        name: physicalName([args.namePrefix], 32),
+        name: physicalName([a.namePrefix], 32),
         loadBalancerType: "application",
         internal: false,
         securityGroups: [sg.id],
-        subnets: args.publicSubnetIds,
+        subnets: a.publicSubnetIds,
         dropInvalidHeaderFields: true,
         enableDeletionProtection: protect,
         idleTimeout: 60,
         accessLogs: { bucket: logsBucket, enabled: true, prefix: "alb" },
       },
-      { ...p, protect },
+      { parent: this, protect },
     );
+  }
 
-    const tg = (color: Color) =>
-      new aws.lb.TargetGroup(
-        `${name}-tg-${color}`,
-        {
-          // No explicit name: the provider auto-names it (logical name + random suffix), so a replacement
-          // (port, protocol, VPC, target type) creates the new group first and the listener moves to it. A
-          // fixed name would make the bridge delete first (pkg/tfbridge/schema.go: explicit names of
-          // auto-nameable inputs) — impossible while a listener uses it — and `.slice(0, 32)` could give both
-          // colors the same name. Alarms and dashboards use `arnSuffix`, the driver the ARNs.
-          vpcId: args.vpcId,
-          port: args.targetPort,
+  private createTargetGroup(name: string, a: NormalizedArgs, color: Color): aws.lb.TargetGroup {
+    return new aws.lb.TargetGroup(
+      `${name}-tg-${color}`,
+      {
+        // No explicit name: the provider auto-names it (logical name + random suffix), so a replacement
+        // (port, protocol, VPC, target type) creates the new group first and the listener moves to it. A
+        // fixed name would make the bridge delete first (pkg/tfbridge/schema.go: explicit names of
+        // auto-nameable inputs) — impossible while a listener uses it — and `.slice(0, 32)` could give both
+        // colors the same name. Alarms and dashboards use `arnSuffix`, the driver the ARNs.
+        vpcId: a.vpcId,
+        port: a.targetPort,
+        protocol: "HTTP",
+        targetType: "ip",
+        deregistrationDelay: a.deregistrationDelaySeconds,
+        healthCheck: {
+          enabled: true,
+          path: a.healthCheckPath,
           protocol: "HTTP",
-          targetType: "ip",
-          deregistrationDelay: args.deregistrationDelaySeconds,
-          healthCheck: {
-            enabled: true,
-            path: args.healthCheckPath,
-            protocol: "HTTP",
-            port: "traffic-port",
-            matcher: "200",
-            interval: 10,
-            timeout: 5,
-            healthyThreshold: 3,
-            unhealthyThreshold: 2,
-          },
-          tags: { "rollout/color": color },
+          port: "traffic-port",
+          matcher: "200",
+          interval: 10,
+          timeout: 5,
+          healthyThreshold: 3,
+          unhealthyThreshold: 2,
         },
-        p,
-      );
-    this.targetGroups = { blue: tg("blue"), green: tg("green") };
+        tags: { "rollout/color": color },
+      },
+      { parent: this },
+    );
+  }
 
-    new aws.lb.Listener(
+  /** Port 80 only redirects to HTTPS. */
+  private createRedirectListener(name: string, loadBalancer: aws.lb.LoadBalancer): aws.lb.Listener {
+    return new aws.lb.Listener(
       `${name}-http`,
       {
-        loadBalancerArn: this.loadBalancer.arn,
+        loadBalancerArn: loadBalancer.arn,
         port: 80,
         protocol: "HTTP",
         defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
       },
-      p,
+      { parent: this },
     );
-    this.testListener = new aws.lb.Listener(
+  }
+
+  private createTestListener(
+    name: string,
+    a: NormalizedArgs,
+    loadBalancer: aws.lb.LoadBalancer,
+    targetGroups: Record<Color, aws.lb.TargetGroup>,
+  ): aws.lb.Listener {
+    return new aws.lb.Listener(
       `${name}-test`,
       {
-        loadBalancerArn: this.loadBalancer.arn,
-        port: args.testListenerPort,
+        loadBalancerArn: loadBalancer.arn,
+        port: a.testListenerPort,
         protocol: "HTTPS",
-        certificateArn: args.certificateArn,
-        sslPolicy: args.sslPolicy,
-        defaultActions: [{ type: "forward", targetGroupArn: this.targetGroups[args.testColor].arn }],
-        tags: { "rollout/role": "test", "rollout/color": args.testColor },
+        certificateArn: a.certificateArn,
+        sslPolicy: a.sslPolicy,
+        defaultActions: [{ type: "forward", targetGroupArn: targetGroups[a.testColor].arn }],
+        tags: { "rollout/role": "test", "rollout/color": a.testColor },
       },
-      p,
+      { parent: this },
     );
-
-    this.securityGroupId = sg.id;
-    this.dnsName = this.loadBalancer.dnsName;
-    this.arnSuffix = this.loadBalancer.arnSuffix;
-    this.registerOutputs({
-      dnsName: this.dnsName,
-      arnSuffix: this.arnSuffix,
-      blueTargetGroupArn: this.targetGroups.blue.arn,
-      greenTargetGroupArn: this.targetGroups.green.arn,
-    });
   }
+}
+
+type NormalizedArgs = BlueGreenLoadBalancerArgs & { protectLoadBalancer: boolean; accessLogRetentionDays: number };
+
+/** Defaults applied (each `??`, so an explicit `undefined` still takes the default). */
+function normalizeArgs(args: BlueGreenLoadBalancerArgs): NormalizedArgs {
+  return {
+    ...args,
+    protectLoadBalancer: args.protectLoadBalancer ?? true,
+    accessLogRetentionDays: args.accessLogRetentionDays ?? 365,
+  };
 }

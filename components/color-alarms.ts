@@ -46,26 +46,31 @@ export class ColorAlarms extends Component {
 
   constructor(name: string, args: ColorAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ColorAlarms.type, name, opts);
-    const a = {
-      errorRatePercent: 1,
-      errorRateMinutes: 5,
-      p95LatencySeconds: 1,
-      p95LatencyMinutes: 5,
-      unhealthyHostMinutes: 2,
-      ...args,
-    };
-    const p = { parent: this };
-    const dimensions = { LoadBalancer: a.loadBalancerArnSuffix, TargetGroup: a.targetGroupArnSuffix };
-    const actions = { alarmActions: [a.topicArn], okActions: [a.topicArn], actionsEnabled: true };
+    const a = normalizeArgs(args);
+    this.errorRate = this.createErrorRateAlarm(name, a);
+    this.p95 = this.createP95Alarm(name, a);
+    this.unhealthyHosts = this.createUnhealthyHostsAlarm(name, a);
+    this.rollbackAlarmName = rollbackAlarmName(a.namePrefix, a.color);
+    this.rollback = this.createRollbackAlarm(name, a, this.rollbackAlarmName, {
+      errorRate: this.errorRate,
+      p95: this.p95,
+      unhealthyHosts: this.unhealthyHosts,
+    });
+    this.registerOutputs({
+      rollbackAlarmName: this.rollbackAlarmName,
+      alarmNames: [this.errorRate.name, this.p95.name, this.unhealthyHosts.name],
+    });
+  }
+
+  private createErrorRateAlarm(name: string, a: NormalizedArgs): aws.cloudwatch.MetricAlarm {
     const metric = (metricName: string, stat: string) => ({
       namespace: "AWS/ApplicationELB",
       metricName,
-      dimensions,
+      dimensions: dimensions(a),
       period: 60,
       stat,
     });
-
-    this.errorRate = new aws.cloudwatch.MetricAlarm(
+    return new aws.cloudwatch.MetricAlarm(
       `${name}-error-rate`,
       {
         name: colorAlarmName(a.namePrefix, a.color, "error-rate"),
@@ -85,18 +90,21 @@ export class ColorAlarms extends Component {
             returnData: true,
           },
         ],
-        ...actions,
+        ...actions(a),
       },
-      p,
+      { parent: this },
     );
-    this.p95 = new aws.cloudwatch.MetricAlarm(
+  }
+
+  private createP95Alarm(name: string, a: NormalizedArgs): aws.cloudwatch.MetricAlarm {
+    return new aws.cloudwatch.MetricAlarm(
       `${name}-p95`,
       {
         name: colorAlarmName(a.namePrefix, a.color, "p95-latency"),
         alarmDescription: `${a.color}: p95 response time above ${a.p95LatencySeconds}s for ${a.p95LatencyMinutes} min. Roll back traffic: see ${ALARM_DOCS}#p95-latency`,
         namespace: "AWS/ApplicationELB",
         metricName: "TargetResponseTime",
-        dimensions,
+        dimensions: dimensions(a),
         extendedStatistic: "p95",
         period: 60,
         comparisonOperator: "GreaterThanThreshold",
@@ -104,18 +112,21 @@ export class ColorAlarms extends Component {
         evaluationPeriods: a.p95LatencyMinutes,
         datapointsToAlarm: a.p95LatencyMinutes,
         treatMissingData: "notBreaching",
-        ...actions,
+        ...actions(a),
       },
-      p,
+      { parent: this },
     );
-    this.unhealthyHosts = new aws.cloudwatch.MetricAlarm(
+  }
+
+  private createUnhealthyHostsAlarm(name: string, a: NormalizedArgs): aws.cloudwatch.MetricAlarm {
+    return new aws.cloudwatch.MetricAlarm(
       `${name}-unhealthy`,
       {
         name: colorAlarmName(a.namePrefix, a.color, "unhealthy-hosts"),
         alarmDescription: `${a.color}: a target failed the ${"readiness"} health check for ${a.unhealthyHostMinutes} min. Check the pods: see ${ALARM_DOCS}#unhealthy-hosts`,
         namespace: "AWS/ApplicationELB",
         metricName: "UnHealthyHostCount",
-        dimensions,
+        dimensions: dimensions(a),
         statistic: "Maximum",
         period: 60,
         comparisonOperator: "GreaterThanThreshold",
@@ -123,24 +134,51 @@ export class ColorAlarms extends Component {
         evaluationPeriods: a.unhealthyHostMinutes,
         datapointsToAlarm: a.unhealthyHostMinutes,
         treatMissingData: "notBreaching",
-        ...actions,
+        ...actions(a),
       },
-      p,
+      { parent: this },
     );
-    this.rollbackAlarmName = rollbackAlarmName(a.namePrefix, a.color);
-    this.rollback = new aws.cloudwatch.CompositeAlarm(
+  }
+
+  /** Any of the three signals: the alarm the rollout driver watches. */
+  private createRollbackAlarm(
+    name: string,
+    a: NormalizedArgs,
+    alarmName: string,
+    signals: Pick<ColorAlarms, "errorRate" | "p95" | "unhealthyHosts">,
+  ): aws.cloudwatch.CompositeAlarm {
+    return new aws.cloudwatch.CompositeAlarm(
       `${name}-rollback`,
       {
-        alarmName: this.rollbackAlarmName,
+        alarmName,
         alarmDescription: `${a.color}: any rollback trigger (error rate, p95, unhealthy hosts). The rollout driver rolls back when this is in ALARM: see ${ALARM_DOCS}#rollback`,
-        alarmRule: pulumi.interpolate`ALARM("${this.errorRate.name}") OR ALARM("${this.p95.name}") OR ALARM("${this.unhealthyHosts.name}")`,
-        ...actions,
+        alarmRule: pulumi.interpolate`ALARM("${signals.errorRate.name}") OR ALARM("${signals.p95.name}") OR ALARM("${signals.unhealthyHosts.name}")`,
+        ...actions(a),
       },
-      p,
+      { parent: this },
     );
-    this.registerOutputs({
-      rollbackAlarmName: this.rollbackAlarmName,
-      alarmNames: [this.errorRate.name, this.p95.name, this.unhealthyHosts.name],
-    });
   }
+}
+
+/** Defaults spread under the given args (runbook 004 "Rollback triggers"). */
+function normalizeArgs(args: ColorAlarmsArgs) {
+  return {
+    errorRatePercent: 1,
+    errorRateMinutes: 5,
+    p95LatencySeconds: 1,
+    p95LatencyMinutes: 5,
+    unhealthyHostMinutes: 2,
+    ...args,
+  };
+}
+
+type NormalizedArgs = ReturnType<typeof normalizeArgs>;
+
+/** This color's target group on this load balancer (CloudWatch dimensions). */
+function dimensions(a: NormalizedArgs) {
+  return { LoadBalancer: a.loadBalancerArnSuffix, TargetGroup: a.targetGroupArnSuffix };
+}
+
+function actions(a: NormalizedArgs) {
+  return { alarmActions: [a.topicArn], okActions: [a.topicArn], actionsEnabled: true };
 }

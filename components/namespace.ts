@@ -46,13 +46,27 @@ export class AppNamespace extends Component {
 
   constructor(name: string, args: AppNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AppNamespace.type, name, { ...opts, providers: { kubernetes: args.provider } });
-    const apiSelector = args.apiSelector ?? { "app.kubernetes.io/component": "api" };
-    const child = { parent: this, provider: args.provider };
-    this.namespace = new k8s.core.v1.Namespace(
+    const a = normalizeArgs(args);
+    const child = { parent: this, provider: a.provider };
+    this.namespace = this.createNamespace(name, a, child);
+    const ns = this.namespace.metadata.name;
+    const inNs = { ...child, dependsOn: [this.namespace] };
+    this.createDefaultDeny(name, ns, inNs);
+    this.createAlbToApi(name, a, ns, inNs);
+    this.createSmokeToApi(name, a, ns, inNs);
+    this.createEgress(name, ns, inNs);
+    this.createServiceAccounts(name, a, ns, inNs);
+
+    this.name = ns;
+    this.registerOutputs({ name: this.name, serviceAccounts: Object.keys(this.serviceAccounts) });
+  }
+
+  private createNamespace(name: string, a: NormalizedArgs, child: ChildOptions): k8s.core.v1.Namespace {
+    return new k8s.core.v1.Namespace(
       `${name}-ns`,
       {
         metadata: {
-          name: args.name,
+          name: a.name,
           labels: {
             ...APP_LABEL,
             "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
@@ -63,9 +77,9 @@ export class AppNamespace extends Component {
       },
       child,
     );
-    const ns = this.namespace.metadata.name;
-    const inNs = { ...child, dependsOn: [this.namespace] };
+  }
 
+  private createDefaultDeny(name: string, ns: pulumi.Output<string>, inNs: InNamespaceOptions): void {
     new k8s.networking.v1.NetworkPolicy(
       `${name}-default-deny`,
       {
@@ -74,25 +88,31 @@ export class AppNamespace extends Component {
       },
       inNs,
     );
+  }
+
+  private createAlbToApi(name: string, a: NormalizedArgs, ns: pulumi.Output<string>, inNs: InNamespaceOptions): void {
     new k8s.networking.v1.NetworkPolicy(
       `${name}-allow-alb-to-api`,
       {
         metadata: { name: "allow-alb-to-api", namespace: ns },
         spec: {
-          podSelector: { matchLabels: apiSelector },
+          podSelector: { matchLabels: a.apiSelector },
           policyTypes: ["Ingress"],
           ingress: [
             {
               from: pulumi
-                .output(args.albSourceCidrs ?? [])
+                .output(a.albSourceCidrs ?? [])
                 .apply((cidrs) => cidrs.map((cidr) => ({ ipBlock: { cidr } }))),
-              ports: [{ protocol: "TCP", port: args.apiPort }],
+              ports: [{ protocol: "TCP", port: a.apiPort }],
             },
           ],
         },
       },
       inNs,
     );
+  }
+
+  private createSmokeToApi(name: string, a: NormalizedArgs, ns: pulumi.Output<string>, inNs: InNamespaceOptions): void {
     // The in-cluster smoke test (components/smoke-test.ts) reaches the API pods directly.
     const smokeSelector = { "app.kubernetes.io/component": "smoke" };
     new k8s.networking.v1.NetworkPolicy(
@@ -100,12 +120,12 @@ export class AppNamespace extends Component {
       {
         metadata: { name: "allow-smoke-to-api", namespace: ns },
         spec: {
-          podSelector: { matchLabels: apiSelector },
+          podSelector: { matchLabels: a.apiSelector },
           policyTypes: ["Ingress"],
           ingress: [
             {
               from: [{ podSelector: { matchLabels: smokeSelector } }],
-              ports: [{ protocol: "TCP", port: args.apiPort }],
+              ports: [{ protocol: "TCP", port: a.apiPort }],
             },
           ],
         },
@@ -120,12 +140,15 @@ export class AppNamespace extends Component {
           podSelector: { matchLabels: smokeSelector },
           policyTypes: ["Egress"],
           egress: [
-            { to: [{ podSelector: { matchLabels: apiSelector } }], ports: [{ protocol: "TCP", port: args.apiPort }] },
+            { to: [{ podSelector: { matchLabels: a.apiSelector } }], ports: [{ protocol: "TCP", port: a.apiPort }] },
           ],
         },
       },
       inNs,
     );
+  }
+
+  private createEgress(name: string, ns: pulumi.Output<string>, inNs: InNamespaceOptions): void {
     new k8s.networking.v1.NetworkPolicy(
       `${name}-allow-egress`,
       {
@@ -148,8 +171,16 @@ export class AppNamespace extends Component {
       },
       inNs,
     );
+  }
 
-    for (const sa of args.serviceAccounts ?? []) {
+  /** The workloads' service accounts, annotated for IRSA, into `this.serviceAccounts`. */
+  private createServiceAccounts(
+    name: string,
+    a: NormalizedArgs,
+    ns: pulumi.Output<string>,
+    inNs: InNamespaceOptions,
+  ): void {
+    for (const sa of a.serviceAccounts ?? []) {
       this.serviceAccounts[sa.name] = new k8s.core.v1.ServiceAccount(
         `${name}-sa-${sa.name}`,
         {
@@ -164,8 +195,18 @@ export class AppNamespace extends Component {
         inNs,
       );
     }
-
-    this.name = ns;
-    this.registerOutputs({ name: this.name, serviceAccounts: Object.keys(this.serviceAccounts) });
   }
+}
+
+interface ChildOptions {
+  parent: pulumi.Resource;
+  provider: k8s.Provider;
+}
+
+type InNamespaceOptions = ChildOptions & { dependsOn: pulumi.Resource[] };
+
+type NormalizedArgs = AppNamespaceArgs & { apiSelector: Record<string, string> };
+
+function normalizeArgs(args: AppNamespaceArgs): NormalizedArgs {
+  return { ...args, apiSelector: args.apiSelector ?? { "app.kubernetes.io/component": "api" } };
 }

@@ -34,20 +34,37 @@ export class ObjectStorage extends Component {
 
   constructor(name: string, args: ObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super(ObjectStorage.type, name, opts);
-    const a = { noncurrentVersionExpirationDays: 30, protect: false, ...args };
-    const key = new EncryptionKey(
-      `${name}-cmk`,
-      // Aliases are unique per account and region: staging and prod may share an account.
-      { purpose: "Object storage bucket", alias: `${a.namePrefix}-objects-s3` },
-      { parent: this },
-    );
-
+    const a = normalizeArgs(args);
+    const key = this.createKey(name, a);
     this.bucket = new aws.s3.Bucket(
       `${name}-bucket`,
       { bucket: a.bucketName, forceDestroy: false },
       { parent: this, protect: a.protect },
     );
-    const bucket = this.bucket.id;
+    const block = this.createBucketSettings(name, this.bucket, key);
+    this.createLifecycle(name, a, this.bucket);
+    this.createTlsOnlyPolicy(name, this.bucket, block);
+    const role = this.createAccessRole(name, a, this.bucket, key);
+
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
+    this.accessRoleArn = role.arn;
+    this.kmsKeyArn = key.arn;
+    this.registerOutputs({ bucketName: this.bucketName, accessRoleArn: this.accessRoleArn, kmsKeyArn: this.kmsKeyArn });
+  }
+
+  private createKey(name: string, a: NormalizedArgs): EncryptionKey {
+    return new EncryptionKey(
+      `${name}-cmk`,
+      // Aliases are unique per account and region: staging and prod may share an account.
+      { purpose: "Object storage bucket", alias: `${a.namePrefix}-objects-s3` },
+      { parent: this },
+    );
+  }
+
+  /** All four public access blocks (returned: the bucket policy waits for them), versioning, SSE-KMS. */
+  private createBucketSettings(name: string, b: aws.s3.Bucket, key: EncryptionKey): aws.s3.BucketPublicAccessBlock {
+    const bucket = b.id;
     const block = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,
       { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
@@ -71,10 +88,14 @@ export class ObjectStorage extends Component {
       },
       { parent: this },
     );
+    return block;
+  }
+
+  private createLifecycle(name: string, a: NormalizedArgs, b: aws.s3.Bucket): void {
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
-        bucket,
+        bucket: b.id,
         rules: [
           {
             id: "expire-noncurrent-versions",
@@ -87,10 +108,13 @@ export class ObjectStorage extends Component {
       },
       { parent: this },
     );
+  }
+
+  private createTlsOnlyPolicy(name: string, b: aws.s3.Bucket, block: aws.s3.BucketPublicAccessBlock): void {
     new aws.s3.BucketPolicy(
       `${name}-tls-only`,
       {
-        bucket,
+        bucket: b.id,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
@@ -99,7 +123,7 @@ export class ObjectStorage extends Component {
               Effect: "Deny",
               Principal: "*",
               Action: "s3:*",
-              Resource: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
+              Resource: [b.arn, pulumi.interpolate`${b.arn}/*`],
               Condition: { Bool: { "aws:SecureTransport": "false" } },
             },
           ],
@@ -107,7 +131,10 @@ export class ObjectStorage extends Component {
       },
       { parent: this, dependsOn: [block] },
     );
+  }
 
+  /** The IRSA role of the app's service accounts (instead of static access keys). */
+  private createAccessRole(name: string, a: NormalizedArgs, b: aws.s3.Bucket, key: EncryptionKey): aws.iam.Role {
     const role = new aws.iam.Role(
       `${name}-access`,
       {
@@ -122,19 +149,21 @@ export class ObjectStorage extends Component {
         role: role.id,
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
-          Statement: objectAccessStatements(this.bucket.arn, key.arn),
+          Statement: objectAccessStatements(b.arn, key.arn),
         }),
       },
       { parent: this },
     );
-
-    this.bucketName = this.bucket.bucket;
-    this.bucketArn = this.bucket.arn;
-    this.accessRoleArn = role.arn;
-    this.kmsKeyArn = key.arn;
-    this.registerOutputs({ bucketName: this.bucketName, accessRoleArn: this.accessRoleArn, kmsKeyArn: this.kmsKeyArn });
+    return role;
   }
 }
+
+/** Defaults spread under the given args. */
+function normalizeArgs(args: ObjectStorageArgs) {
+  return { noncurrentVersionExpirationDays: 30, protect: false, ...args };
+}
+
+type NormalizedArgs = ReturnType<typeof normalizeArgs>;
 
 /** What the app's service accounts may do with the bucket and its key (shared by every role that uses it). */
 export function objectAccessStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>) {

@@ -50,32 +50,34 @@ export class PlatformAlarms extends Component {
 
   constructor(name: string, args: PlatformAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(PlatformAlarms.type, name, opts);
-    const actions = { alarmActions: [args.topicArn], okActions: [args.topicArn], actionsEnabled: true };
-    // Name, period and evaluation periods come from config/signals.ts (the driver and the schema read them).
-    const alarm = (
-      id: PlatformAlarmId,
-      a: Omit<
-        aws.cloudwatch.MetricAlarmArgs,
-        "alarmActions" | "okActions" | "actionsEnabled" | "period" | "evaluationPeriods"
-      >,
-    ) => {
-      const w = PLATFORM_ALARMS[id];
-      const r = new aws.cloudwatch.MetricAlarm(
-        `${name}-${id}`,
-        {
-          name: platformAlarmName(args.namePrefix, id),
-          ...a,
-          period: w.period,
-          evaluationPeriods: w.evaluationPeriods,
-          ...actions,
-        },
-        { parent: this },
-      );
-      this.alarms.push(r);
-      return r;
-    };
+    this.createLoadBalancerAlarm(name, args);
+    this.createDatabaseAlarms(name, args, args.database);
+    if (args.database.replicaIdentifier) this.createReplicaLagAlarm(name, args, args.database.replicaIdentifier);
+    this.createWorkerAlarms(name, args, args.worker);
+    this.registerOutputs({ alarmNames: this.alarms.map((a) => a.name) });
+  }
 
-    alarm("elb-5xx", {
+  // Name, period and evaluation periods come from config/signals.ts (the driver and the schema read them).
+  private alarm(name: string, args: PlatformAlarmsArgs, id: PlatformAlarmId, a: AlarmSpec): aws.cloudwatch.MetricAlarm {
+    const actions = { alarmActions: [args.topicArn], okActions: [args.topicArn], actionsEnabled: true };
+    const w = PLATFORM_ALARMS[id];
+    const r = new aws.cloudwatch.MetricAlarm(
+      `${name}-${id}`,
+      {
+        name: platformAlarmName(args.namePrefix, id),
+        ...a,
+        period: w.period,
+        evaluationPeriods: w.evaluationPeriods,
+        ...actions,
+      },
+      { parent: this },
+    );
+    this.alarms.push(r);
+    return r;
+  }
+
+  private createLoadBalancerAlarm(name: string, args: PlatformAlarmsArgs): void {
+    this.alarm(name, args, "elb-5xx", {
       alarmDescription: `Load balancer returned more than ${args.elb5xxThreshold ?? 10} 5xx in 5 min (no healthy target or misrouting). See ${ALARM_DOCS}#elb-5xx`,
       namespace: "AWS/ApplicationELB",
       metricName: "HTTPCode_ELB_5XX_Count",
@@ -85,11 +87,12 @@ export class PlatformAlarms extends Component {
       threshold: args.elb5xxThreshold ?? 10,
       treatMissingData: "notBreaching",
     });
+  }
 
-    const db = args.database;
+  private createDatabaseAlarms(name: string, args: PlatformAlarmsArgs, db: PlatformAlarmsArgs["database"]): void {
     const dbDims = { DBInstanceIdentifier: db.identifier };
     const rds = { namespace: "AWS/RDS", dimensions: dbDims };
-    alarm("db-cpu", {
+    this.alarm(name, args, "db-cpu", {
       alarmDescription: `Database CPU above ${db.cpuPercent}% for 15 min. See ${ALARM_DOCS}#database`,
       ...rds,
       metricName: "CPUUtilization",
@@ -98,7 +101,7 @@ export class PlatformAlarms extends Component {
       threshold: db.cpuPercent,
       treatMissingData: "breaching",
     });
-    alarm("db-free-storage", {
+    this.alarm(name, args, "db-free-storage", {
       alarmDescription: `Database free storage below ${db.freeStoragePercent}% of ${db.allocatedStorageGiB} GiB. See ${ALARM_DOCS}#database`,
       ...rds,
       metricName: "FreeStorageSpace",
@@ -107,7 +110,7 @@ export class PlatformAlarms extends Component {
       threshold: Math.round(db.allocatedStorageGiB * 1024 ** 3 * (db.freeStoragePercent / 100)),
       treatMissingData: "breaching",
     });
-    alarm("db-freeable-memory", {
+    this.alarm(name, args, "db-freeable-memory", {
       alarmDescription: `Database freeable memory below ${db.freeableMemoryMiB} MiB for 15 min. See ${ALARM_DOCS}#database`,
       ...rds,
       metricName: "FreeableMemory",
@@ -116,7 +119,7 @@ export class PlatformAlarms extends Component {
       threshold: db.freeableMemoryMiB * 1024 * 1024,
       treatMissingData: "breaching",
     });
-    alarm("db-connections", {
+    this.alarm(name, args, "db-connections", {
       alarmDescription: `Database connections above ${db.maxConnections} for 10 min (pool leak or scale-out). See ${ALARM_DOCS}#database`,
       ...rds,
       metricName: "DatabaseConnections",
@@ -125,22 +128,24 @@ export class PlatformAlarms extends Component {
       threshold: db.maxConnections,
       treatMissingData: "breaching",
     });
-    if (db.replicaIdentifier) {
-      alarm("db-replica-lag", {
-        alarmDescription: `Read replica more than 60 s behind for 10 min. See ${ALARM_DOCS}#database`,
-        namespace: "AWS/RDS",
-        dimensions: { DBInstanceIdentifier: db.replicaIdentifier },
-        metricName: "ReplicaLag",
-        statistic: "Maximum",
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: 60,
-        treatMissingData: "breaching",
-      });
-    }
+  }
 
-    const w = args.worker;
+  private createReplicaLagAlarm(name: string, args: PlatformAlarmsArgs, replicaIdentifier: pulumi.Input<string>): void {
+    this.alarm(name, args, "db-replica-lag", {
+      alarmDescription: `Read replica more than 60 s behind for 10 min. See ${ALARM_DOCS}#database`,
+      namespace: "AWS/RDS",
+      dimensions: { DBInstanceIdentifier: replicaIdentifier },
+      metricName: "ReplicaLag",
+      statistic: "Maximum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 60,
+      treatMissingData: "breaching",
+    });
+  }
+
+  private createWorkerAlarms(name: string, args: PlatformAlarmsArgs, w: WorkerMetricContract): void {
     const app = { namespace: w.namespace, dimensions: { Environment: args.environmentDimension } };
-    alarm("worker-backlog", {
+    this.alarm(name, args, "worker-backlog", {
       alarmDescription: `Job backlog above ${w.backlogThreshold} for 15 min: the worker is not keeping up (paused? failing?). See ${ALARM_DOCS}#worker`,
       ...app,
       metricName: w.backlogMetric,
@@ -149,7 +154,7 @@ export class PlatformAlarms extends Component {
       threshold: w.backlogThreshold,
       treatMissingData: "missing",
     });
-    alarm("worker-failed-jobs", {
+    this.alarm(name, args, "worker-failed-jobs", {
       alarmDescription: `More than ${w.failedJobsThreshold} failed jobs in 5 min. See ${ALARM_DOCS}#worker`,
       ...app,
       metricName: w.failedJobsMetric,
@@ -158,7 +163,7 @@ export class PlatformAlarms extends Component {
       threshold: w.failedJobsThreshold,
       treatMissingData: "notBreaching",
     });
-    alarm("worker-policy-timeouts", {
+    this.alarm(name, args, "worker-policy-timeouts", {
       alarmDescription: `More than ${w.policyTimeoutsThreshold} policy evaluation timeouts in 5 min. See ${ALARM_DOCS}#worker`,
       ...app,
       metricName: w.policyTimeoutsMetric,
@@ -167,6 +172,11 @@ export class PlatformAlarms extends Component {
       threshold: w.policyTimeoutsThreshold,
       treatMissingData: "notBreaching",
     });
-    this.registerOutputs({ alarmNames: this.alarms.map((a) => a.name) });
   }
 }
+
+/** An alarm's own settings: actions, period and evaluation periods are set by `PlatformAlarms.alarm`. */
+type AlarmSpec = Omit<
+  aws.cloudwatch.MetricAlarmArgs,
+  "alarmActions" | "okActions" | "actionsEnabled" | "period" | "evaluationPeriods"
+>;

@@ -59,75 +59,89 @@ export class SmokeTest extends Component {
     const deadline = args.deadlineSeconds ?? 300;
     this.jobName = smokeJobName(args.releaseId, args.color);
     this.url = `http://${args.serviceName}.${args.namespaceName}.svc.cluster.local:${args.port}`;
+    this.job = this.createJob(name, args, { jobName: this.jobName, url: this.url, deadline });
+    this.registerOutputs({ jobName: this.jobName, url: this.url });
+  }
+
+  private createJob(name: string, args: SmokeTestArgs, run: SmokeRun): k8s.batch.v1.Job {
     const labels = {
       ...APP_LABEL,
       ...SMOKE_COMPONENT,
       "rollout/color": args.color,
       "rollout/release-id": args.releaseId,
     };
-    this.job = new k8s.batch.v1.Job(
+    return new k8s.batch.v1.Job(
       `${name}-${args.releaseId}`,
       {
         metadata: {
-          name: this.jobName,
+          name: run.jobName,
           namespace: args.namespace,
           labels,
           annotations: {
             // pulumi-kubernetes' Job await would give up after its default; the smoke test decides when to fail.
-            "pulumi.com/timeoutSeconds": String(deadline + 120),
+            "pulumi.com/timeoutSeconds": String(run.deadline + 120),
             "pulumi.com/replaceUnready": "true",
           },
         },
         spec: {
           backoffLimit: 0,
-          activeDeadlineSeconds: deadline + 60,
+          activeDeadlineSeconds: run.deadline + 60,
           template: {
             metadata: { labels },
             spec: hardenedPodSpec({
               restartPolicy: "Never",
               automountServiceAccountToken: false,
-              containers: [
-                hardenedContainer(
-                  {
-                    name: "smoke",
-                    image: args.runnerImage,
-                    env: [
-                      ...(args.checks ? [{ name: "SMOKE_CHECKS", value: JSON.stringify(args.checks) }] : []),
-                      ...(args.adminToken
-                        ? [
-                            {
-                              name: "SMOKE_ADMIN_TOKEN",
-                              valueFrom: {
-                                secretKeyRef: { name: args.adminToken.secretName, key: args.adminToken.key },
-                              },
-                            },
-                          ]
-                        : []),
-                    ],
-                    args: [
-                      "--url",
-                      this.url,
-                      "--expect-version",
-                      args.expectVersion,
-                      "--deadline",
-                      String(deadline),
-                      "--ready-path",
-                      args.healthPaths.ready,
-                      "--live-path",
-                      args.healthPaths.live,
-                      "--version-path",
-                      args.healthPaths.version,
-                    ],
-                  },
-                  args.resources ?? { cpu: "100m", memory: "128Mi" },
-                ),
-              ],
+              containers: [smokeContainer(args, run)],
             }),
           },
         },
       },
       { parent: this, provider: args.provider },
     );
-    this.registerOutputs({ jobName: this.jobName, url: this.url });
   }
+}
+
+/** One run of the smoke test: the Job's name, the URL it checks and its deadline in seconds. */
+interface SmokeRun {
+  jobName: string;
+  url: string;
+  deadline: number;
+}
+
+/** The runner: checks and admin token as environment, the URL, expected version and paths as arguments. */
+function smokeContainer(args: SmokeTestArgs, run: SmokeRun): k8s.types.input.core.v1.Container {
+  return hardenedContainer(
+    {
+      name: "smoke",
+      image: args.runnerImage,
+      env: [
+        ...(args.checks ? [{ name: "SMOKE_CHECKS", value: JSON.stringify(args.checks) }] : []),
+        ...(args.adminToken
+          ? [
+              {
+                name: "SMOKE_ADMIN_TOKEN",
+                valueFrom: {
+                  secretKeyRef: { name: args.adminToken.secretName, key: args.adminToken.key },
+                },
+              },
+            ]
+          : []),
+      ],
+      args: [
+        "--url",
+        run.url,
+        "--expect-version",
+        args.expectVersion,
+        "--deadline",
+        String(run.deadline),
+        "--ready-path",
+        args.healthPaths.ready,
+        "--live-path",
+        args.healthPaths.live,
+        "--version-path",
+        args.healthPaths.version,
+      ],
+    },
+    args.resources ?? { cpu: "100m", memory: "128Mi" },
+  );
 }

@@ -49,22 +49,18 @@ export class Worker extends Component {
     super(Worker.type, name, opts);
     const k = { parent: this, provider: args.provider };
     const labels = { ...APP_LABEL, ...WORKER_COMPONENT, "app.kubernetes.io/name": "artifortress-worker" };
-    const env = [
-      ...Object.entries(args.env ?? {}).map(([n, value]) => ({ name: n, value })),
-      { name: "Worker__PollSeconds", value: String(args.tuning.pollSeconds) },
-      { name: "Worker__BatchSize", value: String(args.tuning.batchSize) },
-      { name: "Worker__SearchJobMaxAttempts", value: String(args.tuning.searchJobMaxAttempts) },
-      ...(args.metrics
-        ? [
-            { name: "Metrics__Namespace", value: args.metrics.namespace },
-            { name: "Metrics__Dimensions__Environment", value: args.metrics.environment },
-            { name: "Metrics__JobBacklog", value: args.metrics.backlogMetric },
-            { name: "Metrics__FailedJobs", value: args.metrics.failedJobsMetric },
-            { name: "Metrics__PolicyTimeouts", value: args.metrics.policyTimeoutsMetric },
-          ]
-        : []),
-    ];
-    this.deployment = new k8s.apps.v1.Deployment(
+    this.deployment = this.createDeployment(name, args, labels, k);
+    this.createDisruptionBudget(name, args, labels, k);
+    this.registerOutputs({ deployment: this.deployment.metadata.name, replicas: args.paused ? 0 : args.replicas });
+  }
+
+  private createDeployment(
+    name: string,
+    args: WorkerArgs,
+    labels: Record<string, string>,
+    k: ChildOptions,
+  ): k8s.apps.v1.Deployment {
+    return new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
         metadata: { name: "worker", namespace: args.namespace, labels },
@@ -86,37 +82,22 @@ export class Worker extends Component {
                   labelSelector: { matchLabels: WORKER_COMPONENT },
                 },
               ],
-              containers: [
-                hardenedContainer(
-                  {
-                    name: "worker",
-                    image: args.image,
-                    ports: [{ name: "health", containerPort: args.healthPort }],
-                    env,
-                    envFrom: (args.secretNames ?? []).map((s) => ({ secretRef: { name: s } })),
-                    livenessProbe: {
-                      httpGet: { path: "/health/live", port: "health" },
-                      periodSeconds: 15,
-                      timeoutSeconds: 3,
-                      failureThreshold: 4,
-                    },
-                    readinessProbe: {
-                      httpGet: { path: "/health/live", port: "health" },
-                      periodSeconds: 10,
-                      timeoutSeconds: 3,
-                      failureThreshold: 3,
-                    },
-                  },
-                  args.resources,
-                ),
-              ],
+              containers: [workerContainer(args, workerEnv(args))],
             }),
           },
         },
       },
       k,
     );
-    new k8s.policy.v1.PodDisruptionBudget(
+  }
+
+  private createDisruptionBudget(
+    name: string,
+    args: WorkerArgs,
+    labels: Record<string, string>,
+    k: ChildOptions,
+  ): k8s.policy.v1.PodDisruptionBudget {
+    return new k8s.policy.v1.PodDisruptionBudget(
       `${name}-pdb`,
       {
         metadata: { name: "worker", namespace: args.namespace, labels },
@@ -124,6 +105,57 @@ export class Worker extends Component {
       },
       k,
     );
-    this.registerOutputs({ deployment: this.deployment.metadata.name, replicas: args.paused ? 0 : args.replicas });
   }
+}
+
+interface ChildOptions {
+  parent: pulumi.Resource;
+  provider: k8s.Provider;
+}
+
+/** The given environment, the tuning values and, when set, the metrics contract (`Metrics__*`). */
+function workerEnv(args: WorkerArgs): { name: string; value: pulumi.Input<string> }[] {
+  return [
+    ...Object.entries(args.env ?? {}).map(([n, value]) => ({ name: n, value })),
+    { name: "Worker__PollSeconds", value: String(args.tuning.pollSeconds) },
+    { name: "Worker__BatchSize", value: String(args.tuning.batchSize) },
+    { name: "Worker__SearchJobMaxAttempts", value: String(args.tuning.searchJobMaxAttempts) },
+    ...(args.metrics
+      ? [
+          { name: "Metrics__Namespace", value: args.metrics.namespace },
+          { name: "Metrics__Dimensions__Environment", value: args.metrics.environment },
+          { name: "Metrics__JobBacklog", value: args.metrics.backlogMetric },
+          { name: "Metrics__FailedJobs", value: args.metrics.failedJobsMetric },
+          { name: "Metrics__PolicyTimeouts", value: args.metrics.policyTimeoutsMetric },
+        ]
+      : []),
+  ];
+}
+
+function workerContainer(
+  args: WorkerArgs,
+  env: { name: string; value: pulumi.Input<string> }[],
+): k8s.types.input.core.v1.Container {
+  return hardenedContainer(
+    {
+      name: "worker",
+      image: args.image,
+      ports: [{ name: "health", containerPort: args.healthPort }],
+      env,
+      envFrom: (args.secretNames ?? []).map((s) => ({ secretRef: { name: s } })),
+      livenessProbe: {
+        httpGet: { path: "/health/live", port: "health" },
+        periodSeconds: 15,
+        timeoutSeconds: 3,
+        failureThreshold: 4,
+      },
+      readinessProbe: {
+        httpGet: { path: "/health/live", port: "health" },
+        periodSeconds: 10,
+        timeoutSeconds: 3,
+        failureThreshold: 3,
+      },
+    },
+    args.resources,
+  );
 }
