@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import { Component } from "./component";
 import { EncryptionKey } from "./encryption-key";
 import { type ClusterOidc, irsaTrustPolicy } from "./irsa";
+import { credentialGeneration } from "./names";
 import { APP_LABEL } from "./namespace";
 
 export interface AppSecretsArgs {
@@ -39,10 +40,16 @@ export interface AppSecretsArgs {
  * The app's secrets, from generation to the pod, with no plaintext in any manifest:
  * - generated values (bootstrap token) come from `random`, keyed by the rotation key;
  * - they and the secret config (OIDC HS256 secret) are stored in Secrets Manager with a CMK and a
- *   recovery window; the database credentials stay in the RDS-managed secret;
+ *   recovery window;
+ * - the database: the pods never connect as the master user (RDS rotates its password every 7 days and
+ *   a pod reads its environment once). They connect as this generation's least-privilege user
+ *   (`app_rw_<generation>`, dbusers/provision.ts), whose generated password is keyed by the rotation key
+ *   and stored in Secrets Manager; a rotation creates the next generation beside the previous one. The
+ *   master credentials reach only the migration and the db-users Jobs, read when they start;
  * - External Secrets Operator (a SecretStore authenticated through IRSA) materialises them as Kubernetes
- *   Secrets `<app>-app-secrets` (Auth__* keys) and `<app>-db` (ConnectionStrings__Postgres), which the
- *   Deployments mount with `envFrom`.
+ *   Secrets: `<app>-app-secrets` (Auth__* keys), `<app>-db-<generation>` (ConnectionStrings__Postgres of the
+ *   app user: a new name per generation, so the Deployments roll onto it only once it is synced),
+ *   `<app>-db-admin` (master) and `<app>-db-users-<generation>` (the users' passwords, for the db-users Job).
  */
 /**
  * pulumi-kubernetes awaits nothing on a custom resource by default, so `dependsOn` an ExternalSecret would
@@ -53,57 +60,145 @@ export interface AppSecretsArgs {
 const SYNCED = { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "300" };
 // (The SecretStore reports Ready once it authenticated to Secrets Manager: the same annotation waits for it.)
 
+export interface DatabaseUserNames {
+  generation: string;
+  readWrite: string;
+  readOnly: string;
+}
+
+type Resolved = AppSecretsArgs & { recoveryWindowInDays: number; externalSecretsApiVersion: string };
+
+function normalizeArgs(name: string, args: AppSecretsArgs): Resolved {
+  const a = { recoveryWindowInDays: 30, externalSecretsApiVersion: "external-secrets.io/v1", ...args };
+  if (a.recoveryWindowInDays < 7)
+    throw new Error(`${name}: recoveryWindowInDays must be >= 7 (0 deletes secrets immediately)`);
+  return a;
+}
+
+const STORE_NAME = "aws-secrets-manager";
+const READER_SA = "external-secrets-reader";
+
 export class AppSecrets extends Component {
   public static readonly type = "app:security:AppSecrets";
   public readonly secretArn: pulumi.Output<string>;
   public readonly kmsKeyArn: pulumi.Output<string>;
   /** Kubernetes Secret names (created by External Secrets Operator) to mount with envFrom. */
   public readonly appSecretName: string;
+  /** ConnectionStrings__Postgres of this generation's read-write user: the API and the worker. */
   public readonly dbSecretName: string;
+  /** ConnectionStrings__Postgres, PGUSER, PGPASSWORD of the RDS master user: the migration and db-users Jobs only. */
+  public readonly dbAdminSecretName: string;
+  /** APP_RW_USER/_PASSWORD, APP_RO_USER/_PASSWORD: the db-users Job only. */
+  public readonly dbUsersSecretName: string;
+  public readonly dbUsers: DatabaseUserNames;
   /** The ExternalSecrets: workloads depend on them so the Secrets exist before pods start. */
   public readonly externalSecrets: k8s.apiextensions.CustomResource[];
 
   constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(AppSecrets.type, name, opts);
-    const recoveryWindowInDays = args.recoveryWindowInDays ?? 30;
-    if (recoveryWindowInDays < 7)
-      throw new Error(`${name}: recoveryWindowInDays must be >= 7 (0 deletes secrets immediately)`);
-    const apiVersion = args.externalSecretsApiVersion ?? "external-secrets.io/v1";
+    const a = normalizeArgs(name, args);
+    const generation = credentialGeneration(a.rotation);
+    this.dbUsers = { generation, readWrite: `app_rw_${generation}`, readOnly: `app_ro_${generation}` };
+    this.appSecretName = `${a.namespaceName}-app-secrets`;
+    this.dbSecretName = `${a.namespaceName}-db-${generation}`;
+    this.dbAdminSecretName = `${a.namespaceName}-db-admin`;
+    this.dbUsersSecretName = `${a.namespaceName}-db-users-${generation}`;
 
     const key = new EncryptionKey(
       `${name}-cmk`,
-      { purpose: `Secrets ${args.namePrefix}`, alias: `${args.namePrefix.replace(/\//g, "-")}-secrets` },
+      { purpose: `Secrets ${a.namePrefix}`, alias: `${a.namePrefix.replace(/\//g, "-")}-secrets` },
       { parent: this },
     );
+    const appSecret = this.createAppSecret(name, a, key.arn);
+    const usersSecret = this.createDatabaseUsersSecret(name, a, key.arn);
+    const store = this.createStore(
+      name,
+      a,
+      [appSecret.arn, usersSecret.arn, a.database.secretArn],
+      [key.arn, a.database.kmsKeyArn],
+    );
+    this.externalSecrets = this.createExternalSecrets(name, a, store, appSecret.name, usersSecret.name);
+    this.secretArn = appSecret.arn;
+    this.kmsKeyArn = key.arn;
+    this.registerOutputs({
+      secretArn: this.secretArn,
+      kmsKeyArn: this.kmsKeyArn,
+      appSecretName: this.appSecretName,
+      dbSecretName: this.dbSecretName,
+      dbAdminSecretName: this.dbAdminSecretName,
+      dbUsersSecretName: this.dbUsersSecretName,
+    });
+  }
+
+  /** Auth__* values of the API: the generated bootstrap token and the OIDC secret from secret config. */
+  private createAppSecret(name: string, a: Resolved, kmsKeyId: pulumi.Output<string>) {
     const bootstrap = new random.RandomPassword(
       `${name}-bootstrap-token`,
-      { length: 48, special: false, keepers: { rotation: args.rotation } },
+      { length: 48, special: false, keepers: { rotation: a.rotation } },
       { parent: this },
     );
     const secret = new aws.secretsmanager.Secret(
       `${name}-app`,
       {
-        name: `${args.namePrefix}/app`,
+        name: `${a.namePrefix}/app`,
         description: "Auth__* values of the API",
-        kmsKeyId: key.arn,
-        recoveryWindowInDays,
+        kmsKeyId,
+        recoveryWindowInDays: a.recoveryWindowInDays,
       },
       { parent: this },
     );
     const values: Record<string, pulumi.Input<string>> = { Auth__BootstrapToken: bootstrap.result };
-    if (args.oidcHs256SharedSecret) values.Auth__Oidc__Hs256SharedSecret = args.oidcHs256SharedSecret;
+    if (a.oidcHs256SharedSecret) values.Auth__Oidc__Hs256SharedSecret = a.oidcHs256SharedSecret;
     new aws.secretsmanager.SecretVersion(
       `${name}-app-version`,
       { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify(values)) },
       { parent: this },
     );
+    return secret;
+  }
 
-    const readerSa = "external-secrets-reader";
+  /**
+   * This generation's database users' passwords: letters and digits only (safe in a connection string and
+   * unchanged by SCRAM's SASLprep), 40 characters, regenerated with the rotation key.
+   */
+  private createDatabaseUsersSecret(name: string, a: Resolved, kmsKeyId: pulumi.Output<string>) {
+    const password = (role: string) =>
+      new random.RandomPassword(
+        `${name}-db-${role}-password`,
+        { length: 40, special: false, keepers: { rotation: a.rotation } },
+        { parent: this },
+      ).result;
+    const secret = new aws.secretsmanager.Secret(
+      `${name}-db-users`,
+      {
+        name: `${a.namePrefix}/db-users`,
+        description: "Least-privilege database users of the current generation (dbusers/provision.ts)",
+        kmsKeyId,
+        recoveryWindowInDays: a.recoveryWindowInDays,
+      },
+      { parent: this },
+    );
+    const values = {
+      APP_RW_USER: this.dbUsers.readWrite,
+      APP_RW_PASSWORD: password("rw"),
+      APP_RO_USER: this.dbUsers.readOnly,
+      APP_RO_PASSWORD: password("ro"),
+    };
+    new aws.secretsmanager.SecretVersion(
+      `${name}-db-users-version`,
+      { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify(values)) },
+      { parent: this },
+    );
+    return secret;
+  }
+
+  /** The SecretStore and its IRSA identity, allowed to read exactly these secrets. */
+  private createStore(name: string, a: Resolved, secretArns: pulumi.Input<string>[], keyArns: pulumi.Input<string>[]) {
     const role = new aws.iam.Role(
       `${name}-reader`,
       {
         description: "External Secrets Operator: read the app's secrets",
-        assumeRolePolicy: irsaTrustPolicy(args.oidc, [{ namespace: args.namespaceName, name: readerSa }]),
+        assumeRolePolicy: irsaTrustPolicy(a.oidc, [{ namespace: a.namespaceName, name: READER_SA }]),
       },
       { parent: this },
     );
@@ -117,100 +212,103 @@ export class AppSecrets extends Component {
             {
               Effect: "Allow",
               Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-              Resource: [secret.arn, args.database.secretArn],
+              Resource: secretArns,
             },
-            { Effect: "Allow", Action: ["kms:Decrypt"], Resource: [key.arn, args.database.kmsKeyArn] },
+            { Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArns },
           ],
         }),
       },
       { parent: this },
     );
-
-    const k = { parent: this, provider: args.provider };
+    const k = { parent: this, provider: a.provider };
     const sa = new k8s.core.v1.ServiceAccount(
       `${name}-reader-sa`,
       {
         metadata: {
-          name: readerSa,
-          namespace: args.namespace,
+          name: READER_SA,
+          namespace: a.namespace,
           labels: APP_LABEL,
           annotations: { "eks.amazonaws.com/role-arn": role.arn },
         },
       },
       k,
     );
-    const store = new k8s.apiextensions.CustomResource(
+    return new k8s.apiextensions.CustomResource(
       `${name}-store`,
       {
-        apiVersion,
+        apiVersion: a.externalSecretsApiVersion,
         kind: "SecretStore",
-        metadata: { name: "aws-secrets-manager", namespace: args.namespace, labels: APP_LABEL, annotations: SYNCED },
+        metadata: { name: STORE_NAME, namespace: a.namespace, labels: APP_LABEL, annotations: SYNCED },
         spec: {
           provider: {
             aws: {
               service: "SecretsManager",
-              region: args.region,
-              auth: { jwt: { serviceAccountRef: { name: readerSa } } },
+              region: a.region,
+              auth: { jwt: { serviceAccountRef: { name: READER_SA } } },
             },
           },
         },
       },
       { ...k, dependsOn: [sa] },
     );
-    this.appSecretName = `${args.namespaceName}-app-secrets`;
-    this.dbSecretName = `${args.namespaceName}-db`;
-    const storeRef = { name: "aws-secrets-manager", kind: "SecretStore" };
-    const appExternal = new k8s.apiextensions.CustomResource(
-      `${name}-app-external`,
-      {
-        apiVersion,
-        kind: "ExternalSecret",
-        metadata: { name: this.appSecretName, namespace: args.namespace, labels: APP_LABEL, annotations: SYNCED },
-        spec: {
-          refreshInterval: "1h",
-          secretStoreRef: storeRef,
-          target: { name: this.appSecretName, creationPolicy: "Owner" },
-          dataFrom: [{ extract: { key: secret.name } }],
+  }
+
+  private createExternalSecrets(
+    name: string,
+    a: Resolved,
+    store: k8s.apiextensions.CustomResource,
+    appKey: pulumi.Output<string>,
+    usersKey: pulumi.Output<string>,
+  ) {
+    const external = (suffix: string, secretName: string, refreshInterval: string, spec: Record<string, unknown>) =>
+      new k8s.apiextensions.CustomResource(
+        `${name}-${suffix}`,
+        {
+          apiVersion: a.externalSecretsApiVersion,
+          kind: "ExternalSecret",
+          metadata: { name: secretName, namespace: a.namespace, labels: APP_LABEL, annotations: SYNCED },
+          spec: {
+            refreshInterval,
+            secretStoreRef: { name: STORE_NAME, kind: "SecretStore" },
+            ...spec,
+            target: { name: secretName, creationPolicy: "Owner", ...(spec.target as object | undefined) },
+          },
         },
-      },
-      { ...k, dependsOn: [store] },
-    );
-    const dbExternal = new k8s.apiextensions.CustomResource(
-      `${name}-db-external`,
-      {
-        apiVersion,
-        kind: "ExternalSecret",
-        metadata: { name: this.dbSecretName, namespace: args.namespace, labels: APP_LABEL, annotations: SYNCED },
-        spec: {
-          refreshInterval: "15m",
-          secretStoreRef: storeRef,
-          target: {
-            name: this.dbSecretName,
-            creationPolicy: "Owner",
-            template: {
-              data: {
-                // The password is quoted: `;` is legal in an RDS-generated password and would end the value;
-                // RDS never puts `"` in one (master password rules), so quoting needs no escaping.
-                ConnectionStrings__Postgres: pulumi.interpolate`Host=${args.database.address};Port=${args.database.port};Database=${args.database.dbName};Username={{ .username }};Password="{{ .password }}";SSL Mode=Require`,
-              },
+        { parent: this, provider: a.provider, dependsOn: [store] },
+      );
+    const db = a.database;
+    const connection = (user: string, password: string) =>
+      // The password is quoted: `;` would end an unquoted value. RDS never puts `"` in a master password
+      // (master password rules) and the app users' passwords are letters and digits: no escaping needed.
+      pulumi.interpolate`Host=${db.address};Port=${db.port};Database=${db.dbName};Username=${user};Password="${password}";SSL Mode=Require`;
+    const master = ["username", "password"].map((p) => ({
+      secretKey: p,
+      remoteRef: { key: db.secretArn, property: p },
+    }));
+    return [
+      external("app-external", this.appSecretName, "1h", { dataFrom: [{ extract: { key: appKey } }] }),
+      external("db-external", this.dbSecretName, "1h", {
+        target: {
+          template: {
+            data: { ConnectionStrings__Postgres: connection("{{ .APP_RW_USER }}", "{{ .APP_RW_PASSWORD }}") },
+          },
+        },
+        dataFrom: [{ extract: { key: usersKey } }],
+      }),
+      // RDS rotates the master password every 7 days: refreshed every minute, read by Jobs when they start.
+      external("db-admin-external", this.dbAdminSecretName, "1m", {
+        target: {
+          template: {
+            data: {
+              ConnectionStrings__Postgres: connection("{{ .username }}", "{{ .password }}"),
+              PGUSER: "{{ .username }}",
+              PGPASSWORD: "{{ .password }}",
             },
           },
-          data: [
-            { secretKey: "username", remoteRef: { key: args.database.secretArn, property: "username" } },
-            { secretKey: "password", remoteRef: { key: args.database.secretArn, property: "password" } },
-          ],
         },
-      },
-      { ...k, dependsOn: [store] },
-    );
-    this.externalSecrets = [appExternal, dbExternal];
-    this.secretArn = secret.arn;
-    this.kmsKeyArn = key.arn;
-    this.registerOutputs({
-      secretArn: this.secretArn,
-      kmsKeyArn: this.kmsKeyArn,
-      appSecretName: this.appSecretName,
-      dbSecretName: this.dbSecretName,
-    });
+        data: master,
+      }),
+      external("db-users-external", this.dbUsersSecretName, "1h", { dataFrom: [{ extract: { key: usersKey } }] }),
+    ];
   }
 }

@@ -10,7 +10,15 @@ export interface DatabaseRestoreArgs {
   name: string;
   /** Point in time (ISO-8601) to restore to. @default the latest restorable time */
   restoreTime?: string;
+  /**
+   * Clean-up step 1: lift Pulumi `protect` (deletion protection and retain-on-delete stay), so that removing
+   * the restore block afterwards makes the stack forget the instance instead of being refused. @default false
+   */
+  retire?: boolean;
 }
+
+/** Tag of a restored instance: `active`, or `retiring` once its clean-up started (data-deletion-safety reads it). */
+export const RESTORE_STATE_TAG = "rollout/restore-state";
 
 export interface DatabaseArgs {
   /** RDS instance identifier, e.g. `artifortress-prod`. */
@@ -60,6 +68,8 @@ export class Database extends Component {
   public readonly address: pulumi.Output<string>;
   public readonly port: pulumi.Output<number>;
   public readonly dbName: string;
+  /** Identifier of the instance the application connects to (its users live there). */
+  public readonly connectionIdentifier: string;
   public readonly securityGroupId: pulumi.Output<string>;
   public readonly subnetGroupName: pulumi.Output<string>;
   public readonly kmsKeyArn: pulumi.Output<string>;
@@ -190,14 +200,16 @@ export class Database extends Component {
           backupRetentionPeriod: a.pitrRetentionDays,
           deletionProtection: a.deletionProtection,
           finalSnapshotIdentifier: finalSnapshot(`${a.identifier}-${a.restore.name}`),
+          tags: { "rollout/restore": a.restore.name, [RESTORE_STATE_TAG]: a.restore.retire ? "retiring" : "active" },
           restoreToPointInTime: {
             sourceDbInstanceIdentifier: this.instance.identifier,
             ...(restoreTime ? { restoreTime } : { useLatestRestorableTime: true }),
           },
         },
-        // Protected like the live instance; retained on delete, so once a person unprotects it (docs/restore.md
-        // step 5) removing the restore block makes the stack forget it instead of deleting it.
-        { parent: this, protect: a.protect, retainOnDelete: true },
+        // Protected like the live instance; retained on delete, so once `retire` lifted `protect` (docs/restore.md,
+        // clean-up step 1) removing the restore block makes the stack forget it instead of deleting it. AWS
+        // deletion protection stays on: nothing in the clean-up can delete the data.
+        { parent: this, protect: a.protect && !a.restore.retire, retainOnDelete: true },
       );
     }
 
@@ -206,6 +218,7 @@ export class Database extends Component {
     this.address = this.instance.address;
     this.port = this.instance.port;
     this.dbName = a.dbName;
+    this.connectionIdentifier = a.identifier;
     this.securityGroupId = sg.id;
     this.subnetGroupName = subnets.name;
     this.kmsKeyArn = key.arn;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 /** Physical names shared by the program and the tools that find its resources (rollout driver, docs). */
 import type { Color } from "./blue-green";
 
@@ -67,4 +68,12 @@ export function physicalName(parts: string[], max: number): string {
   const last = parts.length > 1 ? `-${parts.at(-1)}` : "";
   const room = max - hash.length - 1 - last.length;
   return `${full.slice(0, Math.max(1, room)).replace(/-+$/, "")}-${hash}${last}`;
+}
+
+/**
+ * Generation of the database users (`app_rw_<generation>`), derived from the rotation key
+ * (app:secretRotation): a new key is a new generation, and the same key always the same one.
+ */
+export function credentialGeneration(rotation: string): string {
+  return createHash("sha256").update(rotation).digest("hex").slice(0, 8);
 }

@@ -331,6 +331,11 @@ export const databaseSchema = z.strictObject({
           "Point in time to restore to; omit to use the latest restorable time.",
           "2026-11-24T09:55:00Z",
         ),
+        retire: doc(
+          z.boolean().optional(),
+          "Clean-up step 1 (docs/restore.md): lifts Pulumi `protect` from the restored instance, which keeps AWS deletion protection and retain-on-delete, so that removing the restore block (step 2) makes the stack forget the instance instead of deleting it.",
+          true,
+        ),
       })
       .optional(),
     "When set, a restored instance is created from the live instance's point-in-time backups beside it (see docs/restore.md).",
@@ -650,7 +655,7 @@ export const checksSchema = z.strictObject({
 export const smokeSchema = z.strictObject({
   image: doc(
     imageSchema,
-    "Image of the smoke-test runner: this project's smoke/ CLI, built and pushed by the smoke-image workflow. It runs as a Job inside the cluster against the color under test.",
+    "Image of the smoke-test runner: this project's smoke/ CLI, built from runner/Dockerfile and pushed by the runner-image workflow (deploy it by digest). It runs the smoke test Job against the color under test and the db-users Job (app-db-users) that creates the least-privilege database users.",
     "123456789012.dkr.ecr.eu-central-1.amazonaws.com/platform/rollout-smoke:sha-1a2b3c4",
   ),
   deadlineSeconds: doc(

@@ -79,6 +79,18 @@ export function defaultMockState(config: Record<string, string>): (args: Args) =
         state.endpoint = `${state.address}:${state.port}`;
         state.resourceId = `db-${shortHash(id, 26).toUpperCase()}`;
         state.arn = `arn:aws:rds:${region}:${MOCK_ACCOUNT}:db:${id}`;
+        // RDS-managed master password: RDS creates the secret `rds!db-<uuid>` (a random ARN suffix) and
+        // returns it in MasterUserSecret (RDS API DBInstance.MasterUserSecret; @pulumi/aws masterUserSecrets).
+        // Derived from the logical name (not the identifier): the same in every stack, as --parity expects of
+        // a name AWS chooses.
+        if (inputs.manageMasterUserPassword)
+          state.masterUserSecrets = [
+            {
+              secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:rds!db-${shortHash(args.name, 8)}-0000-4000-8000-${shortHash(args.name, 12)}-${shortHash(`${args.name}/s`, 6)}`,
+              kmsKeyId: inputs.masterUserSecretKmsKeyId,
+              secretStatus: "active",
+            },
+          ];
         break;
       }
       case "aws:kms/key:Key":

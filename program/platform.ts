@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AppSecrets } from "../components/app-secrets";
 import type { Database } from "../components/database";
+import { DatabaseUsers } from "../components/database-users";
 import { AppNamespace } from "../components/namespace";
 import type { ObjectStorage } from "../components/object-storage";
 import { WorkerIdentity } from "../components/worker-identity";
@@ -51,12 +52,33 @@ export function createPlatform(ctx: Ctx, db: Database, objects: ObjectStorage) {
     oidc,
     recoveryWindowInDays: protection.secretRecoveryDays,
   });
+  const dbUsers = new DatabaseUsers(
+    "db-users",
+    {
+      generation: appSecrets.dbUsers.generation,
+      instanceIdentifier: db.connectionIdentifier,
+      address: db.address,
+      port: db.port,
+      dbName: db.dbName,
+      adminSecretName: appSecrets.dbAdminSecretName,
+      usersSecretName: appSecrets.dbUsersSecretName,
+      runnerImage: config.smoke.image,
+      namespace: ns.name,
+      provider: k8sProvider,
+    },
+    { dependsOn: appSecrets.externalSecrets },
+  );
   return {
     ns,
     appSecrets,
+    dbUsers,
     // Non-secret app settings (runbook 001 §3); secrets come from the External Secrets above.
     env: appEnvironment(config, objects.bucketName, region),
+    // The API and worker connect as this generation's least-privilege user; only the migration (DDL) as master.
     secretNames: [appSecrets.appSecretName, appSecrets.dbSecretName],
+    migrationSecretNames: [appSecrets.appSecretName, appSecrets.dbAdminSecretName],
+    /** What a pod that connects to the database waits for: its Secrets synced and its users created. */
+    databaseReady: [...appSecrets.externalSecrets, dbUsers.job],
   };
 }
 

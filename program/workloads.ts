@@ -28,9 +28,9 @@ export function createMigration({ config, bg, k8sProvider }: Ctx, p: Platform, s
       provider: k8sProvider,
       serviceAccountName: "api",
       resources: config.api.resources,
-      secretNames: p.secretNames,
+      secretNames: p.migrationSecretNames,
     },
-    { dependsOn: [snapshot.snapshot, ...p.appSecrets.externalSecrets] },
+    { dependsOn: [snapshot.snapshot, ...p.databaseReady] },
   );
 }
 
@@ -64,7 +64,7 @@ export function createColors(
         deregistrationDelaySeconds: config.api.deregistrationDelaySeconds,
       },
       {
-        dependsOn: [...(color === bg.underTest && migration ? [migration.job] : []), ...p.appSecrets.externalSecrets],
+        dependsOn: [...(color === bg.underTest && migration ? [migration.job] : []), ...p.databaseReady],
       },
     );
   }
@@ -114,6 +114,6 @@ export function createWorker({ config, stack, k8sProvider }: Ctx, p: Platform, m
       metrics: { ...config.alarms.workerMetrics, environment: stack },
       secretNames: p.secretNames,
     },
-    { dependsOn: [...(needsMigration ? [migration.job] : []), ...p.appSecrets.externalSecrets] },
+    { dependsOn: [...(needsMigration ? [migration.job] : []), ...p.databaseReady] },
   );
 }

@@ -30,6 +30,7 @@ import { observabilityTopicEncrypted } from "./observability/topic-encrypted";
 import { releaseImageCommit } from "./release/image-commit";
 import { releaseMetadata } from "./release/metadata";
 import { releaseWindow } from "./release/window";
+import { secretsDbLeastPrivilege } from "./secrets/db-least-privilege";
 import { secretsKmsRotation } from "./secrets/kms-rotation";
 import { secretsNoPlaintext } from "./secrets/no-plaintext";
 import { secretsManagerCmk } from "./secrets/secrets-manager-cmk";
@@ -81,6 +82,7 @@ export const allPolicies: ReadinessPolicy[] = [
   secretsNoPlaintext,
   secretsManagerCmk,
   secretsKmsRotation,
+  secretsDbLeastPrivilege,
   observabilityTargetGroupAlarms,
   observabilityAlarmActions,
   observabilityDatabaseAlarms,

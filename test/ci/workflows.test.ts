@@ -204,14 +204,26 @@ function rolloutArgs(argv: string[]): string[] {
 }
 
 describe("CI/CD workflows", () => {
-  it("there are the five pipelines", () => {
+  it("there are the five pipelines and the runner image build", () => {
     assert.deepEqual(files.sort(), [
       "deploy-staging.yml",
       "post-deploy-checks.yml",
       "pull-request.yml",
       "release-production.yml",
       "rollback.yml",
+      "runner-image.yml",
     ]);
+  });
+
+  it("runner-image builds runner/Dockerfile from the repository root and pushes it (by digest, OIDC role)", () => {
+    const doc = workflows["runner-image.yml"] as Doc;
+    const build = steps(doc).find((s) => String(s.uses ?? "").startsWith("docker/build-push-action"));
+    assert.equal(build?.with?.file, "runner/Dockerfile");
+    assert.equal(build?.with?.context, ".");
+    assert.equal(build?.with?.push, true);
+    assert.equal(doc.jobs.build.permissions["id-token"], "write");
+    const paths: string[] = doc.on.push.paths;
+    for (const p of ["runner/**", "smoke/**", "dbusers/**"]) assert.ok(paths.includes(p), p);
   });
 
   it("post-deploy-checks runs `rollout check --stack prod` hourly, read-only (no Pulumi CLI, no lease group)", () => {
@@ -246,8 +258,14 @@ describe("CI/CD workflows", () => {
       if (f !== "pull-request.yml") {
         assert.match(
           String(doc.concurrency?.group),
-          f === "rollback.yml" ? /^rollback-/ : f === "post-deploy-checks.yml" ? /^check-/ : /^deploy-/,
-          "releases and applies of one stack share deploy-<stack>; rollbacks have rollback-<stack>",
+          f === "rollback.yml"
+            ? /^rollback-/
+            : f === "post-deploy-checks.yml"
+              ? /^check-/
+              : f === "runner-image.yml"
+                ? /^runner-image$/
+                : /^deploy-/,
+          "releases and applies of one stack share deploy-<stack>; rollbacks have rollback-<stack>; image builds queue",
         );
         assert.equal(doc.concurrency?.["cancel-in-progress"], false, "a running deployment is never cancelled");
       }

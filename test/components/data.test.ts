@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { credentialGeneration } from "../../components/names";
 import { diffPlans } from "../../gate/diff";
 import { secretPlaceholder } from "../../gate/stackfiles";
 import { dependsTransitively, ofType, one, plan, STACKS, validConfig } from "../support/stacks";
@@ -204,20 +205,76 @@ describe("data protection components", () => {
           "[secret]",
         );
         const externals = ofType(p, "kubernetes:external-secrets.io/v1:ExternalSecret");
+        const gen = credentialGeneration(cfg.secretRotation);
         assert.deepEqual(externals.map((e) => (e.inputs as Inputs).metadata.name).sort(), [
           "artifortress-app-secrets",
-          "artifortress-db",
+          `artifortress-db-${gen}`,
+          "artifortress-db-admin",
+          `artifortress-db-users-${gen}`,
         ]);
         // dependsOn a custom resource orders the create only: the up waits for ESO's Ready condition.
         for (const e of externals)
           assert.equal((e.inputs as Inputs).metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
-        const db = externals.find((e) => (e.inputs as Inputs).metadata.name === "artifortress-db")!;
+        const db = externals.find((e) => (e.inputs as Inputs).metadata.name === `artifortress-db-${gen}`)!;
         assert.match(
           (db.inputs as Inputs).spec.target.template.data.ConnectionStrings__Postgres,
-          /Password="\{\{ \.password \}\}";SSL Mode=Require/,
+          /Username=\{\{ \.APP_RW_USER \}\};Password="\{\{ \.APP_RW_PASSWORD \}\}";SSL Mode=Require/,
         );
-        const password = ofType(p, "random:index/randomPassword:RandomPassword")[0];
-        assert.deepEqual(password.inputs.keepers, { rotation: cfg.secretRotation });
+        for (const password of ofType(p, "random:index/randomPassword:RandomPassword"))
+          assert.deepEqual(password.inputs.keepers, { rotation: cfg.secretRotation }, password.name);
+      });
+
+      it("database credentials: pods connect as this generation's least-privilege user, the master reaches only the Jobs", async () => {
+        const p = await plan(stack);
+        const gen = credentialGeneration(cfg.secretRotation);
+        const secretsOf = (pod: Inputs) =>
+          pod.containers.flatMap((c: Inputs) => [
+            ...(c.envFrom ?? []).map((e: Inputs) => e.secretRef.name),
+            ...(c.env ?? []).flatMap((e: Inputs) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])),
+          ]);
+        const usersJob = ofType(p, "kubernetes:batch/v1:Job").find((j) => j.name.startsWith("db-users"))!;
+        for (const d of ofType(p, "kubernetes:apps/v1:Deployment")) {
+          const names = secretsOf((d.inputs as Inputs).spec.template.spec);
+          assert.deepEqual(names.sort(), ["artifortress-app-secrets", `artifortress-db-${gen}`], d.name);
+          // Pods start only once their users exist (and roll onto a new generation's Secret with it).
+          assert.ok(d.dependencies.includes(usersJob.urn), `${d.name} waits for the db-users Job`);
+        }
+        const migration = ofType(p, "kubernetes:batch/v1:Job").find((j) => j.name.startsWith("migration"))!;
+        assert.ok(secretsOf((migration.inputs as Inputs).spec.template.spec).includes("artifortress-db-admin"));
+        const job = usersJob.inputs as Inputs;
+        assert.equal(job.metadata.name, `db-users-${gen}-artifortress-${stack}`);
+        assert.equal(job.metadata.annotations["pulumi.com/replaceUnready"], "true");
+        const c = job.spec.template.spec.containers[0];
+        assert.deepEqual(c.command, ["app-db-users"]);
+        assert.equal(c.args, undefined, "nothing on the command line");
+        assert.deepEqual(secretsOf(job.spec.template.spec).sort(), [
+          "artifortress-db-admin",
+          "artifortress-db-admin",
+          `artifortress-db-users-${gen}`,
+          `artifortress-db-users-${gen}`,
+          `artifortress-db-users-${gen}`,
+          `artifortress-db-users-${gen}`,
+        ]);
+        assert.equal(job.spec.template.spec.automountServiceAccountToken, false);
+      });
+
+      it("a new rotation key is a new users generation: new Secret, new Job, the Deployments roll onto it", async () => {
+        const before = await plan(stack);
+        const after = await plan(stack, { secretRotation: "2099-01" });
+        const gen = credentialGeneration("2099-01");
+        assert.notEqual(gen, credentialGeneration(cfg.secretRotation));
+        const jobs = (q: typeof before) =>
+          ofType(q, "kubernetes:batch/v1:Job")
+            .map((j) => (j.inputs as Inputs).metadata.name)
+            .filter((n: string) => n.startsWith("db-users"));
+        assert.deepEqual(jobs(after), [`db-users-${gen}-artifortress-${stack}`]);
+        assert.notDeepEqual(jobs(after), jobs(before));
+        const api = one(after, "kubernetes:apps/v1:Deployment", "api-blue-deployment").inputs as Inputs;
+        assert.ok(
+          api.spec.template.spec.containers[0].envFrom.some(
+            (e: Inputs) => e.secretRef.name === `artifortress-db-${gen}`,
+          ),
+        );
       });
     });
   }

@@ -69,7 +69,7 @@ describe("services and blue/green traffic", () => {
       it("every pod spec carries probes, requests + limits and the hardening", async () => {
         const p = await plan(stack);
         const workloads = [...ofType(p, DEPLOYMENT), ...ofType(p, "kubernetes:batch/v1:Job")];
-        assert.equal(workloads.length, 5, "api-blue, api-green, worker, migration, smoke test");
+        assert.equal(workloads.length, 6, "api-blue, api-green, worker, migration, db-users, smoke test");
         for (const w of workloads) {
           const pod = (w.inputs as Inputs).spec.template.spec;
           assert.equal(pod.securityContext.runAsNonRoot, true, w.name);

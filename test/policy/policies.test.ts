@@ -79,6 +79,18 @@ const fixtures: Fixture[] = [
     message: /resource option protect is not set/,
   },
   {
+    policy: "data-deletion-safety",
+    stack: "prod",
+    what: "a restored instance in clean-up without deletion protection",
+    make: (p) =>
+      mutate(p, T.db, "db-instance", (x, r) => {
+        x.tags = { ...(x.tags ?? {}), "rollout/restore-state": "retiring" };
+        x.deletionProtection = false;
+        r.options.protect = false;
+      }),
+    message: /a restored instance in clean-up \(retiring\) must keep deletionProtection: true/,
+  },
+  {
     policy: "data-multi-az",
     stack: "prod",
     what: "single-AZ prod database",
@@ -482,6 +494,30 @@ const fixtures: Fixture[] = [
     make: (p) => mutate(p, "aws:kms/key:Key", "db-cmk-key", (x) => (x.enableKeyRotation = false)),
     message: /enableKeyRotation is not true/,
   },
+  {
+    policy: "secrets-db-least-privilege",
+    stack: "prod",
+    what: "the API mounting the RDS master credentials",
+    make: (p) =>
+      mutate(p, T.deployment, "api-green-deployment", (x) =>
+        container(x).envFrom.push({ secretRef: { name: "artifortress-db-admin" } }),
+      ),
+    message:
+      /api-green-deployment reads Secret artifortress-db-admin \(ExternalSecret secrets-db-admin-external\), the RDS master user's credentials: RDS rotates that password every 7 days/,
+  },
+  {
+    policy: "secrets-db-least-privilege",
+    stack: "staging",
+    what: "the worker reading the master password through a secretKeyRef",
+    make: (p) =>
+      mutate(p, T.deployment, "worker-deployment", (x) =>
+        container(x).env.push({
+          name: "PGPASSWORD",
+          valueFrom: { secretKeyRef: { name: "artifortress-db-admin", key: "PGPASSWORD" } },
+        }),
+      ),
+    message: /worker-deployment reads Secret artifortress-db-admin/,
+  },
   // observability
   {
     policy: "observability-target-group-alarms",
@@ -605,6 +641,14 @@ describe("readiness policy pack (real pack over the analyzer gRPC protocol)", fu
       assert.equal(hits[0].enforcementLevel, packs[f.stack].config[f.policy].enforcementLevel);
     });
   }
+
+  it("data-deletion-safety: a restored instance in clean-up may drop protect while it keeps deletion protection", async () => {
+    const retiring = mutate(plans.prod, T.db, "db-instance", (x, r) => {
+      x.tags = { ...(x.tags ?? {}), "rollout/restore-state": "retiring" };
+      r.options.protect = false;
+    });
+    assert.deepEqual(diagnosticsOf(await evaluate(packs.prod, retiring, plans.prod), "data-deletion-safety"), []);
+  });
 
   it("every policy has at least one violating fixture", () => {
     const covered = new Set([...fixtures.map((f) => f.policy), "release-metadata", "release-window"]);

@@ -1,6 +1,9 @@
 import { resourcePolicy } from "../../lib/define";
 import { T } from "../../lib/props";
 
+/** components/database.ts RESTORE_STATE_TAG (the pack is self-contained: it does not import components). */
+const RESTORE_STATE_TAG = "rollout/restore-state";
+
 export const dataDeletionSafety = resourcePolicy({
   name: "data-deletion-safety",
   description:
@@ -26,7 +29,12 @@ export const dataDeletionSafety = resourcePolicy({
       report("finalSnapshotIdentifier is not set: a delete would fail or lose the final snapshot.");
     if (cfg.requireDeletionProtection && args.props.deletionProtection !== true)
       report("deletionProtection is not true.");
-    if (cfg.requireProtect && args.opts.protect !== true)
+    // A restored instance in clean-up (docs/restore.md step 1) drops `protect` on purpose so that the stack can
+    // forget it (retain on delete); it must keep deletion protection, so AWS still refuses any delete.
+    const retiring = args.props.tags?.[RESTORE_STATE_TAG] === "retiring";
+    if (retiring && args.props.deletionProtection !== true)
+      report("a restored instance in clean-up (retiring) must keep deletionProtection: true, the only guard left.");
+    else if (cfg.requireProtect && args.opts.protect !== true && !retiring)
       report("the resource option protect is not set: `pulumi destroy` or a replacement could delete the database.");
   },
 });

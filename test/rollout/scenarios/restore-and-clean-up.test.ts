@@ -1,12 +1,15 @@
 /**
  * Story (docs/restore.md): an incident in prod; the on-call adds a point-in-time restore beside the live
- * instance with a reviewed config change and `rollout apply`, checks the data, then removes the block and
- * applies again.
+ * instance with a reviewed config change and `rollout apply`, checks the data, then cleans up in two
+ * deliberate steps: `retire: true` (Pulumi protect lifted, AWS deletion protection kept), then the block
+ * removed (the stack forgets the instance; it stays in AWS until someone deletes it there on purpose).
  */
 import * as assert from "node:assert/strict";
 import { rehearseStory } from "../../support/twin";
 
 const RESTORE = { "app:database": { restore: { name: "incident-42" } } };
+/** Clean-up step 1 (docs/restore.md): the same block with `retire: true`. */
+const RETIRE = { "app:database": { restore: { name: "incident-42", retire: true } } };
 
 describe("scenario: restore beside the live instance, then clean up", () => {
   it("apply with the restore block: the restored instance beside the live one, in the backup selection (exit 0)", async () => {
@@ -28,24 +31,55 @@ describe("scenario: restore beside the live instance, then clean up", () => {
     assert.ok(selection?.propertyDependencies.resources?.includes(restored.urn), "backed up like the live instance");
   });
 
-  it("apply without the block afterwards forgets the restored instance (retained in AWS), exit 0", async function () {
-    // Pending — issue "Deployable for real" (#16, item 4): in prod the restored instance is protected, so the
-    // removal is refused ("marked for protection") until a person runs `pulumi state unprotect`, which the
-    // twin cannot play yet (no such command). Expected, once it can:
-    this.skip();
+  it("clean-up as written: retire (protect lifted), then remove the block: the stack forgets the instance, AWS keeps it", async () => {
     const s = await rehearseStory({
       later: [
-        { command: "apply", after: "PT1H", config: RESTORE },
-        { command: "apply", after: "PT4H", config: { "app:database": { restore: null } } },
+        // All inside the approved window (09:00–12:00; the release ends ~10:57): a prod apply outside it is
+        // refused by release-window, the clean-up included.
+        { command: "apply", after: "PT1M", config: RESTORE },
+        { command: "apply", after: "PT1M", config: RETIRE },
+        { command: "apply", after: "PT1M", config: { "app:database": { restore: null } } },
       ],
     });
     assert.deepEqual(
       s.report.commands.map((c) => `${c.command}:${c.result}:${c.exitCode}`),
-      ["start:released:0", "apply:applied:0", "apply:applied:0"],
+      ["start:released:0", "apply:applied:0", "apply:applied:0", "apply:applied:0"],
     );
     const restored = [...s.run.world.cloud.physicals.values()].find(
       (p) => p.type === "aws:rds/instance:Instance" && p.props.identifier === "artifortress-prod-incident-42",
     );
     assert.equal(restored?.retained, true, "still in AWS, no longer in the stack");
+    assert.equal(restored?.props.deletionProtection, true, "AWS still refuses to delete it");
+    assert.ok(
+      !s.run.world.state().some((r) => r.inputs.identifier === "artifortress-prod-incident-42"),
+      "forgotten by the stack",
+    );
+    const live = s.run.world.state().find((r) => r.inputs.identifier === "artifortress-prod");
+    assert.equal(live?.options.protect, true, "the live instance keeps protect");
+  });
+
+  it("skipping the retire step: removing the block is refused (protected), nothing is deleted (exit non-zero)", async () => {
+    const s = await rehearseStory({
+      later: [
+        { command: "apply", after: "PT1M", config: RESTORE },
+        { command: "apply", after: "PT1M", config: { "app:database": { restore: null } } },
+      ],
+    });
+    const last = s.report.commands.at(-1)!;
+    assert.notEqual(last.exitCode, 0);
+    const update = s.run.world.backend.stack("prod").updates.at(-1)!;
+    assert.deepEqual(
+      update.steps.filter((x) => x.op === "refused").map((x) => `${x.name} ${x.error}`),
+      ["db-restore-incident-42 protected"],
+      "refused because the instance is protected, not for another reason",
+    );
+    assert.ok(
+      s.run.world.state().some((r) => r.inputs.identifier === "artifortress-prod-incident-42"),
+      "still in the stack",
+    );
+    const restored = [...s.run.world.cloud.physicals.values()].find(
+      (p) => p.props.identifier === "artifortress-prod-incident-42",
+    );
+    assert.ok(restored && !restored.retained && restored.deletedAt === undefined, "still in AWS, untouched");
   });
 });

@@ -1,0 +1,102 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Component } from "./component";
+import { physicalName } from "./names";
+import { APP_LABEL } from "./namespace";
+import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
+
+export interface DatabaseUsersArgs {
+  /** Generation of the users (components/names.ts credentialGeneration): names the Job. */
+  generation: string;
+  /** RDS instance identifier the users are created on: a cutover to a restored instance runs the Job again. */
+  instanceIdentifier: string;
+  address: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  dbName: string;
+  /** Kubernetes Secret with PGUSER/PGPASSWORD of the master user (AppSecrets.dbAdminSecretName). */
+  adminSecretName: string;
+  /** Kubernetes Secret with APP_RW_USER/_PASSWORD, APP_RO_USER/_PASSWORD (AppSecrets.dbUsersSecretName). */
+  usersSecretName: string;
+  /** This project's runner image (app:smoke.image): holds `app-db-users` and the RDS CA bundle. */
+  runnerImage: string;
+  namespace: pulumi.Input<string>;
+  provider: k8s.Provider;
+  /** @default { cpu: "100m", memory: "128Mi" } */
+  resources?: ResourceSizes;
+  /** @default 600 */
+  deadlineSeconds?: number;
+}
+
+const MASTER_KEYS = ["PGUSER", "PGPASSWORD"];
+const USER_KEYS = ["APP_RW_USER", "APP_RW_PASSWORD", "APP_RO_USER", "APP_RO_PASSWORD"];
+/** The pod label the namespace's NetworkPolicies select (egress to Postgres only). */
+export const DB_USERS_COMPONENT = { "app.kubernetes.io/component": "db-users" };
+
+/**
+ * The least-privilege database users (dbusers/provision.ts) as a Kubernetes Job run by `pulumi up`: one
+ * Job per users generation and instance, so a rotation or a cutover runs it again and nothing else does.
+ * The API and worker depend on it: they connect as the users it created. Every value comes from the
+ * environment (secretKeyRef), never from args. The Job retries connecting while the master password
+ * rotates (the admin Secret refreshes every minute).
+ */
+export class DatabaseUsers extends Component {
+  public static readonly type = "app:data:DatabaseUsers";
+  public readonly job: k8s.batch.v1.Job;
+  public readonly jobName: string;
+
+  constructor(name: string, args: DatabaseUsersArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(DatabaseUsers.type, name, opts);
+    const deadline = args.deadlineSeconds ?? 600;
+    this.jobName = physicalName(["db-users", args.generation, args.instanceIdentifier], 63);
+    const labels = { ...APP_LABEL, ...DB_USERS_COMPONENT, "rollout/credential-generation": args.generation };
+    this.job = new k8s.batch.v1.Job(
+      `${name}-${args.generation}`,
+      {
+        metadata: {
+          name: this.jobName,
+          namespace: args.namespace,
+          labels,
+          annotations: {
+            // Waited for as long as it may run (pulumi-kubernetes' Job await gives up after 10 min by default).
+            "pulumi.com/timeoutSeconds": String(deadline + 120),
+            "pulumi.com/replaceUnready": "true",
+          },
+        },
+        spec: {
+          backoffLimit: 2,
+          activeDeadlineSeconds: deadline + 60,
+          template: { metadata: { labels }, spec: this.podSpec(args, deadline) },
+        },
+      },
+      { parent: this, provider: args.provider },
+    );
+    this.registerOutputs({ jobName: this.jobName });
+  }
+
+  private podSpec(args: DatabaseUsersArgs, deadline: number) {
+    const fromSecret = (secret: string, keys: string[]) =>
+      keys.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret, key } } }));
+    return hardenedPodSpec({
+      restartPolicy: "Never",
+      automountServiceAccountToken: false,
+      containers: [
+        hardenedContainer(
+          {
+            name: "db-users",
+            image: args.runnerImage,
+            command: ["app-db-users"],
+            env: [
+              { name: "PGHOST", value: args.address },
+              { name: "PGPORT", value: pulumi.interpolate`${args.port}` },
+              { name: "PGDATABASE", value: args.dbName },
+              { name: "DB_USERS_DEADLINE_SECONDS", value: String(deadline) },
+              ...fromSecret(args.adminSecretName, MASTER_KEYS),
+              ...fromSecret(args.usersSecretName, USER_KEYS),
+            ],
+          },
+          args.resources ?? { cpu: "100m", memory: "128Mi" },
+        ),
+      ],
+    });
+  }
+}

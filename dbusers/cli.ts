@@ -1,0 +1,112 @@
+/**
+ * `app-db-users`: creates/rotates the least-privilege database users (dbusers/provision.ts). Run as a
+ * Kubernetes Job by components/database-users.ts, with every value from the environment — never argv:
+ *   PGHOST, PGPORT, PGDATABASE       the instance (not secret)
+ *   PGUSER, PGPASSWORD               the RDS master user (from the RDS-managed secret)
+ *   APP_RW_USER, APP_RW_PASSWORD     this generation's read-write user
+ *   APP_RO_USER, APP_RO_PASSWORD     this generation's read-only user
+ *   PGSSLROOTCERT                    CA bundle to verify the server (default: the RDS bundle in the image)
+ *   DB_USERS_DEADLINE_SECONDS        retry connecting this long (default 600)
+ * Exit codes: 0 done, 1 failed (database refused or unreachable until the deadline), 2 configuration error.
+ */
+import { readFileSync } from "node:fs";
+import { Client } from "pg";
+import { type ManagedUser, type ProvisionSpec, provision, validateSpec } from "./provision";
+
+export const RDS_CA_BUNDLE = "/etc/rds-ca/global-bundle.pem";
+/** Retried: the master password rotated and the Secret is not refreshed yet, the instance is rebooting. */
+const TRANSIENT = new Set(["28P01", "57P03", "ECONNREFUSED", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {}
+
+export function specFromEnv(env: Env): ProvisionSpec {
+  const missing = ["PGHOST", "PGDATABASE", "PGUSER", "PGPASSWORD"].filter((k) => !env[k]);
+  const users: ManagedUser[] = [];
+  for (const [prefix, group, access] of [
+    ["APP_RW", "app_rw", "readwrite"],
+    ["APP_RO", "app_ro", "readonly"],
+  ] as const) {
+    const user = env[`${prefix}_USER`];
+    const password = env[`${prefix}_PASSWORD`];
+    if (!user || !password) missing.push(`${prefix}_USER/${prefix}_PASSWORD`);
+    else users.push({ group, user, password, access });
+  }
+  if (missing.length) throw new ConfigError(`missing environment: ${missing.join(", ")}`);
+  const spec: ProvisionSpec = { database: String(env.PGDATABASE), users };
+  const problems = validateSpec(spec);
+  if (problems.length) throw new ConfigError(problems.join("; "));
+  return spec;
+}
+
+function connectOptions(env: Env) {
+  const caPath = env.PGSSLROOTCERT ?? RDS_CA_BUNDLE;
+  let ca: string;
+  try {
+    ca = readFileSync(caPath, "utf8");
+  } catch {
+    throw new ConfigError(`cannot read the CA bundle ${caPath} (PGSSLROOTCERT): the server is never trusted blindly`);
+  }
+  return {
+    host: env.PGHOST,
+    port: Number(env.PGPORT ?? 5432),
+    database: env.PGDATABASE,
+    user: env.PGUSER,
+    password: env.PGPASSWORD,
+    // verify-full: the certificate chains to the RDS CA and names the host.
+    ssl: { ca, rejectUnauthorized: true, servername: env.PGHOST },
+    connectionTimeoutMillis: 10_000,
+  };
+}
+
+function codeOf(e: unknown): string {
+  return String((e as { code?: string }).code ?? "");
+}
+
+async function connect(env: Env, deadline: number, sleep: (ms: number) => Promise<void>, log: (s: string) => void) {
+  for (let attempt = 1; ; attempt++) {
+    const client = new Client(connectOptions(env));
+    try {
+      await client.connect();
+      return client;
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      if (!TRANSIENT.has(codeOf(e)) || Date.now() + 5000 > deadline) throw e;
+      log(`connect attempt ${attempt} failed (${codeOf(e)}); retrying`);
+      await sleep(Math.min(30_000, 2000 * attempt));
+    }
+  }
+}
+
+export async function main(
+  env: Env = process.env,
+  log: (s: string) => void = console.log,
+  sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+): Promise<number> {
+  let spec: ProvisionSpec;
+  try {
+    spec = specFromEnv(env);
+    connectOptions(env);
+  } catch (e) {
+    log(`db-users: ${(e as Error).message}`);
+    return 2;
+  }
+  const deadline = Date.now() + 1000 * Number(env.DB_USERS_DEADLINE_SECONDS ?? 600);
+  try {
+    const client = await connect(env, deadline, sleep, log);
+    try {
+      const r = await provision(client, spec);
+      log(
+        `db-users: created [${r.created.join(", ")}] updated [${r.updated.join(", ")}] retired [${r.retired.join(", ")}]`,
+      );
+      return 0;
+    } finally {
+      await client.end();
+    }
+  } catch (e) {
+    // The message of a pg error names the statement's problem, never a password (verifiers only, see provision.ts).
+    log(`db-users: failed: ${codeOf(e) ? `${codeOf(e)} ` : ""}${(e as Error).message}`);
+    return 1;
+  }
+}
