@@ -54,6 +54,16 @@ export class ReleaseDashboard extends Component {
   }
 }
 
+interface WidgetContext {
+  args: ReleaseDashboardArgs;
+  region: string;
+  lb: string;
+  tg: Record<Color, string>;
+  db: string;
+}
+
+const COLORS: Color[] = ["blue", "green"];
+
 function widgets(
   args: ReleaseDashboardArgs,
   region: string,
@@ -61,41 +71,29 @@ function widgets(
   tg: Record<Color, string>,
   db: string,
 ): Widget[] {
-  const out: Widget[] = [
-    {
-      type: "text",
-      x: 0,
-      y: 0,
-      width: 24,
-      height: 2,
-      properties: {
-        markdown: `## ${args.title}\nTraffic share per color is measured below; rollback signals are the composite \`*-rollback\` alarm of each color (docs/alarms.md). Configured weights and release: \`pulumi stack output weights\` / \`release\`.`,
-      },
-    },
-  ];
-  const colors: Color[] = ["blue", "green"];
-  const per = (
-    title: string,
-    y: number,
-    metrics: (c: Color, i: number) => unknown[][],
-    extra: Record<string, unknown> = {},
-  ): Widget => ({
-    type: "metric",
-    x: y % 2 === 0 ? 0 : 12,
-    y: 2 + Math.floor(y / 2) * 6,
-    width: 12,
-    height: 6,
+  const x: WidgetContext = { args, region, lb, tg, db };
+  return [titleWidget(args), trafficShareWidget(x), ...perColorWidgets(x), ...platformWidgets(x)];
+}
+
+function titleWidget(args: ReleaseDashboardArgs): Widget {
+  return {
+    type: "text",
+    x: 0,
+    y: 0,
+    width: 24,
+    height: 2,
     properties: {
-      title,
-      region,
-      view: "timeSeries",
-      period: 60,
-      metrics: colors.flatMap((c, i) => metrics(c, i)),
-      ...extra,
+      markdown: `## ${args.title}\nTraffic share per color is measured below; rollback signals are the composite \`*-rollback\` alarm of each color (docs/alarms.md). Configured weights and release: \`pulumi stack output weights\` / \`release\`.`,
     },
-  });
-  const dims = (c: Color) => ["TargetGroup", tg[c], "LoadBalancer", lb];
-  out.push({
+  };
+}
+
+function dims(x: WidgetContext, c: Color) {
+  return ["TargetGroup", x.tg[c], "LoadBalancer", x.lb];
+}
+
+function trafficShareWidget(x: WidgetContext): Widget {
+  return {
     type: "metric",
     x: 0,
     y: 26,
@@ -103,57 +101,72 @@ function widgets(
     height: 6,
     properties: {
       title: "Traffic share per color (%) — the weights in effect",
-      region,
+      region: x.region,
       view: "timeSeries",
       period: 60,
       yAxis: { left: { min: 0, max: 100 } },
       metrics: [
-        ["AWS/ApplicationELB", "RequestCount", ...dims("blue"), { stat: "Sum", id: "qb", visible: false }],
-        ["AWS/ApplicationELB", "RequestCount", ...dims("green"), { stat: "Sum", id: "qg", visible: false }],
+        ["AWS/ApplicationELB", "RequestCount", ...dims(x, "blue"), { stat: "Sum", id: "qb", visible: false }],
+        ["AWS/ApplicationELB", "RequestCount", ...dims(x, "green"), { stat: "Sum", id: "qg", visible: false }],
         [{ expression: "100*FILL(qb,0)/(FILL(qb,0)+FILL(qg,0))", label: "blue", id: "sb" }],
         [{ expression: "100*FILL(qg,0)/(FILL(qb,0)+FILL(qg,0))", label: "green", id: "sg" }],
       ],
     },
+  };
+}
+
+function perColorWidgets(x: WidgetContext): Widget[] {
+  const per = (title: string, y: number, metrics: (c: Color, i: number) => unknown[][]): Widget => ({
+    type: "metric",
+    x: y % 2 === 0 ? 0 : 12,
+    y: 2 + Math.floor(y / 2) * 6,
+    width: 12,
+    height: 6,
+    properties: {
+      title,
+      region: x.region,
+      view: "timeSeries",
+      period: 60,
+      metrics: COLORS.flatMap((c, i) => metrics(c, i)),
+    },
   });
-  out.push(
+  return [
     per("Requests per minute", 0, (c) => [
-      ["AWS/ApplicationELB", "RequestCount", ...dims(c), { stat: "Sum", label: c }],
+      ["AWS/ApplicationELB", "RequestCount", ...dims(x, c), { stat: "Sum", label: c }],
     ]),
-  );
-  out.push(
     per("5xx error rate (%)", 1, (c, i) => [
-      ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...dims(c), { stat: "Sum", id: `e${i}`, visible: false }],
-      ["AWS/ApplicationELB", "RequestCount", ...dims(c), { stat: "Sum", id: `r${i}`, visible: false }],
+      ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...dims(x, c), { stat: "Sum", id: `e${i}`, visible: false }],
+      ["AWS/ApplicationELB", "RequestCount", ...dims(x, c), { stat: "Sum", id: `r${i}`, visible: false }],
       [{ expression: `100*FILL(e${i},0)/r${i}`, label: c, id: `rate${i}` }],
     ]),
-  );
-  out.push(
     per("p95 response time (s)", 2, (c) => [
-      ["AWS/ApplicationELB", "TargetResponseTime", ...dims(c), { stat: "p95", label: c }],
+      ["AWS/ApplicationELB", "TargetResponseTime", ...dims(x, c), { stat: "p95", label: c }],
     ]),
-  );
-  out.push(
     per("Healthy / unhealthy hosts", 3, (c) => [
-      ["AWS/ApplicationELB", "HealthyHostCount", ...dims(c), { stat: "Minimum", label: `${c} healthy` }],
-      ["AWS/ApplicationELB", "UnHealthyHostCount", ...dims(c), { stat: "Maximum", label: `${c} unhealthy` }],
+      ["AWS/ApplicationELB", "HealthyHostCount", ...dims(x, c), { stat: "Minimum", label: `${c} healthy` }],
+      ["AWS/ApplicationELB", "UnHealthyHostCount", ...dims(x, c), { stat: "Maximum", label: `${c} unhealthy` }],
     ]),
-  );
-  const single = (title: string, x: number, y: number, metrics: unknown[][]): Widget => ({
+  ];
+}
+
+function platformWidgets(x: WidgetContext): Widget[] {
+  const single = (title: string, left: number, y: number, metrics: unknown[][]): Widget => ({
     type: "metric",
-    x,
+    x: left,
     y,
     width: 8,
     height: 6,
-    properties: { title, region, view: "timeSeries", period: 300, metrics },
+    properties: { title, region: x.region, view: "timeSeries", period: 300, metrics },
   });
-  const rds = (m: string, stat: string) => ["AWS/RDS", m, "DBInstanceIdentifier", db, { stat }];
-  out.push(single("Database CPU (%)", 0, 14, [rds("CPUUtilization", "Average")]));
-  out.push(single("Database connections", 8, 14, [rds("DatabaseConnections", "Maximum")]));
-  out.push(single("Database free storage (bytes)", 16, 14, [rds("FreeStorageSpace", "Minimum")]));
-  const w = args.worker;
-  const app = (m: string, stat: string) => [w.namespace, m, "Environment", args.environmentDimension, { stat }];
-  out.push(single("Worker job backlog", 0, 20, [app(w.backlogMetric, "Maximum")]));
-  out.push(single("Worker failed jobs", 8, 20, [app(w.failedJobsMetric, "Sum")]));
-  out.push(single("Worker policy timeouts", 16, 20, [app(w.policyTimeoutsMetric, "Sum")]));
-  return out;
+  const rds = (m: string, stat: string) => ["AWS/RDS", m, "DBInstanceIdentifier", x.db, { stat }];
+  const w = x.args.worker;
+  const app = (m: string, stat: string) => [w.namespace, m, "Environment", x.args.environmentDimension, { stat }];
+  return [
+    single("Database CPU (%)", 0, 14, [rds("CPUUtilization", "Average")]),
+    single("Database connections", 8, 14, [rds("DatabaseConnections", "Maximum")]),
+    single("Database free storage (bytes)", 16, 14, [rds("FreeStorageSpace", "Minimum")]),
+    single("Worker job backlog", 0, 20, [app(w.backlogMetric, "Maximum")]),
+    single("Worker failed jobs", 8, 20, [app(w.failedJobsMetric, "Sum")]),
+    single("Worker policy timeouts", 16, 20, [app(w.policyTimeoutsMetric, "Sum")]),
+  ];
 }

@@ -52,6 +52,52 @@ export interface DatabaseArgs {
 }
 
 const DEFAULTS = { multiAz: true, deletionProtection: true, protect: true, dbName: "app", username: "app_admin" };
+type Resolved = DatabaseArgs & typeof DEFAULTS;
+
+/**
+ * Readiness invariants: rejected, not silently changed, so config and plan never disagree. What an
+ * environment requires (prod: multi-AZ, ≥ 14 days, deletion protection) is the config's rule
+ * (config/schema.ts) and the pack's; the component takes explicit settings.
+ */
+function normalizeArgs(name: string, args: DatabaseArgs): Resolved {
+  const a = { ...DEFAULTS, ...args };
+  if (a.pitrRetentionDays < 1 || a.pitrRetentionDays > 35)
+    throw new Error(`${name}: pitrRetentionDays must be 1-35 (0 disables PITR)`);
+  return a;
+}
+
+/** Settings the live instance and a restored one share. */
+function commonSettings(
+  a: Resolved,
+  subnetGroupName: pulumi.Output<string>,
+  securityGroupId: pulumi.Output<string>,
+  parameterGroupName: pulumi.Output<string>,
+  kmsKeyArn: pulumi.Output<string>,
+) {
+  return {
+    instanceClass: a.instanceClass,
+    dbSubnetGroupName: subnetGroupName,
+    vpcSecurityGroupIds: [securityGroupId],
+    parameterGroupName,
+    publiclyAccessible: false,
+    storageEncrypted: true,
+    kmsKeyId: kmsKeyArn,
+    storageType: "gp3",
+    copyTagsToSnapshot: true,
+    deleteAutomatedBackups: false,
+    skipFinalSnapshot: false,
+    iamDatabaseAuthenticationEnabled: true,
+    performanceInsightsEnabled: true,
+    performanceInsightsKmsKeyId: kmsKeyArn,
+    performanceInsightsRetentionPeriod: 7,
+    enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+    autoMinorVersionUpgrade: true,
+    // components/windows.ts: one definition with the AWS Backup schedules, checked for conflicts.
+    backupWindow: rdsBackupWindow(),
+    maintenanceWindow: rdsMaintenanceWindow(),
+  };
+}
+type CommonSettings = ReturnType<typeof commonSettings>;
 
 /**
  * RDS Postgres for the API and worker: private, encrypted with its own CMK, SSL forced, point-in-time
@@ -78,140 +124,23 @@ export class Database extends Component {
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super(Database.type, name, opts);
-    const a = { ...DEFAULTS, ...args };
-    // Readiness invariants: rejected, not silently changed, so config and plan never disagree. What an
-    // environment requires (prod: multi-AZ, ≥ 14 days, deletion protection) is the config's rule
-    // (config/schema.ts) and the pack's; the component takes explicit settings.
-    if (a.pitrRetentionDays < 1 || a.pitrRetentionDays > 35)
-      throw new Error(`${name}: pitrRetentionDays must be 1-35 (0 disables PITR)`);
-
+    const a = normalizeArgs(name, args);
     const key = new EncryptionKey(
       `${name}-cmk`,
       { purpose: `RDS ${a.identifier}: storage, Performance Insights, master secret`, alias: `${a.identifier}-rds` },
       { parent: this },
     );
-
-    const sg = new aws.ec2.SecurityGroup(
-      `${name}-sg`,
-      {
-        vpcId: a.vpcId,
-        description: `Postgres ${a.identifier}: ingress from the cluster only`,
-        revokeRulesOnDelete: true,
-      },
-      { parent: this },
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-ingress-cluster`,
-      {
-        securityGroupId: sg.id,
-        referencedSecurityGroupId: a.clientSecurityGroupId,
-        ipProtocol: "tcp",
-        fromPort: 5432,
-        toPort: 5432,
-        description: "Postgres from EKS pods",
-      },
-      { parent: this },
-    );
+    const sg = this.createSecurityGroup(name, a);
     const subnets = new aws.rds.SubnetGroup(
       `${name}-subnets`,
       { subnetIds: a.subnetIds, description: `${a.identifier} private subnets` },
       { parent: this },
     );
-    const major = a.engineVersion.split(".")[0];
-    const params = new aws.rds.ParameterGroup(
-      `${name}-params`,
-      {
-        family: `postgres${major}`,
-        description: `${a.identifier}: SSL required, connection logging`,
-        parameters: [
-          { name: "rds.force_ssl", value: "1" },
-          { name: "log_connections", value: "1" },
-          { name: "log_min_duration_statement", value: "1000" },
-        ],
-      },
-      { parent: this },
-    );
-
-    const common = {
-      instanceClass: a.instanceClass,
-      dbSubnetGroupName: subnets.name,
-      vpcSecurityGroupIds: [sg.id],
-      parameterGroupName: params.name,
-      publiclyAccessible: false,
-      storageEncrypted: true,
-      kmsKeyId: key.arn,
-      storageType: "gp3",
-      copyTagsToSnapshot: true,
-      deleteAutomatedBackups: false,
-      skipFinalSnapshot: false,
-      iamDatabaseAuthenticationEnabled: true,
-      performanceInsightsEnabled: true,
-      performanceInsightsKmsKeyId: key.arn,
-      performanceInsightsRetentionPeriod: 7,
-      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
-      autoMinorVersionUpgrade: true,
-      // components/windows.ts: one definition with the AWS Backup schedules, checked for conflicts.
-      backupWindow: rdsBackupWindow(),
-      maintenanceWindow: rdsMaintenanceWindow(),
-    };
-
-    // A final snapshot name used once per instance lifetime: a fixed `<id>-final` would make the second
-    // delete of a re-created instance (e.g. staging rebuilt) fail with DBSnapshotAlreadyExists — the first
-    // final snapshot is kept. The suffix lives as long as the stack's resources (destroyed with them).
-    const suffix = new random.RandomId(
-      `${name}-final-id`,
-      { byteLength: 3, keepers: { identifier: a.identifier } },
-      {
-        parent: this,
-      },
-    );
-    const finalSnapshot = (id: string) => pulumi.interpolate`${id}-final-${suffix.hex}`;
-
-    this.instance = new aws.rds.Instance(
-      `${name}-instance`,
-      {
-        ...common,
-        identifier: a.identifier,
-        engine: "postgres",
-        engineVersion: a.engineVersion,
-        allocatedStorage: a.allocatedStorage,
-        maxAllocatedStorage: a.maxAllocatedStorage ?? a.allocatedStorage,
-        dbName: a.dbName,
-        username: a.username,
-        manageMasterUserPassword: true,
-        masterUserSecretKmsKeyId: key.arn,
-        multiAz: a.multiAz,
-        backupRetentionPeriod: a.pitrRetentionDays,
-        deletionProtection: a.deletionProtection,
-        finalSnapshotIdentifier: finalSnapshot(a.identifier),
-      },
-      { parent: this, protect: a.protect },
-    );
-
-    if (a.restore) {
-      const restoreTime = a.restore.restoreTime;
-      this.restored = new aws.rds.Instance(
-        `${name}-restore-${a.restore.name}`,
-        {
-          ...common,
-          identifier: `${a.identifier}-${a.restore.name}`,
-          // The restored instance may become the new primary: it mirrors the live instance's protections.
-          multiAz: a.multiAz,
-          backupRetentionPeriod: a.pitrRetentionDays,
-          deletionProtection: a.deletionProtection,
-          finalSnapshotIdentifier: finalSnapshot(`${a.identifier}-${a.restore.name}`),
-          tags: { "rollout/restore": a.restore.name, [RESTORE_STATE_TAG]: a.restore.retire ? "retiring" : "active" },
-          restoreToPointInTime: {
-            sourceDbInstanceIdentifier: this.instance.identifier,
-            ...(restoreTime ? { restoreTime } : { useLatestRestorableTime: true }),
-          },
-        },
-        // Protected like the live instance; retained on delete, so once `retire` lifted `protect` (docs/restore.md,
-        // clean-up step 1) removing the restore block makes the stack forget it instead of deleting it. AWS
-        // deletion protection stays on: nothing in the clean-up can delete the data.
-        { parent: this, protect: a.protect && !a.restore.retire, retainOnDelete: true },
-      );
-    }
+    const params = this.createParameterGroup(name, a);
+    const common = commonSettings(a, subnets.name, sg.id, params.name, key.arn);
+    const finalSnapshot = this.finalSnapshotNamer(name, a);
+    this.instance = this.createInstance(name, a, common, key.arn, finalSnapshot);
+    if (a.restore) this.restored = this.createRestore(name, a, a.restore, common, finalSnapshot);
 
     this.identifier = this.instance.identifier;
     this.arn = this.instance.arn;
@@ -233,5 +162,123 @@ export class Database extends Component {
       masterUserSecretArn: this.masterUserSecretArn,
       restoredIdentifier: this.restored?.identifier,
     });
+  }
+
+  private createSecurityGroup(name: string, a: Resolved) {
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: a.vpcId,
+        description: `Postgres ${a.identifier}: ingress from the cluster only`,
+        revokeRulesOnDelete: true,
+      },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-ingress-cluster`,
+      {
+        securityGroupId: sg.id,
+        referencedSecurityGroupId: a.clientSecurityGroupId,
+        ipProtocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        description: "Postgres from EKS pods",
+      },
+      { parent: this },
+    );
+    return sg;
+  }
+
+  private createParameterGroup(name: string, a: Resolved) {
+    const major = a.engineVersion.split(".")[0];
+    return new aws.rds.ParameterGroup(
+      `${name}-params`,
+      {
+        family: `postgres${major}`,
+        description: `${a.identifier}: SSL required, connection logging`,
+        parameters: [
+          { name: "rds.force_ssl", value: "1" },
+          { name: "log_connections", value: "1" },
+          { name: "log_min_duration_statement", value: "1000" },
+        ],
+      },
+      { parent: this },
+    );
+  }
+
+  /**
+   * A final snapshot name used once per instance lifetime: a fixed `<id>-final` would make the second
+   * delete of a re-created instance (e.g. staging rebuilt) fail with DBSnapshotAlreadyExists — the first
+   * final snapshot is kept. The suffix lives as long as the stack's resources (destroyed with them).
+   */
+  private finalSnapshotNamer(name: string, a: Resolved): (id: string) => pulumi.Output<string> {
+    const suffix = new random.RandomId(
+      `${name}-final-id`,
+      { byteLength: 3, keepers: { identifier: a.identifier } },
+      {
+        parent: this,
+      },
+    );
+    return (id: string) => pulumi.interpolate`${id}-final-${suffix.hex}`;
+  }
+
+  private createInstance(
+    name: string,
+    a: Resolved,
+    common: CommonSettings,
+    kmsKeyArn: pulumi.Output<string>,
+    finalSnapshot: (id: string) => pulumi.Output<string>,
+  ) {
+    return new aws.rds.Instance(
+      `${name}-instance`,
+      {
+        ...common,
+        identifier: a.identifier,
+        engine: "postgres",
+        engineVersion: a.engineVersion,
+        allocatedStorage: a.allocatedStorage,
+        maxAllocatedStorage: a.maxAllocatedStorage ?? a.allocatedStorage,
+        dbName: a.dbName,
+        username: a.username,
+        manageMasterUserPassword: true,
+        masterUserSecretKmsKeyId: kmsKeyArn,
+        multiAz: a.multiAz,
+        backupRetentionPeriod: a.pitrRetentionDays,
+        deletionProtection: a.deletionProtection,
+        finalSnapshotIdentifier: finalSnapshot(a.identifier),
+      },
+      { parent: this, protect: a.protect },
+    );
+  }
+
+  private createRestore(
+    name: string,
+    a: Resolved,
+    restore: DatabaseRestoreArgs,
+    common: CommonSettings,
+    finalSnapshot: (id: string) => pulumi.Output<string>,
+  ) {
+    const restoreTime = restore.restoreTime;
+    return new aws.rds.Instance(
+      `${name}-restore-${restore.name}`,
+      {
+        ...common,
+        identifier: `${a.identifier}-${restore.name}`,
+        // The restored instance may become the new primary: it mirrors the live instance's protections.
+        multiAz: a.multiAz,
+        backupRetentionPeriod: a.pitrRetentionDays,
+        deletionProtection: a.deletionProtection,
+        finalSnapshotIdentifier: finalSnapshot(`${a.identifier}-${restore.name}`),
+        tags: { "rollout/restore": restore.name, [RESTORE_STATE_TAG]: restore.retire ? "retiring" : "active" },
+        restoreToPointInTime: {
+          sourceDbInstanceIdentifier: this.instance.identifier,
+          ...(restoreTime ? { restoreTime } : { useLatestRestorableTime: true }),
+        },
+      },
+      // Protected like the live instance; retained on delete, so once `retire` lifted `protect` (docs/restore.md,
+      // clean-up step 1) removing the restore block makes the stack forget it instead of deleting it. AWS
+      // deletion protection stays on: nothing in the clean-up can delete the data.
+      { parent: this, protect: a.protect && !restore.retire, retainOnDelete: true },
+    );
   }
 }

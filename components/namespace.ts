@@ -21,6 +21,17 @@ export interface AppNamespaceArgs {
    * only they may open the API port. @default none: the API port admits nobody from outside the namespace
    */
   albSourceCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * CIDRs of the database's subnets: the only destinations of Postgres (5432) egress, and only from the pods
+   * that connect (API, worker, migration, db-users). @default none: no pod may reach Postgres
+   */
+  databaseCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Destinations of HTTPS egress (AWS APIs: S3, STS for IRSA, CloudWatch) for the API and worker pods only.
+   * AWS service addresses are not a stable, narrow list: narrow it to your VPC endpoints' subnets if the
+   * cluster reaches AWS through interface endpoints. @default ["0.0.0.0/0"]
+   */
+  httpsEgressCidrs?: pulumi.Input<pulumi.Input<string>[]>;
   /** Port of the worker's health endpoint (kubelet probes only). */
   workerPort: number;
   /** Service accounts to create. @default none */
@@ -35,7 +46,8 @@ export const APP_LABEL = { "app.kubernetes.io/part-of": "artifortress" };
 /**
  * The app's namespace: labelled so the AWS Load Balancer Controller injects pod readiness gates (a pod
  * gets traffic only once its target is healthy in the target group), a default-deny NetworkPolicy for
- * ingress and egress, the allows the app needs (ALB → API port; DNS; Postgres; HTTPS to AWS APIs), and the
+ * ingress and egress, the allows the app needs (ALB → API port; DNS; Postgres to the database subnets from the pods that connect;
+ * HTTPS to AWS APIs from the API and worker), and the
  * workloads' service accounts annotated for IRSA.
  */
 export class AppNamespace extends Component {
@@ -54,7 +66,7 @@ export class AppNamespace extends Component {
     this.createDefaultDeny(name, ns, inNs);
     this.createAlbToApi(name, a, ns, inNs);
     this.createSmokeToApi(name, a, ns, inNs);
-    this.createEgress(name, ns, inNs);
+    this.createEgress(name, a, ns, inNs);
     this.createServiceAccounts(name, a, ns, inNs);
 
     this.name = ns;
@@ -148,11 +160,11 @@ export class AppNamespace extends Component {
     );
   }
 
-  private createEgress(name: string, ns: pulumi.Output<string>, inNs: InNamespaceOptions): void {
+  private createEgress(name: string, a: NormalizedArgs, ns: pulumi.Output<string>, inNs: InNamespaceOptions): void {
     new k8s.networking.v1.NetworkPolicy(
       `${name}-allow-egress`,
       {
-        metadata: { name: "allow-egress-dns-postgres-https", namespace: ns },
+        metadata: { name: "allow-egress-dns", namespace: ns },
         spec: {
           podSelector: {},
           policyTypes: ["Egress"],
@@ -164,9 +176,36 @@ export class AppNamespace extends Component {
                 { protocol: "TCP", port: 53 },
               ],
             },
-            { ports: [{ protocol: "TCP", port: 5432 }] },
-            { ports: [{ protocol: "TCP", port: 443 }] },
           ],
+        },
+      },
+      inNs,
+    );
+    const toCidrs = (cidrs: pulumi.Input<pulumi.Input<string>[]>) =>
+      pulumi.output(cidrs).apply((list) => list.map((cidr) => ({ ipBlock: { cidr } })));
+    const components = (values: string[]) => ({
+      matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values }],
+    });
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-allow-postgres-egress`,
+      {
+        metadata: { name: "allow-postgres-egress", namespace: ns },
+        spec: {
+          podSelector: components(["api", "worker", "migration", "db-users"]),
+          policyTypes: ["Egress"],
+          egress: [{ to: toCidrs(a.databaseCidrs ?? []), ports: [{ protocol: "TCP", port: 5432 }] }],
+        },
+      },
+      inNs,
+    );
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-allow-https-egress`,
+      {
+        metadata: { name: "allow-https-egress", namespace: ns },
+        spec: {
+          podSelector: components(["api", "worker"]),
+          policyTypes: ["Egress"],
+          egress: [{ to: toCidrs(a.httpsEgressCidrs ?? ["0.0.0.0/0"]), ports: [{ protocol: "TCP", port: 443 }] }],
         },
       },
       inNs,

@@ -11,7 +11,7 @@ import { appEnvironment } from "./app-settings";
 import type { Ctx } from "./context";
 
 export function createPlatform(ctx: Ctx, db: Database, objects: ObjectStorage) {
-  const { config, stack, net, oidc, region, k8sProvider, protection } = ctx;
+  const { config, net, oidc, region, k8sProvider } = ctx;
   const namespaceName = config.cluster.namespace;
   const workerIdentity = new WorkerIdentity("worker-identity", {
     oidc,
@@ -25,16 +25,39 @@ export function createPlatform(ctx: Ctx, db: Database, objects: ObjectStorage) {
     provider: k8sProvider,
     apiPort: config.api.port,
     // The ALB's subnets (its nodes connect to `ip` targets from there): the only sources of the API port.
-    albSourceCidrs: pulumi
-      .output(net.publicSubnetIds)
-      .apply((ids) => pulumi.all(ids.map((id) => aws.ec2.getSubnetOutput({ id }).cidrBlock))),
+    albSourceCidrs: subnetCidrs(net.publicSubnetIds),
+    // The database's subnets (components/database.ts subnet group): the only Postgres destinations.
+    databaseCidrs: subnetCidrs(net.privateSubnetIds),
     workerPort: config.worker.metricsPort,
     serviceAccounts: [
       { name: "api", roleArn: objects.accessRoleArn },
       { name: "worker", roleArn: workerIdentity.roleArn },
     ],
   });
-  const appSecrets = new AppSecrets("secrets", {
+  const appSecrets = createAppSecrets(ctx, db, ns);
+  const dbUsers = createDatabaseUsers(ctx, db, ns, appSecrets);
+  return {
+    ns,
+    appSecrets,
+    dbUsers,
+    // Non-secret app settings (runbook 001 §3); secrets come from the External Secrets above.
+    env: appEnvironment(config, objects.bucketName, region),
+    // The API and worker connect as this generation's least-privilege user; only the migration (DDL) as master.
+    secretNames: [appSecrets.appSecretName, appSecrets.dbSecretName],
+    migrationSecretNames: [appSecrets.appSecretName, appSecrets.dbAdminSecretName],
+    /** What a pod that connects to the database waits for: its Secrets synced and its users created. */
+    databaseReady: [...appSecrets.externalSecrets, dbUsers.job],
+  };
+}
+
+function subnetCidrs(ids: pulumi.Input<pulumi.Input<string>[]>) {
+  return pulumi.output(ids).apply((list) => pulumi.all(list.map((id) => aws.ec2.getSubnetOutput({ id }).cidrBlock)));
+}
+
+function createAppSecrets(ctx: Ctx, db: Database, ns: AppNamespace) {
+  const { config, stack, oidc, region, k8sProvider, protection } = ctx;
+  const namespaceName = config.cluster.namespace;
+  return new AppSecrets("secrets", {
     namePrefix: `${namespaceName}/${stack}`,
     rotation: config.secretRotation,
     oidcHs256SharedSecret: ctx.secrets.oidcHs256SharedSecret,
@@ -52,7 +75,10 @@ export function createPlatform(ctx: Ctx, db: Database, objects: ObjectStorage) {
     oidc,
     recoveryWindowInDays: protection.secretRecoveryDays,
   });
-  const dbUsers = new DatabaseUsers(
+}
+
+function createDatabaseUsers({ config, k8sProvider }: Ctx, db: Database, ns: AppNamespace, appSecrets: AppSecrets) {
+  return new DatabaseUsers(
     "db-users",
     {
       generation: appSecrets.dbUsers.generation,
@@ -68,18 +94,6 @@ export function createPlatform(ctx: Ctx, db: Database, objects: ObjectStorage) {
     },
     { dependsOn: appSecrets.externalSecrets },
   );
-  return {
-    ns,
-    appSecrets,
-    dbUsers,
-    // Non-secret app settings (runbook 001 §3); secrets come from the External Secrets above.
-    env: appEnvironment(config, objects.bucketName, region),
-    // The API and worker connect as this generation's least-privilege user; only the migration (DDL) as master.
-    secretNames: [appSecrets.appSecretName, appSecrets.dbSecretName],
-    migrationSecretNames: [appSecrets.appSecretName, appSecrets.dbAdminSecretName],
-    /** What a pod that connects to the database waits for: its Secrets synced and its users created. */
-    databaseReady: [...appSecrets.externalSecrets, dbUsers.job],
-  };
 }
 
 export type Platform = ReturnType<typeof createPlatform>;

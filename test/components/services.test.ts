@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import type { CapturedPlan, CapturedResource } from "../../gate/capture";
 import { diffPlans } from "../../gate/diff";
+import { selects } from "../../policy/lib/network";
 import { ofType, one, plan, STACKS, validConfig } from "../support/stacks";
 
 // biome-ignore lint/suspicious/noExplicitAny: captured inputs are untyped JSON
@@ -64,6 +65,47 @@ describe("services and blue/green traffic", () => {
         }
         assert.equal(ofType(p, DEPLOYMENT).length, 3, "api-blue, api-green, worker");
         assert.equal(ofType(p, "kubernetes:core/v1:Service").length, 2, "the worker has no Service");
+      });
+
+      it("egress: Postgres only to the database subnets from the pods that connect, HTTPS only from API and worker", async () => {
+        const p = await plan(stack);
+        const nps = ofType(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((n) => n.inputs as Inputs);
+        const egressTo = (port: number) =>
+          nps.flatMap((n) =>
+            ((n.spec.egress ?? []) as Inputs[])
+              .filter((r) => (r.ports ?? []).some((x: Inputs) => x.port === port))
+              .map((r) => ({ selector: n.spec.podSelector, to: r.to })),
+          );
+        const podLabels = [...ofType(p, DEPLOYMENT), ...ofType(p, "kubernetes:batch/v1:Job")].map((w) => ({
+          name: w.name,
+          labels: (w.inputs as Inputs).spec.template.metadata.labels,
+        }));
+        const reach = (port: number) =>
+          podLabels
+            .filter((w) => egressTo(port).some((r) => selects(r.selector, w.labels)))
+            .map((w) => w.name.replace(/-[0-9a-f]{8}$|-1-4-0.*$|-1-5-0.*$/, ""))
+            .sort();
+        for (const r of [...egressTo(5432), ...egressTo(443)])
+          assert.ok(Array.isArray(r.to) && r.to.length > 0, "every egress rule names its destinations");
+        const dbCidrs = egressTo(5432).flatMap((r) => r.to.map((t: Inputs) => t.ipBlock.cidr));
+        assert.ok(
+          dbCidrs.length >= 2 && !dbCidrs.includes("0.0.0.0/0"),
+          `Postgres to the database subnets: ${dbCidrs}`,
+        );
+        const smoke = podLabels.find((w) => w.name.startsWith("smoke-test"))!;
+        assert.ok(
+          !egressTo(5432).some((r) => selects(r.selector, smoke.labels)),
+          "the smoke test never reaches Postgres",
+        );
+        assert.ok(!egressTo(443).some((r) => selects(r.selector, smoke.labels)), "nor AWS APIs");
+        assert.deepEqual(
+          reach(443).filter((n) => !n.startsWith("db-users") && !n.startsWith("migration")),
+          reach(443),
+          "HTTPS: no Job",
+        );
+        const names = reach(5432).join(" ");
+        for (const w of ["api-blue", "api-green", "worker", "db-users", "migration"])
+          assert.match(names, new RegExp(w));
       });
 
       it("every pod spec carries probes, requests + limits and the hardening", async () => {
