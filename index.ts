@@ -10,7 +10,7 @@ import { createEdge, createTraffic } from "./program/edge";
 import { createAlerting, createObservability } from "./program/observability";
 import { stackOutputs } from "./program/outputs";
 import { createPlatform } from "./program/platform";
-import { createColors, createMigration, createSmokeTest, createWorker } from "./program/workloads";
+import { createColors, createMigration, createRestoreChecks, createSmokeTest, createWorker } from "./program/workloads";
 
 export = async () => {
   const ctx = loadContext();
@@ -24,6 +24,7 @@ export = async () => {
   const smoke = createSmokeTest(ctx, platform, colors[ctx.bg.underTest]);
   const listener = createTraffic(ctx, lb, smoke.job);
   const worker = createWorker(ctx, platform, migration);
+  createRestoreChecks(ctx, platform);
   const { colorAlarms } = createObservability(ctx, { lb, db, ns: platform.ns, alerts });
   return stackOutputs(ctx, {
     alerts,

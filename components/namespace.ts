@@ -191,7 +191,7 @@ export class AppNamespace extends Component {
       {
         metadata: { name: "allow-postgres-egress", namespace: ns },
         spec: {
-          podSelector: components(["api", "worker", "migration", "db-users"]),
+          podSelector: components(["api", "worker", "migration", "db-users", "integrity-checks"]),
           policyTypes: ["Egress"],
           egress: [{ to: toCidrs(a.databaseCidrs ?? []), ports: [{ protocol: "TCP", port: 5432 }] }],
         },

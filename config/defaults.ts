@@ -28,7 +28,26 @@ export const COMMON: ConfigDefaults = {
   },
   worker: { paused: false, pollSeconds: 5, batchSize: 50, searchJobMaxAttempts: 5, metricsPort: 9090 },
   blueGreen: { canaryWeight: 0, scaleDownIdle: false },
-  database: { engineVersion: "16", deletionProtection: true, maxAllocatedStorage: 500 },
+  database: {
+    engineVersion: "16",
+    deletionProtection: true,
+    maxAllocatedStorage: 500,
+    // Valid on any Postgres; add the application's own (orphans, counts, invariants): docs/data-protection.md.
+    integrityChecks: [
+      {
+        // A failed CREATE INDEX CONCURRENTLY leaves an invalid index: writes maintain it, queries never use it.
+        name: "invalid-indexes",
+        query: "SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid",
+        expect: { rows: 0 },
+      },
+      {
+        // A migration of this release must not drop an application table (contract steps are reviewed releases of their own).
+        name: "app-tables-kept",
+        query: "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+        expect: { baseline: "atLeast" },
+      },
+    ],
+  },
   backups: { restoreTesting: true, weeklyRetentionDays: 0, monthlyRetentionDays: 0, releaseSnapshotsKept: 5 },
   auth: {
     oidc: { enabled: false, roleMappings: [] },

@@ -289,6 +289,47 @@ export const releaseSchema = z.strictObject({
   rollbackOwner: doc(nonEmpty, "Engineer who owns the rollback decision.", "alex.kim"),
 });
 
+/** One data integrity check (dbchecks/checks.ts): runbook 004 "verify data integrity", "run validation queries". */
+const integrityCheckSchema = z.strictObject({
+  name: doc(
+    z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "expected a short lowercase name such as orphan-artifacts"),
+    "Name of the check (in the Job's report and the error that fails the up).",
+    "invalid-indexes",
+  ),
+  query: doc(
+    z
+      .string()
+      .trim()
+      .regex(
+        /^(select|with)\b[^;]*;?$/is,
+        "expected one SELECT (or WITH … SELECT) statement: checks run read-only, one statement each",
+      ),
+    "SQL run as the read-only user in a READ ONLY transaction (60 s statement timeout).",
+    "SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid",
+  ),
+  expect: doc(
+    z.union([
+      z.strictObject({ rows: z.literal(0) }),
+      z.strictObject({ value: z.number() }),
+      z.strictObject({ baseline: z.enum(["equal", "atLeast", "atMost"]) }),
+    ]),
+    "Expected result: { rows: 0 } (no row), { value: n } (one row, first column n), or { baseline: equal | atLeast | atMost } (first column compared with the value captured before the release's migration).",
+    { rows: 0 },
+  ),
+});
+
+export const integrityChecksSchema = z
+  .array(integrityCheckSchema)
+  .max(50, "expected at most 50 checks (each runs before traffic moves)")
+  .superRefine((checks, ctx) => {
+    const seen = new Set<string>();
+    checks.forEach((c, i) => {
+      if (seen.has(c.name))
+        ctx.addIssue({ code: "custom", path: [i, "name"], message: `expected unique names: '${c.name}' repeats` });
+      seen.add(c.name);
+    });
+  });
+
 export const databaseSchema = z.strictObject({
   instanceClass: doc(
     z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "expected an RDS instance class such as db.r6g.large"),
@@ -339,6 +380,17 @@ export const databaseSchema = z.strictObject({
       })
       .optional(),
     "When set, a restored instance is created from the live instance's point-in-time backups beside it (see docs/restore.md).",
+  ),
+  integrityChecks: doc(
+    integrityChecksSchema,
+    "Data integrity checks run by a Job as the read-only database user: before the migration (baseline values), after it and before any traffic (a failure fails the up, so the release rolls back), and against a restored instance. An empty list runs none (refused in prod).",
+    [
+      {
+        name: "invalid-indexes",
+        query: "SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid",
+        expect: { rows: 0 },
+      },
+    ],
   ),
 });
 

@@ -9,17 +9,8 @@
  *   DB_USERS_DEADLINE_SECONDS        retry connecting this long (default 600)
  * Exit codes: 0 done, 1 failed (database refused or unreachable until the deadline), 2 configuration error.
  */
-import { readFileSync } from "node:fs";
-import { Client } from "pg";
+import { ConfigError, codeOf, connect, connectOptions, type Env } from "./connect";
 import { type ManagedUser, type ProvisionSpec, provision, validateSpec } from "./provision";
-
-export const RDS_CA_BUNDLE = "/etc/rds-ca/global-bundle.pem";
-/** Retried: the master password rotated and the Secret is not refreshed yet, the instance is rebooting. */
-const TRANSIENT = new Set(["28P01", "57P03", "ECONNREFUSED", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);
-
-type Env = Record<string, string | undefined>;
-
-export class ConfigError extends Error {}
 
 export function specFromEnv(env: Env): ProvisionSpec {
   const missing = ["PGHOST", "PGDATABASE", "PGUSER", "PGPASSWORD"].filter((k) => !env[k]);
@@ -38,45 +29,6 @@ export function specFromEnv(env: Env): ProvisionSpec {
   const problems = validateSpec(spec);
   if (problems.length) throw new ConfigError(problems.join("; "));
   return spec;
-}
-
-function connectOptions(env: Env) {
-  const caPath = env.PGSSLROOTCERT ?? RDS_CA_BUNDLE;
-  let ca: string;
-  try {
-    ca = readFileSync(caPath, "utf8");
-  } catch {
-    throw new ConfigError(`cannot read the CA bundle ${caPath} (PGSSLROOTCERT): the server is never trusted blindly`);
-  }
-  return {
-    host: env.PGHOST,
-    port: Number(env.PGPORT ?? 5432),
-    database: env.PGDATABASE,
-    user: env.PGUSER,
-    password: env.PGPASSWORD,
-    // verify-full: the certificate chains to the RDS CA and names the host.
-    ssl: { ca, rejectUnauthorized: true, servername: env.PGHOST },
-    connectionTimeoutMillis: 10_000,
-  };
-}
-
-function codeOf(e: unknown): string {
-  return String((e as { code?: string }).code ?? "");
-}
-
-async function connect(env: Env, deadline: number, sleep: (ms: number) => Promise<void>, log: (s: string) => void) {
-  for (let attempt = 1; ; attempt++) {
-    const client = new Client(connectOptions(env));
-    try {
-      await client.connect();
-      return client;
-    } catch (e) {
-      await client.end().catch(() => undefined);
-      if (!TRANSIENT.has(codeOf(e)) || Date.now() + 5000 > deadline) throw e;
-      log(`connect attempt ${attempt} failed (${codeOf(e)}); retrying`);
-      await sleep(Math.min(30_000, 2000 * attempt));
-    }
-  }
 }
 
 export async function main(

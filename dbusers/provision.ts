@@ -18,6 +18,7 @@
  * presented password string is already in … SCRAM-encrypted format, then it is stored as-is").
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import { BASELINE_DDL, BASELINE_TABLE } from "../dbchecks/checks";
 
 /** The SQL surface used: node-postgres' `Client.query` satisfies it. */
 export interface SqlClient {
@@ -109,6 +110,16 @@ async function ensureGroup(c: SqlClient, spec: ProvisionSpec, u: ManagedUser): P
   await exec(c, `ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT ${p.sequences} ON SEQUENCES TO %I`, schema, u.group);
 }
 
+/**
+ * The integrity checks' baseline table (dbchecks/checks.ts): outside the app's schema, owned by the master
+ * user; the read-only group may read it and add rows, nothing else.
+ */
+async function ensureChecksTable(c: SqlClient, u: ManagedUser): Promise<void> {
+  for (const ddl of BASELINE_DDL) await c.query(ddl);
+  await exec(c, "GRANT USAGE ON SCHEMA rollout_checks TO %I", u.group);
+  await exec(c, `GRANT SELECT, INSERT ON ${BASELINE_TABLE} TO %I`, u.group);
+}
+
 async function ensureUser(c: SqlClient, u: ManagedUser, report: ProvisionReport): Promise<void> {
   if (await roleExists(c, u.user)) {
     await exec(c, "ALTER ROLE %I LOGIN PASSWORD %L", u.user, scramVerifier(u.password));
@@ -160,6 +171,7 @@ export async function provision(c: SqlClient, spec: ProvisionSpec): Promise<Prov
     await c.query("SELECT pg_advisory_xact_lock(hashtext('rollout db-users'))");
     for (const u of spec.users) {
       await ensureGroup(c, spec, u);
+      if (u.access === "readonly") await ensureChecksTable(c, u);
       await ensureUser(c, u, report);
       await retireOld(c, u, spec.keep ?? 2, report);
     }

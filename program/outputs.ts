@@ -9,12 +9,12 @@ import type { Color } from "../components/blue-green";
 import type { BlueGreenLoadBalancer } from "../components/blue-green-load-balancer";
 import type { ColorAlarms } from "../components/color-alarms";
 import type { Database } from "../components/database";
-import type { MigrationJob } from "../components/migration-job";
 import type { ObjectStorage } from "../components/object-storage";
 import type { ProductionListener } from "../components/production-listener";
 import type { ReleaseSnapshot } from "../components/release-snapshot";
 import type { Worker } from "../components/worker";
 import type { Ctx } from "./context";
+import type { Migration } from "./workloads";
 
 export interface Built {
   alerts: AlertTopic;
@@ -25,7 +25,7 @@ export interface Built {
   appSecrets: AppSecrets;
   lb: BlueGreenLoadBalancer;
   listener: ProductionListener;
-  migration?: MigrationJob;
+  migration?: Migration;
   worker: Worker;
   colorAlarms: Record<Color, ColorAlarms>;
 }

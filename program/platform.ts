@@ -40,6 +40,8 @@ export function createPlatform(ctx: Ctx, db: Database, objects: ObjectStorage) {
     ns,
     appSecrets,
     dbUsers,
+    /** The instance the application connects to. */
+    database: db,
     // Non-secret app settings (runbook 001 §3); secrets come from the External Secrets above.
     env: appEnvironment(config, objects.bucketName, region),
     // The API and worker connect as this generation's least-privilege user; only the migration (DDL) as master.

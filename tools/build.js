@@ -6,7 +6,7 @@
 const fs = require("node:fs");
 const path = require("node:path");
 
-const SOURCE_DIRS = ["config", "components", "dbusers", "gate", "policy", "program", "rollout", "smoke"];
+const SOURCE_DIRS = ["config", "components", "dbchecks", "dbusers", "gate", "policy", "program", "rollout", "smoke"];
 
 function sources(root) {
   const out = fs

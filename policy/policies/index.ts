@@ -5,6 +5,7 @@ import { dataBackupVaultEncrypted } from "./data/backup-vault-encrypted";
 import { dataBucketPublicAccess } from "./data/bucket-public-access";
 import { dataCrossRegionCopy } from "./data/cross-region-copy";
 import { dataDeletionSafety } from "./data/deletion-safety";
+import { dataIntegrityBeforeTraffic } from "./data/integrity-before-traffic";
 import { dataKeepAutomatedBackups } from "./data/keep-automated-backups";
 import { dataMigrationAfterSnapshot } from "./data/migration-after-snapshot";
 import { dataMultiAz } from "./data/multi-az";
@@ -83,6 +84,7 @@ export const allPolicies: ReadinessPolicy[] = [
   secretsManagerCmk,
   secretsKmsRotation,
   secretsDbLeastPrivilege,
+  dataIntegrityBeforeTraffic,
   observabilityTargetGroupAlarms,
   observabilityAlarmActions,
   observabilityDatabaseAlarms,

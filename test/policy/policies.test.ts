@@ -91,6 +91,32 @@ const fixtures: Fixture[] = [
     message: /a restored instance in clean-up \(retiring\) must keep deletionProtection: true/,
   },
   {
+    policy: "data-integrity-before-traffic",
+    stack: "prod",
+    what: "no integrity checks after the migration",
+    make: (p) => without(p, (r) => r.type === "kubernetes:batch/v1:Job" && r.name.startsWith("integrity-verify")),
+    message:
+      /no integrity checks run after migration Job migration-1-4-0-1a2b3c4: a migration that corrupts data would reach traffic/,
+  },
+  {
+    policy: "data-integrity-before-traffic",
+    stack: "staging",
+    what: "the color under test waiting for the migration only",
+    // The color's Deployment, Service, binding… (the component forwards dependsOn to all) wait for the
+    // migration Job instead of its integrity checks.
+    make: (p) => {
+      const copy = structuredClone(p);
+      const migration = copy.resources.find(
+        (r) => r.type === "kubernetes:batch/v1:Job" && r.name.startsWith("migration-"),
+      )!;
+      for (const r of copy.resources.filter((x) => x.name.startsWith("api-")))
+        if (r.dependencies.some((u) => u.includes("integrity-verify")))
+          r.dependencies = [...r.dependencies.filter((u) => !u.includes("integrity-verify")), migration.urn];
+      return copy;
+    },
+    message: /api-\w+-deployment rolls after migration Job migration-\S+ without waiting for its integrity checks/,
+  },
+  {
     policy: "data-multi-az",
     stack: "prod",
     what: "single-AZ prod database",
@@ -163,12 +189,16 @@ const fixtures: Fixture[] = [
     policy: "data-migration-after-snapshot",
     stack: "prod",
     what: "migration not after the snapshot",
+    // Neither directly nor through the integrity baseline Job (which runs after the snapshot).
     make: (p) =>
       mutate(
         p,
         "kubernetes:batch/v1:Job",
         JOB,
-        (_x, r) => (r.dependencies = r.dependencies.filter((u) => !u.includes("aws:rds/snapshot"))),
+        (_x, r) =>
+          (r.dependencies = r.dependencies.filter(
+            (u) => !u.includes("aws:rds/snapshot") && !u.includes("integrity-baseline"),
+          )),
       ),
     message: /migration Job migration-1-4-0-1a2b3c4 does not depend on a pre-release snapshot/,
   },
