@@ -764,11 +764,12 @@ const shape = {
 /** The object schema without cross-field rules (used by the generators). */
 export const configObjectSchema = z.strictObject(shape);
 
-/** The full schema: the object plus the cross-field and readiness rules. */
-export const configSchema = configObjectSchema.superRefine((c, ctx) => {
-  const issue = (path: (string | number)[], message: string, input?: unknown) =>
-    ctx.addIssue({ code: "custom", path, message, input });
+type ConfigObject = z.output<typeof configObjectSchema>;
+/** Reports one cross-field problem at `path` of the config. */
+type Issue = (path: (string | number)[], message: string, input?: unknown) => void;
 
+/** Either a platform stack reference or every explicit network id. */
+function networkRules(c: ConfigObject, issue: Issue): void {
   const n = c.network;
   const explicit = [n.vpcId, n.privateSubnetIds, n.publicSubnetIds, n.clusterSecurityGroupId];
   if (n.platformStack === undefined) {
@@ -784,7 +785,10 @@ export const configSchema = configObjectSchema.superRefine((c, ctx) => {
       n.platformStack,
     );
   }
+}
 
+/** What an enabled OIDC or SAML sign-in needs. */
+function authRules(c: ConfigObject, issue: Issue): void {
   const o = c.auth.oidc;
   if (o.enabled) {
     if (!o.issuer) issue(["auth", "oidc", "issuer"], "expected an issuer URL because auth.oidc.enabled is true");
@@ -817,13 +821,19 @@ export const configSchema = configObjectSchema.superRefine((c, ctx) => {
         [],
       );
   }
+}
 
+/** The release window: ends after it starts, at most 24 hours long. */
+function releaseWindowRules(c: ConfigObject, issue: Issue): void {
   const w = c.release.window;
   if (Date.parse(w.end) <= Date.parse(w.start))
     issue(["release", "window", "end"], `expected a time after release.window.start (${w.start})`, w.end);
   else if (Date.parse(w.end) - Date.parse(w.start) > 24 * 3600_000)
     issue(["release", "window", "end"], "expected a release window of at most 24 hours", w.end);
+}
 
+/** The colors' images, the canary weight of a scaled-down color and the commit of the release under way. */
+function blueGreenRules(c: ConfigObject, issue: Issue): void {
   for (const color of ["blue", "green"] as const) {
     const img = parseImmutableImage(c.blueGreen[color].image);
     if (img && img.repository !== c.api.imageRepository)
@@ -847,13 +857,20 @@ export const configSchema = configObjectSchema.superRefine((c, ctx) => {
       "expected the commit of the image of blueGreen.blue or blueGreen.green (the release under way)",
       c.release.commit,
     );
+}
+
+/** The API's autoscaling ceiling covers its replicas. */
+function apiRules(c: ConfigObject, issue: Issue): void {
   if (c.api.autoscaling.enabled && c.api.autoscaling.maxReplicas < c.api.replicas)
     issue(
       ["api", "autoscaling", "maxReplicas"],
       `expected at least api.replicas (${c.api.replicas})`,
       c.api.autoscaling.maxReplicas,
     );
+}
 
+/** Bake and watch long enough for the gating alarms to judge, no worker gate while it is paused, the steps. */
+function rolloutRules(c: ConfigObject, issue: Issue): void {
   const r = c.rollout;
   const bakeWindow = gatingWindowMinutes(r.gates.traffic, c.alarms);
   if (r.bakeMinutes < bakeWindow)
@@ -879,14 +896,20 @@ export const configSchema = configObjectSchema.superRefine((c, ctx) => {
   const steps = c.rollout.steps;
   if (steps.some((v, i) => i > 0 && v <= steps[i - 1]) || steps[steps.length - 1] !== 100)
     issue(["rollout", "steps"], "expected strictly increasing percentages ending at 100, such as [10, 50, 100]", steps);
+}
 
+/** The storage autoscaling ceiling covers the allocated storage. */
+function databaseRules(c: ConfigObject, issue: Issue): void {
   if (c.database.maxAllocatedStorage < c.database.allocatedStorage)
     issue(
       ["database", "maxAllocatedStorage"],
       `expected at least database.allocatedStorage (${c.database.allocatedStorage})`,
       c.database.maxAllocatedStorage,
     );
+}
 
+/** A vault lock range that is a range, and a daily retention inside it. */
+function backupRules(c: ConfigObject, issue: Issue): void {
   const lock = c.backups.vaultLock;
   if (lock && lock.maxRetentionDays < lock.minRetentionDays)
     issue(
@@ -903,7 +926,9 @@ export const configSchema = configObjectSchema.superRefine((c, ctx) => {
       `expected a retention inside the vault lock range ${lock.minRetentionDays}-${lock.maxRetentionDays} days`,
       c.backups.dailyRetentionDays,
     );
+}
 
+function prodRules(c: ConfigObject, issue: Issue): void {
   if (c.environment === "prod") {
     // Readiness invariants: rejected here, judged again by the policy pack.
     if (!c.database.multiAz)
@@ -921,6 +946,20 @@ export const configSchema = configObjectSchema.superRefine((c, ctx) => {
     if (c.api.replicas < 2)
       issue(["api", "replicas"], "expected at least 2 replicas in prod (zero-downtime)", c.api.replicas);
   }
+}
+
+/** The full schema: the object plus the cross-field and readiness rules (issues reported in this order). */
+export const configSchema = configObjectSchema.superRefine((c, ctx) => {
+  const issue: Issue = (path, message, input) => ctx.addIssue({ code: "custom", path, message, input });
+  networkRules(c, issue);
+  authRules(c, issue);
+  releaseWindowRules(c, issue);
+  blueGreenRules(c, issue);
+  apiRules(c, issue);
+  rolloutRules(c, issue);
+  databaseRules(c, issue);
+  backupRules(c, issue);
+  prodRules(c, issue);
 });
 
 /** Validated stack configuration, defaults applied. */

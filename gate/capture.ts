@@ -122,6 +122,31 @@ export async function capturePlan(opts: CaptureOptions): Promise<CapturedPlan> {
 }
 
 async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
+  await installMocks(opts);
+  const recorder = recordRegistrations();
+
+  // The SDK records a stack trace for every promise and resource; with source maps that dominates the run
+  // time. Nothing here reads them (errors are reported by message), so skip them unless debugging.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.GATE_DEBUG) Error.stackTraceLimit = 0;
+  let outputs: Record<string, unknown>;
+  try {
+    outputs = (await pulumi.runtime.runInPulumiStack(async () => opts.program())) ?? {};
+    // Registrations started by applies after the program returned still count: wait until all settle.
+    for (let idle = 0; idle < 3; ) {
+      await new Promise((resolve) => setImmediate(resolve));
+      idle = recorder.inflight === 0 ? idle + 1 : 0;
+    }
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  const resources = recorder.resources;
+  resources.sort((a, b) => a.urn.localeCompare(b.urn));
+  return { project: opts.project, stack: opts.stack, resources, outputs: redact(outputs) as Record<string, unknown> };
+}
+
+/** Sets the config and the mocks (resource states, provider function results) of the run. */
+async function installMocks(opts: CaptureOptions): Promise<void> {
   pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
   const mockState = opts.mockState ?? defaultMockState(opts.config);
   const mockCall = opts.mockCall ?? defaultMockCall(opts.config);
@@ -134,38 +159,23 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
     opts.stack,
     false,
   );
+}
 
-  const resources: CapturedResource[] = [];
-  let inflight = 0;
+/** The resources registered so far, and how many registrations have not been answered yet. */
+interface Recorder {
+  resources: CapturedResource[];
+  inflight: number;
+}
+
+/** Patches the mock monitor so that every registration is captured once the mocks answer it. */
+function recordRegistrations(): Recorder {
+  const recorder: Recorder = { resources: [], inflight: 0 };
   let seq = 0;
   const monitor = pulumi.runtime.getMonitor() as unknown as PatchableMonitor;
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    inflight++;
-    const propertyDependencies: Record<string, string[]> = {};
-    req.getPropertydependenciesMap().forEach((v, k) => {
-      propertyDependencies[k] = [...v.getUrnsList()].sort();
-    });
-    const base = {
-      seq: seq++,
-      type: req.getType(),
-      name: req.getName(),
-      custom: req.getCustom(),
-      parent: req.getParent() || undefined,
-      dependencies: [...new Set(req.getDependenciesList())].sort(),
-      propertyDependencies,
-      provider: req.getProvider() || undefined,
-      inputs: redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
-      options: {
-        protect: req.getProtect() === true,
-        ignoreChanges: req.getIgnorechangesList(),
-        retainOnDelete: req.getRetainondelete() === true,
-        deleteBeforeReplace: req.getDeletebeforereplace(),
-        replaceOnChanges: req.getReplaceonchangesList(),
-        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-        deletedWith: req.getDeletedwith() || undefined,
-      },
-    };
+    recorder.inflight++;
+    const base = capturedRequest(req, seq++);
     return original(req, (err, response) => {
       if (!err && response) {
         const urn = response.getUrn();
@@ -174,28 +184,39 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
         const outputs = state ? (redact(state) as Record<string, unknown>) : undefined;
         for (const k of base.options.additionalSecretOutputs)
           if (outputs && k in outputs) outputs[k] = SECRET_PLACEHOLDER;
-        resources.push({ urn, ...base, outputs });
+        recorder.resources.push({ urn, ...base, outputs });
       }
-      inflight--;
+      recorder.inflight--;
       cb(err, response);
     });
   };
+  return recorder;
+}
 
-  // The SDK records a stack trace for every promise and resource; with source maps that dominates the run
-  // time. Nothing here reads them (errors are reported by message), so skip them unless debugging.
-  const stackTraceLimit = Error.stackTraceLimit;
-  if (!process.env.GATE_DEBUG) Error.stackTraceLimit = 0;
-  let outputs: Record<string, unknown>;
-  try {
-    outputs = (await pulumi.runtime.runInPulumiStack(async () => opts.program())) ?? {};
-    // Registrations started by applies after the program returned still count: wait until all settle.
-    for (let idle = 0; idle < 3; ) {
-      await new Promise((resolve) => setImmediate(resolve));
-      idle = inflight === 0 ? idle + 1 : 0;
-    }
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit;
-  }
-  resources.sort((a, b) => a.urn.localeCompare(b.urn));
-  return { project: opts.project, stack: opts.stack, resources, outputs: redact(outputs) as Record<string, unknown> };
+/** What a registration request says about its resource (all but the URN and the outputs). */
+function capturedRequest(req: RegisterRequest, seq: number): Omit<CapturedResource, "urn" | "outputs"> {
+  const propertyDependencies: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((v, k) => {
+    propertyDependencies[k] = [...v.getUrnsList()].sort();
+  });
+  return {
+    seq,
+    type: req.getType(),
+    name: req.getName(),
+    custom: req.getCustom(),
+    parent: req.getParent() || undefined,
+    dependencies: [...new Set(req.getDependenciesList())].sort(),
+    propertyDependencies,
+    provider: req.getProvider() || undefined,
+    inputs: redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    options: {
+      protect: req.getProtect() === true,
+      ignoreChanges: req.getIgnorechangesList(),
+      retainOnDelete: req.getRetainondelete() === true,
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      deletedWith: req.getDeletedwith() || undefined,
+    },
+  };
 }

@@ -46,6 +46,16 @@ const SERVICE_BY_MODULE: Record<string, string> = {
   ssm: "ssm",
 };
 
+/** What the state of one mocked resource is derived from. */
+interface Mocked {
+  args: Args;
+  inputs: State;
+  /** The region the resource lives in. */
+  region: string;
+  /** Its physical name: the `name` input, else the logical name with a hash suffix. */
+  physical: string;
+}
+
 export function defaultMockState(config: Record<string, string>): (args: Args) => State {
   const providerRegion = regionOf(config);
   return (args) => {
@@ -54,6 +64,7 @@ export function defaultMockState(config: Record<string, string>): (args: Args) =
     const region = typeof inputs.region === "string" ? inputs.region : providerRegion;
     const [pkg, mod] = args.type.split(":");
     const physical = typeof inputs.name === "string" ? inputs.name : `${args.name}-${shortHash(args.name, 7)}`;
+    const m: Mocked = { args, inputs, region, physical };
     const state: State = { ...inputs };
     if (pkg === "aws") {
       const module = (mod ?? "").split("/")[0];
@@ -61,62 +72,7 @@ export function defaultMockState(config: Record<string, string>): (args: Args) =
       state.arn ??= `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${module}/${physical}`;
       state.name ??= physical;
     }
-    switch (args.type) {
-      case "aws:lb/loadBalancer:LoadBalancer":
-        state.arnSuffix = `app/${physical}/${shortHash(args.name)}`;
-        state.dnsName = `${physical}-${shortHash(args.name, 8)}.${region}.elb.amazonaws.com`;
-        state.zoneId = "Z215JYRZR1TBD5";
-        break;
-      case "aws:lb/targetGroup:TargetGroup":
-        state.arnSuffix = `targetgroup/${physical}/${shortHash(args.name)}`;
-        state.arn = `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT}:${state.arnSuffix}`;
-        break;
-      case "aws:rds/instance:Instance": {
-        const id = (inputs.identifier as string | undefined) ?? physical;
-        state.identifier = id;
-        state.address = `${id}.c${shortHash(id, 10)}.${region}.rds.amazonaws.com`;
-        state.port ??= 5432;
-        state.endpoint = `${state.address}:${state.port}`;
-        state.resourceId = `db-${shortHash(id, 26).toUpperCase()}`;
-        state.arn = `arn:aws:rds:${region}:${MOCK_ACCOUNT}:db:${id}`;
-        // RDS-managed master password: RDS creates the secret `rds!db-<uuid>` (a random ARN suffix) and
-        // returns it in MasterUserSecret (RDS API DBInstance.MasterUserSecret; @pulumi/aws masterUserSecrets).
-        // Derived from the logical name (not the identifier): the same in every stack, as --parity expects of
-        // a name AWS chooses.
-        if (inputs.manageMasterUserPassword)
-          state.masterUserSecrets = [
-            {
-              secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:rds!db-${shortHash(args.name, 8)}-0000-4000-8000-${shortHash(args.name, 12)}-${shortHash(`${args.name}/s`, 6)}`,
-              kmsKeyId: inputs.masterUserSecretKmsKeyId,
-              secretStatus: "active",
-            },
-          ];
-        break;
-      }
-      case "aws:kms/key:Key":
-        state.keyId = `${shortHash(args.name, 8)}-0000-4000-8000-${shortHash(args.name, 12)}`;
-        state.arn = `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/${state.keyId}`;
-        break;
-      case "aws:iam/role:Role":
-        state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:role/${physical}`;
-        break;
-      case "aws:s3/bucket:Bucket":
-      case "aws:s3/bucketV2:BucketV2": {
-        const bucket = (inputs.bucket as string | undefined) ?? physical;
-        state.bucket = bucket;
-        state.arn = `arn:aws:s3:::${bucket}`;
-        state.bucketRegionalDomainName = `${bucket}.s3.${region}.amazonaws.com`;
-        break;
-      }
-      case "random:index/randomId:RandomId":
-        state.hex ??= shortHash(args.name, 6);
-        state.b64Url ??= state.hex;
-        break;
-      case "random:index/randomPassword:RandomPassword":
-      case "random:index/randomString:RandomString":
-        state.result = `mock-${shortHash(args.name, 32)}`;
-        break;
-    }
+    mockTypeState(state, m);
     if (args.type === "pulumi:pulumi:StackReference") {
       state.outputs = {
         vpcId: "vpc-0123456789abcdef0",
@@ -132,6 +88,72 @@ export function defaultMockState(config: Record<string, string>): (args: Args) =
     }
     return state;
   };
+}
+
+/** The outputs particular to a resource type (ids, ARNs, endpoints, generated values), set on `state`. */
+function mockTypeState(state: State, m: Mocked): void {
+  const { args, inputs, region, physical } = m;
+  switch (args.type) {
+    case "aws:lb/loadBalancer:LoadBalancer":
+      state.arnSuffix = `app/${physical}/${shortHash(args.name)}`;
+      state.dnsName = `${physical}-${shortHash(args.name, 8)}.${region}.elb.amazonaws.com`;
+      state.zoneId = "Z215JYRZR1TBD5";
+      break;
+    case "aws:lb/targetGroup:TargetGroup":
+      state.arnSuffix = `targetgroup/${physical}/${shortHash(args.name)}`;
+      state.arn = `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT}:${state.arnSuffix}`;
+      break;
+    case "aws:rds/instance:Instance":
+      mockRdsInstance(state, m);
+      break;
+    case "aws:kms/key:Key":
+      state.keyId = `${shortHash(args.name, 8)}-0000-4000-8000-${shortHash(args.name, 12)}`;
+      state.arn = `arn:aws:kms:${region}:${MOCK_ACCOUNT}:key/${state.keyId}`;
+      break;
+    case "aws:iam/role:Role":
+      state.arn = `arn:aws:iam::${MOCK_ACCOUNT}:role/${physical}`;
+      break;
+    case "aws:s3/bucket:Bucket":
+    case "aws:s3/bucketV2:BucketV2": {
+      const bucket = (inputs.bucket as string | undefined) ?? physical;
+      state.bucket = bucket;
+      state.arn = `arn:aws:s3:::${bucket}`;
+      state.bucketRegionalDomainName = `${bucket}.s3.${region}.amazonaws.com`;
+      break;
+    }
+    case "random:index/randomId:RandomId":
+      state.hex ??= shortHash(args.name, 6);
+      state.b64Url ??= state.hex;
+      break;
+    case "random:index/randomPassword:RandomPassword":
+    case "random:index/randomString:RandomString":
+      state.result = `mock-${shortHash(args.name, 32)}`;
+      break;
+  }
+}
+
+/** An RDS instance: its endpoint, resource id, ARN and (when RDS manages it) the master password secret. */
+function mockRdsInstance(state: State, m: Mocked): void {
+  const { args, inputs, region, physical } = m;
+  const id = (inputs.identifier as string | undefined) ?? physical;
+  state.identifier = id;
+  state.address = `${id}.c${shortHash(id, 10)}.${region}.rds.amazonaws.com`;
+  state.port ??= 5432;
+  state.endpoint = `${state.address}:${state.port}`;
+  state.resourceId = `db-${shortHash(id, 26).toUpperCase()}`;
+  state.arn = `arn:aws:rds:${region}:${MOCK_ACCOUNT}:db:${id}`;
+  // RDS-managed master password: RDS creates the secret `rds!db-<uuid>` (a random ARN suffix) and
+  // returns it in MasterUserSecret (RDS API DBInstance.MasterUserSecret; @pulumi/aws masterUserSecrets).
+  // Derived from the logical name (not the identifier): the same in every stack, as --parity expects of
+  // a name AWS chooses.
+  if (inputs.manageMasterUserPassword)
+    state.masterUserSecrets = [
+      {
+        secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:rds!db-${shortHash(args.name, 8)}-0000-4000-8000-${shortHash(args.name, 12)}-${shortHash(`${args.name}/s`, 6)}`,
+        kmsKeyId: inputs.masterUserSecretKmsKeyId,
+        secretStatus: "active",
+      },
+    ];
 }
 
 export function defaultMockCall(config: Record<string, string>): (args: pulumi.runtime.MockCallArgs) => State {

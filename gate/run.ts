@@ -6,7 +6,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ConfigProblem } from "../config/load";
-import { type Analysis, type Enforcement, PolicyPackError, resolvePolicyConfig, type Severity } from "./analyzer";
+import {
+  type Analysis,
+  type Enforcement,
+  type PolicyConfig,
+  PolicyPackError,
+  resolvePolicyConfig,
+  type Severity,
+} from "./analyzer";
 import type { CapturedPlan, CapturedResource } from "./capture";
 import { Evaluator } from "./evaluator";
 import { checkKubernetes, type KubernetesReport, kubernetesBlocks, kubernetesFindings } from "./kubernetes/check-plan";
@@ -128,14 +135,7 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
       ...o.policyOverrides,
       "release-window": { at: at.toISOString(), ...o.policyOverrides?.["release-window"] },
     });
-    const analysis = await evaluator.session(files, policyConfig, async (s) => {
-      const a = await s.analyze(plan.resources);
-      const b = await s.analyzeStack(plan.resources);
-      return {
-        diagnostics: [...a.diagnostics, ...b.diagnostics],
-        notApplicable: [...a.notApplicable, ...b.notApplicable],
-      };
-    });
+    const analysis = await analyzePlan(evaluator, files, policyConfig, plan.resources);
     const violations = toViolations(analysis, plan.resources);
     const kubernetes = checkKubernetes(plan.resources, planned.config.cluster);
     const packInfo = await info;
@@ -161,6 +161,23 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
   } finally {
     if (!o.evaluator) evaluator.close();
   }
+}
+
+/** The resource policies, then the stack policies, over the plan's resources in one pack session. */
+async function analyzePlan(
+  evaluator: Evaluator,
+  files: StackFiles,
+  policyConfig: PolicyConfig,
+  resources: CapturedResource[],
+): Promise<Analysis> {
+  return evaluator.session(files, policyConfig, async (s) => {
+    const a = await s.analyze(resources);
+    const b = await s.analyzeStack(resources);
+    return {
+      diagnostics: [...a.diagnostics, ...b.diagnostics],
+      notApplicable: [...a.notApplicable, ...b.notApplicable],
+    };
+  });
 }
 
 /** The blocking and advisory findings of a report in one list: policy violations, then Kubernetes findings. */

@@ -172,68 +172,101 @@ export async function runRollback(
     }`,
   );
   try {
-    for (const phase of pendingPhases(r)) {
-      try {
-        await run.checkIn();
-      } catch (e) {
-        // A rollback is not preempted by another abort/rollback: it is what they would do anyway.
-        if (!(e instanceof Preempted)) throw e;
-      }
-      if (phase.id === "traffic" && !r.trafficRestoredAt && pendingPhases(r)[0]?.id === "traffic")
-        await fastRestore(run, r, phase.keys);
-      // Announced once traffic is safe where possible; when it is not yet (no direct listener call), the
-      // announcement is not awaited: nothing delays the up that restores traffic.
-      if (!r.announcedAt) {
-        r.announcedAt = run.now().toISOString();
-        const told = run.notify(NotificationKind.RollbackStarted, {
-          stage: completedStages(s).at(-1),
-          keys: r.trafficRestoredAt ? phase.keys : undefined,
-          reason: `${r.reason}: ${r.detail}`,
-        });
-        if (r.trafficRestoredAt) await told;
-      }
-      // Targeted at what the phase changes (the production listener for traffic): a failed Job of the
-      // release is neither re-awaited nor replaced, nothing else is re-created (pulumi up --target).
-      const target = await run.changedUrns(phase.from, phase.keys);
-      // No resource differs: record the keys only (an empty --target list would mean the whole stack).
-      if (target.length > 0)
-        await run.up(
-          `rollback-${phase.id}`,
-          phase.keys,
-          { command: "rollback", runId: s.runId, version, step: phase.id, reason: r.reason },
-          { rollback: true, target },
-        );
-      r.done.push(phase.id);
-      if (phase.id === "traffic" && !r.trafficRestoredAt) {
-        r.trafficRestoredAt = run.now().toISOString();
-        r.restoredBy = "up";
-        run.d.log(`  traffic is 100% on ${phase.keys.live}`);
-      }
-      await run.save(target.length > 0 ? undefined : phase.keys);
-    }
+    for (const phase of pendingPhases(r)) await runPhase(run, s, r, phase, version);
   } catch (e) {
-    if (e instanceof StackError && !e.changesStarted && e.kind !== "update-failed") {
-      // The stack could not be used at all (locked, credentials): the rollback stays pending, retryable.
-      r.lastError = e.message;
-      await run.save();
-      // Traffic may still be split: whoever owns the rollback must hear it now, not at the next resume.
-      if (!r.trafficRestoredAt)
-        await run.notify(NotificationKind.RollbackFailed, { reason: `rollback stalled (${e.kind}): ${e.message}` });
-      throw e;
-    }
-    if (e instanceof InterruptedError) throw e;
-    r.lastError = (e as Error).message;
-    s.outcome = "rollback-failed";
-    s.endedAt = run.now().toISOString();
-    const keys = (await deployed()) ?? s.from;
-    await run.d.store.appendLedger(s.stack, { ...ledgerEntry(s, "rollback-failed", keys, run.now()) });
-    await run.save();
-    await run.notify(NotificationKind.RollbackFailed, { keys, reason: `${r.reason}: ${r.lastError}` });
-    run.d.log(
-      `✗✗ the rollback failed: ${r.lastError}\n   Traffic may not be on the previous color. 'rollout status', then 'rollout resume' retries the rollback; page the rollback owner.`,
-    );
-    return "rollback-failed";
+    return await rollbackFailed(run, s, r, e, deployed);
   }
+  return finishRollback(run, s, r, deployed);
+}
+
+/** One rollback phase: its targeted `up` (traffic first through the listener when possible), then the save. */
+async function runPhase(
+  run: Run,
+  s: RolloutStatus,
+  r: RollbackState,
+  phase: PhaseList[number],
+  version: string,
+): Promise<void> {
+  try {
+    await run.checkIn();
+  } catch (e) {
+    // A rollback is not preempted by another abort/rollback: it is what they would do anyway.
+    if (!(e instanceof Preempted)) throw e;
+  }
+  if (phase.id === "traffic" && !r.trafficRestoredAt && pendingPhases(r)[0]?.id === "traffic")
+    await fastRestore(run, r, phase.keys);
+  // Announced once traffic is safe where possible; when it is not yet (no direct listener call), the
+  // announcement is not awaited: nothing delays the up that restores traffic.
+  if (!r.announcedAt) {
+    r.announcedAt = run.now().toISOString();
+    const told = run.notify(NotificationKind.RollbackStarted, {
+      stage: completedStages(s).at(-1),
+      keys: r.trafficRestoredAt ? phase.keys : undefined,
+      reason: `${r.reason}: ${r.detail}`,
+    });
+    if (r.trafficRestoredAt) await told;
+  }
+  // Targeted at what the phase changes (the production listener for traffic): a failed Job of the
+  // release is neither re-awaited nor replaced, nothing else is re-created (pulumi up --target).
+  const target = await run.changedUrns(phase.from, phase.keys);
+  // No resource differs: record the keys only (an empty --target list would mean the whole stack).
+  if (target.length > 0)
+    await run.up(
+      `rollback-${phase.id}`,
+      phase.keys,
+      { command: "rollback", runId: s.runId, version, step: phase.id, reason: r.reason },
+      { rollback: true, target },
+    );
+  r.done.push(phase.id);
+  if (phase.id === "traffic" && !r.trafficRestoredAt) {
+    r.trafficRestoredAt = run.now().toISOString();
+    r.restoredBy = "up";
+    run.d.log(`  traffic is 100% on ${phase.keys.live}`);
+  }
+  await run.save(target.length > 0 ? undefined : phase.keys);
+}
+
+/**
+ * A phase failed: a stack that could not be used at all leaves the rollback pending (rethrown), as does an
+ * interruption; any other failure fails the rollback (ledger, status, notification).
+ */
+async function rollbackFailed(
+  run: Run,
+  s: RolloutStatus,
+  r: RollbackState,
+  e: unknown,
+  deployed: () => Promise<ReleaseKeys>,
+): Promise<"rollback-failed"> {
+  if (e instanceof StackError && !e.changesStarted && e.kind !== "update-failed") {
+    // The stack could not be used at all (locked, credentials): the rollback stays pending, retryable.
+    r.lastError = e.message;
+    await run.save();
+    // Traffic may still be split: whoever owns the rollback must hear it now, not at the next resume.
+    if (!r.trafficRestoredAt)
+      await run.notify(NotificationKind.RollbackFailed, { reason: `rollback stalled (${e.kind}): ${e.message}` });
+    throw e;
+  }
+  if (e instanceof InterruptedError) throw e;
+  r.lastError = (e as Error).message;
+  s.outcome = "rollback-failed";
+  s.endedAt = run.now().toISOString();
+  const keys = (await deployed()) ?? s.from;
+  await run.d.store.appendLedger(s.stack, { ...ledgerEntry(s, "rollback-failed", keys, run.now()) });
+  await run.save();
+  await run.notify(NotificationKind.RollbackFailed, { keys, reason: `${r.reason}: ${r.lastError}` });
+  run.d.log(
+    `✗✗ the rollback failed: ${r.lastError}\n   Traffic may not be on the previous color. 'rollout status', then 'rollout resume' retries the rollback; page the rollback owner.`,
+  );
+  return "rollback-failed";
+}
+
+/** Every phase done: the checks after the rollback, the ledger entry, the status and the notification. */
+async function finishRollback(
+  run: Run,
+  s: RolloutStatus,
+  r: RollbackState,
+  deployed: () => Promise<ReleaseKeys>,
+): Promise<"rolled-back" | "aborted"> {
   const outcome = r.reason === "Aborted" ? "aborted" : "rolled-back";
   const final = r.phases.at(-1)?.keys ?? (await deployed());
   r.checksAfter ??= await checksAfterRollback(run, checkoutKeys(run.d.checkout, s.stack).config);

@@ -25,55 +25,17 @@ Environment:
                            name, the ops summary, the smoke flow — run once the color is ready
   SMOKE_ADMIN_TOKEN        admin token for the ops summary and admin flow steps (never pass it as an argument)`;
 
+type Values = Record<string, string | undefined>;
+
 export async function main(
   argv: string[],
   out: (s: string) => void = console.log,
   err: (s: string) => void = console.error,
 ): Promise<number> {
-  let v: Record<string, string | undefined>;
-  try {
-    v = parseArgs({
-      args: argv,
-      options: {
-        url: { type: "string" },
-        "expect-version": { type: "string" },
-        "connect-to": { type: "string" },
-        deadline: { type: "string" },
-        interval: { type: "string" },
-        timeout: { type: "string" },
-        "ready-path": { type: "string" },
-        "live-path": { type: "string" },
-        "version-path": { type: "string" },
-      },
-    }).values as Record<string, string | undefined>;
-  } catch (e) {
-    err(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (!v.url || !v["expect-version"]) {
-    err(`--url and --expect-version are required.\n\n${USAGE}`);
-    return 2;
-  }
-  try {
-    new URL(v.url);
-  } catch {
-    err(`--url '${v.url}' is not a URL (expected e.g. https://api.example.com:8443)`);
-    return 2;
-  }
-  const seconds = (name: string, dflt: number): number | undefined => {
-    const raw = v[name];
-    if (raw === undefined) return dflt * 1000;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) {
-      err(`--${name} must be a positive number of seconds, got '${raw}'`);
-      return undefined;
-    }
-    return n * 1000;
-  };
-  const deadlineMs = seconds("deadline", 300);
-  const intervalMs = seconds("interval", 5);
-  const requestTimeoutMs = seconds("timeout", 5);
-  if (deadlineMs === undefined || intervalMs === undefined || requestTimeoutMs === undefined) return 2;
+  const v = parseCommandLine(argv, err);
+  if (!v) return 2;
+  const times = durations(v, err);
+  if (!times) return 2;
   let checks: AppChecks | undefined;
   try {
     checks = parseChecks(process.env.SMOKE_CHECKS);
@@ -90,13 +52,71 @@ export async function main(
     readyPath: v["ready-path"],
     livePath: v["live-path"],
     versionPath: v["version-path"],
-    deadlineMs,
-    intervalMs,
-    requestTimeoutMs,
+    ...times,
     log: (line) => out(`[${new Date().toISOString()}] ${line}`),
   });
   (result.ok ? out : err)(result.message);
   return result.ok ? 0 : 1;
+}
+
+/** The options, with the required URL and version; undefined (the usage error reported) when they are wrong. */
+function parseCommandLine(
+  argv: string[],
+  err: (s: string) => void,
+): (Values & { url: string; "expect-version": string }) | undefined {
+  let v: Values;
+  try {
+    v = parseArgs({
+      args: argv,
+      options: {
+        url: { type: "string" },
+        "expect-version": { type: "string" },
+        "connect-to": { type: "string" },
+        deadline: { type: "string" },
+        interval: { type: "string" },
+        timeout: { type: "string" },
+        "ready-path": { type: "string" },
+        "live-path": { type: "string" },
+        "version-path": { type: "string" },
+      },
+    }).values as Values;
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${USAGE}`);
+    return undefined;
+  }
+  if (!v.url || !v["expect-version"]) {
+    err(`--url and --expect-version are required.\n\n${USAGE}`);
+    return undefined;
+  }
+  try {
+    new URL(v.url);
+  } catch {
+    err(`--url '${v.url}' is not a URL (expected e.g. https://api.example.com:8443)`);
+    return undefined;
+  }
+  return v as Values & { url: string; "expect-version": string };
+}
+
+/** --deadline, --interval and --timeout in ms; undefined (each bad one reported) when one is not valid. */
+function durations(
+  v: Values,
+  err: (s: string) => void,
+): { deadlineMs: number; intervalMs: number; requestTimeoutMs: number } | undefined {
+  const seconds = (name: string, dflt: number): number | undefined => {
+    const raw = v[name];
+    if (raw === undefined) return dflt * 1000;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) {
+      err(`--${name} must be a positive number of seconds, got '${raw}'`);
+      return undefined;
+    }
+    return n * 1000;
+  };
+  const deadlineMs = seconds("deadline", 300);
+  const intervalMs = seconds("interval", 5);
+  const requestTimeoutMs = seconds("timeout", 5);
+  if (deadlineMs === undefined || intervalMs === undefined || requestTimeoutMs === undefined) return undefined;
+  return { deadlineMs, intervalMs, requestTimeoutMs };
 }
 
 /** SMOKE_CHECKS as the program writes it (app:checks, validated with the stack config); a light shape check. */

@@ -8,8 +8,9 @@ import { COLORS } from "../../components/blue-green";
 import { changedKeys, describeKeys, type ReleaseKeys } from "../../config/release-keys";
 import type { CommandResult } from "../errors";
 import type { LedgerEntry } from "../model/ledger";
-import { parseMessage } from "../model/message";
-import { phaseOf, type RolloutStatus } from "../model/status";
+import { parseMessage, type UpPurpose } from "../model/message";
+import { phaseOf, type ReleaseState, type RolloutStatus } from "../model/status";
+import type { StackRecord } from "../store/port";
 import type { UpdateRecord } from "../twin/backend";
 import type { CommandRun, RehearsalRun } from "./runner";
 
@@ -112,6 +113,12 @@ function gateFor(r: RehearsalRun, step: string, at: number): "go" | "no-go" | "n
   return g ? (g.decision === "go" ? "go" : "no-go") : "not-run";
 }
 
+/** An update of the stack with the purpose its message records (release stage, rollback phase), if any. */
+interface PurposedUpdate {
+  u: UpdateRecord;
+  p: UpPurpose | undefined;
+}
+
 export async function buildReport(r: RehearsalRun, image: string, secrets: string[]): Promise<RehearsalReport> {
   const w = r.world;
   const stack = w.o.stack;
@@ -119,11 +126,40 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
   const ledger = (await w.store.readLedger(stack)) as unknown as LedgerEntry[];
   const updates = w.backend.stack(stack).updates;
   const release = updates.map((u) => ({ u, p: parseMessage(u.message) }));
+  const stages = stageReports(r, release);
+  const phases = rollbackReports(r, release);
+  const rollbackSection = restoreSummary(r, rec.status, phases);
+  const last =
+    [...r.commands].reverse().find((c) => c.command !== "status" && c.command !== "unlock") ?? r.commands.at(-1)!;
+  const weights = w.weightsAt(w.clock.nowMs());
+  return {
+    stack,
+    image,
+    result: last.result,
+    exitCode: last.exitCode ?? 5,
+    startedAt: r.commands[0]?.startedAt ?? iso(w.clock.nowMs()),
+    endedAt: iso(w.clock.nowMs()),
+    commands: r.commands,
+    stages,
+    rollback: rollbackSection,
+    final: finalState(r, rec, weights),
+    ledger,
+    notifications: w.notifications.map(({ at, body: _body, ...n }) => ({ at: iso(at), ...n })),
+    jobs: jobsOf(r),
+    retained: w.cloud.retained().map((p) => `${p.type} ${p.name ?? p.id}`),
+    secretLeaks: findSecrets(r, [...secrets, w.adminToken], rec, ledger),
+    timing: timingOf(r, updates.length),
+  };
+}
+
+/** Each stage of the rehearsed release: its config change, its update, the gate verdict and the alarm polls. */
+function stageReports(r: RehearsalRun, release: PurposedUpdate[]): StageReport[] {
+  const w = r.world;
   const status = r.releaseStatus;
   const releaseRunId = status?.runId;
   const stageIds = status?.stages ?? [];
   let keys = r.initial;
-  const stages: StageReport[] = stageIds.map((st) => {
+  return stageIds.map((st) => {
     const hit = [...release]
       .reverse()
       .find((x) => x.p?.command === "release" && x.p.runId === releaseRunId && x.p.step === st.id);
@@ -157,7 +193,11 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
       completed: Boolean(status?.progress[st.id]?.completedAt),
     };
   });
-  const phases = release
+}
+
+/** Every rollback update, in order. */
+function rollbackReports(r: RehearsalRun, release: PurposedUpdate[]): RollbackReport[] {
+  return release
     .filter((x) => x.p?.command === "rollback")
     .map(({ u, p }) => ({
       phase: p!.command === "rollback" ? p!.step : "",
@@ -171,50 +211,49 @@ export async function buildReport(r: RehearsalRun, image: string, secrets: strin
         endedAt: u.endTime === undefined ? undefined : iso(u.endTime),
       },
     }));
-  const rollbackSection = restoreSummary(r, rec.status, phases);
-  const last =
-    [...r.commands].reverse().find((c) => c.command !== "status" && c.command !== "unlock") ?? r.commands.at(-1)!;
-  const weights = w.weightsAt(w.clock.nowMs());
+}
+
+/** The end state: traffic, images, the stack lock, the lease, the rollout phase and the deployed keys. */
+function finalState(
+  r: RehearsalRun,
+  rec: StackRecord<RolloutStatus, ReleaseState>,
+  weights: RehearsalReport["final"]["weights"],
+): RehearsalReport["final"] {
+  const w = r.world;
   return {
-    stack,
-    image,
-    result: last.result,
-    exitCode: last.exitCode ?? 5,
-    startedAt: r.commands[0]?.startedAt ?? iso(w.clock.nowMs()),
-    endedAt: iso(w.clock.nowMs()),
-    commands: r.commands,
-    stages,
-    rollback: rollbackSection,
-    final: {
-      live: rec.release?.keys.live ?? r.initial.live,
-      weights,
-      images: Object.fromEntries(COLORS.map((c) => [c, w.imageOn(c)])) as { blue?: string; green?: string },
-      locked: Boolean(w.backend.stack(stack).lock),
-      lease: rec.lease && `${rec.lease.holder.command} ${rec.lease.holder.runId}`,
-      phase: phaseOf(rec.status),
-      release: rec.release?.keys,
-    },
-    ledger,
-    notifications: w.notifications.map(({ at, body: _body, ...n }) => ({ at: iso(at), ...n })),
-    jobs: w.cloud.jobRuns.map((j) => ({
-      at: iso(j.at),
-      name: j.name,
-      image: j.image,
-      color: j.labels["rollout/color"],
-      ok: j.ok,
-      output: j.output,
-    })),
-    retained: w.cloud.retained().map((p) => `${p.type} ${p.name ?? p.id}`),
-    secretLeaks: findSecrets(r, [...secrets, w.adminToken], rec, ledger),
-    timing: {
-      virtualMinutes: Math.round(
-        (w.clock.nowMs() - Date.parse(r.commands[0]?.startedAt ?? iso(w.clock.nowMs()))) / 60_000,
-      ),
-      wallMs: r.wallMs,
-      updates: updates.length,
-      captures: w.o.evaluator.stats.captures,
-      packStarts: w.o.evaluator.stats.packStarts,
-    },
+    live: rec.release?.keys.live ?? r.initial.live,
+    weights,
+    images: Object.fromEntries(COLORS.map((c) => [c, w.imageOn(c)])) as { blue?: string; green?: string },
+    locked: Boolean(w.backend.stack(w.o.stack).lock),
+    lease: rec.lease && `${rec.lease.holder.command} ${rec.lease.holder.runId}`,
+    phase: phaseOf(rec.status),
+    release: rec.release?.keys,
+  };
+}
+
+/** The Jobs the twin cloud ran, in order. */
+function jobsOf(r: RehearsalRun): RehearsalReport["jobs"] {
+  return r.world.cloud.jobRuns.map((j) => ({
+    at: iso(j.at),
+    name: j.name,
+    image: j.image,
+    color: j.labels["rollout/color"],
+    ok: j.ok,
+    output: j.output,
+  }));
+}
+
+/** Virtual and wall time of the rehearsal, and how much work it took. */
+function timingOf(r: RehearsalRun, updates: number): RehearsalReport["timing"] {
+  const w = r.world;
+  return {
+    virtualMinutes: Math.round(
+      (w.clock.nowMs() - Date.parse(r.commands[0]?.startedAt ?? iso(w.clock.nowMs()))) / 60_000,
+    ),
+    wallMs: r.wallMs,
+    updates,
+    captures: w.o.evaluator.stats.captures,
+    packStarts: w.o.evaluator.stats.packStarts,
   };
 }
 

@@ -16,7 +16,7 @@
  *   fails the update with its changes applied;
  * - the first failing step stops the update (later steps are not run).
  */
-import { resolvePolicyConfig } from "../../gate/analyzer";
+import { type Analysis, type PolicyConfig, resolvePolicyConfig } from "../../gate/analyzer";
 import { type CapturedResource, SECRET_PLACEHOLDER } from "../../gate/capture";
 import { diffValues } from "../../gate/diff";
 import { blocking, type Evaluator } from "../../gate/evaluator";
@@ -108,6 +108,56 @@ function decide(old: StateResource | undefined, r: CapturedResource): Decision {
   return { op: "same" };
 }
 
+/** One resource's changing step under way: the stack, the resource, its update and the step's identity. */
+interface StepUnderWay {
+  s: StackState;
+  r: CapturedResource;
+  record: UpdateRecord;
+  message: string;
+  base: Pick<TwinStep, "urn" | "type" | "name" | "at">;
+}
+
+/** The history entry of an update as it starts: in progress, with its config (secure values as stored). */
+function startRecord(
+  version: number,
+  req: UpRequest,
+  files: StackFiles,
+  secure: Record<string, string>,
+  now: number,
+): UpdateRecord {
+  return {
+    version,
+    kind: "update",
+    message: req.message,
+    result: "in-progress",
+    startTime: now,
+    config: Object.fromEntries(
+      Object.entries(files.config).map(([k, v]) => [
+        k,
+        k in secure ? { value: secure[k], secret: true } : { value: v, secret: false },
+      ]),
+    ),
+    steps: [],
+    policyFailures: [],
+  };
+}
+
+/** A mandatory resource-policy violation of `r` fails the update before its step (recorded in the history). */
+function checkResourcePolicies(before: Analysis, r: CapturedResource, record: UpdateRecord): void {
+  const violations = blocking({
+    diagnostics: before.diagnostics.filter((x) => x.urn === r.urn),
+    notApplicable: [],
+  });
+  if (violations.length > 0) {
+    for (const v of violations)
+      record.policyFailures.push({ policy: v.policyName, message: v.message, when: "before-changes" });
+    throw new UpdateFailure(
+      `mandatory policy violations for ${r.type} ${r.name} (before its step):\n${violations.map((v) => `  ${v.policyName}: ${v.message}`).join("\n")}`,
+      record.steps.some((x) => x.op !== "same"),
+    );
+  }
+}
+
 export class TwinEngine {
   constructor(private readonly d: EngineDeps) {}
 
@@ -119,21 +169,7 @@ export class TwinEngine {
     const undecryptable = Object.keys(secure).find((k) => s.secrets.decrypt(secure[k]) === undefined);
     const files = loadStackFiles(this.d.dir, stack, {}, req.configFile);
     const now = this.d.clock.nowMs();
-    const record: UpdateRecord = {
-      version: s.updates.length + 1,
-      kind: "update",
-      message: req.message,
-      result: "in-progress",
-      startTime: now,
-      config: Object.fromEntries(
-        Object.entries(files.config).map(([k, v]) => [
-          k,
-          k in secure ? { value: secure[k], secret: true } : { value: v, secret: false },
-        ]),
-      ),
-      steps: [],
-      policyFailures: [],
-    };
+    const record = startRecord(s.updates.length + 1, req, files, secure, now);
     s.updates.push(record);
     s.lock = { version: record.version, since: now };
     this.d.hooks.onUpdate?.({ message: req.message, at: now, version: record.version });
@@ -204,24 +240,26 @@ export class TwinEngine {
     for (const r of desired) {
       if (!proc.isAlive) return NEVER;
       if (req.signal?.aborted) throw new Cancelled(record.steps.some((x) => x.op !== "same"));
-      const violations = blocking({
-        diagnostics: before.diagnostics.filter((x) => x.urn === r.urn),
-        notApplicable: [],
-      });
-      if (violations.length > 0) {
-        for (const v of violations)
-          record.policyFailures.push({ policy: v.policyName, message: v.message, when: "before-changes" });
-        throw new UpdateFailure(
-          `mandatory policy violations for ${r.type} ${r.name} (before its step):\n${violations.map((v) => `  ${v.policyName}: ${v.message}`).join("\n")}`,
-          record.steps.some((x) => x.op !== "same"),
-        );
-      }
+      checkResourcePolicies(before, r, record);
       if (targets && !targets.has(r.urn)) continue;
       if (targets) this.checkTargetDependencies(s, r, targets);
       await this.step(s, r, record, replaced, req.message);
     }
     await this.deletions(s, desired, targets, record, req.message, proc);
     for (const p of replaced) this.d.cloud.delete(p);
+    await this.checkStackPolicies(s, files, policyConfig, record);
+    return Object.fromEntries(
+      Object.entries(planned.plan.outputs).filter(([, v]) => !JSON.stringify(v ?? null).includes(SECRET_PLACEHOLDER)),
+    );
+  }
+
+  /** The stack policies on the state after the update's changes: a mandatory violation fails the update. */
+  private async checkStackPolicies(
+    s: StackState,
+    files: StackFiles,
+    policyConfig: PolicyConfig,
+    record: UpdateRecord,
+  ): Promise<void> {
     // The stack policies can only fail the update when one of them blocks; when every one is advisory or
     // disabled (a rollback's up) the CLI runs them for its warnings only, which the twin does not record.
     const names = this.d.evaluator.stackPolicies;
@@ -242,9 +280,6 @@ export class TwinEngine {
         record.steps.some((x) => x.op !== "same"),
       );
     }
-    return Object.fromEntries(
-      Object.entries(planned.plan.outputs).filter(([, v]) => !JSON.stringify(v ?? null).includes(SECRET_PLACEHOLDER)),
-    );
   }
 
   /**
@@ -294,41 +329,60 @@ export class TwinEngine {
       const injected = this.d.hooks.providerError?.(message);
       if (injected) throw new CloudError(injected);
       const oldPhysical = old?.physicalId ? this.d.cloud.physicals.get(old.physicalId) : undefined;
-      if (d.op === "update" && oldPhysical) {
-        const u = await this.d.cloud.update(oldPhysical, r);
-        await this.d.clock.spend(u.ms);
-        s.resources.set(r.urn, {
-          ...r,
-          physicalId: oldPhysical.id,
-          initErrors: u.initError ? [u.initError] : undefined,
-        });
-        this.record(record, { ...base, op: "update", detail: d.paths, error: u.initError }, message);
-        if (u.initError) throw new CloudError(u.initError);
-        return;
-      }
-      if (d.op === "replace" && oldPhysical && d.deleteFirst)
-        await this.d.clock.spend(this.d.cloud.delete(oldPhysical));
-      const c = await this.d.cloud.create(r);
-      await this.d.clock.spend(c.ms);
-      s.resources.set(r.urn, { ...r, physicalId: c.physical.id, initErrors: c.initError ? [c.initError] : undefined });
-      if (d.op === "replace" && oldPhysical && !d.deleteFirst) replaced.push(oldPhysical);
-      this.record(
-        record,
-        {
-          ...base,
-          op: d.op === "replace" ? "replace" : "create",
-          detail: "paths" in d ? d.paths : undefined,
-          error: c.initError,
-        },
-        message,
-      );
-      if (c.initError) throw new CloudError(c.initError);
+      const underWay: StepUnderWay = { s, r, record, message, base };
+      if (d.op === "update" && oldPhysical) await this.updateInPlace(underWay, d, oldPhysical);
+      else await this.createOrReplace(underWay, d, oldPhysical, replaced);
     } catch (e) {
       if (!(e instanceof CloudError)) throw e;
       if (!record.steps.some((x) => x.urn === r.urn && x.at === base.at))
         this.record(record, { ...base, op: d.op === "update" ? "update" : d.op, error: e.message }, message);
       throw new UpdateFailure(`  ${r.type} (${r.name}):\n    error: ${e.message}`, true);
     }
+  }
+
+  /** An update of the physical resource in place; an init error (a failed Job) fails the step. */
+  private async updateInPlace(
+    { s, r, record, message, base }: StepUnderWay,
+    d: Extract<Decision, { op: "update" }>,
+    oldPhysical: Physical,
+  ): Promise<void> {
+    const u = await this.d.cloud.update(oldPhysical, r);
+    await this.d.clock.spend(u.ms);
+    s.resources.set(r.urn, {
+      ...r,
+      physicalId: oldPhysical.id,
+      initErrors: u.initError ? [u.initError] : undefined,
+    });
+    this.record(record, { ...base, op: "update", detail: d.paths, error: u.initError }, message);
+    if (u.initError) throw new CloudError(u.initError);
+  }
+
+  /**
+   * A new physical resource (a create, or a replacement: the old one is deleted first, or after the update
+   * when it is in `replaced`); an init error (a failed Job) fails the step.
+   */
+  private async createOrReplace(
+    { s, r, record, message, base }: StepUnderWay,
+    d: Exclude<Decision, { op: "same" }>,
+    oldPhysical: Physical | undefined,
+    replaced: Physical[],
+  ): Promise<void> {
+    if (d.op === "replace" && oldPhysical && d.deleteFirst) await this.d.clock.spend(this.d.cloud.delete(oldPhysical));
+    const c = await this.d.cloud.create(r);
+    await this.d.clock.spend(c.ms);
+    s.resources.set(r.urn, { ...r, physicalId: c.physical.id, initErrors: c.initError ? [c.initError] : undefined });
+    if (d.op === "replace" && oldPhysical && !d.deleteFirst) replaced.push(oldPhysical);
+    this.record(
+      record,
+      {
+        ...base,
+        op: d.op === "replace" ? "replace" : "create",
+        detail: "paths" in d ? d.paths : undefined,
+        error: c.initError,
+      },
+      message,
+    );
+    if (c.initError) throw new CloudError(c.initError);
   }
 
   private async deletions(

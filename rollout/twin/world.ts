@@ -737,7 +737,30 @@ export class TwinWorld {
     this.stacks.push(stack);
     const certificates: CertificateSource = { notAfter: async () => new Date(this.clock.nowMs() + 200 * 86_400_000) };
     const evaluator = this.o.evaluator;
-    const stackOps: StackOps = {
+    return {
+      stack: proc.bind(this.stackOps(stack)),
+      alarms: proc.bind(this.alarmSource()),
+      traffic: proc.bind(this.trafficControl()),
+      notifier: proc.bind(this.notifier()),
+      app: proc.bind(this.appProbe()),
+      snapshots: proc.bind(this.snapshotStore()),
+      certificates: proc.bind(certificates),
+      clock: proc.clockView(),
+      store: proc.bind(this.loggedStore()),
+      checkout: { dir: this.o.dir, stackDir: o.checkout ?? this.checkout() },
+      packDir: path.join(this.o.dir, "policy"),
+      plan: this.planOf(proc, evaluator),
+      gate: this.gateOf(proc, evaluator),
+      who: o.who,
+      log: o.log,
+      // Deterministic per process and virtual time: the same scenario gives the same ids (and attempts).
+      runId: () => `${Math.floor(this.clock.nowMs() / 1000).toString(36)}${this.processes.indexOf(proc)}`,
+    };
+  }
+
+  /** `pulumi up`, the history and cancellation of a process's stack (an update may be followed by a kill). */
+  private stackOps(stack: TwinStack): StackOps {
+    return {
       stack: stack.stack,
       up: async (req) => {
         this.log(`pulumi up (${req.message})`);
@@ -748,6 +771,10 @@ export class TwinWorld {
       history: (page, size) => stack.history(page, size),
       cancel: () => stack.cancel(),
     };
+  }
+
+  /** CloudWatch DescribeAlarms and GetMetricData as the driver calls them (IAM denials, throttling). */
+  private alarmSource(): AlarmSource {
     const alarms: AlarmSource = {
       states: async (names) => {
         this.log("cloudwatch:DescribeAlarms");
@@ -771,52 +798,43 @@ export class TwinWorld {
         return this.cloudwatch.requestCount(name, from, to);
       },
     };
+    // The real adapter (rollout/aws.ts) turns SDK errors into the driver's: the twin's do the same.
     return {
-      stack: proc.bind(stackOps),
-      // The real adapter (rollout/aws.ts) turns SDK errors into the driver's: the twin's do the same.
-      alarms: proc.bind({
-        states: (names: string[]) =>
-          alarms.states(names).catch((e) => {
-            throw awsError(e, "CloudWatch DescribeAlarms");
-          }),
-        requestCount: (name: string, from: Date, to: Date) =>
-          alarms.requestCount(name, from, to).catch((e) => {
-            throw awsError(e, "CloudWatch GetMetricData");
-          }),
-      }),
-      traffic: proc.bind(this.trafficControl()),
-      notifier: proc.bind(this.notifier()),
-      app: proc.bind(this.appProbe()),
-      snapshots: proc.bind(this.snapshotStore()),
-      certificates: proc.bind(certificates),
-      clock: proc.clockView(),
-      store: proc.bind(this.loggedStore()),
-      checkout: { dir: this.o.dir, stackDir: o.checkout ?? this.checkout() },
-      packDir: path.join(this.o.dir, "policy"),
-      plan: (composed) =>
-        proc.run(async () => {
-          const r = await this.clock.busy(evaluator.plan(composed.files));
-          if (!r.ok)
-            throw new Error(`twin: the program refused the config: ${r.problems.map((p) => p.key).join(", ")}`);
-          return r.plan.resources;
+      states: (names: string[]) =>
+        alarms.states(names).catch((e) => {
+          throw awsError(e, "CloudWatch DescribeAlarms");
         }),
-      gate: (composed, at, policyConfigFile, step) =>
-        proc.run(async () => {
-          const r = await this.clock.busy(
-            runGate({ dir: this.o.dir, stack: this.o.stack, files: composed.files, at, policyConfigFile, evaluator }),
-          );
-          const verdict = {
-            decision: r.decision,
-            violations: gateViolations(r),
-          };
-          this.gateLog.push({ at: at.getTime(), step, process: proc.name, ...verdict });
-          return verdict;
+      requestCount: (name: string, from: Date, to: Date) =>
+        alarms.requestCount(name, from, to).catch((e) => {
+          throw awsError(e, "CloudWatch GetMetricData");
         }),
-      who: o.who,
-      log: o.log,
-      // Deterministic per process and virtual time: the same scenario gives the same ids (and attempts).
-      runId: () => `${Math.floor(this.clock.nowMs() / 1000).toString(36)}${this.processes.indexOf(proc)}`,
     };
+  }
+
+  /** The offline capture of a composed config, on the process (the program refusing the config throws). */
+  private planOf(proc: TwinProcess, evaluator: Evaluator): DriverDeps["plan"] {
+    return (composed) =>
+      proc.run(async () => {
+        const r = await this.clock.busy(evaluator.plan(composed.files));
+        if (!r.ok) throw new Error(`twin: the program refused the config: ${r.problems.map((p) => p.key).join(", ")}`);
+        return r.plan.resources;
+      });
+  }
+
+  /** The readiness gate on a composed config, on the process; every verdict is kept in `gateLog`. */
+  private gateOf(proc: TwinProcess, evaluator: Evaluator): DriverDeps["gate"] {
+    return (composed, at, policyConfigFile, step) =>
+      proc.run(async () => {
+        const r = await this.clock.busy(
+          runGate({ dir: this.o.dir, stack: this.o.stack, files: composed.files, at, policyConfigFile, evaluator }),
+        );
+        const verdict = {
+          decision: r.decision,
+          violations: gateViolations(r),
+        };
+        this.gateLog.push({ at: at.getTime(), step, process: proc.name, ...verdict });
+        return verdict;
+      });
   }
 
   close(): void {
