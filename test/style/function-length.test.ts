@@ -3,8 +3,20 @@ import * as path from "node:path";
 import { longFunctions, sourceFiles } from "../../tools/function-lengths";
 
 const ROOT = path.join(__dirname, "..", "..");
-/** Where the rule holds today; a directory joins the list once its long functions are split. */
-const HELD = ["components", "program", "dbusers"];
+/** Every source directory of the project. */
+const HELD = [
+  "bin",
+  "components",
+  "config",
+  "dbchecks",
+  "dbusers",
+  "gate",
+  "policy",
+  "program",
+  "rollout",
+  "smoke",
+  "tools",
+];
 
 describe("style: no function over 60 lines", () => {
   it(`holds in ${HELD.join(", ")}`, () => {
