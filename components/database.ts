@@ -49,6 +49,11 @@ export interface DatabaseArgs {
   username?: string;
   /** When set, an instance restored from this instance's point-in-time backups is created beside it. @default none */
   restore?: DatabaseRestoreArgs;
+  /**
+   * Replicate the automated backups (snapshots and transaction logs) to this region, encrypted with a CMK
+   * there, for point-in-time recovery in the DR region with the same window. @default none
+   */
+  crossRegionPitr?: { region: string };
 }
 
 const DEFAULTS = { multiAz: true, deletionProtection: true, protect: true, dbName: "app", username: "app_admin" };
@@ -109,6 +114,8 @@ export class Database extends Component {
   public static readonly type = "app:data:Database";
   public readonly instance: aws.rds.Instance;
   public readonly restored?: aws.rds.Instance;
+  /** Cross-Region automated backups replication (DR-region PITR), when enabled. */
+  public readonly replication?: aws.rds.InstanceAutomatedBackupsReplication;
   public readonly identifier: pulumi.Output<string>;
   public readonly arn: pulumi.Output<string>;
   public readonly address: pulumi.Output<string>;
@@ -141,6 +148,7 @@ export class Database extends Component {
     const finalSnapshot = this.finalSnapshotNamer(name, a);
     this.instance = this.createInstance(name, a, common, key.arn, finalSnapshot);
     if (a.restore) this.restored = this.createRestore(name, a, a.restore, common, finalSnapshot);
+    if (a.crossRegionPitr) this.replication = this.createBackupReplication(name, a, a.crossRegionPitr.region);
 
     this.identifier = this.instance.identifier;
     this.arn = this.instance.arn;
@@ -248,6 +256,29 @@ export class Database extends Component {
         finalSnapshotIdentifier: finalSnapshot(a.identifier),
       },
       { parent: this, protect: a.protect },
+    );
+  }
+
+  /**
+   * RDS cross-Region automated backups replication: "RDS copies snapshots and transaction logs to the
+   * destination Region as soon as they are ready" (Amazon RDS User Guide, "Replicating automated backups to
+   * another AWS Region", USER_ReplicateBackups.html); created in the destination Region (@pulumi/aws
+   * rds/instanceAutomatedBackupsReplication.d.ts); an encrypted source needs a KMS key of that Region.
+   */
+  private createBackupReplication(name: string, a: Resolved, region: string) {
+    const key = new EncryptionKey(
+      `${name}-dr-cmk`,
+      {
+        purpose: `RDS ${a.identifier}: replicated automated backups (${region})`,
+        alias: `${a.identifier}-rds-dr`,
+        region,
+      },
+      { parent: this },
+    );
+    return new aws.rds.InstanceAutomatedBackupsReplication(
+      `${name}-backup-replication`,
+      { sourceDbInstanceArn: this.instance.arn, kmsKeyId: key.arn, retentionPeriod: a.pitrRetentionDays, region },
+      { parent: this },
     );
   }
 

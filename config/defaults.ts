@@ -125,7 +125,13 @@ export const BY_ENVIRONMENT: Record<Environment, ConfigDefaults> = {
       autoscaling: { enabled: false, maxReplicas: 4 },
     },
     worker: { replicas: 1, resources: { cpu: "250m", memory: "512Mi" } },
-    database: { instanceClass: "db.t4g.medium", allocatedStorage: 50, multiAz: false, pitrRetentionDays: 7 },
+    database: {
+      instanceClass: "db.t4g.medium",
+      allocatedStorage: 50,
+      multiAz: false,
+      pitrRetentionDays: 7,
+      crossRegionPitr: false,
+    },
     backups: { dailyRetentionDays: 14 },
   },
   prod: {
@@ -136,7 +142,13 @@ export const BY_ENVIRONMENT: Record<Environment, ConfigDefaults> = {
       autoscaling: { enabled: true, maxReplicas: 12 },
     },
     worker: { replicas: 2, resources: { cpu: "500m", memory: "1Gi" } },
-    database: { instanceClass: "db.r6g.large", allocatedStorage: 100, multiAz: true, pitrRetentionDays: 14 },
+    database: {
+      instanceClass: "db.r6g.large",
+      allocatedStorage: 100,
+      multiAz: true,
+      pitrRetentionDays: 14,
+      crossRegionPitr: true,
+    },
     backups: { dailyRetentionDays: 35, weeklyRetentionDays: 90, monthlyRetentionDays: 365 },
   },
 };

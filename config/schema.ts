@@ -359,6 +359,11 @@ export const databaseSchema = z.strictObject({
     14,
   ),
   deletionProtection: doc(z.boolean(), "Deletion protection (always on in prod).", true),
+  crossRegionPitr: doc(
+    z.boolean(),
+    "Replicate the automated backups (snapshots and transaction logs) to the DR region (app:backups.crossRegionCopy.region), encrypted with a DR-region CMK, for point-in-time recovery there with the same window (RDS cross-Region automated backups). Required in prod.",
+    true,
+  ),
   restore: doc(
     z
       .strictObject({
@@ -906,6 +911,12 @@ function databaseRules(c: ConfigObject, issue: Issue): void {
       `expected at least database.allocatedStorage (${c.database.allocatedStorage})`,
       c.database.maxAllocatedStorage,
     );
+  if (c.database.crossRegionPitr && !c.backups.crossRegionCopy)
+    issue(
+      ["database", "crossRegionPitr"],
+      "expected app:backups.crossRegionCopy.region to name the DR region the automated backups are replicated to (or crossRegionPitr: false)",
+      true,
+    );
 }
 
 /** A vault lock range that is a range, and a daily retention inside it. */
@@ -940,8 +951,20 @@ function prodRules(c: ConfigObject, issue: Issue): void {
         c.database.pitrRetentionDays,
       );
     if (!c.database.deletionProtection) issue(["database", "deletionProtection"], "expected true in prod", false);
+    if (c.database.integrityChecks.length === 0)
+      issue(
+        ["database", "integrityChecks"],
+        "expected at least one integrity check in prod (runbook 004: verify data integrity after the migration); the defaults have two — remove the override: pulumi config rm --path 'database.integrityChecks'",
+        [],
+      );
     if (!c.backups.crossRegionCopy)
       issue(["backups", "crossRegionCopy"], "expected a cross-region copy in prod (disaster recovery)");
+    if (!c.database.crossRegionPitr)
+      issue(
+        ["database", "crossRegionPitr"],
+        "expected true in prod (runbook 003: replicate Postgres every 5 minutes; a daily copy loses up to 24 h in a region outage)",
+        false,
+      );
     if (!c.backups.vaultLock) issue(["backups", "vaultLock"], "expected a vault lock in prod");
     if (c.api.replicas < 2)
       issue(["api", "replicas"], "expected at least 2 replicas in prod (zero-downtime)", c.api.replicas);

@@ -23,6 +23,10 @@ export function createData({ config, prefix, net, protection }: Ctx, alerts: Ale
     deletionProtection: d.deletionProtection,
     protect: protection.protect,
     restore: d.restore,
+    crossRegionPitr:
+      d.crossRegionPitr && config.backups.crossRegionCopy
+        ? { region: config.backups.crossRegionCopy.region }
+        : undefined,
   });
   const releaseSnapshot = new ReleaseSnapshot("release-snapshot", {
     dbInstanceIdentifier: db.identifier,

@@ -4,6 +4,7 @@ import { dataBackupCoverage } from "./data/backup-coverage";
 import { dataBackupVaultEncrypted } from "./data/backup-vault-encrypted";
 import { dataBucketPublicAccess } from "./data/bucket-public-access";
 import { dataCrossRegionCopy } from "./data/cross-region-copy";
+import { dataCrossRegionPitr } from "./data/cross-region-pitr";
 import { dataDeletionSafety } from "./data/deletion-safety";
 import { dataIntegrityBeforeTraffic } from "./data/integrity-before-traffic";
 import { dataKeepAutomatedBackups } from "./data/keep-automated-backups";
@@ -85,6 +86,7 @@ export const allPolicies: ReadinessPolicy[] = [
   secretsKmsRotation,
   secretsDbLeastPrivilege,
   dataIntegrityBeforeTraffic,
+  dataCrossRegionPitr,
   observabilityTargetGroupAlarms,
   observabilityAlarmActions,
   observabilityDatabaseAlarms,

@@ -158,6 +158,8 @@ async function worldFor(o: RehearsalOptions, newColor: Color, resolve: () => Res
     deniedApis: sc.deniedApis,
     providerError: providerErrors(sc),
     failingMigrations: (image) => (sc.migrationFails && image === o.image ? sc.migrationFails : undefined),
+    migrationSql:
+      sc.migrationSql === undefined ? undefined : (image) => (image === o.image ? sc.migrationSql : undefined),
     secrets: sc.secrets,
   });
 }

@@ -143,6 +143,11 @@ export const scenarioSchema = z.strictObject({
     .default([]),
   /** The release's migration fails with this message. */
   migrationFails: z.string().optional(),
+  /**
+   * SQL the release's migration applies to the twin's database (tables repos, artifacts): the db-users,
+   * migration and integrity-check Jobs then run against a real Postgres, e.g. "DROP TABLE artifacts".
+   */
+  migrationSql: z.string().optional(),
   /** Secrets set in the stack file before the first deployment (`pulumi config set --secret`). */
   secrets: z.record(z.string(), z.string()).default({}),
   /** The driver process is killed: before/inside/after a stage's update, or inside the n-th rollback update. */

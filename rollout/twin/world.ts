@@ -37,6 +37,7 @@ import { type StateResource, TwinBackend } from "./backend";
 import { TwinClock, TwinProcess } from "./clock";
 import { type JobResult, type JobSpec, LISTENER, TwinCloud } from "./cloud";
 import { type AlarmDefinition, type FaultPlan, type MinuteSample, TwinCloudWatch } from "./cloudwatch";
+import { TwinDatabase } from "./database";
 import { type EngineHooks, TwinEngine } from "./engine";
 import { serviceAccountMay } from "./iam";
 import { reachable } from "./network";
@@ -71,6 +72,11 @@ export interface WorldOptions {
   providerError?: (message: string) => string | undefined;
   /** Migrations that fail (by image). */
   failingMigrations?: (image: string) => string | undefined;
+  /**
+   * SQL the migration of an image applies to the twin's database (rollout/twin/database.ts). When set, the
+   * db-users, migration and integrity-check Jobs run against a real Postgres; otherwise they just succeed.
+   */
+  migrationSql?: (image: string) => string | undefined;
   /** Secrets set in the stack file before the first deployment (`pulumi config set --secret`), by key. */
   secrets?: Record<string, string>;
   hooks?: EngineHooks;
@@ -463,9 +469,17 @@ export class TwinWorld {
     return out;
   }
 
+  /** The application database, when the scenario touches data (migrationSql). */
+  private database?: TwinDatabase;
+
   /** A Kubernetes Job runs: migrations per scenario; smoke tests for real against the app, if the network lets them. */
   private async runJob(job: JobSpec): Promise<JobResult> {
     const component = job.labels["app.kubernetes.io/component"];
+    if (this.o.migrationSql && !(component === "migration" && this.o.failingMigrations?.(job.image))) {
+      this.database ??= new TwinDatabase((work) => this.clock.busy(work));
+      const ran = this.database.run(component, job, this.o.migrationSql(job.image));
+      if (ran) return ran;
+    }
     if (component === "migration") {
       const failure = this.o.failingMigrations?.(job.image);
       return failure

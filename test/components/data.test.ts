@@ -258,6 +258,66 @@ describe("data protection components", () => {
         assert.equal(job.spec.template.spec.automountServiceAccountToken, false);
       });
 
+      it("integrity checks: baseline after the snapshot, migration, checks, then the color under test", async () => {
+        const p = await plan(stack);
+        const jobs = ofType(p, "kubernetes:batch/v1:Job");
+        const job = (prefix: string) => jobs.find((j) => j.name.startsWith(prefix))!;
+        const [baseline, migration, verify] = [job("integrity-baseline-"), job("migration-"), job("integrity-verify-")];
+        const snapshot = ofType(p, "aws:rds/snapshot:Snapshot")[0];
+        assert.ok(baseline.dependencies.includes(snapshot.urn), "baseline after the pre-release snapshot");
+        assert.ok(migration.dependencies.includes(baseline.urn), "migration after the baseline");
+        assert.ok(verify.dependencies.includes(migration.urn), "checks after the migration");
+        // The color under test is the one the smoke test checks.
+        const smoke = job("smoke-test-");
+        const underTest = ofType(p, "kubernetes:apps/v1:Deployment").find((d) => smoke.dependencies.includes(d.urn))!;
+        assert.ok(underTest.dependencies.includes(verify.urn), `${underTest.name} waits for the checks`);
+        const env = (j: typeof verify) =>
+          Object.fromEntries(
+            ((j.inputs as Inputs).spec.template.spec.containers[0].env as Inputs[]).map((e) => [
+              e.name,
+              e.value ?? `secret:${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`,
+            ]),
+          );
+        const v = env(verify);
+        assert.equal(v.INTEGRITY_PHASE, "verify");
+        assert.deepEqual(JSON.parse(v.INTEGRITY_CHECKS), cfg.database.integrityChecks);
+        const gen = credentialGeneration(cfg.secretRotation);
+        assert.equal(
+          v.PGUSER,
+          `secret:artifortress-db-users-${gen}/APP_RO_USER`,
+          "the read-only user, never the master",
+        );
+        assert.equal(v.PGPASSWORD, `secret:artifortress-db-users-${gen}/APP_RO_PASSWORD`);
+        assert.equal(env(baseline).RELEASE_ID, v.RELEASE_ID, "the baseline and the checks agree on the release");
+        assert.equal((verify.inputs as Inputs).spec.backoffLimit, 0, "a failed check is not retried away");
+      });
+
+      it(`cross-region PITR: ${prod ? "automated backups replicated to the DR region with a CMK there" : "none in staging"}`, async () => {
+        const p = await plan(stack);
+        const reps = ofType(p, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication");
+        if (!prod) return assert.equal(reps.length, 0);
+        assert.equal(reps.length, 1);
+        const r = reps[0].inputs as Inputs;
+        const dr = cfg.backups.crossRegionCopy!.region;
+        assert.equal(r.region, dr);
+        assert.equal(r.retentionPeriod, cfg.database.pitrRetentionDays, "the same PITR window in the DR region");
+        assert.equal(r.sourceDbInstanceArn, (one(p, "aws:rds/instance:Instance", "db-instance").outputs as Inputs).arn);
+        const key = one(p, "aws:kms/key:Key", "db-dr-cmk-key");
+        assert.equal((key.inputs as Inputs).region, dr, "the key lives in the DR region");
+        assert.deepEqual(reps[0].propertyDependencies.kmsKeyId, [key.urn]);
+      });
+
+      it("a restore: the checks run against the restored instance (no baseline checks there)", async () => {
+        const p = await plan(stack, { database: { restore: { name: "incident-42" } } });
+        const job = ofType(p, "kubernetes:batch/v1:Job").find((j) => j.name.startsWith("integrity-restore-"))!;
+        const restored = one(p, "aws:rds/instance:Instance", "db-restore-incident-42");
+        assert.ok(job.dependencies.includes(restored.urn));
+        const env = (job.inputs as Inputs).spec.template.spec.containers[0].env as Inputs[];
+        assert.equal(env.find((e) => e.name === "INTEGRITY_PHASE")?.value, "restore");
+        assert.equal(env.find((e) => e.name === "PGHOST")?.value, (restored.outputs as Inputs).address);
+        assert.match((job.inputs as Inputs).metadata.name, /^integrity-restore-.*incident-42$/);
+      });
+
       it("a new rotation key is a new users generation: new Secret, new Job, the Deployments roll onto it", async () => {
         const before = await plan(stack);
         const after = await plan(stack, { secretRotation: "2099-01" });
@@ -355,6 +415,8 @@ describe("data protection components", () => {
     const retry = await plan("prod", { release: { commit: "5d6e7f8" } });
     const d = diffPlans(before, retry);
     assert.deepEqual(d.added.map((r) => r.name).sort(), [
+      "integrity-baseline-1-4-0-5d6e7f8",
+      "integrity-verify-1-4-0-5d6e7f8",
       "migration-1-4-0-5d6e7f8",
       "release-snapshot-1-4-0-5d6e7f8",
       "smoke-test-1-4-0-5d6e7f8",
@@ -374,11 +436,15 @@ describe("data protection components", () => {
     const d = diffPlans(before, after);
     const newSnapshot = one(after, "aws:rds/snapshot:Snapshot", "release-snapshot-1-5-0-1a2b3c4");
     assert.deepEqual(d.removed.map((r) => r.name).sort(), [
+      "integrity-baseline-1-4-0-1a2b3c4",
+      "integrity-verify-1-4-0-1a2b3c4",
       "migration-1-4-0-1a2b3c4",
       "release-snapshot-1-4-0-1a2b3c4",
       "smoke-test-1-4-0-1a2b3c4",
     ]);
     assert.deepEqual(d.added.map((r) => r.name).sort(), [
+      "integrity-baseline-1-5-0-1a2b3c4",
+      "integrity-verify-1-5-0-1a2b3c4",
       "migration-1-5-0-1a2b3c4",
       "release-snapshot-1-5-0-1a2b3c4",
       "smoke-test-1-5-0-1a2b3c4",

@@ -111,7 +111,11 @@ describe("services and blue/green traffic", () => {
       it("every pod spec carries probes, requests + limits and the hardening", async () => {
         const p = await plan(stack);
         const workloads = [...ofType(p, DEPLOYMENT), ...ofType(p, "kubernetes:batch/v1:Job")];
-        assert.equal(workloads.length, 6, "api-blue, api-green, worker, migration, db-users, smoke test");
+        assert.equal(
+          workloads.length,
+          8,
+          "api-blue, api-green, worker, migration, db-users, integrity baseline and verify, smoke test",
+        );
         for (const w of workloads) {
           const pod = (w.inputs as Inputs).spec.template.spec;
           assert.equal(pod.securityContext.runAsNonRoot, true, w.name);
@@ -170,7 +174,9 @@ describe("services and blue/green traffic", () => {
         const smoke = one(p, "kubernetes:batch/v1:Job", `smoke-test-1-4-0-${commit}`);
         const listener = one(p, LISTENER, "traffic-https");
         assert.ok(directlyDependsOn(job, snapshot), "migration waits for the pre-release snapshot");
-        assert.ok(directlyDependsOn(deployment, job), "the color under test rolls after the migration");
+        const verify = ofType(p, "kubernetes:batch/v1:Job").find((j) => j.name.startsWith("integrity-verify-"))!;
+        assert.ok(directlyDependsOn(verify, job), "the integrity checks run after the migration");
+        assert.ok(directlyDependsOn(deployment, verify), "the color under test rolls after the checks");
         // The API port admits the ALB's subnets only (the ALB reaches ip targets from its nodes there).
         const albPolicy = one(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "ns-allow-alb-to-api")
           .inputs as Inputs;
@@ -275,7 +281,10 @@ describe("services and blue/green traffic", () => {
             ofType(q, "kubernetes:batch/v1:Job").find((j) => j.name.startsWith("migration-"));
           const waits = (q: CapturedPlan) => {
             const j = job(q);
-            return j !== undefined && directlyDependsOn(one(q, DEPLOYMENT, "worker-deployment"), j);
+            // After the migration, through its integrity checks (which depend on the migration Job).
+            const verify = ofType(q, "kubernetes:batch/v1:Job").find((x) => x.name.startsWith("integrity-verify-"));
+            const after = verify ?? j;
+            return after !== undefined && directlyDependsOn(one(q, DEPLOYMENT, "worker-deployment"), after);
           };
           const releaseCommit = cfg.release.commit;
           const built = cfg.worker.image.replace(/sha-[0-9a-f]+$/, `sha-${releaseCommit}`);

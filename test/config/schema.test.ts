@@ -270,6 +270,53 @@ describe("config schema", () => {
       mutate: (c) => (c.release.commit = "HEAD"),
     },
     {
+      name: "no cross-region PITR in prod",
+      stack: "prod",
+      key: "app:database.crossRegionPitr",
+      mutate: (c) => (c.database.crossRegionPitr = false),
+      expect: /runbook 003: replicate Postgres every 5 minutes/,
+    },
+    {
+      name: "cross-region PITR without a DR region",
+      stack: "staging",
+      key: "app:database.crossRegionPitr",
+      mutate: (c) => (c.database.crossRegionPitr = true),
+      expect: /app:backups.crossRegionCopy.region to name the DR region/,
+    },
+    {
+      name: "no integrity check in prod",
+      stack: "prod",
+      key: "app:database.integrityChecks",
+      mutate: (c) => (c.database.integrityChecks = []),
+      expect: /expected at least one integrity check in prod \(runbook 004/,
+    },
+    {
+      name: "an integrity check that writes",
+      stack: "staging",
+      key: "app:database.integrityChecks[0].query",
+      mutate: (c) => (c.database.integrityChecks = [{ name: "x", query: "DELETE FROM repos", expect: { rows: 0 } }]),
+      expect: /expected one SELECT/,
+    },
+    {
+      name: "two statements in one integrity check",
+      stack: "staging",
+      key: "app:database.integrityChecks[0].query",
+      mutate: (c) =>
+        (c.database.integrityChecks = [{ name: "x", query: "SELECT 1; DROP TABLE repos", expect: { rows: 0 } }]),
+      expect: /one SELECT \(or WITH … SELECT\) statement/,
+    },
+    {
+      name: "integrity checks with the same name",
+      stack: "staging",
+      key: "app:database.integrityChecks[1].name",
+      mutate: (c) =>
+        (c.database.integrityChecks = [
+          { name: "x", query: "SELECT 1 WHERE false", expect: { rows: 0 } },
+          { name: "x", query: "SELECT 1", expect: { value: 1 } },
+        ]),
+      expect: /'x' repeats/,
+    },
+    {
       name: "certificate not an ACM ARN",
       stack: "prod",
       key: "app:tls.certificateArn",

@@ -116,8 +116,10 @@ describe("offline readiness gate", function () {
     const mermaid = /```mermaid\n([\s\S]*?)\n```/.exec(md)?.[1] ?? "";
     assert.match(mermaid, /^graph LR$/m);
     for (const edge of [
-      "release_snapshot_1_4_0_5d6e7f8 --> migration_1_4_0_5d6e7f8",
-      "migration_1_4_0_5d6e7f8 --> api_green_deployment",
+      "release_snapshot_1_4_0_5d6e7f8 --> integrity_baseline_1_4_0_5d6e7f8",
+      "integrity_baseline_1_4_0_5d6e7f8 --> migration_1_4_0_5d6e7f8",
+      "migration_1_4_0_5d6e7f8 --> integrity_verify_1_4_0_5d6e7f8",
+      "integrity_verify_1_4_0_5d6e7f8 --> api_green_deployment",
       "api_green_deployment --> smoke_test_1_4_0_5d6e7f8",
       "smoke_test_1_4_0_5d6e7f8 --> traffic_https",
     ])

@@ -117,6 +117,27 @@ const fixtures: Fixture[] = [
     message: /api-\w+-deployment rolls after migration Job migration-\S+ without waiting for its integrity checks/,
   },
   {
+    policy: "data-cross-region-pitr",
+    stack: "prod",
+    what: "no cross-region automated backups replication",
+    make: (p) => without(p, (r) => r.name === "db-backup-replication"),
+    message:
+      /database artifortress-prod has no cross-region automated backups replication: a region loss loses everything since the last daily copy/,
+  },
+  {
+    policy: "data-cross-region-pitr",
+    stack: "prod",
+    what: "replicated backups kept shorter than the PITR window",
+    make: (p) =>
+      mutate(
+        p,
+        "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
+        "db-backup-replication",
+        (x) => (x.retentionPeriod = 3),
+      ),
+    message: /kept 3 days, less than its 21-day point-in-time window/,
+  },
+  {
     policy: "data-multi-az",
     stack: "prod",
     what: "single-AZ prod database",

@@ -34,19 +34,23 @@ describe("scenario: a happy prod release", () => {
       );
   });
 
-  it("takes the release's snapshot and runs its migration and smoke test once, against green", () => {
+  it("takes the release's snapshot, runs the integrity baseline, its migration, the checks and the smoke test once, against green", () => {
     const deploy = s.report.stages.find((x) => x.id === "deploy");
     const created = deploy?.changes.filter((c) => c.op === "create").map((c) => `${c.type} ${c.name}`);
     assert.deepEqual(created, [
       "aws:rds/snapshot:Snapshot release-snapshot-1-5-0-9f8e7d6",
+      "kubernetes:batch/v1:Job integrity-baseline-1-5-0-9f8e7d6-tp1vo01",
       "kubernetes:batch/v1:Job migration-1-5-0-9f8e7d6",
+      "kubernetes:batch/v1:Job integrity-verify-1-5-0-9f8e7d6-tp1vo01",
       "kubernetes:batch/v1:Job smoke-test-1-5-0-9f8e7d6",
     ]);
     const jobs = s.report.jobs.filter((j) => j.name.includes("1-5-0"));
     assert.deepEqual(
       jobs.map((j) => [j.name, j.ok]),
       [
+        ["integrity-baseline-1-5-0-9f8e7d6-tp1vo01", true],
         ["migrate-1-5-0-9f8e7d6", true],
+        ["integrity-verify-1-5-0-9f8e7d6-tp1vo01", true],
         ["smoke-1-5-0-9f8e7d6-green", true],
       ],
     );

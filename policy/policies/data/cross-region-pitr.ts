@@ -1,0 +1,48 @@
+import { stackPolicy } from "../../lib/define";
+import { ofType, T } from "../../lib/props";
+
+const REPLICATION = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication";
+const regionOf = (arn: unknown) => (typeof arn === "string" ? arn.split(":")[3] : undefined);
+
+export const dataCrossRegionPitr = stackPolicy({
+  name: "data-cross-region-pitr",
+  description:
+    "Every database replicates its automated backups (snapshots and transaction logs) to another region, encrypted with a customer-managed key there, with its full point-in-time window: PITR after a region loss.",
+  area: "data",
+  runbook: "Replicate Postgres every 5 minutes (003 disaster recovery)",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Set app:database.crossRegionPitr: true with app:backups.crossRegionCopy.region naming the DR region (components/database.ts creates the replication and its DR-region key).",
+  validateStack: (args, report) => {
+    const replications = ofType(args.resources, REPLICATION);
+    for (const db of ofType(args.resources, T.rdsInstance).filter((d) => !d.props.restoreToPointInTime)) {
+      const r = replications.find((x) => x.props.sourceDbInstanceArn === db.props.arn);
+      if (!r) {
+        report(
+          `database ${db.props.identifier ?? db.name} has no cross-region automated backups replication: a region loss loses everything since the last daily copy.`,
+          db.urn,
+        );
+        continue;
+      }
+      const home = regionOf(db.props.arn);
+      const region = r.props.region ?? regionOf(r.props.kmsKeyId);
+      if (!region || region === home)
+        report(
+          `the backups replication of ${db.props.identifier ?? db.name} stays in ${home}: replicate to another region.`,
+          r.urn,
+        );
+      if (!r.props.kmsKeyId || regionOf(r.props.kmsKeyId) !== region)
+        report(
+          `the backups replication of ${db.props.identifier ?? db.name} has no customer-managed key in ${region}.`,
+          r.urn,
+        );
+      const window = Number(db.props.backupRetentionPeriod ?? 0);
+      if (Number(r.props.retentionPeriod ?? 7) < window)
+        report(
+          `the replicated backups of ${db.props.identifier ?? db.name} are kept ${r.props.retentionPeriod ?? 7} days, less than its ${window}-day point-in-time window.`,
+          r.urn,
+        );
+    }
+  },
+});
