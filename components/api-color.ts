@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Color } from "./blue-green";
 import { Component } from "./component";
 import { APP_LABEL } from "./namespace";
-import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
+import { caBundle, hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
 
 export interface ApiColorArgs {
   color: Color;
@@ -25,6 +25,12 @@ export interface ApiColorArgs {
   env?: Record<string, pulumi.Input<string>>;
   /** Kubernetes Secrets (from External Secrets) mounted with envFrom. @default none */
   secretNames?: string[];
+  /**
+   * Runner image (app:smoke.image) whose init container provides the RDS CA bundle the connection string
+   * verifies the server with (pod-spec.ts withRdsCaBundle). @default none (no bundle mounted)
+   */
+  caBundleImage?: string;
+
   /** Target group of this color (TargetGroupBinding). */
   targetGroupArn: pulumi.Input<string>;
   /** ALB security group allowed to reach the pods (the controller manages the rule). */
@@ -122,19 +128,22 @@ export class ApiColor extends Component {
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
           template: {
             metadata: { labels: a.labels },
-            spec: hardenedPodSpec({
-              serviceAccountName: a.serviceAccountName,
-              terminationGracePeriodSeconds: a.preStopSeconds + 30,
-              topologySpreadConstraints: [
-                {
-                  maxSkew: 1,
-                  topologyKey: "topology.kubernetes.io/zone",
-                  whenUnsatisfiable: "ScheduleAnyway",
-                  labelSelector: { matchLabels: { ...API_COMPONENT, "rollout/color": a.color } },
-                },
-              ],
-              containers: [apiContainer(a)],
-            }),
+            spec: caBundle(
+              hardenedPodSpec({
+                serviceAccountName: a.serviceAccountName,
+                terminationGracePeriodSeconds: a.preStopSeconds + 30,
+                topologySpreadConstraints: [
+                  {
+                    maxSkew: 1,
+                    topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: "ScheduleAnyway",
+                    labelSelector: { matchLabels: { ...API_COMPONENT, "rollout/color": a.color } },
+                  },
+                ],
+                containers: [apiContainer(a)],
+              }),
+              a.caBundleImage,
+            ),
           },
         },
       },

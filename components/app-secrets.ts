@@ -7,6 +7,7 @@ import { EncryptionKey } from "./encryption-key";
 import { type ClusterOidc, irsaTrustPolicy } from "./irsa";
 import { credentialGeneration } from "./names";
 import { APP_LABEL } from "./namespace";
+import { RDS_CA_FILE } from "./pod-spec";
 
 export interface AppSecretsArgs {
   /** Secrets Manager name prefix, e.g. `artifortress/prod`. */
@@ -278,9 +279,11 @@ export class AppSecrets extends Component {
       );
     const db = a.database;
     const connection = (user: string, password: string) =>
+      // VerifyFull: the server's certificate must chain to the RDS CA bundle the pods mount (pod-spec.ts
+      // withRdsCaBundle) and name the host; Require would encrypt but trust any certificate.
       // The password is quoted: `;` would end an unquoted value. RDS never puts `"` in a master password
       // (master password rules) and the app users' passwords are letters and digits: no escaping needed.
-      pulumi.interpolate`Host=${db.address};Port=${db.port};Database=${db.dbName};Username=${user};Password="${password}";SSL Mode=Require`;
+      pulumi.interpolate`Host=${db.address};Port=${db.port};Database=${db.dbName};Username=${user};Password="${password}";SSL Mode=VerifyFull;Root Certificate=${RDS_CA_FILE}`;
     const master = ["username", "password"].map((p) => ({
       secretKey: p,
       remoteRef: { key: db.secretArn, property: p },

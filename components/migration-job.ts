@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";
 import { migrationJobName, releaseId } from "./names";
 import { APP_LABEL } from "./namespace";
-import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
+import { caBundle, hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
 
 export interface MigrationJobArgs {
   /** Release version and commit: name the Job (`migrate-<release id>`), so it runs once per release attempt. */
@@ -19,6 +19,11 @@ export interface MigrationJobArgs {
   resources: ResourceSizes;
   /** Kubernetes Secrets with the connection string. */
   secretNames: string[];
+  /**
+   * Runner image (app:smoke.image) whose init container provides the RDS CA bundle the connection string
+   * verifies the server with (pod-spec.ts withRdsCaBundle). @default none (no bundle mounted)
+   */
+  caBundleImage?: string;
   /** Hard deadline of the migration. @default 1800 */
   activeDeadlineSeconds?: number;
 }
@@ -66,21 +71,24 @@ export class MigrationJob extends Component {
           activeDeadlineSeconds: args.activeDeadlineSeconds ?? 1800,
           template: {
             metadata: { labels },
-            spec: hardenedPodSpec({
-              serviceAccountName: args.serviceAccountName,
-              restartPolicy: "Never",
-              containers: [
-                hardenedContainer(
-                  {
-                    name: "migrate",
-                    image: args.image,
-                    args: args.args,
-                    envFrom: args.secretNames.map((s) => ({ secretRef: { name: s } })),
-                  },
-                  args.resources,
-                ),
-              ],
-            }),
+            spec: caBundle(
+              hardenedPodSpec({
+                serviceAccountName: args.serviceAccountName,
+                restartPolicy: "Never",
+                containers: [
+                  hardenedContainer(
+                    {
+                      name: "migrate",
+                      image: args.image,
+                      args: args.args,
+                      envFrom: args.secretNames.map((s) => ({ secretRef: { name: s } })),
+                    },
+                    args.resources,
+                  ),
+                ],
+              }),
+              args.caBundleImage,
+            ),
           },
         },
       },

@@ -69,3 +69,46 @@ export function hardenedPodSpec(spec: PodSpec): PodSpec {
     ],
   };
 }
+
+/** Where the pods find the RDS CA bundle (the connection string's `Root Certificate`). */
+export const RDS_CA_DIR = "/rds-ca";
+export const RDS_CA_FILE = `${RDS_CA_DIR}/global-bundle.pem`;
+
+/**
+ * The RDS CA bundle for certificate verification (`SSL Mode=VerifyFull`): an init container of the runner
+ * image (runner/Dockerfile bakes the bundle AWS publishes) copies it into an emptyDir every container
+ * mounts read-only. Without it, `SSL Mode=Require` encrypts but trusts any server certificate.
+ */
+export function withRdsCaBundle(spec: PodSpec, runnerImage: string): PodSpec {
+  const mount = { name: "rds-ca", mountPath: RDS_CA_DIR, readOnly: true };
+  const copy = hardenedContainer(
+    {
+      name: "rds-ca",
+      image: runnerImage,
+      command: ["cp", "/etc/rds-ca/global-bundle.pem", RDS_CA_FILE],
+      volumeMounts: [{ name: "rds-ca", mountPath: RDS_CA_DIR }],
+    },
+    { cpu: "50m", memory: "32Mi" },
+  );
+  const containers = (spec.containers as Container[]).map((c) => ({
+    ...c,
+    volumeMounts: [
+      ...((c.volumeMounts as pulumi.Input<k8s.types.input.core.v1.VolumeMount>[] | undefined) ?? []),
+      mount,
+    ],
+  }));
+  return {
+    ...spec,
+    initContainers: [...((spec.initContainers as Container[] | undefined) ?? []), copy],
+    containers,
+    volumes: [
+      ...((spec.volumes as pulumi.Input<k8s.types.input.core.v1.Volume>[] | undefined) ?? []),
+      { name: "rds-ca", emptyDir: { sizeLimit: "16Mi" } },
+    ],
+  };
+}
+
+/** `withRdsCaBundle` when a runner image is given, else the spec unchanged. */
+export function caBundle(spec: PodSpec, runnerImage: string | undefined): PodSpec {
+  return runnerImage ? withRdsCaBundle(spec, runnerImage) : spec;
+}

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";
 import { APP_LABEL } from "./namespace";
-import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
+import { caBundle, hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
 
 export interface WorkerArgs {
   image: string;
@@ -30,6 +30,11 @@ export interface WorkerArgs {
     failedJobsMetric: string;
     policyTimeoutsMetric: string;
   };
+  /**
+   * Runner image (app:smoke.image) whose init container provides the RDS CA bundle the connection string
+   * verifies the server with (pod-spec.ts withRdsCaBundle). @default none (no bundle mounted)
+   */
+  caBundleImage?: string;
   /** Kubernetes Secrets mounted with envFrom. @default none */
   secretNames?: string[];
 }
@@ -71,19 +76,22 @@ export class Worker extends Component {
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
             metadata: { labels },
-            spec: hardenedPodSpec({
-              serviceAccountName: args.serviceAccountName,
-              terminationGracePeriodSeconds: 120,
-              topologySpreadConstraints: [
-                {
-                  maxSkew: 1,
-                  topologyKey: "topology.kubernetes.io/zone",
-                  whenUnsatisfiable: "ScheduleAnyway",
-                  labelSelector: { matchLabels: WORKER_COMPONENT },
-                },
-              ],
-              containers: [workerContainer(args, workerEnv(args))],
-            }),
+            spec: caBundle(
+              hardenedPodSpec({
+                serviceAccountName: args.serviceAccountName,
+                terminationGracePeriodSeconds: 120,
+                topologySpreadConstraints: [
+                  {
+                    maxSkew: 1,
+                    topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: "ScheduleAnyway",
+                    labelSelector: { matchLabels: WORKER_COMPONENT },
+                  },
+                ],
+                containers: [workerContainer(args, workerEnv(args))],
+              }),
+              args.caBundleImage,
+            ),
           },
         },
       },

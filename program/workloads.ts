@@ -98,6 +98,7 @@ function migrationJob({ config, bg, k8sProvider }: Ctx, p: Platform, dependsOn: 
       serviceAccountName: "api",
       resources: config.api.resources,
       secretNames: p.migrationSecretNames,
+      caBundleImage: config.smoke.image,
     },
     { dependsOn },
   );
@@ -128,6 +129,7 @@ export function createColors(
         resources: config.api.resources,
         env: p.env,
         secretNames: p.secretNames,
+        caBundleImage: config.smoke.image,
         targetGroupArn: lb.targetGroups[color].arn,
         albSecurityGroupId: lb.securityGroupId,
         deregistrationDelaySeconds: config.api.deregistrationDelaySeconds,
@@ -182,6 +184,7 @@ export function createWorker({ config, stack, k8sProvider }: Ctx, p: Platform, m
       // The same contract the worker's alarms evaluate and its IAM role allows (one source: app:alarms.workerMetrics).
       metrics: { ...config.alarms.workerMetrics, environment: stack },
       secretNames: p.secretNames,
+      caBundleImage: config.smoke.image,
     },
     { dependsOn: [...(needsMigration ? [migration.done] : []), ...p.databaseReady] },
   );

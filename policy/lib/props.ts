@@ -53,6 +53,11 @@ export function containers(props: Props): Props[] {
   ];
 }
 
+/** The app's containers of a workload, without init containers (tooling such as the RDS CA bundle copy). */
+export function appContainers(props: Props): Props[] {
+  return (podSpec(props)?.containers as Props[] | undefined) ?? [];
+}
+
 /** Whether `r` depends on `target`, directly or through other resources of the stack. */
 export function dependsOn(r: PolicyResource, target: PolicyResource): boolean {
   const seen = new Set<string>();

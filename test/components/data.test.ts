@@ -218,7 +218,7 @@ describe("data protection components", () => {
         const db = externals.find((e) => (e.inputs as Inputs).metadata.name === `artifortress-db-${gen}`)!;
         assert.match(
           (db.inputs as Inputs).spec.target.template.data.ConnectionStrings__Postgres,
-          /Username=\{\{ \.APP_RW_USER \}\};Password="\{\{ \.APP_RW_PASSWORD \}\}";SSL Mode=Require/,
+          /Username=\{\{ \.APP_RW_USER \}\};Password="\{\{ \.APP_RW_PASSWORD \}\}";SSL Mode=VerifyFull;Root Certificate=\/rds-ca\/global-bundle\.pem$/,
         );
         for (const password of ofType(p, "random:index/randomPassword:RandomPassword"))
           assert.deepEqual(password.inputs.keepers, { rotation: cfg.secretRotation }, password.name);
@@ -238,6 +238,21 @@ describe("data protection components", () => {
           assert.deepEqual(names.sort(), ["artifortress-app-secrets", `artifortress-db-${gen}`], d.name);
           // Pods start only once their users exist (and roll onto a new generation's Secret with it).
           assert.ok(d.dependencies.includes(usersJob.urn), `${d.name} waits for the db-users Job`);
+        }
+        // VerifyFull needs the CA bundle: every pod that reads a connection string mounts it from the init container.
+        for (const w of [...ofType(p, "kubernetes:apps/v1:Deployment"), ...ofType(p, "kubernetes:batch/v1:Job")]) {
+          const pod = (w.inputs as Inputs).spec.template.spec;
+          if (!secretsOf(pod).some((n: string) => /^artifortress-db-(admin|[0-9a-f]{8})$/.test(n))) continue;
+          // The runner image's own Jobs (db-users) carry the bundle in the image (/etc/rds-ca).
+          if (pod.containers.every((c: Inputs) => c.image === cfg.smoke.image)) continue;
+          const init = (pod.initContainers ?? []).find((c: Inputs) => c.name === "rds-ca");
+          assert.deepEqual(init?.command, ["cp", "/etc/rds-ca/global-bundle.pem", "/rds-ca/global-bundle.pem"], w.name);
+          assert.equal(init.image, cfg.smoke.image, `${w.name}: the bundle comes from the runner image`);
+          for (const c of pod.containers)
+            assert.ok(
+              c.volumeMounts.some((m: Inputs) => m.mountPath === "/rds-ca" && m.readOnly),
+              `${w.name}/${c.name} mounts the bundle read-only`,
+            );
         }
         const migration = ofType(p, "kubernetes:batch/v1:Job").find((j) => j.name.startsWith("migration"))!;
         assert.ok(secretsOf((migration.inputs as Inputs).spec.template.spec).includes("artifortress-db-admin"));

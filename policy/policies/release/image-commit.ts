@@ -1,6 +1,6 @@
 import { parseImmutableImage, sameCommit } from "../../../config/image";
 import { stackPolicy } from "../../lib/define";
-import { apiDeployments, containers, migrationJobs, productionListener } from "../../lib/props";
+import { apiDeployments, appContainers, migrationJobs, productionListener } from "../../lib/props";
 
 export const releaseImageCommit = stackPolicy({
   name: "release-image-commit",
@@ -32,13 +32,13 @@ export const releaseImageCommit = stackPolicy({
         );
         continue;
       }
-      for (const c of containers(job.props))
+      for (const c of appContainers(job.props))
         if (!sameCommit(commitOf(String(c.image)), commit))
           report(
             `migration Job ${job.props.metadata?.name} runs ${c.image}, not the release commit ${commit}.`,
             job.urn,
           );
-      const images = api.flatMap((d) => containers(d.props).map((c) => String(c.image)));
+      const images = api.flatMap((d) => appContainers(d.props).map((c) => String(c.image)));
       if (images.length > 0 && !images.some((i) => sameCommit(commitOf(i), commit)))
         report(
           `the API color under test${underTest ? ` (${underTest})` : ""} does not run an image built from the release commit ${commit} (images: ${images.join(", ")}).`,

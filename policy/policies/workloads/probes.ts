@@ -14,6 +14,7 @@ export const workloadsProbes = resourcePolicy({
       const missing = ["readinessProbe", "livenessProbe"].filter((p) => !c[p]);
       return missing.length > 0 ? `no ${missing.join(" and no ")}.` : undefined;
     },
-    { skipJobs: true },
+    // Init containers run to completion before the pod starts: Kubernetes refuses probes on them.
+    { skipJobs: true, skipInit: true },
   ),
 });
