@@ -10,6 +10,8 @@ export interface DatabaseRestoreArgs {
   name: string;
   /** Point in time (ISO-8601) to restore to. @default the latest restorable time */
   restoreTime?: string;
+  /** Restore from this DB snapshot (e.g. a pre-release snapshot) instead of a point in time. @default none */
+  snapshotIdentifier?: string;
   /**
    * Clean-up step 1: lift Pulumi `protect` (deletion protection and retain-on-delete stay), so that removing
    * the restore block afterwards makes the stack forget the instance instead of being refused. @default false
@@ -301,10 +303,15 @@ export class Database extends Component {
         deletionProtection: a.deletionProtection,
         finalSnapshotIdentifier: finalSnapshot(`${a.identifier}-${restore.name}`),
         tags: { "rollout/restore": restore.name, [RESTORE_STATE_TAG]: restore.retire ? "retiring" : "active" },
-        restoreToPointInTime: {
-          sourceDbInstanceIdentifier: this.instance.identifier,
-          ...(restoreTime ? { restoreTime } : { useLatestRestorableTime: true }),
-        },
+        // A snapshot of this instance is encrypted with the same CMK (common.kmsKeyId): no re-encryption.
+        ...(restore.snapshotIdentifier
+          ? { snapshotIdentifier: restore.snapshotIdentifier }
+          : {
+              restoreToPointInTime: {
+                sourceDbInstanceIdentifier: this.instance.identifier,
+                ...(restoreTime ? { restoreTime } : { useLatestRestorableTime: true }),
+              },
+            }),
       },
       // Protected like the live instance; retained on delete, so once `retire` lifted `protect` (docs/restore.md,
       // clean-up step 1) removing the restore block makes the stack forget it instead of deleting it. AWS

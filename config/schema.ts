@@ -377,6 +377,17 @@ export const databaseSchema = z.strictObject({
           "Point in time to restore to; omit to use the latest restorable time.",
           "2026-11-24T09:55:00Z",
         ),
+        snapshotIdentifier: doc(
+          z
+            .string()
+            .regex(
+              /^[a-z][a-z0-9-]{0,254}$/,
+              "expected an RDS snapshot identifier such as artifortress-prod-pre-1-4-0-1a2b3c4",
+            )
+            .optional(),
+          "Restore from this DB snapshot instead of a point in time: the pre-release snapshot of a release (`npm run rollout -- history` names it, `<identifier>-pre-<release id>`). Not with restoreTime.",
+          "artifortress-prod-pre-1-4-0-1a2b3c4",
+        ),
         retire: doc(
           z.boolean().optional(),
           "Clean-up step 1 (docs/restore.md): lifts Pulumi `protect` from the restored instance, which keeps AWS deletion protection and retain-on-delete, so that removing the restore block (step 2) makes the stack forget the instance instead of deleting it.",
@@ -910,6 +921,13 @@ function databaseRules(c: ConfigObject, issue: Issue): void {
       ["database", "maxAllocatedStorage"],
       `expected at least database.allocatedStorage (${c.database.allocatedStorage})`,
       c.database.maxAllocatedStorage,
+    );
+  const restore = c.database.restore;
+  if (restore?.snapshotIdentifier && restore.restoreTime)
+    issue(
+      ["database", "restore", "snapshotIdentifier"],
+      "expected either restoreTime (point in time) or snapshotIdentifier (a snapshot), not both",
+      restore.snapshotIdentifier,
     );
   if (c.database.crossRegionPitr && !c.backups.crossRegionCopy)
     issue(

@@ -53,6 +53,11 @@ export function containers(props: Props): Props[] {
   ];
 }
 
+/** A database restored beside the live one (point in time or snapshot; tag `rollout/restore` from components/database.ts). */
+export function isRestoredDatabase(db: PolicyResource): boolean {
+  return Boolean(db.props.restoreToPointInTime || db.props.snapshotIdentifier || db.props.tags?.["rollout/restore"]);
+}
+
 /** The app's containers of a workload, without init containers (tooling such as the RDS CA bundle copy). */
 export function appContainers(props: Props): Props[] {
   return (podSpec(props)?.containers as Props[] | undefined) ?? [];

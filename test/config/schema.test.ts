@@ -270,6 +270,18 @@ describe("config schema", () => {
       mutate: (c) => (c.release.commit = "HEAD"),
     },
     {
+      name: "a restore from both a point in time and a snapshot",
+      stack: "prod",
+      key: "app:database.restore.snapshotIdentifier",
+      mutate: (c) =>
+        (c.database.restore = {
+          name: "x",
+          restoreTime: "2026-11-24T09:55:00Z",
+          snapshotIdentifier: "artifortress-prod-pre-1-4-0-1a2b3c4",
+        }),
+      expect: /either restoreTime \(point in time\) or snapshotIdentifier \(a snapshot\), not both/,
+    },
+    {
       name: "no cross-region PITR in prod",
       stack: "prod",
       key: "app:database.crossRegionPitr",

@@ -31,6 +31,35 @@ describe("scenario: restore beside the live instance, then clean up", () => {
     assert.ok(selection?.propertyDependencies.resources?.includes(restored.urn), "backed up like the live instance");
   });
 
+  it("restore from the release's pre-release snapshot: the gate lets it through, the restored instance is checked (exit 0)", async () => {
+    const snapshot = "artifortress-prod-pre-1-5-0-9f8e7d6";
+    const s = await rehearseStory({
+      later: [
+        {
+          command: "apply",
+          after: "PT1M",
+          config: { "app:database": { restore: { name: "pre-1-5-0", snapshotIdentifier: snapshot } } },
+        },
+      ],
+    });
+    assert.deepEqual(
+      s.report.commands.map((c) => `${c.command}:${c.result}:${c.exitCode}`),
+      ["start:released:0", "apply:applied:0"],
+    );
+    const state = s.run.world.state();
+    const restored = state.find((r) => r.inputs.identifier === "artifortress-prod-pre-1-5-0");
+    assert.equal(restored?.inputs.snapshotIdentifier, snapshot);
+    assert.equal(restored?.inputs.restoreToPointInTime, undefined);
+    assert.ok(
+      state.some(
+        (r) =>
+          r.type === "kubernetes:batch/v1:Job" &&
+          String(r.inputs.metadata && (r.inputs.metadata as { name?: string }).name).startsWith("integrity-restore-"),
+      ),
+      "the integrity checks run against the restored instance",
+    );
+  });
+
   it("clean-up as written: retire (protect lifted), then remove the block: the stack forgets the instance, AWS keeps it", async () => {
     const s = await rehearseStory({
       later: [
