@@ -1,9 +1,10 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";
 import { physicalName } from "./names";
 import { APP_LABEL } from "./namespace";
-import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
+import type { ResourceSizes } from "./pod-spec";
+import { databaseEnv, fromSecret, runnerJob } from "./runner-job";
 
 export interface DatabaseUsersArgs {
   /** Generation of the users (components/names.ts credentialGeneration): names the Job. */
@@ -49,54 +50,26 @@ export class DatabaseUsers extends Component {
     const deadline = args.deadlineSeconds ?? 600;
     this.jobName = physicalName(["db-users", args.generation, args.instanceIdentifier], 63);
     const labels = { ...APP_LABEL, ...DB_USERS_COMPONENT, "rollout/credential-generation": args.generation };
-    this.job = new k8s.batch.v1.Job(
+    this.job = runnerJob(
       `${name}-${args.generation}`,
       {
-        metadata: {
-          name: this.jobName,
-          namespace: args.namespace,
-          labels,
-          annotations: {
-            // Waited for as long as it may run (pulumi-kubernetes' Job await gives up after 10 min by default).
-            "pulumi.com/timeoutSeconds": String(deadline + 120),
-            "pulumi.com/replaceUnready": "true",
-          },
-        },
-        spec: {
-          backoffLimit: 2,
-          activeDeadlineSeconds: deadline + 60,
-          template: { metadata: { labels }, spec: this.podSpec(args, deadline) },
-        },
+        jobName: this.jobName,
+        namespace: args.namespace,
+        labels,
+        runnerImage: args.runnerImage,
+        command: "app-db-users",
+        env: [
+          ...databaseEnv(args.address, args.port, args.dbName),
+          { name: "DB_USERS_DEADLINE_SECONDS", value: String(deadline) },
+          ...MASTER_KEYS.map((key) => fromSecret(key, args.adminSecretName, key)),
+          ...USER_KEYS.map((key) => fromSecret(key, args.usersSecretName, key)),
+        ],
+        deadlineSeconds: deadline,
+        backoffLimit: 2,
+        resources: args.resources,
       },
       { parent: this, provider: args.provider },
     );
     this.registerOutputs({ jobName: this.jobName });
-  }
-
-  private podSpec(args: DatabaseUsersArgs, deadline: number) {
-    const fromSecret = (secret: string, keys: string[]) =>
-      keys.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret, key } } }));
-    return hardenedPodSpec({
-      restartPolicy: "Never",
-      automountServiceAccountToken: false,
-      containers: [
-        hardenedContainer(
-          {
-            name: "db-users",
-            image: args.runnerImage,
-            command: ["app-db-users"],
-            env: [
-              { name: "PGHOST", value: args.address },
-              { name: "PGPORT", value: pulumi.interpolate`${args.port}` },
-              { name: "PGDATABASE", value: args.dbName },
-              { name: "DB_USERS_DEADLINE_SECONDS", value: String(deadline) },
-              ...fromSecret(args.adminSecretName, MASTER_KEYS),
-              ...fromSecret(args.usersSecretName, USER_KEYS),
-            ],
-          },
-          args.resources ?? { cpu: "100m", memory: "128Mi" },
-        ),
-      ],
-    });
   }
 }

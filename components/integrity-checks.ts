@@ -1,10 +1,11 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import type { IntegrityCheck, Phase } from "../dbchecks/checks";
 import { Component } from "./component";
 import { physicalName } from "./names";
 import { APP_LABEL } from "./namespace";
-import { hardenedContainer, hardenedPodSpec, type ResourceSizes } from "./pod-spec";
+import type { ResourceSizes } from "./pod-spec";
+import { databaseEnv, fromSecret, runnerJob } from "./runner-job";
 
 export interface IntegrityChecksArgs {
   /** baseline (before the migration), verify (after it, before traffic) or restore (a restored instance). */
@@ -55,59 +56,31 @@ export class IntegrityChecks extends Component {
       "rollout/release-id": args.releaseId,
       "rollout/phase": args.phase,
     };
-    this.job = new k8s.batch.v1.Job(
+    // No retry (backoffLimit 0): a check that failed once has found something; a retry would only hide a
+    // flaky query.
+    this.job = runnerJob(
       `${name}-${args.releaseId}`,
       {
-        metadata: {
-          name: this.jobName,
-          namespace: args.namespace,
-          labels,
-          annotations: {
-            "pulumi.com/timeoutSeconds": String(deadline + 120),
-            "pulumi.com/replaceUnready": "true",
-          },
-        },
-        // No retry: a check that failed once has found something; a retry would only hide a flaky query.
-        spec: {
-          backoffLimit: 0,
-          activeDeadlineSeconds: deadline + 60,
-          template: { metadata: { labels }, spec: this.podSpec(args, deadline) },
-        },
+        jobName: this.jobName,
+        namespace: args.namespace,
+        labels,
+        runnerImage: args.runnerImage,
+        command: "app-integrity-checks",
+        env: [
+          ...databaseEnv(args.address, args.port, args.dbName),
+          fromSecret("PGUSER", args.usersSecretName, "APP_RO_USER"),
+          fromSecret("PGPASSWORD", args.usersSecretName, "APP_RO_PASSWORD"),
+          { name: "INTEGRITY_PHASE", value: args.phase },
+          { name: "INTEGRITY_CHECKS", value: JSON.stringify(args.checks) },
+          { name: "RELEASE_ID", value: args.releaseId },
+          { name: "INTEGRITY_DEADLINE_SECONDS", value: String(deadline) },
+        ],
+        deadlineSeconds: deadline,
+        backoffLimit: 0,
+        resources: args.resources,
       },
       { parent: this, provider: args.provider },
     );
     this.registerOutputs({ jobName: this.jobName });
-  }
-
-  private podSpec(args: IntegrityChecksArgs, deadline: number) {
-    const fromUsers = (name: string, key: string) => ({
-      name,
-      valueFrom: { secretKeyRef: { name: args.usersSecretName, key } },
-    });
-    return hardenedPodSpec({
-      restartPolicy: "Never",
-      automountServiceAccountToken: false,
-      containers: [
-        hardenedContainer(
-          {
-            name: "integrity-checks",
-            image: args.runnerImage,
-            command: ["app-integrity-checks"],
-            env: [
-              { name: "PGHOST", value: args.address },
-              { name: "PGPORT", value: pulumi.interpolate`${args.port}` },
-              { name: "PGDATABASE", value: args.dbName },
-              fromUsers("PGUSER", "APP_RO_USER"),
-              fromUsers("PGPASSWORD", "APP_RO_PASSWORD"),
-              { name: "INTEGRITY_PHASE", value: args.phase },
-              { name: "INTEGRITY_CHECKS", value: JSON.stringify(args.checks) },
-              { name: "RELEASE_ID", value: args.releaseId },
-              { name: "INTEGRITY_DEADLINE_SECONDS", value: String(deadline) },
-            ],
-          },
-          args.resources ?? { cpu: "100m", memory: "128Mi" },
-        ),
-      ],
-    });
   }
 }
