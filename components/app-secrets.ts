@@ -77,6 +77,27 @@ function normalizeArgs(name: string, args: AppSecretsArgs): Resolved {
 }
 
 const STORE_NAME = "aws-secrets-manager";
+
+/** How an ExternalSecret reads a secret: by name and pinned to the version this up wrote. */
+interface SecretRef {
+  key: pulumi.Output<string>;
+  version: pulumi.Output<string>;
+}
+
+/**
+ * Pins the version: without it, an ExternalSecret created in the same up as a new SecretVersion can read
+ * the previous value (its create is not ordered after PutSecretValue) and keep it until its next refresh —
+ * e.g. a rotation's db-users Job would re-set the old users and never create the new generation. With
+ * `version: uuid/<VersionId>` (External Secrets AWS provider, secretsmanager.go: "uuid/" prefix selects
+ * VersionId) the ExternalSecret depends on the SecretVersion and syncs exactly what this up wrote.
+ */
+function pinned(secret: aws.secretsmanager.Secret, version: aws.secretsmanager.SecretVersion) {
+  return {
+    arn: secret.arn,
+    name: secret.name,
+    ref: { key: secret.name, version: pulumi.interpolate`uuid/${version.versionId}` } as SecretRef,
+  };
+}
 const READER_SA = "external-secrets-reader";
 
 export class AppSecrets extends Component {
@@ -118,7 +139,7 @@ export class AppSecrets extends Component {
       [appSecret.arn, usersSecret.arn, a.database.secretArn],
       [key.arn, a.database.kmsKeyArn],
     );
-    this.externalSecrets = this.createExternalSecrets(name, a, store, appSecret.name, usersSecret.name);
+    this.externalSecrets = this.createExternalSecrets(name, a, store, appSecret.ref, usersSecret.ref);
     this.secretArn = appSecret.arn;
     this.kmsKeyArn = key.arn;
     this.registerOutputs({
@@ -150,12 +171,12 @@ export class AppSecrets extends Component {
     );
     const values: Record<string, pulumi.Input<string>> = { Auth__BootstrapToken: bootstrap.result };
     if (a.oidcHs256SharedSecret) values.Auth__Oidc__Hs256SharedSecret = a.oidcHs256SharedSecret;
-    new aws.secretsmanager.SecretVersion(
+    const version = new aws.secretsmanager.SecretVersion(
       `${name}-app-version`,
       { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify(values)) },
       { parent: this },
     );
-    return secret;
+    return pinned(secret, version);
   }
 
   /**
@@ -185,12 +206,12 @@ export class AppSecrets extends Component {
       APP_RO_USER: this.dbUsers.readOnly,
       APP_RO_PASSWORD: password("ro"),
     };
-    new aws.secretsmanager.SecretVersion(
+    const version = new aws.secretsmanager.SecretVersion(
       `${name}-db-users-version`,
       { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify(values)) },
       { parent: this },
     );
-    return secret;
+    return pinned(secret, version);
   }
 
   /** The SecretStore and its IRSA identity, allowed to read exactly these secrets. */
@@ -258,8 +279,8 @@ export class AppSecrets extends Component {
     name: string,
     a: Resolved,
     store: k8s.apiextensions.CustomResource,
-    appKey: pulumi.Output<string>,
-    usersKey: pulumi.Output<string>,
+    appKey: SecretRef,
+    usersKey: SecretRef,
   ) {
     const external = (suffix: string, secretName: string, refreshInterval: string, spec: Record<string, unknown>) =>
       new k8s.apiextensions.CustomResource(
@@ -289,14 +310,14 @@ export class AppSecrets extends Component {
       remoteRef: { key: db.secretArn, property: p },
     }));
     return [
-      external("app-external", this.appSecretName, "1h", { dataFrom: [{ extract: { key: appKey } }] }),
+      external("app-external", this.appSecretName, "1h", { dataFrom: [{ extract: appKey }] }),
       external("db-external", this.dbSecretName, "1h", {
         target: {
           template: {
             data: { ConnectionStrings__Postgres: connection("{{ .APP_RW_USER }}", "{{ .APP_RW_PASSWORD }}") },
           },
         },
-        dataFrom: [{ extract: { key: usersKey } }],
+        dataFrom: [{ extract: usersKey }],
       }),
       // RDS rotates the master password every 7 days: refreshed every minute, read by Jobs when they start.
       external("db-admin-external", this.dbAdminSecretName, "1m", {
@@ -311,7 +332,7 @@ export class AppSecrets extends Component {
         },
         data: master,
       }),
-      external("db-users-external", this.dbUsersSecretName, "1h", { dataFrom: [{ extract: { key: usersKey } }] }),
+      external("db-users-external", this.dbUsersSecretName, "1h", { dataFrom: [{ extract: usersKey }] }),
     ];
   }
 }

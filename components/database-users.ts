@@ -9,6 +9,8 @@ import { databaseEnv, fromSecret, runnerJob } from "./runner-job";
 export interface DatabaseUsersArgs {
   /** Generation of the users (components/names.ts credentialGeneration): names the Job. */
   generation: string;
+  /** This generation's user names (AppSecrets.dbUsers): the Job refuses a users Secret of another generation. */
+  users: { readWrite: string; readOnly: string };
   /** RDS instance identifier the users are created on: a cutover to a restored instance runs the Job again. */
   instanceIdentifier: string;
   address: pulumi.Input<string>;
@@ -37,8 +39,9 @@ export const DB_USERS_COMPONENT = { "app.kubernetes.io/component": "db-users" };
  * The least-privilege database users (dbusers/provision.ts) as a Kubernetes Job run by `pulumi up`: one
  * Job per users generation and instance, so a rotation or a cutover runs it again and nothing else does.
  * The API and worker depend on it: they connect as the users it created. Every value comes from the
- * environment (secretKeyRef), never from args. The Job retries connecting while the master password
- * rotates (the admin Secret refreshes every minute).
+ * environment (secretKeyRef), never from args. A pod that cannot log in (RDS rotated the master password)
+ * or sees a users Secret of another generation exits; the next pod (backoffLimit 3) reads the Secrets again
+ * (the admin Secret refreshes every minute).
  */
 export class DatabaseUsers extends Component {
   public static readonly type = "app:data:DatabaseUsers";
@@ -60,12 +63,15 @@ export class DatabaseUsers extends Component {
         command: "app-db-users",
         env: [
           ...databaseEnv(args.address, args.port, args.dbName),
-          { name: "DB_USERS_DEADLINE_SECONDS", value: String(deadline) },
+          // Per pod: a pod that cannot log in (the master password rotated) exits and the next one retries.
+          { name: "DB_USERS_DEADLINE_SECONDS", value: String(Math.floor(deadline / 5)) },
+          { name: "EXPECT_RW_USER", value: args.users.readWrite },
+          { name: "EXPECT_RO_USER", value: args.users.readOnly },
           ...MASTER_KEYS.map((key) => fromSecret(key, args.adminSecretName, key)),
           ...USER_KEYS.map((key) => fromSecret(key, args.usersSecretName, key)),
         ],
         deadlineSeconds: deadline,
-        backoffLimit: 2,
+        backoffLimit: 3,
         resources: args.resources,
       },
       { parent: this, provider: args.provider },

@@ -67,7 +67,9 @@ export function physicalName(parts: string[], max: number): string {
   const hash = h.toString(36).padStart(6, "0").slice(-6);
   const last = parts.length > 1 ? `-${parts.at(-1)}` : "";
   const room = max - hash.length - 1 - last.length;
-  return `${full.slice(0, Math.max(1, room)).replace(/-+$/, "")}-${hash}${last}`;
+  // A last part too long to keep whole: the name is cut and hashed as one (never longer than max).
+  if (room < 1) return `${full.slice(0, max - hash.length - 1).replace(/-+$/, "")}-${hash}`;
+  return `${full.slice(0, room).replace(/-+$/, "")}-${hash}${last}`;
 }
 
 /**

@@ -20,6 +20,8 @@ function doc<T extends z.ZodType>(schema: T, description: string, example?: unkn
   );
 }
 
+/** `migrate-<slug>-<commit7>` and the label value `<slug>-<commit7>` stay within Kubernetes' 63 characters. */
+export const RELEASE_VERSION_MAX = 32;
 const hex = (len: string) => new RegExp(`^[0-9a-f]{${len}}$`);
 const isoInstant = z.iso.datetime({
   offset: true,
@@ -111,7 +113,11 @@ export const addonsSchema = z.strictObject({
     "Installed AWS Load Balancer Controller release (TargetGroupBinding CRD, pod readiness gates).",
     "2.17.1",
   ),
-  externalSecrets: doc(installedVersion, "Installed External Secrets Operator release.", "0.19.0"),
+  externalSecrets: doc(
+    installedVersion,
+    "Installed External Secrets Operator release. The gate validates against the vendored CRDs (schemas/vendor/kubernetes/sources.json, v2.9.0): keep them the version you run (tools/vendor-k8s-schemas.ts).",
+    "2.9.0",
+  ),
   prometheusOperator: doc(
     installedVersion.optional(),
     "Installed Prometheus Operator release; needed when `app:alarms.prometheus` is enabled.",
@@ -260,7 +266,13 @@ export const blueGreenSchema = z.strictObject({
 
 export const releaseSchema = z.strictObject({
   version: doc(
-    z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "expected a semantic version such as 1.4.0"),
+    z
+      .string()
+      .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "expected a semantic version such as 1.4.0")
+      .max(
+        RELEASE_VERSION_MAX,
+        `expected at most ${RELEASE_VERSION_MAX} characters: the version names Kubernetes Jobs and the label rollout/release-id, whose values the API server caps at 63 characters`,
+      ),
     "Release version (names the pre-release snapshot and migration Job).",
     "1.4.0",
   ),
@@ -724,7 +736,7 @@ export const smokeSchema = z.strictObject({
   image: doc(
     imageSchema,
     "Image of the smoke-test runner: this project's smoke/ CLI, built from runner/Dockerfile and pushed by the runner-image workflow (deploy it by digest). It runs the smoke test Job against the color under test and the db-users Job (app-db-users) that creates the least-privilege database users.",
-    "123456789012.dkr.ecr.eu-central-1.amazonaws.com/platform/rollout-smoke:sha-1a2b3c4",
+    "123456789012.dkr.ecr.eu-central-1.amazonaws.com/platform/rollout-runner:sha-1a2b3c4",
   ),
   deadlineSeconds: doc(
     z.number().int().min(30).max(1800),

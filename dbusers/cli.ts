@@ -12,6 +12,9 @@
 import { ConfigError, codeOf, connect, connectOptions, type Env } from "./connect";
 import { type ManagedUser, type ProvisionSpec, provision, validateSpec } from "./provision";
 
+/** The mounted Secret is not this generation's yet: exit 1, so the Job's next pod (backoffLimit) reads it again. */
+export class StaleSecret extends Error {}
+
 export function specFromEnv(env: Env): ProvisionSpec {
   const missing = ["PGHOST", "PGDATABASE", "PGUSER", "PGPASSWORD"].filter((k) => !env[k]);
   const users: ManagedUser[] = [];
@@ -25,6 +28,15 @@ export function specFromEnv(env: Env): ProvisionSpec {
     else users.push({ group, user, password, access });
   }
   if (missing.length) throw new ConfigError(`missing environment: ${missing.join(", ")}`);
+  // The users Secret must hold the generation this Job was created for (EXPECT_*: plain names from the
+  // program); an older sync would re-set the previous generation and never create this one.
+  for (const u of users) {
+    const expected = env[u.access === "readwrite" ? "EXPECT_RW_USER" : "EXPECT_RO_USER"];
+    if (expected && expected !== u.user)
+      throw new StaleSecret(
+        `the users Secret holds ${u.user}, this Job creates ${expected}: its ExternalSecret has not synced this generation yet`,
+      );
+  }
   const spec: ProvisionSpec = { database: String(env.PGDATABASE), users };
   const problems = validateSpec(spec);
   if (problems.length) throw new ConfigError(problems.join("; "));
@@ -42,7 +54,7 @@ export async function main(
     connectOptions(env);
   } catch (e) {
     log(`db-users: ${(e as Error).message}`);
-    return 2;
+    return e instanceof StaleSecret ? 1 : 2;
   }
   const deadline = Date.now() + 1000 * Number(env.DB_USERS_DEADLINE_SECONDS ?? 600);
   try {

@@ -7,8 +7,12 @@ import { readFileSync } from "node:fs";
 import { Client } from "pg";
 
 export const RDS_CA_BUNDLE = "/etc/rds-ca/global-bundle.pem";
-/** Retried: the master password rotated and the Secret is not refreshed yet, the instance is rebooting. */
-const TRANSIENT = new Set(["28P01", "57P03", "ECONNREFUSED", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);
+/**
+ * Retried in the process: the instance is starting or unreachable for a moment. Not a wrong password
+ * (28P01, e.g. RDS rotated the master password): the environment is fixed for the container's life, so
+ * the CLI exits and the Job's next pod (backoffLimit) reads the Secret again, refreshed every minute.
+ */
+const TRANSIENT = new Set(["57P03", "ECONNREFUSED", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);
 
 export type Env = Record<string, string | undefined>;
 

@@ -121,6 +121,11 @@ function mockTypeState(state: State, m: Mocked): void {
       state.bucketRegionalDomainName = `${bucket}.s3.${region}.amazonaws.com`;
       break;
     }
+    case "aws:secretsmanager/secretVersion:SecretVersion":
+      // PutSecretValue returns a new VersionId (a UUID) for every new value; the same per logical name here,
+      // like every id AWS chooses (--parity compares stacks).
+      state.versionId ??= `${shortHash(args.name, 8)}-0000-4000-8000-${shortHash(`${args.name}/v`, 12)}`;
+      break;
     case "random:index/randomId:RandomId":
       state.hex ??= shortHash(args.name, 6);
       state.b64Url ??= state.hex;

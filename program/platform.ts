@@ -84,6 +84,7 @@ function createDatabaseUsers({ config, k8sProvider }: Ctx, db: Database, ns: App
     "db-users",
     {
       generation: appSecrets.dbUsers.generation,
+      users: appSecrets.dbUsers,
       instanceIdentifier: db.connectionIdentifier,
       address: db.address,
       port: db.port,

@@ -6,6 +6,7 @@
  */
 import type { ClusterVersions } from "../../config/schema";
 import type { CapturedResource } from "../capture";
+import { metadataErrors } from "./metadata";
 import { checkRequirements, type KubernetesObject, type RequirementResult } from "./requirements";
 import {
   builtinDefinition,
@@ -118,7 +119,13 @@ export function checkKubernetes(resources: CapturedResource[], versions: Cluster
     return { ...base, validated: 0, invalid: [{ urn: "", name: "", apiVersion: "", kind: "", path: "", message }] };
   }
   const invalid = objects.flatMap((o) =>
-    validateOne(k, o).map((e) => ({ urn: o.r.urn, name: o.r.name, apiVersion: o.apiVersion, kind: o.kind, ...e })),
+    [...metadataErrors(o), ...validateOne(k, o)].map((e) => ({
+      urn: o.r.urn,
+      name: o.r.name,
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      ...e,
+    })),
   );
   return { ...base, validated: objects.length, invalid };
 }

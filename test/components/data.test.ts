@@ -220,6 +220,21 @@ describe("data protection components", () => {
           (db.inputs as Inputs).spec.target.template.data.ConnectionStrings__Postgres,
           /Username=\{\{ \.APP_RW_USER \}\};Password="\{\{ \.APP_RW_PASSWORD \}\}";SSL Mode=VerifyFull;Root Certificate=\/rds-ca\/global-bundle\.pem$/,
         );
+        // Each ExternalSecret of a generated secret reads the version this up wrote, not whatever is current.
+        for (const [es, version] of [
+          [`artifortress-db-${gen}`, "secrets-db-users-version"],
+          [`artifortress-db-users-${gen}`, "secrets-db-users-version"],
+          ["artifortress-app-secrets", "secrets-app-version"],
+        ]) {
+          const e = externals.find((x) => (x.inputs as Inputs).metadata.name === es)!;
+          const v = one(p, "aws:secretsmanager/secretVersion:SecretVersion", version);
+          assert.equal(
+            (e.inputs as Inputs).spec.dataFrom[0].extract.version,
+            `uuid/${(v.outputs as Inputs).versionId}`,
+            es,
+          );
+          assert.ok(e.dependencies.includes(v.urn), `${es} waits for ${version}`);
+        }
         for (const password of ofType(p, "random:index/randomPassword:RandomPassword"))
           assert.deepEqual(password.inputs.keepers, { rotation: cfg.secretRotation }, password.name);
       });

@@ -401,5 +401,10 @@ describe("physical names (components/names.ts physicalName)", () => {
     assert.notEqual(blue, green);
     assert.match(blue, /-blue$/);
     assert.notEqual(physicalName([`${long}-a`], 32), physicalName([`${long}-b`], 32));
+    // A last part longer than the limit on its own (found by review: 79 characters for a 63 limit).
+    const huge = ["integrity", "baseline", "1-4-0-rc-20261125-build-0123456789abcdef0123456789abcdef012345-1a2b3c4"];
+    const name = physicalName(huge, 63);
+    assert.ok(name.length <= 63, `${name} (${name.length})`);
+    assert.notEqual(name, physicalName([...huge.slice(0, 2), `${huge[2]}x`], 63));
   });
 });

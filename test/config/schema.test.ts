@@ -282,6 +282,13 @@ describe("config schema", () => {
       expect: /either restoreTime \(point in time\) or snapshotIdentifier \(a snapshot\), not both/,
     },
     {
+      name: "a release version too long for Kubernetes names and labels",
+      stack: "prod",
+      key: "app:release.version",
+      mutate: (c) => (c.release.version = "1.4.0-rc.20261125.build.0123456789abcdef0123456789abcdef012345"),
+      expect: /at most 32 characters: the version names Kubernetes Jobs and the label rollout\/release-id/,
+    },
+    {
       name: "no cross-region PITR in prod",
       stack: "prod",
       key: "app:database.crossRegionPitr",

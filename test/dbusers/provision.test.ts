@@ -188,6 +188,11 @@ describe("db-users: least-privilege users on a real Postgres (PGlite over the wi
       assert.match(out.join("\n"), /missing environment: PGPASSWORD, APP_RO_USER\/APP_RO_PASSWORD/);
       assert.ok(!out.join("\n").includes(PW.a));
     });
+    it("exits 1 on a users Secret of another generation (not synced yet): the Job's next pod reads it again", async () => {
+      const out: string[] = [];
+      assert.equal(await main({ ...env(), EXPECT_RW_USER: "app_rw_f" }, (s) => out.push(s)), 1);
+      assert.match(out.join("\n"), /the users Secret holds app_rw_e, this Job creates app_rw_f/);
+    });
     it("exits 2 without a CA bundle: it never connects without verifying the server", async () => {
       const out: string[] = [];
       assert.equal(await main({ ...env(), PGSSLROOTCERT: "/nonexistent/ca.pem" }, (s) => out.push(s)), 2);

@@ -128,6 +128,26 @@ describe("Kubernetes validation in the gate", function () {
     assert.equal(k.validated, kubernetesObjects(resources).length + 1);
   });
 
+  it("names and labels as the API server checks them: a Job name over 63 characters, a bad label value", async () => {
+    const p = await plan("staging");
+    const versions = validConfig("staging").cluster;
+    const resources = structuredClone(p.resources);
+    const job = resources.find((r) => r.type === "kubernetes:batch/v1:Job" && r.name.startsWith("migration-"))!;
+    const meta = job.inputs.metadata as { name: string; labels: Record<string, string> };
+    meta.name = `migrate-${"x".repeat(60)}`;
+    meta.labels["rollout/release-id"] = `${"y".repeat(64)}`;
+    const k = checkKubernetes(resources, versions);
+    assert.deepEqual(
+      k.invalid.map((i) => `${i.name} ${i.path}`),
+      [`${job.name} metadata.name`, `${job.name} metadata.labels.rollout/release-id`],
+    );
+    assert.match(
+      k.invalid[0].message,
+      /must be no more than 63 characters \(a Job's name is its batch.kubernetes.io\/job-name label\)/,
+    );
+    assert.match(k.invalid[1].message, /a label value must be at most 63 characters/);
+  });
+
   describe("minimum versions of the cluster and add-ons (stack config)", () => {
     it("Kubernetes 1.29: no vendored schema, and preStop sleep needs 1.30 — no-go with the config fix", async () => {
       const r = await runGate({
