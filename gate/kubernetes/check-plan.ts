@@ -7,7 +7,7 @@
 import type { ClusterVersions } from "../../config/schema";
 import type { CapturedResource } from "../capture";
 import { metadataErrors } from "./metadata";
-import { checkRequirements, type KubernetesObject, type RequirementResult } from "./requirements";
+import { checkRequirements, type KubernetesObject, type Requirement, type RequirementResult } from "./requirements";
 import {
   builtinDefinition,
   type CrdSchema,
@@ -101,6 +101,23 @@ function sourceLine(s: { repo: string; tag: string; path: string }): string {
   return `${s.repo}@${s.tag}:${s.path}`;
 }
 
+/**
+ * The gate validates custom resources against the vendored CRDs: a cluster running an older release of the
+ * add-on may not know a field they accept (found by review). So the installed release must be at least the
+ * vendored one — vendor the CRDs of the release you run (tools/vendor-k8s-schemas.ts).
+ */
+function vendoredCrdRequirements(): Requirement[] {
+  return crdSchemas()
+    .filter((c) => c.addon !== undefined)
+    .map((c) => ({
+      component: c.addon as Requirement["component"],
+      minimum: c.source.tag.replace(/^v/, ""),
+      feature: `the ${c.kind} schema the gate validates with`,
+      source: `${sourceLine(c.source)} (vendored: refresh it for the installed release with tools/vendor-k8s-schemas.ts)`,
+      needs: (o: KubernetesObject) => splitApiVersion(o.apiVersion).group === c.group && o.kind === c.kind,
+    }));
+}
+
 /** Validates every Kubernetes object of the plan and checks the version requirements. */
 export function checkKubernetes(resources: CapturedResource[], versions: ClusterVersions): KubernetesReport {
   const objects = kubernetesObjects(resources);
@@ -111,6 +128,7 @@ export function checkKubernetes(resources: CapturedResource[], versions: Cluster
     requirements: checkRequirements(
       objects.map((o) => ({ ...o, name: o.r.name })),
       versions,
+      vendoredCrdRequirements(),
     ),
     schemas: { kubernetes: k ? sourceLine(k.source) : undefined, crds: crdSchemas().map((c) => sourceLine(c.source)) },
   };

@@ -100,8 +100,9 @@ export function configKeyOf(c: Component): string {
 export function checkRequirements(
   objects: (KubernetesObject & { name: string })[],
   versions: ClusterVersions,
+  extra: Requirement[] = [],
 ): RequirementResult[] {
-  return REQUIREMENTS.flatMap((r) => {
+  return [...REQUIREMENTS, ...extra].flatMap((r) => {
     const neededBy = objects.filter((o) => r.needs(o)).map((o) => o.name);
     if (neededBy.length === 0) return [];
     const configured = r.component === "kubernetes" ? versions.kubernetesVersion : versions.addons[r.component];

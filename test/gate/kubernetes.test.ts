@@ -166,6 +166,27 @@ describe("Kubernetes validation in the gate", function () {
       );
     });
 
+    it("an add-on older than the vendored CRDs the gate validates with is no-go (fields it may not know)", async () => {
+      const cluster = validConfig("prod").cluster;
+      const r = await runGate({
+        dir: ROOT,
+        stack: "prod",
+        at: "window",
+        evaluator: sharedEvaluator(),
+        overrides: { cluster: { ...cluster, addons: { ...cluster.addons, externalSecrets: "0.19.0" } } },
+      });
+      assert.equal(r.decision, "no-go");
+      const unmet = r.kubernetes?.requirements.filter((q) => !q.ok) ?? [];
+      assert.deepEqual(
+        unmet.map((q) => `${q.configKey} ${q.configured} < ${q.minimum}: ${q.feature}`),
+        [
+          "app:cluster.addons.externalSecrets 0.19.0 < 2.9.0: the ExternalSecret schema the gate validates with",
+          "app:cluster.addons.externalSecrets 0.19.0 < 2.9.0: the SecretStore schema the gate validates with",
+        ],
+      );
+      assert.match(unmet[0].source, /tools\/vendor-k8s-schemas.ts/);
+    });
+
     it("ESO 0.15 cannot serve external-secrets.io/v1; the Prometheus objects need app:cluster.addons.prometheusOperator", async () => {
       const cluster = { ...validConfig("staging").cluster };
       const r = await runGate({
@@ -185,7 +206,9 @@ describe("Kubernetes validation in the gate", function () {
         /kubernetes-version {2}secrets-\S+\n {4}external-secrets.io\/v1 ExternalSecret and SecretStore \(.*\) needs externalSecrets ≥ 0\.16\.0 .*app:cluster\.addons\.externalSecrets is 0\.15\.0\. Fix: pulumi config set --path 'app:cluster\.addons\.externalSecrets' <installed version ≥ 0\.16\.0> --stack staging/,
       );
       assert.match(text, /needs prometheusOperator ≥ 0\.31\.0 .*app:cluster\.addons\.prometheusOperator is not set/);
-      assert.match(text, /^NO-GO: 0 mandatory, 0 advisory violation\(s\), 2 Kubernetes finding\(s\)/m);
+      // Plus the vendored-CRD floors: ESO 0.15.0 < 2.9.0 (ExternalSecret, SecretStore), Prometheus Operator unset
+      // (PodMonitor, PrometheusRule).
+      assert.match(text, /^NO-GO: 0 mandatory, 0 advisory violation\(s\), 6 Kubernetes finding\(s\)/m);
     });
 
     it("compares versions numerically", () => {
