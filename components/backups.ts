@@ -20,13 +20,23 @@ export interface BackupsArgs {
   /** Days a monthly snapshot is kept; 0 = no monthly tier. @default 0 */
   monthlyRetentionDays?: number;
   /** Copy every recovery point to a vault in another region. @default none (prod requires one: config/schema.ts, data-cross-region-copy) */
-  crossRegionCopy?: { region: string; retentionDays: number };
+  crossRegionCopy?: { region: string; retentionDays: number; restoreInto?: DrRestoreTarget };
   /** Vault lock (compliance mode after the cooling-off period). @default none (prod requires one: config/schema.ts, data-vault-lock) */
   vaultLock?: { minRetentionDays: number; maxRetentionDays: number; changeableForDays: number };
   /** Create a weekly restore-testing plan for the database. @default true */
   restoreTesting?: boolean;
   /** SNS topic for vault events (its subscriptions filter out successful completions). @default none */
   notificationTopicArn?: pulumi.Input<string>;
+}
+
+/**
+ * Where restores in the DR region go (a DB subnet group and security groups of the DR network, made outside
+ * this stack): the DR restore test (restore-testing metadata overrides `dbsubnetgroupname`,
+ * `vpcSecurityGroupIds`, AWS Backup developer guide "Restore testing inferred metadata") and the DR drill.
+ */
+export interface DrRestoreTarget {
+  dbSubnetGroupName: string;
+  vpcSecurityGroupIds: string[];
 }
 
 /**
@@ -70,7 +80,23 @@ export class Backups extends Component {
     this.selection = this.createSelection(name, a, this.plan, role, attachments);
     if (a.vaultLock) this.createVaultLocks(name, a, a.vaultLock, this.vault, this.copyVault);
     if (a.notificationTopicArn) this.createNotifications(name, this.vault, a.notificationTopicArn);
-    if (a.restoreTesting) this.createRestoreTesting(name, a, this.vault, role, attachments);
+    if (a.restoreTesting) {
+      const overrides = a.databaseSubnetGroupName ? { dbSubnetGroupName: a.databaseSubnetGroupName } : undefined;
+      this.createRestoreTesting(`${name}-restore-test`, a, { vault: this.vault, role, attachments, overrides });
+      // The copies are tested where a region loss would restore them (runbook 003), into the DR network.
+      const dr = a.crossRegionCopy?.restoreInto;
+      if (copy && dr)
+        this.createRestoreTesting(`${name}-dr-restore-test`, a, {
+          vault: copy.vault,
+          role,
+          attachments,
+          region: a.crossRegionCopy!.region,
+          overrides: {
+            dbSubnetGroupName: dr.dbSubnetGroupName,
+            vpcSecurityGroupIds: JSON.stringify(dr.vpcSecurityGroupIds),
+          },
+        });
+    }
 
     this.vaultArn = this.vault.arn;
     this.registerOutputs({ vaultArn: this.vaultArn, copyVaultArn: this.copyVault?.arn, planId: this.plan.id });
@@ -219,43 +245,50 @@ export class Backups extends Component {
     );
   }
 
-  /** Weekly restore test of the latest snapshot (runbook 004 "verify backup integrity"). */
+  /** Weekly restore test of the latest snapshot in a vault (runbook 004 "verify backup integrity"). */
   private createRestoreTesting(
     name: string,
     a: NormalizedArgs,
-    vault: aws.backup.Vault,
-    role: aws.iam.Role,
-    attachments: aws.iam.RolePolicyAttachment[],
+    t: {
+      vault: aws.backup.Vault;
+      role: aws.iam.Role;
+      attachments: aws.iam.RolePolicyAttachment[];
+      region?: string;
+      overrides?: Record<string, pulumi.Input<string>>;
+    },
   ): void {
+    const region = t.region ? { region: t.region } : {};
+    const suffix = t.region ? "_dr_restore_test" : "_restore_test";
     const testPlan = new aws.backup.RestoreTestingPlan(
-      `${name}-restore-test`,
+      name,
       {
-        name: `${a.namePrefix.replace(/[^A-Za-z0-9]/g, "_")}_restore_test`,
+        name: `${a.namePrefix.replace(/[^A-Za-z0-9]/g, "_")}${suffix}`,
         scheduleExpression: "cron(0 6 ? * MON *)",
         startWindowHours: 8,
         recoveryPointSelection: {
           algorithm: "LATEST_WITHIN_WINDOW",
-          includeVaults: [vault.arn],
+          includeVaults: [t.vault.arn],
           recoveryPointTypes: ["SNAPSHOT"],
           selectionWindowDays: 7,
         },
+        ...region,
       },
       { parent: this },
     );
     new aws.backup.RestoreTestingSelection(
-      `${name}-restore-test-db`,
+      `${name}-db`,
       {
         name: "database",
         restoreTestingPlanName: testPlan.name,
         protectedResourceType: "RDS",
+        // A copy keeps the ARN of the resource it protects: the same selection finds it in the DR vault.
         protectedResourceArns: [a.databaseArn],
-        iamRoleArn: role.arn,
+        iamRoleArn: t.role.arn,
         validationWindowHours: 2,
-        ...(a.databaseSubnetGroupName
-          ? { restoreMetadataOverrides: { dbSubnetGroupName: a.databaseSubnetGroupName } }
-          : {}),
+        ...(t.overrides ? { restoreMetadataOverrides: t.overrides } : {}),
+        ...region,
       },
-      { parent: this, dependsOn: attachments },
+      { parent: this, dependsOn: t.attachments },
     );
   }
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Component } from "./component";
 import { EncryptionKey } from "./encryption-key";
+import { databaseIdentifiers } from "./names";
 import { rdsBackupWindow, rdsMaintenanceWindow } from "./windows";
 
 export interface DatabaseRestoreArgs {
@@ -17,7 +18,21 @@ export interface DatabaseRestoreArgs {
    * the restore block afterwards makes the stack forget the instance instead of being refused. @default false
    */
   retire?: boolean;
+  /**
+   * Cutover: the restored instance becomes the primary, the one the application connects to (its address,
+   * master secret, alarms, pre-release snapshots, DR replication follow). Not with `retire`. @default false
+   */
+  cutover?: boolean;
+  /**
+   * After a cutover, the original instance: `keep` (unchanged, protected), `retire` (Pulumi `protect` lifted,
+   * retained on delete, AWS deletion protection kept), `forget` (no longer declared: the stack forgets it, it
+   * stays in AWS). Each a separate, reviewed change (docs/restore.md). @default "keep"
+   */
+  original?: "keep" | "retire" | "forget";
 }
+
+/** Tag of every instance: `primary` (the application connects to it), `restored` (beside it) or `superseded` (the original after a cutover). */
+export const DB_ROLE_TAG = "rollout/db-role";
 
 /** Tag of a restored instance: `active`, or `retiring` once its clean-up started (data-deletion-safety reads it). */
 export const RESTORE_STATE_TAG = "rollout/restore-state";
@@ -70,6 +85,12 @@ function normalizeArgs(name: string, args: DatabaseArgs): Resolved {
   const a = { ...DEFAULTS, ...args };
   if (a.pitrRetentionDays < 1 || a.pitrRetentionDays > 35)
     throw new Error(`${name}: pitrRetentionDays must be 1-35 (0 disables PITR)`);
+  if (a.restore?.cutover && a.restore.retire)
+    throw new Error(`${name}: restore.retire with restore.cutover would let the stack forget its primary`);
+  if (a.restore && !a.restore.cutover && (a.restore.original ?? "keep") !== "keep")
+    throw new Error(
+      `${name}: restore.original '${a.restore.original}' needs restore.cutover (the original is the primary)`,
+    );
   return a;
 }
 
@@ -114,21 +135,30 @@ type CommonSettings = ReturnType<typeof commonSettings>;
  */
 export class Database extends Component {
   public static readonly type = "app:data:Database";
-  public readonly instance: aws.rds.Instance;
+  /** The original instance; undefined once a cutover forgot it (`restore.original: forget`). */
+  public readonly instance?: aws.rds.Instance;
   public readonly restored?: aws.rds.Instance;
+  /** The instance the application connects to: the original, or the restored one after a cutover. */
+  public readonly primary: aws.rds.Instance;
+  /** ARNs of every instance the stack declares (AWS Backup covers them all: any may become the primary). */
+  public readonly arns: pulumi.Output<string>[];
   /** Cross-Region automated backups replication (DR-region PITR), when enabled. */
   public readonly replication?: aws.rds.InstanceAutomatedBackupsReplication;
+  /** Of the primary. */
   public readonly identifier: pulumi.Output<string>;
+  /** Of the primary. */
   public readonly arn: pulumi.Output<string>;
+  /** Of the primary. */
   public readonly address: pulumi.Output<string>;
+  /** Of the primary. */
   public readonly port: pulumi.Output<number>;
   public readonly dbName: string;
-  /** Identifier of the instance the application connects to (its users live there). */
+  /** Identifier of the primary (its users live there): components/names.ts databaseIdentifiers. */
   public readonly connectionIdentifier: string;
   public readonly securityGroupId: pulumi.Output<string>;
   public readonly subnetGroupName: pulumi.Output<string>;
   public readonly kmsKeyArn: pulumi.Output<string>;
-  /** ARN of the RDS-managed Secrets Manager secret holding `username` and `password`. */
+  /** ARN of the primary's RDS-managed Secrets Manager secret holding `username` and `password`. */
   public readonly masterUserSecretArn: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -148,20 +178,25 @@ export class Database extends Component {
     const params = this.createParameterGroup(name, a);
     const common = commonSettings(a, subnets.name, sg.id, params.name, key.arn);
     const finalSnapshot = this.finalSnapshotNamer(name, a);
-    this.instance = this.createInstance(name, a, common, key.arn, finalSnapshot);
-    if (a.restore) this.restored = this.createRestore(name, a, a.restore, common, finalSnapshot);
+    const ids = databaseIdentifiers(a.identifier, a.restore);
+    if (ids.original) this.instance = this.createInstance(name, a, common, key.arn, finalSnapshot);
+    if (a.restore) this.restored = this.createRestore(name, a, a.restore, common, key.arn, finalSnapshot);
+    this.primary = (a.restore?.cutover ? this.restored : this.instance)!;
+    this.arns = [this.primary, ...[this.instance, this.restored].filter((i) => i && i !== this.primary)].map(
+      (i) => i!.arn,
+    );
     if (a.crossRegionPitr) this.replication = this.createBackupReplication(name, a, a.crossRegionPitr.region);
 
-    this.identifier = this.instance.identifier;
-    this.arn = this.instance.arn;
-    this.address = this.instance.address;
-    this.port = this.instance.port;
+    this.identifier = this.primary.identifier;
+    this.arn = this.primary.arn;
+    this.address = this.primary.address;
+    this.port = this.primary.port;
     this.dbName = a.dbName;
-    this.connectionIdentifier = a.identifier;
+    this.connectionIdentifier = ids.primary;
     this.securityGroupId = sg.id;
     this.subnetGroupName = subnets.name;
     this.kmsKeyArn = key.arn;
-    this.masterUserSecretArn = this.instance.masterUserSecrets.apply((s) => s?.[0]?.secretArn ?? "");
+    this.masterUserSecretArn = this.primary.masterUserSecrets.apply((s) => s?.[0]?.secretArn ?? "");
     this.registerOutputs({
       identifier: this.identifier,
       arn: this.arn,
@@ -239,6 +274,7 @@ export class Database extends Component {
     kmsKeyArn: pulumi.Output<string>,
     finalSnapshot: (id: string) => pulumi.Output<string>,
   ) {
+    const retiring = a.restore?.cutover === true && a.restore.original === "retire";
     return new aws.rds.Instance(
       `${name}-instance`,
       {
@@ -256,8 +292,13 @@ export class Database extends Component {
         backupRetentionPeriod: a.pitrRetentionDays,
         deletionProtection: a.deletionProtection,
         finalSnapshotIdentifier: finalSnapshot(a.identifier),
+        tags: a.restore?.cutover
+          ? { [DB_ROLE_TAG]: "superseded", ...(retiring ? { [RESTORE_STATE_TAG]: "retiring" } : {}) }
+          : { [DB_ROLE_TAG]: "primary" },
       },
-      { parent: this, protect: a.protect },
+      // After a cutover, `original: retire` lifts protect and retains on delete (AWS deletion protection stays),
+      // so that `original: forget` makes the stack forget it instead of deleting it (docs/restore.md).
+      { parent: this, protect: a.protect && !retiring, ...(retiring ? { retainOnDelete: true } : {}) },
     );
   }
 
@@ -279,7 +320,8 @@ export class Database extends Component {
     );
     return new aws.rds.InstanceAutomatedBackupsReplication(
       `${name}-backup-replication`,
-      { sourceDbInstanceArn: this.instance.arn, kmsKeyId: key.arn, retentionPeriod: a.pitrRetentionDays, region },
+      // Follows the primary: a cutover replaces the replication (its source is create-only).
+      { sourceDbInstanceArn: this.primary.arn, kmsKeyId: key.arn, retentionPeriod: a.pitrRetentionDays, region },
       { parent: this },
     );
   }
@@ -289,9 +331,11 @@ export class Database extends Component {
     a: Resolved,
     restore: DatabaseRestoreArgs,
     common: CommonSettings,
+    kmsKeyArn: pulumi.Output<string>,
     finalSnapshot: (id: string) => pulumi.Output<string>,
   ) {
     const restoreTime = restore.restoreTime;
+    const role = restore.cutover ? "primary" : "restored";
     return new aws.rds.Instance(
       `${name}-restore-${restore.name}`,
       {
@@ -302,13 +346,22 @@ export class Database extends Component {
         backupRetentionPeriod: a.pitrRetentionDays,
         deletionProtection: a.deletionProtection,
         finalSnapshotIdentifier: finalSnapshot(`${a.identifier}-${restore.name}`),
-        tags: { "rollout/restore": restore.name, [RESTORE_STATE_TAG]: restore.retire ? "retiring" : "active" },
+        // Its own RDS-managed master secret (the provider applies it with ModifyDBInstance after the restore:
+        // terraform-provider-aws PR #33699), so the db-users Job of a cutover reads this instance's password.
+        manageMasterUserPassword: true,
+        masterUserSecretKmsKeyId: kmsKeyArn,
+        tags: {
+          "rollout/restore": restore.name,
+          [RESTORE_STATE_TAG]: restore.retire ? "retiring" : "active",
+          [DB_ROLE_TAG]: role,
+        },
         // A snapshot of this instance is encrypted with the same CMK (common.kmsKeyId): no re-encryption.
         ...(restore.snapshotIdentifier
           ? { snapshotIdentifier: restore.snapshotIdentifier }
           : {
               restoreToPointInTime: {
-                sourceDbInstanceIdentifier: this.instance.identifier,
+                // The same value once the original is forgotten (restore.original: forget): no diff, no replacement.
+                sourceDbInstanceIdentifier: this.instance?.identifier ?? a.identifier,
                 ...(restoreTime ? { restoreTime } : { useLatestRestorableTime: true }),
               },
             }),

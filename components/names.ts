@@ -7,6 +7,20 @@ export function namePrefix(namespace: string, stack: string): string {
   return `${namespace}-${stack}`;
 }
 
+/**
+ * RDS identifiers of the stack's instances (components/database.ts): the original `<prefix>` (absent once a
+ * cutover forgot it), a restored `<prefix>-<restore name>`, and the primary the application connects to (the
+ * restored one after a cutover). The rollout driver finds the primary's pre-release snapshots by it.
+ */
+export function databaseIdentifiers(
+  prefix: string,
+  restore?: { name: string; cutover?: boolean; original?: string },
+): { original?: string; restored?: string; primary: string } {
+  const restored = restore ? `${prefix}-${restore.name}` : undefined;
+  const original = restore?.cutover && restore.original === "forget" ? undefined : prefix;
+  return { original, restored, primary: restore?.cutover && restored ? restored : prefix };
+}
+
 /** Name of the composite rollback alarm of a color: the signal the rollout driver polls. */
 export function rollbackAlarmName(prefix: string, color: Color): string {
   return `${prefix}-${color}-rollback`;

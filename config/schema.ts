@@ -405,6 +405,16 @@ export const databaseSchema = z.strictObject({
           "Clean-up step 1 (docs/restore.md): lifts Pulumi `protect` from the restored instance, which keeps AWS deletion protection and retain-on-delete, so that removing the restore block (step 2) makes the stack forget the instance instead of deleting it.",
           true,
         ),
+        cutover: doc(
+          z.boolean().optional(),
+          "Cutover (docs/restore.md): the restored instance becomes the primary: the application's connection strings, the database users Job (with the restored instance's own RDS-managed master secret), migrations, integrity checks, pre-release snapshots, alarms and the DR replication switch to it. The original instance is kept, protected, until `original` changes. Not with retire.",
+          true,
+        ),
+        original: doc(
+          z.enum(["keep", "retire", "forget"]).optional(),
+          "After a cutover, the original instance, one reviewed change at a time: keep (default), retire (Pulumi protect lifted, retained on delete, AWS deletion protection kept), forget (no longer in the stack; it stays in AWS). Needs cutover.",
+          "retire",
+        ),
       })
       .optional(),
     "When set, a restored instance is created from the live instance's point-in-time backups beside it (see docs/restore.md).",
@@ -448,6 +458,23 @@ export const backupsSchema = z.strictObject({
       .strictObject({
         region: doc(awsRegion, "Region of the copy vault.", "eu-west-1"),
         retentionDays: doc(z.number().int().min(1).max(36500), "Retention of the copies.", 35),
+        restoreInto: doc(
+          z
+            .strictObject({
+              dbSubnetGroupName: doc(
+                z.string().regex(/^[a-z][a-z0-9-]{0,254}$/, "expected a DB subnet group name"),
+                "DB subnet group in the DR region (made by the DR network stack).",
+                "artifortress-dr-db",
+              ),
+              vpcSecurityGroupIds: doc(
+                z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, "expected a security group id sg-…")).min(1),
+                "Security groups in the DR region for the restored instance (reachable from where the DR drill runs).",
+                ["sg-0d1e2f3a4b5c6d7e8"],
+              ),
+            })
+            .optional(),
+          "Where restores in the DR region go: the weekly DR restore test of the copies and the quarterly DR drill (`npm run rollout -- dr-drill`) restore there. Required in prod.",
+        ),
       })
       .optional(),
     "Copy every recovery point to a vault in another region (required in prod).",
@@ -941,6 +968,18 @@ function databaseRules(c: ConfigObject, issue: Issue): void {
       "expected either restoreTime (point in time) or snapshotIdentifier (a snapshot), not both",
       restore.snapshotIdentifier,
     );
+  if (restore?.cutover && restore.retire)
+    issue(
+      ["database", "restore", "retire"],
+      "expected no retire after a cutover: the restored instance is the primary (retire the original with restore.original: retire)",
+      true,
+    );
+  if (restore && !restore.cutover && (restore.original ?? "keep") !== "keep")
+    issue(
+      ["database", "restore", "original"],
+      "expected restore.cutover: true first: before the cutover the original instance is the primary",
+      restore.original,
+    );
   if (c.database.crossRegionPitr && !c.backups.crossRegionCopy)
     issue(
       ["database", "crossRegionPitr"],
@@ -989,6 +1028,11 @@ function prodRules(c: ConfigObject, issue: Issue): void {
       );
     if (!c.backups.crossRegionCopy)
       issue(["backups", "crossRegionCopy"], "expected a cross-region copy in prod (disaster recovery)");
+    else if (!c.backups.crossRegionCopy.restoreInto)
+      issue(
+        ["backups", "crossRegionCopy", "restoreInto"],
+        "expected the DR region's DB subnet group and security groups in prod (runbook 003: exercise failover quarterly; the DR restore test and the DR drill restore there)",
+      );
     if (!c.database.crossRegionPitr)
       issue(
         ["database", "crossRegionPitr"],

@@ -39,8 +39,9 @@ export function createData({ config, prefix, net, protection }: Ctx, alerts: Ale
   const backups = new Backups("backups", {
     namePrefix: prefix,
     databaseArn: db.arn,
-    // A restore beside the live instance may become the primary: it is backed up like it.
-    extraDatabaseArns: db.restored ? [db.restored.arn] : [],
+    // A restore beside the primary may become the primary (and the original after a cutover may be the
+    // way back): every declared instance is backed up like the primary.
+    extraDatabaseArns: db.arns.slice(1),
     databaseSubnetGroupName: db.subnetGroupName,
     dailyRetentionDays: b.dailyRetentionDays,
     weeklyRetentionDays: b.weeklyRetentionDays,

@@ -58,6 +58,16 @@ export function isRestoredDatabase(db: PolicyResource): boolean {
   return Boolean(db.props.restoreToPointInTime || db.props.snapshotIdentifier || db.props.tags?.["rollout/restore"]);
 }
 
+/**
+ * The instance the application connects to: tag `rollout/db-role` = `primary` (components/database.ts
+ * DB_ROLE_TAG; the pack does not import components), else (an older plan without the tag) not restored.
+ * After a restore cutover it is the restored instance; the superseded original is no longer judged as it.
+ */
+export function isPrimaryDatabase(db: PolicyResource): boolean {
+  const role = db.props.tags?.["rollout/db-role"];
+  return role === undefined ? !isRestoredDatabase(db) : role === "primary";
+}
+
 /** The app's containers of a workload, without init containers (tooling such as the RDS CA bundle copy). */
 export function appContainers(props: Props): Props[] {
   return (podSpec(props)?.containers as Props[] | undefined) ?? [];

@@ -6,6 +6,7 @@ import { dataBucketPublicAccess } from "./data/bucket-public-access";
 import { dataCrossRegionCopy } from "./data/cross-region-copy";
 import { dataCrossRegionPitr } from "./data/cross-region-pitr";
 import { dataDeletionSafety } from "./data/deletion-safety";
+import { dataDrRestoreTesting } from "./data/dr-restore-testing";
 import { dataIntegrityBeforeTraffic } from "./data/integrity-before-traffic";
 import { dataKeepAutomatedBackups } from "./data/keep-automated-backups";
 import { dataMigrationAfterSnapshot } from "./data/migration-after-snapshot";
@@ -52,6 +53,7 @@ export const allPolicies: ReadinessPolicy[] = [
   dataStorageEncryptedCmk,
   dataNotPublic,
   dataDeletionSafety,
+  dataDrRestoreTesting,
   dataMultiAz,
   dataKeepAutomatedBackups,
   dataBackupCoverage,

@@ -6,6 +6,7 @@
  *   resource retained on delete keeps its name: creating it again fails as AWS does (e.g. a pre-release
  *   snapshot re-created by a rollback: DBSnapshotAlreadyExists);
  * - deletion protection refuses deletes (RDS, ALB);
+ * - a restore needs its source: the snapshot or the instance it restores from exists in the account;
  * - a Kubernetes Job runs when created (migration, smoke test) and pulumi-kubernetes waits for it: a failed
  *   Job fails the step and stays failed — a later `up` re-awaits it and fails again unless the Job is
  *   replaced (`pulumi.com/replaceUnready`);
@@ -142,6 +143,7 @@ export class TwinCloud {
 
   /** Creates the physical resource; returns how long it took (virtual ms). Throws `CloudError`. */
   async create(r: CapturedResource): Promise<{ physical: Physical; ms: number; initError?: string }> {
+    this.requireRestoreSource(r);
     const physical = this.register(r);
     if (r.type === LISTENER)
       this.listenerLog.push({ at: this.hooks.now(), urn: r.urn, inputs: structuredClone(r.inputs) });
@@ -163,6 +165,16 @@ export class TwinCloud {
       ms: result.durationMs,
       initError: result.ok ? undefined : `Job ${spec.name} failed: ${result.output}`,
     };
+  }
+
+  /** A restore from a snapshot or a point in time fails when its source is not in the account (deleted or never made). */
+  private requireRestoreSource(r: CapturedResource): void {
+    const source = rules.restoreSource(r.type, r.inputs);
+    if (!source) return;
+    const found = [...this.physicals.values()].some(
+      (p) => p.type === source.type && p.deletedAt === undefined && p.props[source.nameInput] === source.id,
+    );
+    if (!found) throw new CloudError(source.error);
   }
 
   /** Updates in place; a failed Job is awaited again and still failed. */

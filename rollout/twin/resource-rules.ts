@@ -245,3 +245,33 @@ export function deleteBeforeReplace(
     );
   return rule.autoNamed !== false;
 }
+
+/**
+ * What a restore reads must exist when it is created (RDS API reference, RestoreDBInstanceFromDBSnapshot and
+ * RestoreDBInstanceToPointInTime, "Errors": `DBSnapshotNotFound` (404), `DBInstanceNotFound` (404)); the
+ * provider prefixes its create errors (terraform-provider-aws internal/service/rds/instance.go,
+ * "creating RDS DB Instance (restore from snapshot) (%s)" / "(restore to point-in-time) (%s)").
+ */
+export function restoreSource(
+  type: string,
+  inputs: Record<string, unknown>,
+): { type: string; nameInput: string; id: string; error: string } | undefined {
+  if (type !== "aws:rds/instance:Instance") return undefined;
+  const name = String(inputs.identifier ?? "");
+  if (typeof inputs.snapshotIdentifier === "string")
+    return {
+      type: "aws:rds/snapshot:Snapshot",
+      nameInput: "dbSnapshotIdentifier",
+      id: inputs.snapshotIdentifier,
+      error: `creating RDS DB Instance (restore from snapshot) (${name}): DBSnapshotNotFound: DBSnapshot not found: ${inputs.snapshotIdentifier}`,
+    };
+  const pitr = inputs.restoreToPointInTime as { sourceDbInstanceIdentifier?: string } | undefined;
+  if (pitr?.sourceDbInstanceIdentifier)
+    return {
+      type,
+      nameInput: "identifier",
+      id: pitr.sourceDbInstanceIdentifier,
+      error: `creating RDS DB Instance (restore to point-in-time) (${name}): DBInstanceNotFound: DBInstance ${pitr.sourceDbInstanceIdentifier} not found.`,
+    };
+  return undefined;
+}

@@ -491,3 +491,87 @@ describe("data protection components", () => {
       );
   });
 });
+
+describe("restore cutover (docs/restore.md): the application's connection follows config, the original stays until a second change", () => {
+  const RESTORE = { name: "incident-42", restoreTime: "2026-11-24T09:55:00Z" };
+  const masterSecret = (r: { outputs?: unknown }) =>
+    ((r.outputs as Inputs).masterUserSecrets as { secretArn: string }[])[0].secretArn;
+  const jobEnv = (p: Awaited<ReturnType<typeof plan>>, prefix: string) => {
+    const job = ofType(p, "kubernetes:batch/v1:Job").find((j) => (j.inputs as Inputs).metadata.name.startsWith(prefix));
+    assert.ok(job, `a Job ${prefix}*`);
+    return new Map(
+      ((job.inputs as Inputs).spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [
+        e.name,
+        e.value,
+      ]),
+    );
+  };
+
+  it("before the cutover: the application, its users Job and the checks use the original", async () => {
+    const p = await plan("prod", { database: { restore: RESTORE } });
+    const live = one(p, "aws:rds/instance:Instance", "db-instance");
+    const restored = one(p, "aws:rds/instance:Instance", "db-restore-incident-42");
+    assert.equal(jobEnv(p, "db-users-").get("PGHOST"), (live.outputs as Inputs).address);
+    assert.equal(jobEnv(p, "integrity-verify-").get("PGHOST"), (live.outputs as Inputs).address);
+    assert.equal((live.inputs as Inputs).tags["rollout/db-role"], "primary");
+    assert.equal((restored.inputs as Inputs).tags["rollout/db-role"], "restored");
+    assert.equal((restored.inputs as Inputs).manageMasterUserPassword, true, "its own managed master secret");
+    assert.notEqual(masterSecret(restored), masterSecret(live));
+  });
+
+  it("cutover: connection strings, master secret, users Job, migration checks, snapshot, alarms and DR replication switch; the original is kept protected", async () => {
+    const before = await plan("prod", { database: { restore: RESTORE } });
+    const p = await plan("prod", { database: { restore: { ...RESTORE, cutover: true } } });
+    const live = one(p, "aws:rds/instance:Instance", "db-instance");
+    const restored = one(p, "aws:rds/instance:Instance", "db-restore-incident-42");
+    const restoredAddress = (restored.outputs as Inputs).address;
+    assert.equal(jobEnv(p, "db-users-").get("PGHOST"), restoredAddress);
+    assert.equal(jobEnv(p, "integrity-verify-").get("PGHOST"), restoredAddress);
+    assert.equal(jobEnv(p, "integrity-baseline-").get("PGHOST"), restoredAddress);
+    const admin = ofType(p, "kubernetes:external-secrets.io/v1:ExternalSecret").find((e) =>
+      (e.inputs as Inputs).metadata.name.endsWith("-db-admin"),
+    )!;
+    assert.ok(JSON.stringify(admin.inputs).includes(masterSecret(restored)), "admin secret = the restored instance's");
+    assert.ok(!JSON.stringify(admin.inputs).includes(masterSecret(live)));
+    const snapshot = ofType(p, "aws:rds/snapshot:Snapshot")[0];
+    assert.equal(snapshot.inputs.dbInstanceIdentifier, "artifortress-prod-incident-42");
+    const replication = ofType(p, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")[0];
+    assert.equal(replication.inputs.sourceDbInstanceArn, (restored.outputs as Inputs).arn);
+    const cpu = ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").filter(
+      (a) => (a.inputs as Inputs).dimensions?.DBInstanceIdentifier,
+    );
+    assert.ok(cpu.length > 0);
+    for (const a of cpu)
+      assert.equal((a.inputs as Inputs).dimensions.DBInstanceIdentifier, "artifortress-prod-incident-42", a.name);
+    assert.equal(live.options.protect, true, "the original stays protected");
+    assert.deepEqual((live.inputs as Inputs).deletionProtection, true);
+    assert.equal((live.inputs as Inputs).tags["rollout/db-role"], "superseded");
+    assert.equal((restored.inputs as Inputs).tags["rollout/db-role"], "primary");
+    // Nothing about the instances themselves is replaced: the cutover is a connection change.
+    const d = diffPlans(before, p);
+    assert.deepEqual(
+      d.removed.filter((r) => r.type === "aws:rds/instance:Instance"),
+      [],
+    );
+    const output = p.outputs as Inputs;
+    assert.equal(output.databaseIdentifier, "artifortress-prod-incident-42");
+  });
+
+  it("after the cutover: retire then forget the original, each a separate change; the restored instance stays the primary", async () => {
+    const retire = await plan("prod", { database: { restore: { ...RESTORE, cutover: true, original: "retire" } } });
+    const live = one(retire, "aws:rds/instance:Instance", "db-instance");
+    assert.equal(live.options.protect, false);
+    assert.equal(live.options.retainOnDelete, true);
+    assert.equal((live.inputs as Inputs).deletionProtection, true, "AWS still refuses a delete");
+    assert.equal((live.inputs as Inputs).tags["rollout/restore-state"], "retiring");
+    const forget = await plan("prod", { database: { restore: { ...RESTORE, cutover: true, original: "forget" } } });
+    assert.ok(!forget.resources.some((r) => r.name === "db-instance"), "the original is no longer declared");
+    const restored = one(forget, "aws:rds/instance:Instance", "db-restore-incident-42");
+    assert.equal(restored.options.protect, true);
+    assert.deepEqual(
+      (restored.inputs as Inputs).restoreToPointInTime,
+      (one(retire, "aws:rds/instance:Instance", "db-restore-incident-42").inputs as Inputs).restoreToPointInTime,
+      "the restored instance's create-only inputs do not change: no replacement",
+    );
+  });
+});

@@ -282,6 +282,20 @@ describe("config schema", () => {
       expect: /either restoreTime \(point in time\) or snapshotIdentifier \(a snapshot\), not both/,
     },
     {
+      name: "retiring a restored instance that the app was cut over to",
+      stack: "prod",
+      key: "app:database.restore.retire",
+      mutate: (c) => (c.database.restore = { name: "x", cutover: true, retire: true }),
+      expect: /no retire after a cutover: the restored instance is the primary/,
+    },
+    {
+      name: "retiring the original before the cutover",
+      stack: "prod",
+      key: "app:database.restore.original",
+      mutate: (c) => (c.database.restore = { name: "x", original: "retire" }),
+      expect: /restore.cutover: true first/,
+    },
+    {
       name: "a release version too long for Kubernetes names and labels",
       stack: "prod",
       key: "app:release.version",

@@ -8,9 +8,9 @@ import { keyEdges } from "../../gate/graph";
 import { readPlanFile } from "../../gate/plan-file";
 import { runGate } from "../../gate/run";
 import { allPolicies } from "../../policy/policies";
-import { INSIDE_WINDOW } from "../support/policy";
+import { evaluate, INSIDE_WINDOW, startPack, without } from "../support/policy";
 import { capture, projectCopy } from "../support/project";
-import { ROOT } from "../support/stacks";
+import { plan, ROOT } from "../support/stacks";
 import { sharedEvaluator } from "../support/twin";
 
 describe("offline readiness gate", function () {
@@ -62,6 +62,47 @@ describe("offline readiness gate", function () {
       "aws:lb/listener:Listener traffic-https mandatory",
     ]);
     assert.match(v[0].message, /sslPolicy ELBSecurityPolicy-TLS-1-2-2017-01 is not one of/);
+  });
+
+  it("every step of the restore cutover (docs/restore.md) is go in prod; a cut-over stack still judges its primary", async () => {
+    const restore = { name: "incident-42", restoreTime: "2026-11-24T09:55:00Z" };
+    const steps = [
+      { restore },
+      { restore: { ...restore, cutover: true } },
+      { restore: { ...restore, cutover: true, original: "retire" } },
+      { restore: { ...restore, cutover: true, original: "forget" } },
+    ];
+    for (const database of steps) {
+      const r = await runGate({
+        dir: ROOT,
+        stack: "prod",
+        evaluator: sharedEvaluator(),
+        at: new Date(INSIDE_WINDOW.prod),
+        overrides: { database },
+      });
+      assert.deepEqual(
+        r.violations.map((v) => `${v.policy}: ${v.message}`),
+        [],
+        JSON.stringify(database),
+      );
+    }
+    // The primary is judged: after the cutover, a primary without its DR replication is no-go.
+    const cut = await plan("prod", { database: { restore: { ...restore, cutover: true } } });
+    const pack = await startPack("prod");
+    try {
+      const a = await evaluate(
+        pack,
+        without(cut, (x) => x.name === "db-backup-replication"),
+      );
+      assert.deepEqual(
+        a.diagnostics
+          .filter((d) => d.policyName === "data-cross-region-pitr")
+          .map((d) => /database \S+ has no cross-region automated backups replication/.exec(d.message)?.[0]),
+        ["database artifortress-prod-incident-42 has no cross-region automated backups replication"],
+      );
+    } finally {
+      pack.process.close();
+    }
   });
 
   it("staging advisory violations do not stop the gate (exit 0, listed with '!')", async () => {

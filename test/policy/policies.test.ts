@@ -138,6 +138,26 @@ const fixtures: Fixture[] = [
     message: /kept 3 days, less than its 21-day point-in-time window/,
   },
   {
+    policy: "data-dr-restore-testing",
+    stack: "prod",
+    what: "the DR copy vault is never restore-tested",
+    make: (p) => without(p, (r) => r.name.startsWith("backups-dr-restore-test")),
+    message: /no restore-testing plan in eu-west-1 includes the vault artifortress-prod-dr-vault/,
+  },
+  {
+    policy: "data-dr-restore-testing",
+    stack: "prod",
+    what: "the DR restore test restores into the default VPC",
+    make: (p) =>
+      mutate(
+        p,
+        "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+        "backups-dr-restore-test-db",
+        (x) => delete x.restoreMetadataOverrides,
+      ),
+    message: /names no DB subnet group: AWS Backup would restore into the default VPC of eu-west-1/,
+  },
+  {
     policy: "data-multi-az",
     stack: "prod",
     what: "single-AZ prod database",

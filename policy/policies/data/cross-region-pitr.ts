@@ -1,5 +1,5 @@
 import { stackPolicy } from "../../lib/define";
-import { isRestoredDatabase, ofType, T } from "../../lib/props";
+import { isPrimaryDatabase, ofType, T } from "../../lib/props";
 
 const REPLICATION = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication";
 const regionOf = (arn: unknown) => (typeof arn === "string" ? arn.split(":")[3] : undefined);
@@ -16,7 +16,7 @@ export const dataCrossRegionPitr = stackPolicy({
     "Set app:database.crossRegionPitr: true with app:backups.crossRegionCopy.region naming the DR region (components/database.ts creates the replication and its DR-region key).",
   validateStack: (args, report) => {
     const replications = ofType(args.resources, REPLICATION);
-    for (const db of ofType(args.resources, T.rdsInstance).filter((d) => !isRestoredDatabase(d))) {
+    for (const db of ofType(args.resources, T.rdsInstance).filter(isPrimaryDatabase)) {
       const r = replications.find((x) => x.props.sourceDbInstanceArn === db.props.arn);
       if (!r) {
         report(

@@ -1,5 +1,5 @@
 import { stackPolicy } from "../../lib/define";
-import { isRestoredDatabase, ofType, refersTo, T } from "../../lib/props";
+import { isPrimaryDatabase, ofType, refersTo, T } from "../../lib/props";
 
 export const dataRestoreTesting = stackPolicy({
   name: "data-restore-testing",
@@ -14,7 +14,7 @@ export const dataRestoreTesting = stackPolicy({
     const selections = ofType(args.resources, T.restoreTestingSelection).filter(
       (s) => s.props.protectedResourceType === "RDS",
     );
-    for (const db of ofType(args.resources, T.rdsInstance).filter((d) => !isRestoredDatabase(d))) {
+    for (const db of ofType(args.resources, T.rdsInstance).filter(isPrimaryDatabase)) {
       const tested =
         plans.length > 0 && selections.some((s) => refersTo(s, "protectedResourceArns", db, [db.props.arn]));
       if (!tested) report(`database ${db.name} has no restore-testing plan and selection.`, db.urn);

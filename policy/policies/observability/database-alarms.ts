@@ -1,5 +1,5 @@
 import { stackPolicy } from "../../lib/define";
-import { isRestoredDatabase, ofType, T } from "../../lib/props";
+import { isPrimaryDatabase, ofType, T } from "../../lib/props";
 
 const REQUIRED = ["CPUUtilization", "FreeStorageSpace"];
 
@@ -13,7 +13,7 @@ export const observabilityDatabaseAlarms = stackPolicy({
   remediationSteps: "Create PlatformAlarms for the database identifier.",
   validateStack: (args, report) => {
     const alarms = ofType(args.resources, T.metricAlarm);
-    for (const db of ofType(args.resources, T.rdsInstance).filter((d) => !isRestoredDatabase(d))) {
+    for (const db of ofType(args.resources, T.rdsInstance).filter(isPrimaryDatabase)) {
       const id = db.props.identifier;
       const have = new Set(
         alarms.filter((a) => a.props.dimensions?.DBInstanceIdentifier === id).map((a) => a.props.metricName),

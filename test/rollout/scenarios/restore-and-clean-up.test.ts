@@ -31,14 +31,15 @@ describe("scenario: restore beside the live instance, then clean up", () => {
     assert.ok(selection?.propertyDependencies.resources?.includes(restored.urn), "backed up like the live instance");
   });
 
-  it("restore from the release's pre-release snapshot: the gate lets it through, the restored instance is checked (exit 0)", async () => {
-    const snapshot = "artifortress-prod-pre-1-5-0-9f8e7d6";
+  it("restore from the previous release's pre-release snapshot: the gate lets it through, the restored instance is checked (exit 0)", async () => {
+    // Taken before 1.4.0's migration, retained in AWS when 1.5.0 replaced it in the program.
+    const snapshot = "artifortress-prod-pre-1-4-0-1a2b3c4";
     const s = await rehearseStory({
       later: [
         {
           command: "apply",
           after: "PT1M",
-          config: { "app:database": { restore: { name: "pre-1-5-0", snapshotIdentifier: snapshot } } },
+          config: { "app:database": { restore: { name: "pre-1-4-0", snapshotIdentifier: snapshot } } },
         },
       ],
     });
@@ -47,7 +48,7 @@ describe("scenario: restore beside the live instance, then clean up", () => {
       ["start:released:0", "apply:applied:0"],
     );
     const state = s.run.world.state();
-    const restored = state.find((r) => r.inputs.identifier === "artifortress-prod-pre-1-5-0");
+    const restored = state.find((r) => r.inputs.identifier === "artifortress-prod-pre-1-4-0");
     assert.equal(restored?.inputs.snapshotIdentifier, snapshot);
     assert.equal(restored?.inputs.restoreToPointInTime, undefined);
     assert.ok(
@@ -58,6 +59,30 @@ describe("scenario: restore beside the live instance, then clean up", () => {
       ),
       "the integrity checks run against the restored instance",
     );
+  });
+
+  it("a snapshot that does not exist: the apply fails as RDS does (DBSnapshotNotFound), no restored instance (exit non-zero)", async () => {
+    // The release's own snapshot carries its attempt suffix: the name without it is not in the account.
+    const s = await rehearseStory({
+      later: [
+        {
+          command: "apply",
+          after: "PT1M",
+          config: {
+            "app:database": {
+              restore: { name: "pre-1-5-0", snapshotIdentifier: "artifortress-prod-pre-1-5-0-9f8e7d6" },
+            },
+          },
+        },
+      ],
+    });
+    assert.notEqual(s.report.commands.at(-1)!.exitCode, 0);
+    const update = s.run.world.backend.stack("prod").updates.at(-1)!;
+    assert.match(
+      JSON.stringify(update.steps.filter((x) => x.error)),
+      /DBSnapshotNotFound: DBSnapshot not found: artifortress-prod-pre-1-5-0-9f8e7d6/,
+    );
+    assert.ok(!s.run.world.state().some((r) => r.inputs.identifier === "artifortress-prod-pre-1-5-0"));
   });
 
   it("clean-up as written: retire (protect lifted), then remove the block: the stack forgets the instance, AWS keeps it", async () => {
