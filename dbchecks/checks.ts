@@ -42,7 +42,8 @@ const STATEMENT_TIMEOUT = "60s";
 export function describeExpectation(e: Expectation): string {
   if ("rows" in e) return "no rows";
   if ("value" in e) return `${e.value}`;
-  return { equal: "equal to", atLeast: "at least", atMost: "at most" }[e.baseline] + " the pre-migration value";
+  const relation = { equal: "equal to", atLeast: "at least", atMost: "at most" }[e.baseline];
+  return `${relation} the pre-migration value`;
 }
 
 /** Runs one query read-only; returns its rows. */

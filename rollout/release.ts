@@ -3,7 +3,14 @@
  * polling the gating alarms — persisting progress after each step. Any trigger (an alarm, a failed up, a
  * gate refusal, the window closing) persists a rollback and hands over to rollout/rollback.ts.
  */
-import { databaseIdentifiers, migrationJobName, namePrefix, platformAlarmName, releaseId, smokeJobName } from "../components/names";
+import {
+  databaseIdentifiers,
+  migrationJobName,
+  namePrefix,
+  platformAlarmName,
+  releaseId,
+  smokeJobName,
+} from "../components/names";
 import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { gatingWindowMinutes } from "../config/signals";
@@ -175,7 +182,11 @@ export async function runRelease(
   const final = keysAfter(s.stages, s.stages.length - 1, s.from, s.request!);
   const prefix = namePrefix(config.cluster.namespace, run.stackName);
   // The primary's snapshots (after a restore cutover: the restored instance's).
-  const rotated = await rotateReleaseSnapshots(run, config, databaseIdentifiers(prefix, config.database.restore).primary);
+  const rotated = await rotateReleaseSnapshots(
+    run,
+    config,
+    databaseIdentifiers(prefix, config.database.restore).primary,
+  );
   await run.d.store.appendLedger(s.stack, {
     ...ledgerEntry(s, "released", final, run.now()),
     ...(rotated.length > 0 ? { snapshotsRotated: rotated } : {}),
