@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Component } from "./component";
 import { EncryptionKey } from "./encryption-key";
-import { databaseIdentifiers } from "./names";
+import { APP_DB_NAME, databaseIdentifiers } from "./names";
 import { rdsBackupWindow, rdsMaintenanceWindow } from "./windows";
 
 export interface DatabaseRestoreArgs {
@@ -73,7 +73,7 @@ export interface DatabaseArgs {
   crossRegionPitr?: { region: string };
 }
 
-const DEFAULTS = { multiAz: true, deletionProtection: true, protect: true, dbName: "app", username: "app_admin" };
+const DEFAULTS = { multiAz: true, deletionProtection: true, protect: true, dbName: APP_DB_NAME, username: "app_admin" };
 type Resolved = DatabaseArgs & typeof DEFAULTS;
 
 /**

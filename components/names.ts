@@ -7,6 +7,14 @@ export function namePrefix(namespace: string, stack: string): string {
   return `${namespace}-${stack}`;
 }
 
+/** `<namespace>/<stack>`: the prefix of the stack's Secrets Manager secrets (components/app-secrets.ts). */
+export function secretsPrefix(namespace: string, stack: string): string {
+  return `${namespace}/${stack}`;
+}
+
+/** The application's database (components/database.ts creates it; the tools connect to it). */
+export const APP_DB_NAME = "app";
+
 /**
  * RDS identifiers of the stack's instances (components/database.ts): the original `<prefix>` (absent once a
  * cutover forgot it), a restored `<prefix>-<restore name>`, and the primary the application connects to (the

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppSecrets } from "../components/app-secrets";
 import type { Database } from "../components/database";
 import { DatabaseUsers } from "../components/database-users";
+import { secretsPrefix } from "../components/names";
 import { AppNamespace } from "../components/namespace";
 import type { ObjectStorage } from "../components/object-storage";
 import { WorkerIdentity } from "../components/worker-identity";
@@ -60,7 +61,7 @@ function createAppSecrets(ctx: Ctx, db: Database, ns: AppNamespace) {
   const { config, stack, oidc, region, k8sProvider, protection } = ctx;
   const namespaceName = config.cluster.namespace;
   return new AppSecrets("secrets", {
-    namePrefix: `${namespaceName}/${stack}`,
+    namePrefix: secretsPrefix(namespaceName, stack),
     rotation: config.secretRotation,
     oidcHs256SharedSecret: ctx.secrets.oidcHs256SharedSecret,
     database: {

@@ -4,6 +4,7 @@
  * Exit codes: rollout/errors.ts (EXIT).
  */
 import { parseArgs } from "node:util";
+import { secretsPrefix } from "../components/names";
 import { formatProblems } from "../config/load";
 import { PolicyPackError } from "../gate/analyzer";
 import { Evaluator } from "../gate/evaluator";
@@ -36,6 +37,10 @@ Commands (on the real stack: Pulumi CLI, AWS credentials and the release store i
   check                     post-deploy check (runbook 001 §7, hourly for 24 h after a release): readiness,
                             ops summary and the watch alarms; a failure pages the alert topic (exit 8)
   init-store                create the DynamoDB table of the release store (app:rollout.stateTable)
+  dr-drill [--keep] [--timeout <minutes>]
+                            DR drill: restore the latest replicated recovery point into a scratch instance in the
+                            DR region, run the integrity checks, report the data age (RPO) and restore time
+                            (exit 0 passed, 8 failed; rollout/dr-drill/cli.ts)
 
 Offline (the twin: no CLI, no credentials, never touches a stack):
   plan --image <ref>        each stage's release-key change and the resources it touches
@@ -118,7 +123,7 @@ export const realDeps: DepsFactory = async (o) => {
     app: new HttpAppProbe({
       baseUrl: `https://${config.tls.hostname}`,
       // components/app-secrets.ts: `${namespace}/${stack}/app`
-      secretId: `${config.cluster.namespace}/${o.stack}/app`,
+      secretId: `${secretsPrefix(config.cluster.namespace, o.stack)}/app`,
       readyPath: config.api.healthPaths.ready,
       versionPath: config.api.healthPaths.version,
       opsPath: config.checks.opsSummary.path,
@@ -198,6 +203,7 @@ export async function main(
   deps: DepsFactory = realDeps,
   offlineOptions: { evaluator?: Evaluator } = {},
 ): Promise<number> {
+  if (argv[0] === "dr-drill") return (await import("./dr-drill/cli")).drillMain(argv.slice(1), io);
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);

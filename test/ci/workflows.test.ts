@@ -204,9 +204,10 @@ function rolloutArgs(argv: string[]): string[] {
 }
 
 describe("CI/CD workflows", () => {
-  it("there are the five pipelines and the runner image build", () => {
+  it("there are the five pipelines, the DR drill and the runner image build", () => {
     assert.deepEqual(files.sort(), [
       "deploy-staging.yml",
+      "dr-drill.yml",
       "post-deploy-checks.yml",
       "pull-request.yml",
       "release-production.yml",
@@ -233,6 +234,17 @@ describe("CI/CD workflows", () => {
     assert.ok(ss.some((x) => /npm run --silent rollout -- check --stack prod --ci/.test(String(x.run ?? ""))));
     assert.ok(!ss.some((x) => String(x.uses ?? "").startsWith("pulumi/actions")), "no Pulumi CLI: it never updates");
     assert.equal(doc.jobs.check.env?.PULUMI_ACCESS_TOKEN, undefined);
+  });
+
+  it("dr-drill runs `rollout dr-drill --stack prod` quarterly inside the DR VPC, read-only for the stack", () => {
+    const doc = workflows["dr-drill.yml"] as Doc;
+    assert.deepEqual(doc.on.schedule, [{ cron: "0 6 1 1,4,7,10 *" }]);
+    assert.ok("workflow_dispatch" in doc.on, "runnable on demand");
+    assert.deepEqual(doc.jobs.drill["runs-on"], ["self-hosted", "dr-vpc"]);
+    const ss = doc.jobs.drill.steps as Doc[];
+    assert.ok(ss.some((x) => /npm run --silent rollout -- dr-drill --stack prod --ci/.test(String(x.run ?? ""))));
+    assert.ok(!ss.some((x) => String(x.uses ?? "").startsWith("pulumi/actions")), "no Pulumi CLI: it never updates");
+    assert.ok(doc.jobs.drill["timeout-minutes"] > 120, "longer than the drill's own --timeout, so it cleans up");
   });
 
   for (const f of files) {
@@ -264,7 +276,9 @@ describe("CI/CD workflows", () => {
               ? /^check-/
               : f === "runner-image.yml"
                 ? /^runner-image$/
-                : /^deploy-/,
+                : f === "dr-drill.yml"
+                  ? /^dr-drill-/
+                  : /^deploy-/,
           "releases and applies of one stack share deploy-<stack>; rollbacks have rollback-<stack>; image builds queue",
         );
         assert.equal(doc.concurrency?.["cancel-in-progress"], false, "a running deployment is never cancelled");
