@@ -17,6 +17,9 @@ export interface ProductionListenerArgs {
  * `canaryWeight` (always summing to 100). It is the only resource a traffic step changes. Pass the smoke
  * test in `dependsOn` so a failed smoke test stops `pulumi up` before production traffic moves.
  */
+/** The order of the forward's target groups (tag `rollout/forward-order`). */
+const FORWARD_ORDER = ["blue", "green"] as const;
+
 export class ProductionListener extends Component {
   public static readonly type = "app:edge:ProductionListener";
   public readonly listener: aws.lb.Listener;
@@ -37,7 +40,7 @@ export class ProductionListener extends Component {
           {
             type: "forward",
             forward: {
-              targetGroups: (["blue", "green"] as const).map((c) => ({
+              targetGroups: FORWARD_ORDER.map((c) => ({
                 arn: args.targetGroupArns[c],
                 weight: this.weights[c],
               })),
@@ -50,6 +53,9 @@ export class ProductionListener extends Component {
           "rollout/role": "production",
           "rollout/live": args.state.live,
           "rollout/under-test": args.state.underTest,
+          // Which color each forward entry is: known before the target groups exist (their ARNs are not), so
+          // the pack can judge the weights at preview; checked against the ARNs whenever those are known.
+          "rollout/forward-order": FORWARD_ORDER.join(","),
         },
       },
       // Children do not inherit a component's dependsOn: forward it so the listener waits for the smoke test.

@@ -66,6 +66,12 @@ export interface CaptureOptions {
   mockState?: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>;
   /** Result of a mocked provider function call. */
   mockCall?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown>;
+  /**
+   * Simulate `pulumi preview` of a fresh stack: the runtime runs as a dry run, every resource is being
+   * created, so its id and each output the provider computes (not among its inputs) are unknown, and so is
+   * every input derived from them (the SDK serializes those as the unknown sentinel). @default false
+   */
+  preview?: boolean;
 }
 
 /** Replaces secret wrappers with the placeholder and drops nothing else. */
@@ -150,15 +156,32 @@ async function installMocks(opts: CaptureOptions): Promise<void> {
   pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
   const mockState = opts.mockState ?? defaultMockState(opts.config);
   const mockCall = opts.mockCall ?? defaultMockCall(opts.config);
+  const newResource = opts.preview
+    ? (args: pulumi.runtime.MockResourceArgs) => ({ id: undefined, state: previewState(args, mockState(args)) })
+    : (args: pulumi.runtime.MockResourceArgs) => ({
+        id: args.custom === false ? undefined : `${args.name}-id`,
+        state: mockState(args),
+      });
   await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => ({ id: args.custom === false ? undefined : `${args.name}-id`, state: mockState(args) }),
-      call: (args) => mockCall(args),
-    },
+    { newResource, call: (args) => mockCall(args) },
     opts.project,
     opts.stack,
-    false,
+    opts.preview === true,
   );
+}
+
+/** The unknown sentinel of the engine protocol (@pulumi/pulumi runtime/rpc.js `unknownValue`). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * The planned state of a create during a preview: its inputs (unknown where they derive from unknowns), and
+ * every other output the provider computes unknown (the bridged providers' planned state marks computed
+ * attributes unknown until Create runs).
+ */
+function previewState(args: pulumi.runtime.MockResourceArgs, full: Record<string, unknown>): Record<string, unknown> {
+  const state: Record<string, unknown> = { ...args.inputs };
+  for (const k of Object.keys(full)) if (!(k in args.inputs)) state[k] = UNKNOWN;
+  return state;
 }
 
 /** The resources registered so far, and how many registrations have not been answered yet. */

@@ -29,6 +29,8 @@ Options:
   --format <fmt>          text (default, colored on a terminal), markdown, json
   --at <ISO time|window>  evaluate the release window at this time, or at the start of the stack's window
                           (CI checks everything but the clock; rollout start checks the real clock)
+  --preview               judge the plan as a preview of a fresh stack sends it (computed values unknown) and
+                          list the policies that cannot run then (docs/policies.md "Enforcement timing")
   --plan-out <file>       write the captured plan (pulumi preview --json-like steps, see docs/gate.md)
   --policy-config <file>  policy pack config (default: policy/config/<stack>.json)
   --dir <path>            project directory holding Pulumi.yaml (default: current directory)
@@ -62,6 +64,7 @@ function parse(argv: string[]) {
       format: { type: "string" },
       at: { type: "string" },
       "plan-out": { type: "string" },
+      preview: { type: "boolean" },
       "policy-config": { type: "string" },
       compare: { type: "string" },
       parity: { type: "boolean" },
@@ -113,6 +116,7 @@ export async function main(argv: string[], io: Io = consoleIo, o: { evaluator?: 
       dir,
       stack,
       at: args.at,
+      preview: values.preview,
       policyConfigFile: values["policy-config"],
       evaluator: o.evaluator,
     });

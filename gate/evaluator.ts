@@ -82,8 +82,8 @@ export class Evaluator {
   }
 
   /** The plan of the stack files (captured once per distinct config). */
-  plan(files: StackFiles, stackFile?: string): Promise<PlanResult> {
-    const key = hash([files.stack, files.config, files.secretKeys, stackFile ?? ""]);
+  plan(files: StackFiles, stackFile?: string, preview = false): Promise<PlanResult> {
+    const key = hash([files.stack, files.config, files.secretKeys, stackFile ?? "", preview]);
     const hit = this.plans.get(key);
     if (hit) {
       this.stats.planHits++;
@@ -91,7 +91,7 @@ export class Evaluator {
     }
     const run = this.captureChain.then(() => {
       this.stats.captures++;
-      return planStack({ dir: this.o.dir, stack: files.stack, files, program: this.o.program });
+      return planStack({ dir: this.o.dir, stack: files.stack, files, program: this.o.program, preview });
     });
     this.captureChain = run.catch(() => undefined);
     this.plans.set(key, run);

@@ -21,6 +21,8 @@ export interface PlanRequest {
   program?: Program;
   /** Already loaded stack files (the evaluator, the twin): used instead of reading `dir`. */
   files?: StackFiles;
+  /** Capture as a preview of a fresh stack (gate/capture.ts `preview`). @default false */
+  preview?: boolean;
 }
 
 export type PlanResult =
@@ -48,6 +50,7 @@ export async function planStack(req: PlanRequest): Promise<PlanResult> {
     config: files.config,
     secretKeys: files.secretKeys,
     program: req.program ?? loadProgram(req.dir),
+    preview: req.preview,
   });
   return { ok: true, files, plan, config: parsed.config };
 }

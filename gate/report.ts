@@ -4,10 +4,49 @@ import { mermaid } from "./graph";
 import { kubernetesFindings } from "./kubernetes/check-plan";
 import type { GateReport, Violation } from "./run";
 
+const blocking = (e: string) => e === "mandatory" || e === "remediate";
+
+/** The policies that could not run, each once: mandatory ones first, with the first reason seen. */
+export function notRunPolicies(
+  r: GateReport,
+): { policy: string; enforcement: string; where: string; reason: string }[] {
+  const seen = new Map<string, { policy: string; enforcement: string; where: string; reason: string }>();
+  for (const n of r.notRun ?? [])
+    if (!seen.has(n.policy))
+      seen.set(n.policy, {
+        policy: n.policy,
+        enforcement: n.enforcement,
+        where: n.resourceType ? `${n.resourceType} ${n.resourceName}` : "(stack)",
+        reason: n.reason,
+      });
+  return [...seen.values()].sort(
+    (a, b) => Number(blocking(b.enforcement)) - Number(blocking(a.enforcement)) || a.policy.localeCompare(b.policy),
+  );
+}
+
 function counts(r: GateReport) {
-  const mandatory = r.violations.filter((v) => v.enforcement === "mandatory" || v.enforcement === "remediate").length;
+  const mandatory = r.violations.filter((v) => blocking(v.enforcement)).length;
   const kubernetes = r.kubernetes ? kubernetesFindings(r.kubernetes, r.stack).length : 0;
-  return { mandatory, advisory: r.violations.length - mandatory, kubernetes };
+  const notRun = notRunPolicies(r);
+  return {
+    mandatory,
+    advisory: r.violations.length - mandatory,
+    kubernetes,
+    notRunMandatory: notRun.filter((n) => blocking(n.enforcement)).length,
+    notRun: notRun.length,
+  };
+}
+
+/** What could not be judged: a preview reports these as advisory "can't run", so nothing blocks on them. */
+function notRunLines(r: GateReport): string[] {
+  const list = notRunPolicies(r);
+  if (list.length === 0) return [];
+  const c = counts(r);
+  return [
+    "",
+    `${c.notRun} policies could not run (${c.notRunMandatory} mandatory): they read a value unknown until the update runs.`,
+    ...list.map((n) => `  ? ${n.enforcement.padEnd(9)} ${n.policy}  ${n.where}: ${n.reason}`),
+  ];
 }
 
 /** One line on the Kubernetes validation: what was validated against which schemas. */
@@ -51,7 +90,8 @@ export function renderText(r: GateReport, color: boolean): string {
     lines.push(`${mark} ${v.enforcement.padEnd(9)} ${(v.severity || "-").padEnd(8)} ${c("1", v.policy)}  ${where(v)}`);
     lines.push(`    ${v.message}`);
   }
-  if (r.violations.length === 0) lines.push(c("32", "✓ every policy passed"));
+  if (r.violations.length === 0) lines.push(c("32", "✓ every policy that ran passed"));
+  lines.push(...notRunLines(r).map((l) => c("33", l)));
   const k8s = kubernetesLine(r);
   if (k8s) lines.push("", c("2", k8s));
   for (const f of r.kubernetes ? kubernetesFindings(r.kubernetes, r.stack) : []) {
@@ -84,7 +124,12 @@ export function renderMarkdown(r: GateReport): string {
     for (const v of r.violations)
       lines.push(`| ${v.enforcement} | ${v.severity || "-"} | \`${v.policy}\` | ${md(where(v))} | ${md(v.message)} |`);
   } else {
-    lines.push(`Every policy of ${r.pack?.name ?? "the pack"} passed.`);
+    lines.push(`Every policy of ${r.pack?.name ?? "the pack"} that ran passed.`);
+  }
+  const notRun = notRunPolicies(r);
+  if (notRun.length) {
+    lines.push("", "| Could not run | Enforcement | First resource | Unknown value |", "|---|---|---|---|");
+    for (const n of notRun) lines.push(`| \`${n.policy}\` | ${n.enforcement} | ${md(n.where)} | ${md(n.reason)} |`);
   }
   const k8s = kubernetesLine(r);
   if (k8s) lines.push("", k8s);
@@ -99,5 +144,9 @@ export function renderMarkdown(r: GateReport): string {
 
 export function renderJson(r: GateReport): string {
   const { plan: _plan, ...rest } = r;
-  return JSON.stringify({ ...rest, summary: { ...counts(r), line: summaryLine(r) } }, null, 2);
+  return JSON.stringify(
+    { ...rest, notRunPolicies: notRunPolicies(r), summary: { ...counts(r), line: summaryLine(r) } },
+    null,
+    2,
+  );
 }

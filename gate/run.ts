@@ -37,6 +37,23 @@ export interface GateOptions {
   policyOverrides?: Record<string, Record<string, unknown>>;
   /** A warm evaluator to use (the driver, the twin); the gate command makes its own. */
   evaluator?: Evaluator;
+  /**
+   * Judge the plan as `pulumi preview` of a fresh stack sends it: computed outputs, and values derived from
+   * them, unknown (gate/capture.ts). A policy that reads one cannot run (`notRun`). @default false
+   */
+  preview?: boolean;
+}
+
+/** A policy the pack could not run on a resource (or the stack) because a value it read is unknown. */
+export interface NotRun {
+  policy: string;
+  /** The enforcement the policy config gives it (the pack reports it as advisory). */
+  enforcement: Enforcement;
+  resourceType: string;
+  resourceName: string;
+  urn: string;
+  /** The unknown value it read, e.g. `string value at .arn can't be known during preview`. */
+  reason: string;
 }
 
 export interface Violation {
@@ -59,6 +76,8 @@ export interface GateReport {
   placeholders: string[];
   problems: ConfigProblem[];
   violations: Violation[];
+  /** Policies that could not run (an unknown value): in a real preview, an advisory "can't run" only. */
+  notRun: NotRun[];
   notApplicable: { policy: string; reason: string }[];
   pack?: { name: string; version: string; policies: number; configFile?: string };
   /** Every Kubernetes object of the plan validated against the cluster's schemas (gate/kubernetes). */
@@ -120,13 +139,14 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
     placeholders: files.placeholders,
     problems: [],
     violations: [],
+    notRun: [],
     notApplicable: [],
   };
   try {
     // Start the pack first: it needs only the config, and it loads while the program runs.
     const info = evaluator.warm(files);
     info.catch(() => undefined);
-    const planned = await evaluator.plan(files);
+    const planned = await evaluator.plan(files, undefined, o.preview === true);
     if (!planned.ok) return { ...base, at: at.toISOString(), decision: "invalid-config", problems: planned.problems };
     const plan = planned.plan;
     if (o.at === "window") at = new Date(planned.config.release.window.start);
@@ -136,7 +156,7 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
       "release-window": { at: at.toISOString(), ...o.policyOverrides?.["release-window"] },
     });
     const analysis = await analyzePlan(evaluator, files, policyConfig, plan.resources);
-    const violations = toViolations(analysis, plan.resources);
+    const { violations, notRun } = splitNotRun(toViolations(analysis, plan.resources), policyConfig);
     const kubernetes = checkKubernetes(plan.resources, planned.config.cluster);
     const packInfo = await info;
     const blocked =
@@ -148,6 +168,7 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
       decision: blocked ? "no-go" : "go",
       resourceCount: plan.resources.length,
       violations,
+      notRun,
       notApplicable: analysis.notApplicable.map((n) => ({ policy: n.policyName, reason: n.reason })),
       pack: {
         name: packInfo.name,
@@ -161,6 +182,31 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
   } finally {
     if (!o.evaluator) evaluator.close();
   }
+}
+
+const CANT_RUN = /^can't run policy '([^']+)' from policy pack '[^']+' during preview: (.*)$/s;
+
+/**
+ * The pack turns a policy that read an unknown value into an advisory "can't run … during preview"
+ * (@pulumi/policy server.js, UnknownValueError): not a violation, but a check that did not happen.
+ */
+export function splitNotRun(all: Violation[], config: PolicyConfig): { violations: Violation[]; notRun: NotRun[] } {
+  const violations: Violation[] = [];
+  const notRun: NotRun[] = [];
+  for (const v of all) {
+    const m = CANT_RUN.exec(v.message);
+    if (!m) violations.push(v);
+    else
+      notRun.push({
+        policy: v.policy,
+        enforcement: config[v.policy]?.enforcementLevel ?? v.enforcement,
+        resourceType: v.resourceType,
+        resourceName: v.resourceName,
+        urn: v.urn,
+        reason: m[2],
+      });
+  }
+  return { violations, notRun };
 }
 
 /** The resource policies, then the stack policies, over the plan's resources in one pack session. */

@@ -1,5 +1,5 @@
 /** Small readers over the untyped resource properties the engine sends. */
-import type { PolicyResource } from "@pulumi/policy";
+import { type PolicyResource, UnknownValueError } from "@pulumi/policy";
 
 // biome-ignore lint/suspicious/noExplicitAny: resource properties are untyped JSON from the engine
 export type Props = Record<string, any>;
@@ -87,17 +87,79 @@ export function dependsOn(r: PolicyResource, target: PolicyResource): boolean {
   return false;
 }
 
-/** Forward action weights of a listener: `[{arn, weight}]`, or undefined when it does not forward by weight. */
-export function weightedTargets(props: Props): { arn: string; weight: number }[] | undefined {
+/**
+ * A value that cannot be known during a preview: computed by a resource not created yet (its ARN, id,
+ * address), or derived from one. Reading it through the pack's proxy throws UnknownValueError
+ * (@pulumi/policy proxy.js), which would turn the whole policy into an advisory "can't run".
+ */
+export const UNKNOWN: unique symbol = Symbol("unknown during preview");
+/** The engine's sentinel of an unknown string (@pulumi/policy proxy.js unknownStringValue), for UnknownValueError. */
+export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Reads a value, or UNKNOWN instead of throwing when it is unknown (so a policy can fall back on a URN relation). */
+export function peek<T>(read: () => T): T | typeof UNKNOWN {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof UnknownValueError) return UNKNOWN;
+    throw e;
+  }
+}
+
+/**
+ * Whether a property will hold a value: an unknown one will (a resource of the stack computes it, e.g. the
+ * ARN of a KMS key created with it); empty, false and absent will not.
+ */
+export function isSet(read: () => unknown): boolean {
+  const v = peek(read);
+  return v === UNKNOWN || (v !== undefined && v !== null && v !== "" && v !== false);
+}
+
+/** A string when known; UNKNOWN when computed; undefined when absent. */
+export function str(read: () => unknown): string | typeof UNKNOWN | undefined {
+  const v = peek(read);
+  return v === UNKNOWN ? UNKNOWN : v === undefined || v === null ? undefined : String(v);
+}
+
+/** The resources of `type` that `from`'s property `prop` depends on (the engine's property dependencies). */
+export function referenced(
+  from: PolicyResource,
+  prop: string,
+  resources: PolicyResource[],
+  type: string,
+): PolicyResource[] {
+  const urns = new Set((from.propertyDependencies[prop] ?? []).map((d) => d.urn));
+  return resources.filter((r) => r.type === type && urns.has(r.urn));
+}
+
+/** Forward action weights of a listener: `[{arn, weight}]` (arn UNKNOWN in a preview), or undefined when it does not forward by weight. */
+export function weightedTargets(props: Props): { arn: string | typeof UNKNOWN; weight: number }[] | undefined {
   const action = (props.defaultActions as Props[] | undefined)?.find((a) => a.type === "forward");
   const groups = action?.forward?.targetGroups as Props[] | undefined;
-  return groups?.map((g) => ({ arn: String(g.arn), weight: Number(g.weight ?? 0) }));
+  return groups?.map((g) => ({ arn: str(() => g.arn) ?? "", weight: Number(g.weight ?? 0) }));
 }
 
 /** The single forward target of a listener (`targetGroupArn`), if it forwards to exactly one group. */
-export function singleTarget(props: Props): string | undefined {
+export function singleTarget(props: Props): string | typeof UNKNOWN | undefined {
   const action = (props.defaultActions as Props[] | undefined)?.find((a) => a.type === "forward");
-  return action?.targetGroupArn ?? undefined;
+  return str(() => action?.targetGroupArn);
+}
+
+/**
+ * The target groups a listener forwards to: matched by ARN when known, else (a preview) the target groups
+ * its `defaultActions` depend on — the weights then cannot be told apart, only the set of groups.
+ */
+export function forwardedGroups(
+  listener: PolicyResource,
+  resources: PolicyResource[],
+): { byArn: Map<string, PolicyResource>; referenced: PolicyResource[] } {
+  const tgs = ofType(resources, T.targetGroup);
+  const byArn = new Map<string, PolicyResource>();
+  for (const g of tgs) {
+    const arn = str(() => g.props.arn);
+    if (typeof arn === "string") byArn.set(arn, g);
+  }
+  return { byArn, referenced: referenced(listener, "defaultActions", resources, T.targetGroup) };
 }
 
 /** `blue` / `green` from a target group's tags or name. */
@@ -112,11 +174,20 @@ export function colorOf(tg: PolicyResource): "blue" | "green" | undefined {
  * Whether property `prop` of `from` refers to `to`: through the engine's property dependencies, or (for
  * outputs that were already known) by holding one of `to`'s identifiers.
  */
-export function refersTo(from: PolicyResource, prop: string, to: PolicyResource, identifiers: unknown[]): boolean {
+export function refersTo(
+  from: PolicyResource,
+  prop: string,
+  to: PolicyResource,
+  identifiers: (() => unknown)[] = [],
+): boolean {
   if (from.propertyDependencies[prop]?.some((d) => d.urn === to.urn)) return true;
-  const v = from.props[prop];
-  const values = Array.isArray(v) ? v : [v];
-  return identifiers.some((id) => id !== undefined && values.includes(id));
+  // No URN relation: compare values, each read only if known (an unknown one matches nothing).
+  const v = peek(() => from.props[prop]);
+  if (v === UNKNOWN) return false;
+  const values = Array.isArray(v) ? Array.from({ length: v.length }, (_, i) => peek(() => v[i])) : [v];
+  return identifiers
+    .map(peek)
+    .some((id) => id !== undefined && id !== UNKNOWN && values.includes(id as (typeof values)[number]));
 }
 
 export type Color = "blue" | "green";
@@ -162,9 +233,57 @@ export function apiDeployments(resources: PolicyResource[]): PolicyResource[] {
   );
 }
 
+export interface ForwardTarget {
+  weight: number;
+  group?: PolicyResource;
+  color?: Color;
+}
+
+/**
+ * The weighted forward of a listener, each entry with its target group and color: by ARN when known; in a
+ * preview (ARNs computed) by the listener's tag `rollout/forward-order` (the color of each entry, stated by
+ * components/production-listener.ts), whose claim is checked against the ARNs whenever they are known
+ * (`mismatch`). Undefined entries: a preview without the tag, where weights cannot be matched to groups.
+ */
+export function forwardTargets(
+  listener: PolicyResource,
+  resources: PolicyResource[],
+): { targets?: ForwardTarget[]; mismatch?: string } {
+  const entries = weightedTargets(listener.props) ?? [];
+  const order = String(listener.props.tags?.["rollout/forward-order"] ?? "")
+    .split(",")
+    .filter(isColor);
+  const { byArn, referenced: refs } = forwardedGroups(listener, resources);
+  if (entries.every((t) => typeof t.arn === "string")) {
+    const targets = entries.map((t) => {
+      const group = byArn.get(t.arn as string);
+      return { weight: t.weight, group, color: group && colorOf(group) };
+    });
+    const i = order.length ? targets.findIndex((t, k) => t.color !== order[k]) : -1;
+    const mismatch =
+      i >= 0
+        ? `forward entry ${i} goes to ${targets[i].color ?? "a group outside the stack"}, but the tag rollout/forward-order says ${order[i]}`
+        : undefined;
+    return { targets, mismatch };
+  }
+  if (order.length !== entries.length) return {};
+  return {
+    targets: entries.map((t, k) => ({
+      weight: t.weight,
+      color: order[k],
+      group: refs.find((g) => colorOf(g) === order[k]),
+    })),
+  };
+}
+
+/** The entries that take traffic (weight > 0); undefined when they cannot be told apart (see forwardTargets). */
+export function trafficTargets(listener: PolicyResource, resources: PolicyResource[]): ForwardTarget[] | undefined {
+  return forwardTargets(listener, resources).targets?.filter((t) => t.weight > 0);
+}
+
 /** Weight a weighted listener gives a color (0 when the color's target group is not in the forward). */
-export function weightOf(listener: PolicyResource, color: Color, targetGroups: PolicyResource[]): number {
-  const tg = targetGroups.find((g) => colorOf(g) === color);
-  const t = weightedTargets(listener.props)?.find((x) => tg && x.arn === String(tg.props.arn));
-  return t?.weight ?? 0;
+export function weightOf(listener: PolicyResource, color: Color, resources: PolicyResource[]): number | typeof UNKNOWN {
+  const targets = forwardTargets(listener, resources).targets;
+  if (!targets) return UNKNOWN;
+  return targets.find((t) => t.color === color)?.weight ?? 0;
 }

@@ -12,7 +12,7 @@ export const dataBackupCoverage = stackPolicy({
   validateStack: (args, report) => {
     const selections = ofType(args.resources, T.backupSelection);
     for (const db of ofType(args.resources, T.rdsInstance)) {
-      const covered = selections.some((s) => refersTo(s, "resources", db, [db.props.arn]));
+      const covered = selections.some((s) => refersTo(s, "resources", db, [() => db.props.arn]));
       if (!covered) report(`database ${db.name} is not in any AWS Backup selection.`, db.urn);
     }
   },

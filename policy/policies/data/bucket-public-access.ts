@@ -14,7 +14,9 @@ export const dataBucketPublicAccess = stackPolicy({
   validateStack: (args, report) => {
     const blocks = ofType(args.resources, T.publicAccessBlock);
     for (const bucket of ofType(args.resources, T.bucket)) {
-      const block = blocks.find((b) => refersTo(b, "bucket", bucket, [bucket.props.id, bucket.props.bucket]));
+      const block = blocks.find((b) =>
+        refersTo(b, "bucket", bucket, [() => bucket.props.id, () => bucket.props.bucket]),
+      );
       if (!block) {
         report(`bucket ${bucket.name} has no public access block.`, bucket.urn);
         continue;

@@ -1,7 +1,16 @@
+import type { PolicyResource } from "@pulumi/policy";
 import { stackPolicy } from "../../lib/define";
-import { ofType, T } from "../../lib/props";
+import { ofType, type Props, referenced, str, T } from "../../lib/props";
 
 const regionOf = (arn: string | undefined) => arn?.split(":")[3];
+
+/** A vault's region: declared (input `region`), else from its known ARN, else the stack's (provider) region. */
+function vaultRegion(v: PolicyResource | undefined): string {
+  const region = v && str(() => v.props.region);
+  if (typeof region === "string") return region;
+  const arn = v && str(() => v.props.arn);
+  return (typeof arn === "string" && regionOf(arn)) || "(the stack's region)";
+}
 
 export const dataCrossRegionCopy = stackPolicy({
   name: "data-cross-region-copy",
@@ -14,15 +23,21 @@ export const dataCrossRegionCopy = stackPolicy({
   validateStack: (args, report) => {
     const vaults = ofType(args.resources, T.backupVault);
     for (const plan of ofType(args.resources, T.backupPlan)) {
-      for (const rule of (plan.props.rules as {
-        ruleName: string;
-        targetVaultName: string;
-        copyActions?: { destinationVaultArn: string }[];
-      }[]) ?? []) {
+      const rules = (plan.props.rules as Props[] | undefined) ?? [];
+      // Copy destinations by URN (the plan's rules depend on the vaults they name), else by known ARN.
+      const referencedVaults = referenced(plan, "rules", args.resources, T.backupVault);
+      for (const rule of rules) {
         const source = vaults.find((v) => v.props.name === rule.targetVaultName);
-        const home = regionOf(source?.props.arn);
-        const copies = rule.copyActions ?? [];
-        if (!copies.some((c) => regionOf(c.destinationVaultArn) && regionOf(c.destinationVaultArn) !== home))
+        const home = vaultRegion(source);
+        const copies = (rule.copyActions as Props[] | undefined) ?? [];
+        const regions = copies.map((c) => {
+          const arn = str(() => c.destinationVaultArn);
+          if (typeof arn === "string") return regionOf(arn);
+          // Unknown ARN: the vault it comes from is one the rules depend on, other than the rule's target.
+          const dest = referencedVaults.filter((v) => v !== source && vaultRegion(v) !== home);
+          return dest.length > 0 ? vaultRegion(dest[0]) : undefined;
+        });
+        if (!regions.some((r) => r && r !== home))
           report(`backup rule ${rule.ruleName} of ${plan.name} has no copy to another region.`, plan.urn);
       }
     }

@@ -1,8 +1,16 @@
+import type { PolicyResource } from "@pulumi/policy";
 import { stackPolicy } from "../../lib/define";
-import { isPrimaryDatabase, ofType, T } from "../../lib/props";
+import { isPrimaryDatabase, isSet, ofType, referenced, refersTo, str, T } from "../../lib/props";
 
 const REPLICATION = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication";
 const regionOf = (arn: unknown) => (typeof arn === "string" ? arn.split(":")[3] : undefined);
+
+/** The region a resource declares (input `region`), else the one its known ARN names. */
+function declaredRegion(r: PolicyResource): string | undefined {
+  const region = str(() => r.props.region);
+  if (typeof region === "string") return region;
+  return regionOf(str(() => r.props.arn));
+}
 
 export const dataCrossRegionPitr = stackPolicy({
   name: "data-cross-region-pitr",
@@ -17,7 +25,7 @@ export const dataCrossRegionPitr = stackPolicy({
   validateStack: (args, report) => {
     const replications = ofType(args.resources, REPLICATION);
     for (const db of ofType(args.resources, T.rdsInstance).filter(isPrimaryDatabase)) {
-      const r = replications.find((x) => x.props.sourceDbInstanceArn === db.props.arn);
+      const r = replications.find((x) => refersTo(x, "sourceDbInstanceArn", db, [() => db.props.arn]));
       if (!r) {
         report(
           `database ${db.props.identifier ?? db.name} has no cross-region automated backups replication: a region loss loses everything since the last daily copy.`,
@@ -25,14 +33,17 @@ export const dataCrossRegionPitr = stackPolicy({
         );
         continue;
       }
-      const home = regionOf(db.props.arn);
-      const region = r.props.region ?? regionOf(r.props.kmsKeyId);
+      // Regions as declared (the `region` inputs, known before creation), else from known ARNs.
+      const home = declaredRegion(db) ?? "the stack's region";
+      const key = referenced(r, "kmsKeyId", args.resources, T.kmsKey)[0];
+      const region = declaredRegion(r);
       if (!region || region === home)
         report(
           `the backups replication of ${db.props.identifier ?? db.name} stays in ${home}: replicate to another region.`,
           r.urn,
         );
-      if (!r.props.kmsKeyId || regionOf(r.props.kmsKeyId) !== region)
+      const keyRegion = key ? declaredRegion(key) : regionOf(str(() => r.props.kmsKeyId));
+      if (!isSet(() => r.props.kmsKeyId) || keyRegion !== region)
         report(
           `the backups replication of ${db.props.identifier ?? db.name} has no customer-managed key in ${region}.`,
           r.urn,

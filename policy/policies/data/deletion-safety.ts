@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isSet, T } from "../../lib/props";
 
 /** components/database.ts RESTORE_STATE_TAG (the pack is self-contained: it does not import components). */
 const RESTORE_STATE_TAG = "rollout/restore-state";
@@ -25,7 +25,7 @@ export const dataDeletionSafety = resourcePolicy({
     const cfg = args.getConfig<{ requireDeletionProtection: boolean; requireProtect: boolean }>();
     if (args.props.skipFinalSnapshot === true)
       report("skipFinalSnapshot is true: deleting the instance would lose its data without a final snapshot.");
-    else if (!args.props.finalSnapshotIdentifier)
+    else if (!isSet(() => args.props.finalSnapshotIdentifier))
       report("finalSnapshotIdentifier is not set: a delete would fail or lose the final snapshot.");
     if (cfg.requireDeletionProtection && args.props.deletionProtection !== true)
       report("deletionProtection is not true.");

@@ -16,7 +16,7 @@ export const dataRestoreTesting = stackPolicy({
     );
     for (const db of ofType(args.resources, T.rdsInstance).filter(isPrimaryDatabase)) {
       const tested =
-        plans.length > 0 && selections.some((s) => refersTo(s, "protectedResourceArns", db, [db.props.arn]));
+        plans.length > 0 && selections.some((s) => refersTo(s, "protectedResourceArns", db, [() => db.props.arn]));
       if (!tested) report(`database ${db.name} has no restore-testing plan and selection.`, db.urn);
     }
   },

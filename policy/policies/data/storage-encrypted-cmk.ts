@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { str, T, UNKNOWN } from "../../lib/props";
 
 export const dataStorageEncryptedCmk = resourcePolicy({
   name: "data-storage-encrypted-cmk",
@@ -14,7 +14,9 @@ export const dataStorageEncryptedCmk = resourcePolicy({
     if (args.type !== T.rdsInstance) return;
     if (args.props.storageEncrypted !== true)
       report("storageEncrypted is not true: the database and its snapshots would be unencrypted.");
-    const key = args.props.kmsKeyId;
+    // Unknown in a preview: the ARN of a key this stack creates, i.e. customer-managed.
+    const key = str(() => args.props.kmsKeyId);
+    if (key === UNKNOWN) return;
     if (!key)
       report("kmsKeyId is not set: storage would use the AWS-managed aws/rds key instead of a customer-managed key.");
     else if (String(key).includes("alias/aws/"))

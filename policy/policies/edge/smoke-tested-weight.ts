@@ -1,13 +1,12 @@
+import { UnknownValueError } from "@pulumi/policy";
 import { stackPolicy } from "../../lib/define";
 import {
   apiDeployments,
-  colorOf,
   dependsOn,
-  ofType,
+  forwardTargets,
   productionListener,
   smokeJobs,
-  T,
-  weightedTargets,
+  UNKNOWN_STRING,
 } from "../../lib/props";
 
 export const edgeSmokeTestedWeight = stackPolicy({
@@ -44,13 +43,14 @@ export const edgeSmokeTestedWeight = stackPolicy({
         `listener ${listener.name} does not wait for a smoke test of ${underTest}, the color under test: a failed smoke test would not stop the traffic change.`,
         listener.urn,
       );
-    const tgs = ofType(args.resources, T.targetGroup);
-    for (const t of (weightedTargets(listener.props) ?? []).filter((x) => x.weight > 0)) {
-      const tg = tgs.find((g) => String(g.props.arn) === t.arn);
-      const color = tg && colorOf(tg);
+    const { targets, mismatch } = forwardTargets(listener, args.resources);
+    if (mismatch) report(`listener ${listener.name}: ${mismatch}.`, listener.urn);
+    // A preview without the order tag cannot match weights to groups: that needs the computed ARNs.
+    if (!targets) throw new UnknownValueError(UNKNOWN_STRING, ["defaultActions", "0", "forward", "targetGroups"]);
+    for (const { weight, group, color } of targets.filter((t) => t.weight > 0)) {
       if (color !== live && color !== underTest)
         report(
-          `listener ${listener.name} sends ${t.weight}% to ${color ?? t.arn}, which is neither the live color (${live}) nor the smoke-tested color under test (${underTest}).`,
+          `listener ${listener.name} sends ${weight}% to ${color ?? group?.name ?? "a target group outside the stack"}, which is neither the live color (${live}) nor the smoke-tested color under test (${underTest}).`,
           listener.urn,
         );
     }

@@ -1,5 +1,5 @@
 import { stackPolicy } from "../../lib/define";
-import { colorOf, ofType, productionListener, singleTarget, T } from "../../lib/props";
+import { colorOf, ofType, productionListener, referenced, singleTarget, str, T, UNKNOWN } from "../../lib/props";
 import { stackConfig } from "../../lib/stack-config";
 
 export const edgeTestListenerUnderTest = stackPolicy({
@@ -21,7 +21,12 @@ export const edgeTestListenerUnderTest = stackPolicy({
     }
     const tgs = ofType(args.resources, T.targetGroup);
     for (const l of ofType(args.resources, T.listener).filter((x) => x.props.port === port)) {
-      const tg = tgs.find((g) => String(g.props.arn) === singleTarget(l.props));
+      const target = singleTarget(l.props);
+      // In a preview the ARN is unknown: the one target group the forward depends on is the target.
+      const tg =
+        target === UNKNOWN
+          ? referenced(l, "defaultActions", args.resources, T.targetGroup)[0]
+          : tgs.find((g) => str(() => g.props.arn) === target);
       const color = tg && colorOf(tg);
       if (color !== underTest)
         report(

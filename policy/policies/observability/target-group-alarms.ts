@@ -1,17 +1,54 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { stackPolicy } from "../../lib/define";
-import { ofType, type Props, T } from "../../lib/props";
+import { ofType, type Props, str, T, UNKNOWN } from "../../lib/props";
+
+/**
+ * Whether a TargetGroup dimension is the target group's: the same suffix when both are known, else (a
+ * preview: the suffix is computed) the alarm's property depends on the target group by URN.
+ */
+function isDimensionOf(
+  value: string | typeof UNKNOWN | undefined,
+  suffix: string | typeof UNKNOWN | undefined,
+  alarm: PolicyResource,
+  prop: string,
+  tg: PolicyResource,
+): boolean {
+  if (value === undefined) return false;
+  if (value !== UNKNOWN && suffix !== UNKNOWN) return value === suffix;
+  return (alarm.propertyDependencies[prop] ?? []).some((d) => d.urn === tg.urn);
+}
 
 /** Metric names (and p95 for latency) an alarm watches for a target group dimension. */
-function watched(alarm: PolicyResource, suffix: string): string[] {
+function watched(alarm: PolicyResource, tg: PolicyResource): string[] {
   const out: string[] = [];
   const p = alarm.props;
-  if (p.dimensions?.TargetGroup === suffix)
+  const suffix = str(() => tg.props.arnSuffix);
+  if (
+    isDimensionOf(
+      str(() => p.dimensions?.TargetGroup),
+      suffix,
+      alarm,
+      "dimensions",
+      tg,
+    )
+  )
     out.push(
       p.metricName === "TargetResponseTime" ? `TargetResponseTime:${p.extendedStatistic ?? p.statistic}` : p.metricName,
     );
-  for (const q of (p.metricQueries as Props[] | undefined) ?? [])
-    if (q.metric?.dimensions?.TargetGroup === suffix) out.push(q.metric.metricName);
+  const queries = (p.metricQueries as Props[] | undefined) ?? [];
+  // Expression-only queries (metric math) have no metric: skipped, never a TypeError.
+  for (const q of queries)
+    if (
+      q.metric &&
+      isDimensionOf(
+        str(() => q.metric.dimensions?.TargetGroup),
+        suffix,
+        alarm,
+        "metricQueries",
+        tg,
+      )
+    )
+      out.push(q.metric.metricName);
   return out;
 }
 
@@ -32,8 +69,7 @@ export const observabilityTargetGroupAlarms = stackPolicy({
   validateStack: (args, report) => {
     const alarms = ofType(args.resources, T.metricAlarm);
     for (const tg of ofType(args.resources, T.targetGroup)) {
-      const suffix = tg.props.arnSuffix;
-      const seen = new Set(alarms.flatMap((a) => watched(a, suffix)));
+      const seen = new Set(alarms.flatMap((a) => watched(a, tg)));
       const missing = REQUIRED.filter(([m]) => !seen.has(m)).map(([, what]) => what);
       if (missing.length > 0) report(`target group ${tg.name} has no ${missing.join(", ")} alarm.`, tg.urn);
     }

@@ -1,29 +1,37 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { stackPolicy } from "../../lib/define";
-import { containers, ofType, type Props, T } from "../../lib/props";
+import { containers, ofType, type Props, peek, referenced, str, T, UNKNOWN } from "../../lib/props";
 
 const EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret";
 const LONG_RUNNING: string[] = [T.deployment, T.statefulSet];
 
-/** Secrets Manager references an ExternalSecret reads (data[].remoteRef.key, dataFrom[].extract.key). */
-function remoteKeys(es: PolicyResource): string[] {
+/** Secrets Manager references an ExternalSecret reads (data[].remoteRef.key, dataFrom[].extract.key); UNKNOWN when computed. */
+function remoteKeys(es: PolicyResource): (string | typeof UNKNOWN)[] {
   const spec = es.props.spec ?? {};
-  return [
-    ...((spec.data ?? []) as Props[]).map((d) => d.remoteRef?.key),
-    ...((spec.dataFrom ?? []) as Props[]).map((d) => d.extract?.key),
-  ].filter((k): k is string => typeof k === "string");
+  const keys = [
+    ...((spec.data ?? []) as Props[]).map((d) => str(() => d.remoteRef?.key)),
+    ...((spec.dataFrom ?? []) as Props[]).map((d) => str(() => d.extract?.key)),
+  ];
+  return keys.filter((k): k is string | typeof UNKNOWN => k !== undefined);
 }
 
-/** `namespace/name` of every Kubernetes Secret that ESO fills from an RDS-managed master user secret. */
+/**
+ * `namespace/name` of every Kubernetes Secret that ESO fills from an RDS-managed master user secret: a key
+ * equal to an instance's `masterUserSecrets[].secretArn`, or (a preview: the ARN is computed) a key
+ * unknown while the ExternalSecret's spec depends on an RDS instance — the only secret RDS creates.
+ */
 function masterSecrets(resources: PolicyResource[]): Map<string, string> {
+  const instances = ofType(resources, T.rdsInstance);
   const masters = new Set(
-    ofType(resources, T.rdsInstance).flatMap((db) =>
-      ((db.props.masterUserSecrets ?? []) as Props[]).map((s) => s.secretArn).filter(Boolean),
-    ),
+    instances.flatMap((db) => {
+      const list = peek(() => (db.props.masterUserSecrets ?? []) as Props[]);
+      return list === UNKNOWN ? [] : list.map((x) => str(() => x.secretArn)).filter((a) => typeof a === "string");
+    }),
   );
   const out = new Map<string, string>();
   for (const es of ofType(resources, EXTERNAL_SECRET)) {
-    if (!remoteKeys(es).some((k) => masters.has(k))) continue;
+    const fromDb = referenced(es, "spec", resources, T.rdsInstance).length > 0;
+    if (!remoteKeys(es).some((k) => (k === UNKNOWN ? fromDb : masters.has(k)))) continue;
     const target = es.props.spec?.target?.name ?? es.props.metadata?.name;
     out.set(`${es.props.metadata?.namespace}/${target}`, es.name);
   }

@@ -1,6 +1,6 @@
 import { SECRET_PLACEHOLDER } from "../../../gate/capture";
 import { resourcePolicy } from "../../lib/define";
-import { containers, type Props, T, WORKLOAD_TYPES } from "../../lib/props";
+import { containers, type Props, peek, T, UNKNOWN, WORKLOAD_TYPES } from "../../lib/props";
 
 const SECRET_NAME = /(pass(word)?|secret|token|private_?key|access_?key|api_?key|connection_?string)/i;
 const SECRET_VALUE: [RegExp, string][] = [
@@ -33,12 +33,19 @@ export const secretsNoPlaintext = resourcePolicy({
       for (const c of containers(args.props)) {
         for (const e of (c.env as Props[] | undefined) ?? []) {
           if (e.valueFrom) continue;
-          const f = secretFinding(String(e.name), e.value);
+          // Unknown in a preview: computed by a resource (an address, an ARN). A secret output would arrive
+          // as a secret (the placeholder), not as a plain unknown.
+          const value = peek(() => e.value);
+          if (value === UNKNOWN) continue;
+          const f = secretFinding(String(e.name), value);
           if (f) report(`container ${c.name} env ${e.name}: ${f}.`);
         }
       }
     } else if (args.type === T.configMap) {
-      for (const [k, v] of Object.entries((args.props.data as Props | undefined) ?? {})) {
+      const data = (args.props.data as Props | undefined) ?? {};
+      for (const k of Object.keys(data)) {
+        const v = peek(() => data[k]);
+        if (v === UNKNOWN) continue;
         const f = secretFinding(k, v);
         if (f) report(`ConfigMap key ${k}: ${f}.`);
       }

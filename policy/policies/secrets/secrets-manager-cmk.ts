@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isSet, T } from "../../lib/props";
 
 export const secretsManagerCmk = resourcePolicy({
   name: "secrets-manager-cmk",
@@ -13,7 +13,7 @@ export const secretsManagerCmk = resourcePolicy({
   validateResource: (args, report) => {
     if (args.type !== T.secret) return;
     const { minimumRecoveryDays } = args.getConfig<{ minimumRecoveryDays: number }>();
-    if (!args.props.kmsKeyId) report("kmsKeyId is not set: the secret uses the AWS-managed key.");
+    if (!isSet(() => args.props.kmsKeyId)) report("kmsKeyId is not set: the secret uses the AWS-managed key.");
     const w = args.props.recoveryWindowInDays;
     if (typeof w === "number" && w < minimumRecoveryDays)
       report(`recoveryWindowInDays is ${w}; at least ${minimumRecoveryDays} so a deleted secret can be recovered.`);

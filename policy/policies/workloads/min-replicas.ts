@@ -1,5 +1,5 @@
 import { stackPolicy } from "../../lib/define";
-import { apiDeployments, ofType, productionListener, T, weightOf } from "../../lib/props";
+import { apiDeployments, ofType, productionListener, T, UNKNOWN, weightOf } from "../../lib/props";
 
 export const workloadsMinReplicas = stackPolicy({
   name: "workloads-min-replicas",
@@ -14,16 +14,19 @@ export const workloadsMinReplicas = stackPolicy({
   validateStack: (args, report) => {
     const { minimum } = args.getConfig<{ minimum: number }>();
     const prod = productionListener(args.resources);
-    const tgs = ofType(args.resources, T.targetGroup);
     const hpas = ofType(args.resources, T.hpa);
     for (const d of apiDeployments(args.resources)) {
       const labels = d.props.metadata?.labels ?? {};
       const color = labels["rollout/color"];
       if (labels["rollout/scaled-down"] === "true") {
-        const weight = prod && (color === "blue" || color === "green") ? weightOf(prod.listener, color, tgs) : 0;
-        if (weight > 0)
+        const weight =
+          prod && (color === "blue" || color === "green") ? weightOf(prod.listener, color, args.resources) : 0;
+        // In a preview the weights cannot be matched to colors: a scaled-down color must not be the live one
+        // or the one under test (the listener's tags say which colors take traffic).
+        const takesTraffic = weight === UNKNOWN ? color === prod?.live || color === prod?.underTest : weight > 0;
+        if (takesTraffic)
           report(
-            `Deployment ${d.props.metadata?.name} is scaled down (rollout/scaled-down) but the production listener sends it ${weight}%.`,
+            `Deployment ${d.props.metadata?.name} is scaled down (rollout/scaled-down) but the production listener sends it ${weight === UNKNOWN ? "traffic (it is live or under test)" : `${weight}%`}.`,
             d.urn,
           );
         continue;
