@@ -17,7 +17,7 @@ import { fixtures } from "./fixtures";
 const CANT_RUN = /^can't run policy/;
 
 /** Policies that may need a value only the update computes, each with the reason (docs/policies.md). */
-export const NEEDS_COMPUTED: Record<string, string> = {};
+const NEEDS_COMPUTED: Record<string, string> = {};
 
 describe("the pack at preview time: computed values unknown, every mandatory policy still judges", function () {
   this.timeout(180_000);
