@@ -11,6 +11,12 @@ export interface BackupsArgs {
   databaseArn: pulumi.Input<string>;
   /** Further instances to back up, e.g. a point-in-time restore that may become the primary. @default none */
   extraDatabaseArns?: pulumi.Input<string>[];
+  /**
+   * Name of the restore-testing selections: it changes when the tested database does (a restore cutover), so
+   * the selection is replaced — the provider's update does not apply a new protectedResourceArns
+   * (hashicorp/terraform-provider-aws#48316). @default "database"
+   */
+  restoreTestingSelectionName?: string;
   /** DB subnet group used when restore testing restores the database. */
   databaseSubnetGroupName?: pulumi.Input<string>;
   /** Days a daily snapshot is kept (rotation). */
@@ -278,7 +284,7 @@ export class Backups extends Component {
     new aws.backup.RestoreTestingSelection(
       `${name}-db`,
       {
-        name: "database",
+        name: a.restoreTestingSelectionName ?? "database",
         restoreTestingPlanName: testPlan.name,
         protectedResourceType: "RDS",
         // A copy keeps the ARN of the resource it protects: the same selection finds it in the DR vault.

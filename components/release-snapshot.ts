@@ -49,7 +49,10 @@ export class ReleaseSnapshot extends Component {
           ...(args.migrationFailed ? { "rollout/migration": "failed" } : {}),
         },
       },
-      { parent: this, retainOnDelete: true },
+      // Taken once: after a restore cutover moves the primary (components/database.ts), this release's snapshot
+      // stays the one of the instance it was taken of — a move would take a second snapshot and make the way
+      // back (cutover: false) fail on the retained first one (DBSnapshotAlreadyExists).
+      { parent: this, retainOnDelete: true, ignoreChanges: ["dbInstanceIdentifier", "dbSnapshotIdentifier"] },
     );
     this.snapshotIdentifier = this.snapshot.dbSnapshotIdentifier;
     this.registerOutputs({ snapshotIdentifier: this.snapshotIdentifier });

@@ -475,6 +475,16 @@ export const backupsSchema = z.strictObject({
             .optional(),
           "Where restores in the DR region go: the weekly DR restore test of the copies and the quarterly DR drill (`npm run rollout -- dr-drill`) restore there. Required in prod.",
         ),
+        rpoTargetMinutes: doc(
+          z
+            .number()
+            .int()
+            .min(5, "expected at least 5 minutes: RDS uploads transaction logs every 5 minutes")
+            .max(1440)
+            .default(15),
+          "The DR drill fails when the data it restored in the DR region is older than this. Runbook 003 asks for replication every 5 minutes; RDS uploads transaction logs about every 5 minutes and adds a copy lag it does not bound, so the drill warns above 5 minutes and fails above this.",
+          15,
+        ),
       })
       .optional(),
     "Copy every recovery point to a vault in another region (required in prod).",

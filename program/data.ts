@@ -49,6 +49,7 @@ export function createData({ config, prefix, net, protection }: Ctx, alerts: Ale
     crossRegionCopy: b.crossRegionCopy,
     vaultLock: b.vaultLock,
     restoreTesting: b.restoreTesting,
+    restoreTestingSelectionName: d.restore?.cutover ? `database_${d.restore.name.replace(/-/g, "_")}` : undefined,
     notificationTopicArn: alerts.backupEventsArn,
   });
   return { db, releaseSnapshot, backups };

@@ -181,12 +181,10 @@ export async function runRelease(
   }
   const final = keysAfter(s.stages, s.stages.length - 1, s.from, s.request!);
   const prefix = namePrefix(config.cluster.namespace, run.stackName);
-  // The primary's snapshots (after a restore cutover: the restored instance's).
-  const rotated = await rotateReleaseSnapshots(
-    run,
-    config,
-    databaseIdentifiers(prefix, config.database.restore).primary,
-  );
+  // Every instance's pre-release snapshots: after a restore cutover the original's (also once the stack forgot
+  // it: they stay in AWS and count against the quota) and the new primary's.
+  const restored = databaseIdentifiers(prefix, config.database.restore).restored;
+  const rotated = await rotateReleaseSnapshots(run, config, restored ? [prefix, restored] : [prefix]);
   await run.d.store.appendLedger(s.stack, {
     ...ledgerEntry(s, "released", final, run.now()),
     ...(rotated.length > 0 ? { snapshotsRotated: rotated } : {}),

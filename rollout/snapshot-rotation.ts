@@ -19,16 +19,18 @@ export function snapshotsToRotate(all: DbSnapshot[], keep: number): DbSnapshot[]
     .slice(Math.max(2, keep));
 }
 
+/**
+ * Rotates across every instance of the stack (after a restore cutover the pre-release snapshots of the
+ * original and of the new primary count together, so the original's are not kept forever).
+ */
 export async function rotateReleaseSnapshots(
   run: Run,
   config: AppConfig,
-  dbInstanceIdentifier: string,
+  dbInstanceIdentifiers: string[],
 ): Promise<string[]> {
   try {
-    const old = snapshotsToRotate(
-      await run.d.snapshots.list(dbInstanceIdentifier),
-      config.backups.releaseSnapshotsKept,
-    );
+    const all = (await Promise.all(dbInstanceIdentifiers.map((id) => run.d.snapshots.list(id)))).flat();
+    const old = snapshotsToRotate(all, config.backups.releaseSnapshotsKept);
     for (const s of old) await run.d.snapshots.delete(s.id);
     if (old.length > 0)
       run.d.log(

@@ -24,8 +24,29 @@ const tagsOf = (list?: Tag[]) => Object.fromEntries((list ?? []).map((t) => [t.K
  * RestoreDBInstanceToPointInTime errors that mean the DR region is not ready for a restore (RDS API
  * reference, "Errors"): the drill failed, not the tooling.
  */
-const NOT_READY =
-  /DBSubnetGroupNotFound|InvalidSubnet|InvalidVPCNetworkState|DBInstanceAutomatedBackupNotFound|InsufficientDBInstanceCapacity|KMSKeyNotAccessible|StorageQuotaExceeded|InstanceQuotaExceeded|InvalidRestore|PointInTimeRestoreNotEnabled/;
+const NOT_READY = new RegExp(
+  [
+    // RestoreDBInstanceToPointInTimeCommand.d.ts @throws (the SDK's model of the API's errors)
+    "DBSubnetGroupNotFound",
+    "DBSubnetGroupDoesNotCoverEnoughAZs",
+    "InvalidSubnet",
+    "InvalidVPCNetworkState",
+    "VpcEncryptionControlViolation",
+    "NetworkTypeNotSupported",
+    "StorageTypeNotSupported",
+    "InvalidDBInstanceState",
+    "DBInstanceAutomatedBackupNotFound",
+    "InsufficientDBInstanceCapacity",
+    "KMSKeyNotAccessible",
+    "StorageQuotaExceeded",
+    "InstanceQuotaExceeded",
+    "InvalidRestore",
+    "PointInTimeRestoreNotEnabled",
+    // Generic validation errors RDS answers for a wrong class or security groups of another VPC.
+    "InvalidParameterCombination",
+    "InvalidParameterValue",
+  ].join("|"),
+);
 
 function instanceOf(i: DBInstance): DrInstance {
   return {
@@ -135,14 +156,24 @@ export class RdsDrDatabases implements DrDatabases {
   }
 }
 
+/** The secret as JSON; a parse error never quotes it (V8's message shows the first characters). */
+export function parseSecret(text: string | undefined, secretId: string): Record<string, string> {
+  try {
+    return JSON.parse(text ?? "{}") as Record<string, string>;
+  } catch {
+    throw new DrillFailure(`${secretId} is not a JSON object of keys (components/app-secrets.ts)`);
+  }
+}
+
 export class SecretsManagerJson implements SecretJson {
   constructor(private readonly client: SecretsManagerClient) {}
 
   async read(secretId: string): Promise<Record<string, string>> {
     try {
       const r = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
-      return JSON.parse(r.SecretString ?? "{}") as Record<string, string>;
+      return parseSecret(r.SecretString, secretId);
     } catch (e) {
+      if (e instanceof DrillFailure) throw e;
       throw awsError(e, `Secrets Manager GetSecretValue ${secretId}`);
     }
   }

@@ -15,12 +15,13 @@ import { RefusedError } from "../errors";
 import { systemClock } from "../ports";
 import type { DrillDeps, DrillReport, DrillSettings } from "./drill";
 
-export const DRILL_USAGE = `Usage: npm run rollout -- dr-drill --stack <name> [--keep] [--timeout <minutes>] [--format text|json]
+export const DRILL_USAGE = `Usage: npm run rollout -- dr-drill --stack <name> [--keep] [--timeout <minutes>] [--format text|json] [--sweep]
 
 Restores the latest recovery point of the database's replicated automated backups into a scratch instance
 in the DR region (app:backups.crossRegionCopy.region, into app:backups.crossRegionCopy.restoreInto), runs
 app:database.integrityChecks against it as the read-only user, reports the data age (RPO achieved) and the
-restore time, then deletes the scratch instance (--keep leaves it; the next drill deletes it).
+restore time, then deletes the scratch instance (--keep leaves it; the next drill deletes it). --sweep only
+deletes the scratch instances earlier drills of the stack left.
 
 Exit codes: 0 passed, 8 the drill failed, 2 refused (config or arguments), 3 AWS unavailable, 6 unexpected error.`;
 
@@ -29,7 +30,7 @@ export interface DrillIo {
   err: (s: string) => void;
 }
 
-export type DrillDepsFactory = (s: DrillSettings, log: (s: string) => void) => Promise<DrillDeps>;
+export type DrillDepsFactory = (s: DrillSettings, log: (s: string) => void, signal: AbortSignal) => Promise<DrillDeps>;
 
 function parse(argv: string[]) {
   const { values: v } = parseArgs({
@@ -38,6 +39,7 @@ function parse(argv: string[]) {
       stack: { type: "string" },
       dir: { type: "string" },
       keep: { type: "boolean" },
+      sweep: { type: "boolean" },
       timeout: { type: "string" },
       format: { type: "string" },
       ci: { type: "boolean" },
@@ -89,6 +91,7 @@ export function drillSettings(
     checks: config.database.integrityChecks,
     timeoutMinutes: o.timeoutMinutes,
     keep: o.keep,
+    rpoTargetSeconds: 60 * copy.rpoTargetMinutes,
   };
 }
 
@@ -101,6 +104,7 @@ export function renderDrill(r: DrillReport): string[] {
       (c) => `  ${c.ok ? "✓" : "✗"} ${c.name}: ${c.skipped ?? `expected ${c.expected}, found ${c.found}`}`,
     ),
     ...r.problems.map((p) => `  problem: ${p}`),
+    ...r.warnings.map((w) => `  warning: ${w}`),
   ];
   if (r.leftovers.length) lines.push(`  earlier scratch instances cleaned up: ${r.leftovers.join(", ")}`);
   lines.push(
@@ -109,7 +113,7 @@ export function renderDrill(r: DrillReport): string[] {
   return lines;
 }
 
-export const realDrillDeps: DrillDepsFactory = async (s, log) => {
+export const realDrillDeps: DrillDepsFactory = async (s, log, signal) => {
   const { RdsDrDatabases, SecretsManagerJson, tlsCheckRunner } = await import("./aws");
   const { SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
   return {
@@ -118,8 +122,26 @@ export const realDrillDeps: DrillDepsFactory = async (s, log) => {
     runChecks: tlsCheckRunner(process.env.PGSSLROOTCERT, log),
     clock: systemClock,
     log,
+    signal,
   };
 };
+
+/**
+ * SIGINT/SIGTERM (a cancelled GitHub job sends both, then kills): stop waiting and delete the scratch
+ * instance before exiting; a third signal exits at once (the next drill deletes what is left).
+ */
+function onSignals(log: (s: string) => void): AbortController {
+  const controller = new AbortController();
+  let n = 0;
+  const handler = (sig: string) => {
+    if (++n >= 3) process.exit(130);
+    log(`${sig}: stopping the drill and deleting its scratch instance`);
+    controller.abort();
+  };
+  process.once("SIGINT", () => handler("SIGINT"));
+  process.on("SIGTERM", () => handler("SIGTERM"));
+  return controller;
+}
 
 export async function drillMain(argv: string[], io: DrillIo, deps: DrillDepsFactory = realDrillDeps): Promise<number> {
   let v: ReturnType<typeof parse>;
@@ -143,8 +165,22 @@ export async function drillMain(argv: string[], io: DrillIo, deps: DrillDepsFact
   }
   const stamp = () => (v.ci ? `[${new Date().toISOString()}] ` : "");
   const log = (s: string) => (v.format === "json" ? io.err(`${stamp()}${s}`) : io.out(`${stamp()}${s}`));
-  const { runDrill } = await import("./drill");
-  const report = await runDrill(await deps(settings, log), settings);
+  const { runDrill, sweepLeftovers } = await import("./drill");
+  const controller = deps === realDrillDeps ? onSignals(log) : new AbortController();
+  const d = await deps(settings, log, controller.signal);
+  if (v.sweep) {
+    try {
+      const gone = await sweepLeftovers(d, settings);
+      io.out(
+        `dr-drill: ${gone.length} scratch instance(s) of ${settings.prefix} deleted or deleting${gone.length ? `: ${gone.join(", ")}` : ""}`,
+      );
+      return 0;
+    } catch (e) {
+      io.err(`dr-drill --sweep: ${(e as Error).message}`);
+      return 3;
+    }
+  }
+  const report = await runDrill(d, settings);
   if (v.format === "json") io.out(JSON.stringify(report, null, 2));
   else for (const line of renderDrill(report)) io.out(line);
   if (report.outcome === "passed") return 0;

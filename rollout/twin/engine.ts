@@ -88,6 +88,20 @@ function annotations(r: CapturedResource): Record<string, string> {
   >;
 }
 
+/**
+ * The `ignoreChanges` resource option: each listed top-level input keeps the value of the state (Pulumi
+ * docs, "ignoreChanges": "the old value is used"), so it neither updates nor replaces the resource.
+ */
+function withIgnoredChanges(old: StateResource, r: CapturedResource): CapturedResource {
+  if (r.options.ignoreChanges.length === 0) return r;
+  const inputs = { ...r.inputs };
+  for (const k of r.options.ignoreChanges) {
+    if (k in old.inputs) inputs[k] = old.inputs[k];
+    else delete inputs[k];
+  }
+  return { ...r, inputs };
+}
+
 function decide(old: StateResource | undefined, r: CapturedResource): Decision {
   if (!old) return { op: "create" };
   const paths: string[] = [];
@@ -300,8 +314,15 @@ export class TwinEngine {
     this.d.hooks.afterStep?.({ message, step, index: record.steps.length - 1 });
   }
 
-  private async step(s: StackState, r: CapturedResource, record: UpdateRecord, replaced: Physical[], message: string) {
-    const old = s.resources.get(r.urn);
+  private async step(
+    s: StackState,
+    desired: CapturedResource,
+    record: UpdateRecord,
+    replaced: Physical[],
+    message: string,
+  ) {
+    const old = s.resources.get(desired.urn);
+    const r = old ? withIgnoredChanges(old, desired) : desired;
     const d = decide(old, r);
     const base = { urn: r.urn, type: r.type, name: r.name, at: this.d.clock.nowMs() };
     if (d.op === "same") {
@@ -367,11 +388,20 @@ export class TwinEngine {
     oldPhysical: Physical | undefined,
     replaced: Physical[],
   ): Promise<void> {
-    if (d.op === "replace" && oldPhysical && d.deleteFirst) await this.d.clock.spend(this.d.cloud.delete(oldPhysical));
+    // A replaced resource retained on delete stays in the cloud (Pulumi pkg/resource/deploy/step.go DeleteStep:
+    // `RetainOnDelete` skips the provider's Delete, replacements included), keeping its physical name.
+    const retain = s.resources.get(r.urn)?.options.retainOnDelete === true;
+    if (d.op === "replace" && oldPhysical && d.deleteFirst) {
+      if (retain) this.d.cloud.retain(oldPhysical);
+      else await this.d.clock.spend(this.d.cloud.delete(oldPhysical));
+    }
     const c = await this.d.cloud.create(r);
     await this.d.clock.spend(c.ms);
     s.resources.set(r.urn, { ...r, physicalId: c.physical.id, initErrors: c.initError ? [c.initError] : undefined });
-    if (d.op === "replace" && oldPhysical && !d.deleteFirst) replaced.push(oldPhysical);
+    if (d.op === "replace" && oldPhysical && !d.deleteFirst) {
+      if (retain) this.d.cloud.retain(oldPhysical);
+      else replaced.push(oldPhysical);
+    }
     this.record(
       record,
       {

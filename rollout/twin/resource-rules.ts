@@ -150,6 +150,24 @@ const RULES: Record<string, ResourceRule> = {
     duplicate: (n) =>
       `creating Backup Vault (${n}): AlreadyExistsException: Backup vault with the same name already exists`,
   },
+  // terraform-provider-aws internal/service/rds/instance_automated_backups_replication.go: every argument
+  // ForceNew (no Update); the create waits until the replication is REPLICATING.
+  "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": {
+    forceNew: ["sourceDbInstanceArn", "kmsKeyId", "retentionPeriod", "preSignedUrl", "region"],
+  },
+  // internal/service/backup/selection.go: no Update, every argument ForceNew; the name is explicit, so the
+  // bridge deletes the old selection first.
+  "aws:backup/selection:Selection": {
+    nameInput: "name",
+    forceNew: ["name", "planId", "iamRoleArn", "resources", "notResources", "selectionTags", "conditions"],
+    autoNamed: false,
+  },
+  // internal/service/backup/restore_testing_selection.go: name, plan and resource type require replacement.
+  // Its Update does not send protected_resource_arns (hashicorp/terraform-provider-aws#48316): the program
+  // renames the selection when the tested database changes (components/backups.ts), so it is replaced.
+  "aws:backup/restoreTestingSelection:RestoreTestingSelection": {
+    forceNew: ["name", "restoreTestingPlanName", "protectedResourceType", "region"],
+  },
   "aws:ec2/securityGroup:SecurityGroup": { forceNew: ["name", "namePrefix", "vpcId", "description"] },
   "aws:cloudwatch/metricAlarm:MetricAlarm": { forceNew: ["name"] },
   "aws:cloudwatch/compositeAlarm:CompositeAlarm": { forceNew: ["alarmName"] },

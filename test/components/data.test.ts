@@ -533,8 +533,20 @@ describe("restore cutover (docs/restore.md): the application's connection follow
     )!;
     assert.ok(JSON.stringify(admin.inputs).includes(masterSecret(restored)), "admin secret = the restored instance's");
     assert.ok(!JSON.stringify(admin.inputs).includes(masterSecret(live)));
+    // This release's snapshot was taken of the original and stays so (ignoreChanges: a move would take a
+    // second one); the next release's is taken of the new primary.
     const snapshot = ofType(p, "aws:rds/snapshot:Snapshot")[0];
-    assert.equal(snapshot.inputs.dbInstanceIdentifier, "artifortress-prod-incident-42");
+    assert.deepEqual(snapshot.options.ignoreChanges, ["dbInstanceIdentifier", "dbSnapshotIdentifier"]);
+    const next = await plan("prod", {
+      database: { restore: { ...RESTORE, cutover: true } },
+      release: { version: "1.5.0" },
+    });
+    assert.equal(
+      ofType(next, "aws:rds/snapshot:Snapshot")[0].inputs.dbSnapshotIdentifier,
+      "artifortress-prod-incident-42-pre-1-5-0-1a2b3c4",
+    );
+    const selection = ofType(p, "aws:backup/restoreTestingSelection:RestoreTestingSelection")[0];
+    assert.equal(selection.inputs.name, "database_incident_42", "renamed: replaced, so AWS tests the new primary");
     const replication = ofType(p, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")[0];
     assert.equal(replication.inputs.sourceDbInstanceArn, (restored.outputs as Inputs).arn);
     const cpu = ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").filter(

@@ -356,6 +356,8 @@ describe("services and blue/green traffic", () => {
         "rollout/role": "production",
         "rollout/live": c.live,
         "rollout/under-test": "green",
+        // The color of each forward entry, in the forward's order (policies match weights to colors at preview).
+        "rollout/forward-order": "blue,green",
       });
     });
   }

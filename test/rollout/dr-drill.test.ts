@@ -12,7 +12,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import type { Client } from "pg";
 import type { IntegrityCheck } from "../../dbchecks/checks";
 import { runChecks } from "../../dbchecks/checks";
-import { RdsDrDatabases, tlsCheckRunner } from "../../rollout/dr-drill/aws";
+import { parseSecret, RdsDrDatabases, tlsCheckRunner } from "../../rollout/dr-drill/aws";
 import { drillMain, drillSettings } from "../../rollout/dr-drill/cli";
 import { DRILL_TAG, type DrillDeps, type DrillSettings, drillIdentifier, runDrill } from "../../rollout/dr-drill/drill";
 import type { CheckRunner, SecretJson } from "../../rollout/dr-drill/ports";
@@ -102,6 +102,7 @@ describe("DR drill: restore the latest replicated recovery point in the DR regio
     clock = virtualClock();
     rds = new FakeRds(() => clock.t);
     rds.subnetGroups.add("artifortress-dr-db");
+    rds.securityGroups.add("sg-0d1e2f3a4b5c6d7e8");
     rds.endpoint = { address: "127.0.0.1", port: pg.port };
     // Other instances and backups of the region (other teams), across more than one page of 100.
     for (let i = 0; i < 120; i++)
@@ -118,7 +119,8 @@ describe("DR drill: restore the latest replicated recovery point in the DR regio
     const r = await runDrill(deps(), settings());
     assert.equal(r.outcome, "passed", r.problems.join("\n"));
     assert.equal(r.dataAgeSeconds, 240);
-    assert.equal(r.rpoTargetSeconds, 300);
+    assert.equal(r.rpoTargetSeconds, 900, "app:backups.crossRegionCopy.rpoTargetMinutes (15)");
+    assert.deepEqual(r.warnings, []);
     assert.equal(r.restoreSeconds, 1500, "25 minutes of creating, polled every 30 s");
     assert.equal(r.instance, drillIdentifier("artifortress-prod", new Date(START)));
     const restore = rds.calls.find((c) => c.action === "RestoreDBInstanceToPointInTime")!.params;
@@ -181,12 +183,69 @@ describe("DR drill: restore the latest replicated recovery point in the DR regio
     );
   });
 
+  it("data older than the runbook's 5 minutes but within the target: passes with a warning", async () => {
+    addBackup(8);
+    const r = await runDrill(deps(), settings());
+    assert.equal(r.outcome, "passed", r.problems.join("\n"));
+    assert.deepEqual(r.warnings, [
+      "data age 480 s is above the runbook's 5-minute replication cadence (within the 900 s target)",
+    ]);
+  });
+
+  it("replicated backups with AWS's capitalization (Replicating) are found; a replication still pending is not 'stopped'", async () => {
+    addBackup(3, "Replicating");
+    assert.equal((await runDrill(deps(), settings())).outcome, "passed");
+    rds.backups.splice(rds.backups.length - 1, 1);
+    addBackup(3, "pending");
+    const r = await runDrill(deps(), settings());
+    assert.equal(r.outcome, "failed");
+    assert.match(r.problems[0], /replication is starting/);
+  });
+
+  it("security groups of another VPC: failed (the DR region is not ready), not 'AWS unavailable'", async () => {
+    addBackup(3);
+    rds.securityGroups.clear();
+    const r = await runDrill(deps(), settings());
+    assert.equal(r.outcome, "failed");
+    assert.match(r.problems[0], /the DR region refused the restore: InvalidParameterCombination/);
+  });
+
+  it("interrupted while the restore runs (SIGINT/SIGTERM): stops waiting and deletes the scratch instance", async () => {
+    addBackup(3);
+    const controller = new AbortController();
+    const slow: Clock = {
+      now: clock.now,
+      sleep: async (ms) => {
+        clock.t += ms;
+        if (clock.t > START + 10 * 60_000) controller.abort();
+      },
+    };
+    const r = await runDrill(deps({ clock: slow, signal: controller.signal }), settings());
+    assert.equal(r.outcome, "failed");
+    assert.match(r.problems[0], /interrupted while artifortress-prod-drill-\d+ was creating/);
+    assert.equal(r.deleted, true);
+  });
+
+  it("a users secret that is not JSON: failed, and the error never quotes the secret", async () => {
+    assert.throws(
+      () => parseSecret(`APP_RO_PASSWORD=${PASSWORD}`, "artifortress/prod/db-users"),
+      (e: Error) => {
+        assert.match(e.message, /artifortress\/prod\/db-users is not a JSON object/);
+        assert.ok(!e.message.includes("APP_RO"));
+        return true;
+      },
+    );
+  });
+
   it("the data is older than the RPO target: failed with the data age, still checked and cleaned up", async () => {
     addBackup(20);
     const r = await runDrill(deps(), settings());
     assert.equal(r.outcome, "failed");
     assert.equal(r.dataAgeSeconds, 1200);
-    assert.match(r.problems.join("\n"), /data age 1200 s exceeds the RPO target of 300 s/);
+    assert.match(
+      r.problems.join("\n"),
+      /data age 1200 s exceeds the RPO target of 900 s \(app:backups.crossRegionCopy.rpoTargetMinutes\)/,
+    );
     assert.ok(r.checks.length > 0);
     assert.equal(r.deleted, true);
   });
@@ -270,6 +329,18 @@ describe("DR drill: restore the latest replicated recovery point in the DR regio
     rds.backups.length = 0;
     assert.equal(await drillMain(["--stack", "prod", "--dir", ROOT], io, async () => deps()), 8);
     assert.match(out.join("\n"), /DR drill of artifortress-prod in eu-west-1: FAILED/);
+    rds.instances.set("artifortress-prod-drill-20260101060000", {
+      identifier: "artifortress-prod-drill-20260101060000",
+      status: "available",
+      createdAt: 0,
+      tags: { [DRILL_TAG]: "artifortress-prod" },
+    });
+    assert.equal(await drillMain(["--stack", "prod", "--dir", ROOT, "--sweep"], io, async () => deps()), 0);
+    assert.match(
+      out.join("\n"),
+      /scratch instance\(s\) of artifortress-prod deleted or deleting: .*artifortress-prod-drill-20260101060000/,
+    );
+    assert.equal(rds.instances.get("artifortress-prod-drill-20260101060000")?.status, "deleting");
     err.length = 0;
     assert.equal(await drillMain(["--stack", "staging", "--dir", ROOT], io, async () => deps()), 2);
     assert.match(

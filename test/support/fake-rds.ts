@@ -6,7 +6,8 @@
  *   DBInstanceIdentifier that does not exist is `DBInstanceNotFound` (404);
  * - RestoreDBInstanceToPointInTime needs an existing automated backups ARN
  *   (`DBInstanceAutomatedBackupNotFound`, 404), a DB subnet group of the region (`DBSubnetGroupNotFoundFault`,
- *   404) and a free identifier (`DBInstanceAlreadyExists`, 400); the instance is `creating` until the
+ *   404), security groups of that VPC (`InvalidParameterCombination`, 400) and a free identifier
+ *   (`DBInstanceAlreadyExists`, 400); the instance is `creating` until the
  *   restore is done, then `available` (or the state a failed restore ends in);
  * - DeleteDBInstance of an instance already `deleting` is `InvalidDBInstanceState` (400); a deleted instance
  *   stays `deleting` for a while, then is gone;
@@ -57,6 +58,8 @@ export class FakeRds {
   readonly backups: FakeBackup[] = [];
   readonly instances = new Map<string, FakeInstance>();
   readonly subnetGroups = new Set<string>();
+  /** Security groups of the DR VPC (the subnet group's): others are another VPC's. */
+  readonly securityGroups = new Set<string>();
   readonly calls: { action: string; params: Record<string, string> }[] = [];
   /** Virtual ms a restore takes, and the state it ends in. */
   restoreMs = 25 * 60_000;
@@ -188,6 +191,16 @@ export class FakeRds {
       );
     if (!this.subnetGroups.has(p.DBSubnetGroupName))
       throw new RdsFault(404, "DBSubnetGroupNotFoundFault", `DB subnet group '${p.DBSubnetGroupName}' does not exist.`);
+    const groups = Object.entries(p)
+      .filter(([k]) => /^VpcSecurityGroupIds\.[A-Za-z]+\.\d+$/.test(k))
+      .map(([, v]) => v);
+    const foreign = groups.filter((g) => !this.securityGroups.has(g));
+    if (foreign.length)
+      throw new RdsFault(
+        400,
+        "InvalidParameterCombination",
+        `The DB instance and EC2 security group ${foreign[0]} are in different VPCs.`,
+      );
     if (this.instances.has(id)) throw new RdsFault(400, "DBInstanceAlreadyExists", "DB instance already exists");
     const tags: Record<string, string> = {};
     for (const [k, v] of Object.entries(p)) {

@@ -47,6 +47,34 @@ describe("scenario: cut the application over to a restored instance, then retire
     assert.equal(original?.props.deletionProtection, true, "AWS still refuses to delete it");
   });
 
+  it("the way back: cutover then cutover: false exits 0; this release's snapshot is neither moved nor taken twice", async () => {
+    // Was a defect found by the review: the cutover replaced the release's snapshot (a second one of the new
+    // primary, the first retained), and going back failed on DBSnapshotAlreadyExists.
+    const s = await rehearseStory({ later: [step({}), step({ cutover: true }), step({ cutover: false })] });
+    assert.deepEqual(
+      s.report.commands.map((c) => `${c.command}:${c.result}:${c.exitCode}`),
+      ["start:released:0", "apply:applied:0", "apply:applied:0", "apply:applied:0"],
+    );
+    const snapshots = [...s.run.world.cloud.physicals.values()].filter(
+      (p) => p.type === "aws:rds/snapshot:Snapshot" && String(p.props.dbSnapshotIdentifier).includes("1-5-0"),
+    );
+    assert.deepEqual(
+      snapshots.map((p) => String(p.props.dbInstanceIdentifier)),
+      ["artifortress-prod"],
+      "one snapshot of the release, of the instance it was taken of",
+    );
+    const updates = s.run.world.backend.stack("prod").updates;
+    const replication = updates
+      .flatMap((u) => u.steps)
+      .filter((x) => x.name === "db-backup-replication" && x.op !== "same")
+      .map((x) => x.op);
+    assert.deepEqual(
+      replication,
+      ["create", "replace", "replace"],
+      "the DR replication follows the primary by replacement",
+    );
+  });
+
   it("forgetting the original without retiring it first is refused (protected), nothing is deleted", async () => {
     const s = await rehearseStory({
       later: [step({}), step({ cutover: true }), step({ cutover: true, original: "forget" })],
