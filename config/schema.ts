@@ -9,7 +9,9 @@
  * Keys are top-level Pulumi config keys in the project namespace (`app:<key>`). Secrets are separate
  * top-level keys (`.meta({ secret: true })`) so they can be set with `pulumi config set --secret`.
  */
+
 import { z } from "zod";
+import { DEFAULT_SSL_POLICIES } from "../policy/lib/tls";
 import { IMMUTABLE_IMAGE_HINT, parseImmutableImage, sameCommit } from "./image";
 import { gatingWindowMinutes, SIGNALS } from "./signals";
 
@@ -162,8 +164,10 @@ export const tlsSchema = z.strictObject({
     "api.example.com",
   ),
   sslPolicy: doc(
-    z.string().regex(/^ELBSecurityPolicy-(TLS13|FS-1-2|TLS-1-2)/, "expected a TLS 1.2+ ELB security policy"),
-    "ALB TLS policy.",
+    z.enum(DEFAULT_SSL_POLICIES, {
+      error: `expected one of the TLS policies the readiness checklist allows: ${DEFAULT_SSL_POLICIES.join(", ")}`,
+    }),
+    "ALB TLS policy (the list edge-https-listener allows, policy/lib/tls.ts).",
     "ELBSecurityPolicy-TLS13-1-2-2021-06",
   ),
   testListenerPort: doc(port, "Port of the restricted test listener that always forwards to the idle color.", 8443),

@@ -28,6 +28,7 @@ import { edgeTestListenerUnderTest } from "./edge/test-listener-under-test";
 import { edgeWeightsSum } from "./edge/weights-sum";
 import { observabilityAlarmActions } from "./observability/alarm-actions";
 import { observabilityDatabaseAlarms } from "./observability/database-alarms";
+import { observabilityRollbackTriggers } from "./observability/rollback-triggers";
 import { observabilityTargetGroupAlarms } from "./observability/target-group-alarms";
 import { observabilityTopicEncrypted } from "./observability/topic-encrypted";
 import { releaseImageCommit } from "./release/image-commit";
@@ -92,6 +93,7 @@ export const allPolicies: ReadinessPolicy[] = [
   observabilityTargetGroupAlarms,
   observabilityAlarmActions,
   observabilityDatabaseAlarms,
+  observabilityRollbackTriggers,
   observabilityTopicEncrypted,
   releaseMetadata,
   releaseWindow,

@@ -282,6 +282,13 @@ describe("config schema", () => {
       expect: /either restoreTime \(point in time\) or snapshotIdentifier \(a snapshot\), not both/,
     },
     {
+      name: "a TLS policy the readiness pack refuses (one list: policy/lib/tls.ts)",
+      stack: "prod",
+      key: "app:tls.sslPolicy",
+      mutate: (c) => (c.tls.sslPolicy = "ELBSecurityPolicy-TLS-1-2-2017-01"),
+      expect: /expected one of the TLS policies the readiness checklist allows: ELBSecurityPolicy-TLS13-1-2-2021-06/,
+    },
+    {
       name: "retiring a restored instance that the app was cut over to",
       stack: "prod",
       key: "app:database.restore.retire",

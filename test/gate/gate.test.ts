@@ -53,7 +53,8 @@ describe("offline readiness gate", function () {
       stack: "prod",
       evaluator: sharedEvaluator(),
       at: new Date(INSIDE_WINDOW.prod),
-      overrides: { tls: { sslPolicy: "ELBSecurityPolicy-TLS-1-2-2017-01" } },
+      // The schema accepts only what the pack allows (policy/lib/tls.ts): narrow the pack's list instead.
+      policyOverrides: { "edge-https-listener": { allowedSslPolicies: ["ELBSecurityPolicy-TLS13-1-3-2021-06"] } },
     });
     assert.equal(r.decision, "no-go");
     const v = r.violations.filter((x) => x.policy === "edge-https-listener");
@@ -61,7 +62,10 @@ describe("offline readiness gate", function () {
       "aws:lb/listener:Listener edge-test mandatory",
       "aws:lb/listener:Listener traffic-https mandatory",
     ]);
-    assert.match(v[0].message, /sslPolicy ELBSecurityPolicy-TLS-1-2-2017-01 is not one of/);
+    assert.match(
+      v[0].message,
+      /sslPolicy ELBSecurityPolicy-TLS13-1-2-2021-06 is not one of ELBSecurityPolicy-TLS13-1-3-2021-06/,
+    );
   });
 
   it("every step of the restore cutover (docs/restore.md) is go in prod; a cut-over stack still judges its primary", async () => {
@@ -102,6 +106,26 @@ describe("offline readiness gate", function () {
       );
     } finally {
       pack.process.close();
+    }
+  });
+
+  it("a prod config laxer than the runbook's rollback triggers is no-go, naming the trigger (5 %, 3 s)", async () => {
+    for (const [alarms, trigger] of [
+      [{ errorRatePercent: 5 }, /laxer than the runbook 004 rollback trigger: error rate > 1 % for 5 min/],
+      [{ p95LatencySeconds: 3 }, /laxer than the runbook 004 rollback trigger: p95 latency > 1 s/],
+    ] as const) {
+      const r = await runGate({
+        dir: ROOT,
+        stack: "prod",
+        evaluator: sharedEvaluator(),
+        at: new Date(INSIDE_WINDOW.prod),
+        overrides: { alarms },
+      });
+      assert.equal(r.decision, "no-go");
+      const v = r.violations.filter((x) => x.policy === "observability-rollback-triggers");
+      assert.equal(v.length, 2, "both colors' alarms");
+      assert.match(v[0].message, trigger);
+      assert.equal(v[0].enforcement, "mandatory");
     }
   });
 

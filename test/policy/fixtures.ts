@@ -160,6 +160,25 @@ export const fixtures: Fixture[] = [
     message: /names no DB subnet group: AWS Backup would restore into the default VPC of eu-west-1/,
   },
   {
+    policy: "observability-rollback-triggers",
+    stack: "prod",
+    what: "an error-rate alarm at 5 %",
+    make: (p) => mutate(p, T.alarm, "alarms-green-error-rate", (x) => (x.threshold = 5)),
+    message: /fires above 5 %, laxer than the runbook 004 rollback trigger: error rate > 1 % for 5 min/,
+  },
+  {
+    policy: "observability-rollback-triggers",
+    stack: "prod",
+    what: "a p95 alarm at 3 s needing 10 minutes",
+    make: (p) =>
+      mutate(p, T.alarm, "alarms-green-p95", (x) => {
+        x.threshold = 3;
+        x.evaluationPeriods = 10;
+        x.datapointsToAlarm = 10;
+      }),
+    message: /fires above 3 s, laxer than the runbook 004 rollback trigger: p95 latency > 1 s/,
+  },
+  {
     policy: "data-multi-az",
     stack: "prod",
     what: "single-AZ prod database",

@@ -1,12 +1,7 @@
 import { resourcePolicy } from "../../lib/define";
 import { T } from "../../lib/props";
 
-export const DEFAULT_SSL_POLICIES = [
-  "ELBSecurityPolicy-TLS13-1-2-2021-06",
-  "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-  "ELBSecurityPolicy-TLS13-1-3-2021-06",
-  "ELBSecurityPolicy-FS-1-2-Res-2020-10",
-];
+import { DEFAULT_SSL_POLICIES } from "../../lib/tls";
 
 export const edgeHttpsListener = resourcePolicy({
   name: "edge-https-listener",
@@ -18,7 +13,9 @@ export const edgeHttpsListener = resourcePolicy({
   remediationSteps:
     "Set certificateArn (app:tls.certificateArn) and sslPolicy to one of the allowed TLS 1.2+/1.3 policies (app:tls.sslPolicy).",
   configSchema: {
-    properties: { allowedSslPolicies: { type: "array", items: { type: "string" }, default: DEFAULT_SSL_POLICIES } },
+    properties: {
+      allowedSslPolicies: { type: "array", items: { type: "string" }, default: [...DEFAULT_SSL_POLICIES] },
+    },
   },
   validateResource: (args, report) => {
     if (args.type !== T.listener || args.props.protocol !== "HTTPS") return;

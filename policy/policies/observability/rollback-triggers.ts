@@ -1,0 +1,63 @@
+import { resourcePolicy } from "../../lib/define";
+import { T } from "../../lib/props";
+
+/**
+ * Runbook 004 "Rollback triggers": error rate > 1 % for 5 minutes, p95 latency > 1 s (for 5 minutes, the
+ * same window). The per-color alarms (components/color-alarms.ts, named `<prefix>-<color>-error-rate` and
+ * `-p95-latency`) are the rollback signal of the driver: one laxer than the trigger lets a bad release stay.
+ */
+const TRIGGERS = {
+  errorRate: "runbook 004 rollback trigger: error rate > 1 % for 5 min",
+  p95: "runbook 004 rollback trigger: p95 latency > 1 s",
+};
+
+interface Limits {
+  maxErrorRatePercent: number;
+  maxP95Seconds: number;
+  maxWindowMinutes: number;
+}
+
+/** Minutes the alarm needs above its threshold before it fires (datapoints × period). */
+function windowMinutes(props: Record<string, unknown>): number {
+  const period = Number(props.period ?? 60);
+  const points = Number(props.datapointsToAlarm ?? props.evaluationPeriods ?? 1);
+  const queries = (props.metricQueries as { metric?: { period?: number } }[] | undefined) ?? [];
+  const qPeriod = Math.max(0, ...queries.map((q) => Number(q.metric?.period ?? 0)));
+  return ((qPeriod || period) * points) / 60;
+}
+
+export const observabilityRollbackTriggers = resourcePolicy({
+  name: "observability-rollback-triggers",
+  description:
+    "The per-color rollback alarms are at least as strict as the runbook's rollback triggers (error rate > 1 % for 5 min, p95 > 1 s).",
+  area: "observability",
+  runbook: "Rollback triggers: error rate > 1 % for 5 min, p95 > 1 s (004)",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps:
+    "Keep app:alarms.errorRatePercent ≤ 1, app:alarms.p95LatencySeconds ≤ 1 and their minutes ≤ 5 (pulumi config rm --path 'alarms.errorRatePercent' restores the default).",
+  configSchema: {
+    properties: {
+      maxErrorRatePercent: { type: "number", default: 1 },
+      maxP95Seconds: { type: "number", default: 1 },
+      maxWindowMinutes: { type: "number", default: 5 },
+    },
+  },
+  validateResource: (args, report) => {
+    if (args.type !== T.metricAlarm) return;
+    const name = String(args.props.name ?? "");
+    const kind = name.endsWith("-error-rate") ? "errorRate" : name.endsWith("-p95-latency") ? "p95" : undefined;
+    if (!kind) return;
+    const l = args.getConfig<Limits>();
+    const threshold = Number(args.props.threshold);
+    const max = kind === "errorRate" ? l.maxErrorRatePercent : l.maxP95Seconds;
+    const unit = kind === "errorRate" ? " %" : " s";
+    if (!(threshold <= max))
+      report(`${name} fires above ${threshold}${unit}, laxer than the ${TRIGGERS[kind]}: a bad release would stay.`);
+    const minutes = windowMinutes(args.props);
+    if (minutes > l.maxWindowMinutes)
+      report(
+        `${name} needs ${minutes} min above its threshold, longer than the ${l.maxWindowMinutes} min of the ${TRIGGERS[kind]}.`,
+      );
+  },
+});
