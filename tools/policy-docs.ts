@@ -26,6 +26,25 @@ export function packInfoOf(policies: ReadinessPolicy[]): PackInfo {
   };
 }
 
+/** docs/policies.md "Enforcement timing": when Pulumi runs each kind of policy, and what the pack does about it. */
+const ENFORCEMENT_TIMING = [
+  "## Enforcement timing",
+  "",
+  "When each kind of policy runs (Pulumi CLI v3.248, `pkg/resource/deploy/deployment_executor.go` and",
+  "`step_generator.go`): during `pulumi up`, **resource** policies run before each resource's step (a",
+  "mandatory violation stops the update before that change), **stack** policies only after the update's",
+  "changes were applied (a violation fails the update, but the changes are made). During `pulumi preview`",
+  "both run, on planned values: computed outputs of resources being created (ARNs, ids, addresses) are",
+  "unknown, and a policy that reads one is turned by `@pulumi/policy` into an advisory \"can't run … during",
+  'preview". So the policies relate resources by URN (`propertyDependencies`), tags and inputs known before',
+  "creation, and treat an unknown key ARN as one the stack computes; `npm run gate -- --stack <s> --preview`",
+  "judges the plan the way a fresh preview sends it and lists what could not run (none today; test:",
+  "`test/policy/preview.test.ts`, every violating fixture caught at preview). Because stack policies act",
+  "after the changes, the pipeline and the rollout driver run the offline gate on every config before its",
+  "`up`.",
+  "",
+];
+
 export function policyDocs(): string {
   const info = packInfoOf(allPolicies);
   const resolved = Object.fromEntries(
@@ -54,21 +73,7 @@ export function policyDocs(): string {
     "Enforcement per stack comes from `policy/config/<stack>.json` (staging: advisory except the checks that",
     "must never slip; prod: mandatory). A policy's config properties default to the values shown.",
     "",
-    "## Enforcement timing",
-    "",
-    "When each kind of policy runs (Pulumi CLI v3.248, `pkg/resource/deploy/deployment_executor.go` and",
-    "`step_generator.go`): during `pulumi up`, **resource** policies run before each resource's step (a",
-    "mandatory violation stops the update before that change), **stack** policies only after the update's",
-    "changes were applied (a violation fails the update, but the changes are made). During `pulumi preview`",
-    "both run, on planned values: computed outputs of resources being created (ARNs, ids, addresses) are",
-    "unknown, and a policy that reads one is turned by `@pulumi/policy` into an advisory \"can't run … during",
-    'preview". So the policies relate resources by URN (`propertyDependencies`), tags and inputs known before',
-    "creation, and treat an unknown key ARN as one the stack computes; `npm run gate -- --stack <s> --preview`",
-    "judges the plan the way a fresh preview sends it and lists what could not run (none today; test:",
-    "`test/policy/preview.test.ts`, every violating fixture caught at preview). Because stack policies act",
-    "after the changes, the pipeline and the rollout driver run the offline gate on every config before its",
-    "`up`.",
-    "",
+    ...ENFORCEMENT_TIMING,
     "| Checklist item (runbook) | Policy | Kind | Severity | staging | prod |",
     "|---|---|---|---|---|---|",
   ];
