@@ -18,6 +18,7 @@ import { dataRestoreTesting } from "./data/restore-testing";
 import { dataStorageEncryptedCmk } from "./data/storage-encrypted-cmk";
 import { dataVaultLock } from "./data/vault-lock";
 import { edgeAlbHardening } from "./edge/alb-hardening";
+import { edgeCertificateRegion } from "./edge/certificate-region";
 import { edgeHealthCheck } from "./edge/health-check";
 import { edgeHttpRedirectOnly } from "./edge/http-redirect-only";
 import { edgeHttpsListener } from "./edge/https-listener";
@@ -74,6 +75,7 @@ export const allPolicies: ReadinessPolicy[] = [
   edgeTestListenerRestricted,
   edgeTestListenerUnderTest,
   edgeAlbHardening,
+  edgeCertificateRegion,
   workloadsProbes,
   workloadsResources,
   workloadsNonRoot,

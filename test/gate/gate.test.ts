@@ -129,6 +129,25 @@ describe("offline readiness gate", function () {
     }
   });
 
+  it("a prod certificate ARN in another region than the load balancer is no-go before any up", async () => {
+    const r = await runGate({
+      dir: ROOT,
+      stack: "prod",
+      evaluator: sharedEvaluator(),
+      at: new Date(INSIDE_WINDOW.prod),
+      overrides: {
+        tls: { certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0b3c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e" },
+      },
+    });
+    assert.equal(r.decision, "no-go");
+    assert.ok(
+      r.violations.some(
+        (v) => v.policy === "edge-certificate-region" && v.enforcement === "mandatory" && /us-east-1/.test(v.message),
+      ),
+      JSON.stringify(r.violations.map((v) => v.policy)),
+    );
+  });
+
   it("staging advisory violations do not stop the gate (exit 0, listed with '!')", async () => {
     const r = await runGate({
       dir: ROOT,

@@ -443,6 +443,20 @@ export const fixtures: Fixture[] = [
     message: /test listener edge-test forwards to green, not to blue, the color under test/,
   },
   {
+    policy: "edge-certificate-region",
+    stack: "prod",
+    what: "a certificate of another region (us-east-1, as CloudFront would need)",
+    make: (p) =>
+      mutate(
+        p,
+        T.listener,
+        "traffic-https",
+        (x) =>
+          (x.certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/0b3c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"),
+      ),
+    message: /is in us-east-1, the load balancer in eu-central-1: ELB only uses ACM certificates of its own region/,
+  },
+  {
     policy: "edge-alb-hardening",
     stack: "prod",
     what: "invalid headers accepted",
