@@ -28,6 +28,7 @@ import { edgeTestListenerRestricted } from "./edge/test-listener-restricted";
 import { edgeTestListenerUnderTest } from "./edge/test-listener-under-test";
 import { edgeWeightsSum } from "./edge/weights-sum";
 import { observabilityAlarmActions } from "./observability/alarm-actions";
+import { observabilityAlertsReachSomeone } from "./observability/alerts-reach-someone";
 import { observabilityDatabaseAlarms } from "./observability/database-alarms";
 import { observabilityRollbackTriggers } from "./observability/rollback-triggers";
 import { observabilityTargetGroupAlarms } from "./observability/target-group-alarms";
@@ -94,6 +95,7 @@ export const allPolicies: ReadinessPolicy[] = [
   dataCrossRegionPitr,
   observabilityTargetGroupAlarms,
   observabilityAlarmActions,
+  observabilityAlertsReachSomeone,
   observabilityDatabaseAlarms,
   observabilityRollbackTriggers,
   observabilityTopicEncrypted,

@@ -148,6 +148,23 @@ describe("offline readiness gate", function () {
     );
   });
 
+  it("a prod config whose alerting reaches nobody is no-go", async () => {
+    const r = await runGate({
+      dir: ROOT,
+      stack: "prod",
+      evaluator: sharedEvaluator(),
+      at: new Date(INSIDE_WINDOW.prod),
+      overrides: { alarms: { notificationEmails: [], notificationHttpsEndpoints: [] } },
+    });
+    assert.equal(r.decision, "no-go", JSON.stringify(r.problems));
+    assert.deepEqual(
+      r.violations.map((v) => `${v.policy} ${v.enforcement}: ${v.message}`),
+      [
+        "observability-alerts-reach-someone mandatory: topic artifortress-prod-alerts receives the alarms but has no subscription: every alarm would reach nobody.",
+      ],
+    );
+  });
+
   it("staging advisory violations do not stop the gate (exit 0, listed with '!')", async () => {
     const r = await runGate({
       dir: ROOT,

@@ -179,6 +179,18 @@ export const fixtures: Fixture[] = [
     message: /fires above 3 s, laxer than the runbook 004 rollback trigger: p95 latency > 1 s/,
   },
   {
+    policy: "observability-alerts-reach-someone",
+    stack: "prod",
+    what: "an alert topic without subscribers",
+    make: (p) =>
+      without(
+        p,
+        (r) => r.type === "aws:sns/topicSubscription:TopicSubscription" && /^alerts-(email|https)-/.test(r.name),
+      ),
+    message:
+      /topic artifortress-prod-alerts receives the alarms but has no subscription: every alarm would reach nobody/,
+  },
+  {
     policy: "data-multi-az",
     stack: "prod",
     what: "single-AZ prod database",
