@@ -121,6 +121,20 @@ export function str(read: () => unknown): string | typeof UNKNOWN | undefined {
   return v === UNKNOWN ? UNKNOWN : v === undefined || v === null ? undefined : String(v);
 }
 
+/** The region an ARN names (`arn:aws:<service>:<region>:…`). */
+export function arnRegion(arn: unknown): string | undefined {
+  return typeof arn === "string" ? arn.split(":")[3] || undefined : undefined;
+}
+
+/**
+ * The region a resource is in: its `region` input (declared before creation: the DR resources), else the
+ * one its known ARN names; undefined in a preview of a resource in the provider's region.
+ */
+export function regionOf(r: PolicyResource): string | undefined {
+  const region = str(() => r.props.region);
+  return typeof region === "string" ? region : arnRegion(str(() => r.props.arn));
+}
+
 /** The resources of `type` that `from`'s property `prop` depends on (the engine's property dependencies). */
 export function referenced(
   from: PolicyResource,
@@ -274,11 +288,6 @@ export function forwardTargets(
       group: refs.find((g) => colorOf(g) === order[k]),
     })),
   };
-}
-
-/** The entries that take traffic (weight > 0); undefined when they cannot be told apart (see forwardTargets). */
-export function trafficTargets(listener: PolicyResource, resources: PolicyResource[]): ForwardTarget[] | undefined {
-  return forwardTargets(listener, resources).targets?.filter((t) => t.weight > 0);
 }
 
 /** Weight a weighted listener gives a color (0 when the color's target group is not in the forward). */

@@ -1,16 +1,9 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { stackPolicy } from "../../lib/define";
-import { ofType, type Props, referenced, str, T } from "../../lib/props";
+import { arnRegion, ofType, type Props, referenced, regionOf, str, T } from "../../lib/props";
 
-const regionOf = (arn: string | undefined) => arn?.split(":")[3];
-
-/** A vault's region: declared (input `region`), else from its known ARN, else the stack's (provider) region. */
-function vaultRegion(v: PolicyResource | undefined): string {
-  const region = v && str(() => v.props.region);
-  if (typeof region === "string") return region;
-  const arn = v && str(() => v.props.arn);
-  return (typeof arn === "string" && regionOf(arn)) || "(the stack's region)";
-}
+/** A vault's region, or the stack's (provider) region when it is computed. */
+const vaultRegion = (v: PolicyResource | undefined) => (v && regionOf(v)) ?? "(the stack's region)";
 
 export const dataCrossRegionCopy = stackPolicy({
   name: "data-cross-region-copy",
@@ -32,7 +25,7 @@ export const dataCrossRegionCopy = stackPolicy({
         const copies = (rule.copyActions as Props[] | undefined) ?? [];
         const regions = copies.map((c) => {
           const arn = str(() => c.destinationVaultArn);
-          if (typeof arn === "string") return regionOf(arn);
+          if (typeof arn === "string") return arnRegion(arn);
           // Unknown ARN: the vault it comes from is one the rules depend on, other than the rule's target.
           const dest = referencedVaults.filter((v) => v !== source && vaultRegion(v) !== home);
           return dest.length > 0 ? vaultRegion(dest[0]) : undefined;

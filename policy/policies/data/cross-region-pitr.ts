@@ -1,16 +1,7 @@
-import type { PolicyResource } from "@pulumi/policy";
 import { stackPolicy } from "../../lib/define";
-import { isPrimaryDatabase, isSet, ofType, referenced, refersTo, str, T } from "../../lib/props";
+import { arnRegion, isPrimaryDatabase, isSet, ofType, referenced, refersTo, regionOf, str, T } from "../../lib/props";
 
 const REPLICATION = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication";
-const regionOf = (arn: unknown) => (typeof arn === "string" ? arn.split(":")[3] : undefined);
-
-/** The region a resource declares (input `region`), else the one its known ARN names. */
-function declaredRegion(r: PolicyResource): string | undefined {
-  const region = str(() => r.props.region);
-  if (typeof region === "string") return region;
-  return regionOf(str(() => r.props.arn));
-}
 
 export const dataCrossRegionPitr = stackPolicy({
   name: "data-cross-region-pitr",
@@ -34,15 +25,15 @@ export const dataCrossRegionPitr = stackPolicy({
         continue;
       }
       // Regions as declared (the `region` inputs, known before creation), else from known ARNs.
-      const home = declaredRegion(db) ?? "the stack's region";
+      const home = regionOf(db) ?? "the stack's region";
       const key = referenced(r, "kmsKeyId", args.resources, T.kmsKey)[0];
-      const region = declaredRegion(r);
+      const region = regionOf(r);
       if (!region || region === home)
         report(
           `the backups replication of ${db.props.identifier ?? db.name} stays in ${home}: replicate to another region.`,
           r.urn,
         );
-      const keyRegion = key ? declaredRegion(key) : regionOf(str(() => r.props.kmsKeyId));
+      const keyRegion = key ? regionOf(key) : arnRegion(str(() => r.props.kmsKeyId));
       if (!isSet(() => r.props.kmsKeyId) || keyRegion !== region)
         report(
           `the backups replication of ${db.props.identifier ?? db.name} has no customer-managed key in ${region}.`,

@@ -1,6 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { stackPolicy } from "../../lib/define";
-import { isPrimaryDatabase, ofType, refersTo, str, T } from "../../lib/props";
+import { isPrimaryDatabase, ofType, refersTo, regionOf, T } from "../../lib/props";
 
 /**
  * A vault's restore test is a plan in the vault's region whose recovery-point selection includes the vault (by
@@ -8,16 +8,13 @@ import { isPrimaryDatabase, ofType, refersTo, str, T } from "../../lib/props";
  * an RDS selection for the primary database restored into the DR network (metadata override
  * `dbSubnetGroupName`, AWS Backup developer guide "Restore testing inferred metadata").
  */
-/** The region as declared (input `region`), else the stack's: unknown computed regions are the provider's. */
-function regionOf(r: PolicyResource): string {
-  const region = str(() => r.props.region);
-  return typeof region === "string" ? region : "the stack's region";
-}
+/** The region as declared or known, else the stack's: an unknown computed region is the provider's. */
+const regionIn = (r: PolicyResource) => regionOf(r) ?? "the stack's region";
 
 function testedIn(resources: PolicyResource[], vault: PolicyResource, db: PolicyResource): string | undefined {
-  const region = regionOf(vault);
+  const region = regionIn(vault);
   const plans = ofType(resources, T.restoreTestingPlan).filter(
-    (p) => regionOf(p) === region && refersTo(p, "recoveryPointSelection", vault),
+    (p) => regionIn(p) === region && refersTo(p, "recoveryPointSelection", vault),
   );
   if (plans.length === 0)
     return `no restore-testing plan in ${region ?? "the stack's region"} includes the vault ${vault.props.name ?? vault.name}`;
