@@ -6,7 +6,7 @@
  * for DNS, any pod of a namespace matched by labels.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import type { Props } from "./props";
+import { items, type Props } from "./props";
 
 export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
@@ -16,9 +16,9 @@ type Labels = Record<string, string>;
 export function selects(selector: Props | undefined, labels: Labels): boolean {
   if (!selector) return false;
   const byLabels = Object.entries((selector.matchLabels ?? {}) as Labels).every(([k, v]) => labels[k] === v);
-  const byExpressions = ((selector.matchExpressions ?? []) as Props[]).every((e) => {
+  const byExpressions = items(selector.matchExpressions).every((e) => {
     const has = Object.hasOwn(labels, e.key);
-    const values = (e.values ?? []) as string[];
+    const values: unknown[] = Array.isArray(e.values) ? e.values : [];
     if (e.operator === "In") return has && values.includes(labels[e.key]);
     if (e.operator === "NotIn") return !has || !values.includes(labels[e.key]);
     if (e.operator === "Exists") return has;
@@ -41,9 +41,9 @@ export interface Connection {
   port: { number: number; name?: string };
 }
 
-function portMatches(ports: Props[] | undefined, c: Connection): boolean {
-  if (!ports || ports.length === 0) return true;
-  return ports.some((p) => {
+function portMatches(ports: unknown, c: Connection): boolean {
+  if (!Array.isArray(ports) || ports.length === 0) return true;
+  return items(ports).some((p) => {
     if ((p.protocol ?? "TCP") !== c.protocol) return false;
     if (p.port === undefined) return true;
     if (typeof p.port === "string") return p.port === c.port.name;
@@ -52,9 +52,9 @@ function portMatches(ports: Props[] | undefined, c: Connection): boolean {
   });
 }
 
-function peerMatches(peers: Props[] | undefined, other: Endpoint, self: Endpoint, namespaceLabels: Labels): boolean {
-  if (!peers || peers.length === 0) return true;
-  return peers.some((peer) => {
+function peerMatches(peers: unknown, other: Endpoint, self: Endpoint, namespaceLabels: Labels): boolean {
+  if (!Array.isArray(peers) || peers.length === 0) return true;
+  return items(peers).some((peer) => {
     if (peer.ipBlock) return false; // pod-to-pod traffic is judged by pod and namespace peers
     const nsOk = peer.namespaceSelector
       ? selects(peer.namespaceSelector, namespaceLabels)
@@ -68,8 +68,8 @@ function policiesFor(nps: PolicyResource[], pod: Endpoint, direction: "Ingress" 
     .map((n) => n.props)
     .filter((p) => p.metadata?.namespace === pod.namespace && selects(p.spec?.podSelector, pod.labels))
     .filter((p) => {
-      const types = p.spec?.policyTypes as string[] | undefined;
-      return types ? types.includes(direction) : direction === "Ingress" || p.spec?.egress !== undefined;
+      const types = p.spec?.policyTypes;
+      return Array.isArray(types) ? types.includes(direction) : direction === "Ingress" || p.spec?.egress !== undefined;
     });
 }
 
@@ -90,7 +90,7 @@ export function allows(
   const key = direction === "Ingress" ? "ingress" : "egress";
   const peersKey = direction === "Ingress" ? "from" : "to";
   return selecting.some((p) =>
-    ((p.spec?.[key] ?? []) as Props[]).some(
+    items(p.spec?.[key]).some(
       (rule) => peerMatches(rule[peersKey], other, self, namespaceLabels) && portMatches(rule.ports, c),
     ),
   );

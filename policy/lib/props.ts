@@ -40,6 +40,14 @@ export function ofType(resources: PolicyResource[], type: string): PolicyResourc
   return resources.filter((r) => r.type === type);
 }
 
+/**
+ * The object elements of an array property: none when it is absent or not an array, null and scalar
+ * elements skipped. A malformed value is read as "no entries", never as a TypeError that fails the preview.
+ */
+export function items(v: unknown): Props[] {
+  return Array.isArray(v) ? v.filter((x): x is Props => x !== null && typeof x === "object") : [];
+}
+
 /** The pod template spec of a workload (Deployment, StatefulSet, Job). */
 export function podSpec(props: Props): Props | undefined {
   return props?.spec?.template?.spec;
@@ -47,10 +55,7 @@ export function podSpec(props: Props): Props | undefined {
 
 export function containers(props: Props): Props[] {
   const spec = podSpec(props);
-  return [
-    ...((spec?.initContainers as Props[] | undefined) ?? []),
-    ...((spec?.containers as Props[] | undefined) ?? []),
-  ];
+  return [...items(spec?.initContainers), ...items(spec?.containers)];
 }
 
 /** A database restored beside the live one (point in time or snapshot; tag `rollout/restore` from components/database.ts). */
@@ -70,7 +75,7 @@ export function isPrimaryDatabase(db: PolicyResource): boolean {
 
 /** The app's containers of a workload, without init containers (tooling such as the RDS CA bundle copy). */
 export function appContainers(props: Props): Props[] {
-  return (podSpec(props)?.containers as Props[] | undefined) ?? [];
+  return items(podSpec(props)?.containers);
 }
 
 /** Whether `r` depends on `target`, directly or through other resources of the stack. */
@@ -148,14 +153,15 @@ export function referenced(
 
 /** Forward action weights of a listener: `[{arn, weight}]` (arn UNKNOWN in a preview), or undefined when it does not forward by weight. */
 export function weightedTargets(props: Props): { arn: string | typeof UNKNOWN; weight: number }[] | undefined {
-  const action = (props.defaultActions as Props[] | undefined)?.find((a) => a.type === "forward");
-  const groups = action?.forward?.targetGroups as Props[] | undefined;
-  return groups?.map((g) => ({ arn: str(() => g.arn) ?? "", weight: Number(g.weight ?? 0) }));
+  const action = items(props.defaultActions).find((a) => a.type === "forward");
+  const groups = action?.forward?.targetGroups;
+  if (groups === undefined || groups === null) return undefined;
+  return items(groups).map((g) => ({ arn: str(() => g.arn) ?? "", weight: Number(g.weight ?? 0) }));
 }
 
 /** The single forward target of a listener (`targetGroupArn`), if it forwards to exactly one group. */
 export function singleTarget(props: Props): string | typeof UNKNOWN | undefined {
-  const action = (props.defaultActions as Props[] | undefined)?.find((a) => a.type === "forward");
+  const action = items(props.defaultActions).find((a) => a.type === "forward");
   return str(() => action?.targetGroupArn);
 }
 
