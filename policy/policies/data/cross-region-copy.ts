@@ -16,15 +16,15 @@ export const dataCrossRegionCopy = stackPolicy({
   validateStack: (args, report) => {
     const vaults = ofType(args.resources, T.backupVault);
     for (const plan of ofType(args.resources, T.backupPlan)) {
-      const rules = (plan.props.rules as Props[] | undefined) ?? [];
+      const rules = ((Array.isArray(plan.props.rules) ? plan.props.rules : []) as Props[]).filter(Boolean);
       // Copy destinations by URN (the plan's rules depend on the vaults they name), else by known ARN.
       const referencedVaults = referenced(plan, "rules", args.resources, T.backupVault);
       for (const rule of rules) {
         const source = vaults.find((v) => v.props.name === rule.targetVaultName);
         const home = vaultRegion(source);
-        const copies = (rule.copyActions as Props[] | undefined) ?? [];
+        const copies = (Array.isArray(rule.copyActions) ? rule.copyActions : []) as Props[];
         const regions = copies.map((c) => {
-          const arn = str(() => c.destinationVaultArn);
+          const arn = str(() => c?.destinationVaultArn);
           if (typeof arn === "string") return arnRegion(arn);
           // Unknown ARN: the vault it comes from is one the rules depend on, other than the rule's target.
           const dest = referencedVaults.filter((v) => v !== source && vaultRegion(v) !== home);

@@ -12,7 +12,9 @@ export const dataVaultLock = stackPolicy({
   validateStack: (args, report) => {
     const targets = new Set(
       ofType(args.resources, T.backupPlan).flatMap((p) =>
-        ((p.props.rules as { targetVaultName?: string }[]) ?? []).map((r) => r.targetVaultName),
+        ((Array.isArray(p.props.rules) ? p.props.rules : []) as { targetVaultName?: string }[]).map(
+          (r) => r?.targetVaultName,
+        ),
       ),
     );
     const locked = new Set(ofType(args.resources, T.vaultLock).map((l) => l.props.backupVaultName));

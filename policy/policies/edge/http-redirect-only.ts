@@ -11,11 +11,11 @@ export const edgeHttpRedirectOnly = resourcePolicy({
   remediationSteps: "Give the HTTP listener a single redirect action to protocol HTTPS, port 443.",
   validateResource: (args, report) => {
     if (args.type !== T.listener || args.props.protocol !== "HTTP") return;
-    const actions = (args.props.defaultActions as Props[] | undefined) ?? [];
-    const bad = actions.filter((a) => a.type !== "redirect" || a.redirect?.protocol !== "HTTPS");
+    const actions: Props[] = Array.isArray(args.props.defaultActions) ? args.props.defaultActions : [];
+    const bad = actions.filter((a) => a?.type !== "redirect" || a.redirect?.protocol !== "HTTPS");
     if (actions.length === 0 || bad.length > 0)
       report(
-        `HTTP listener on port ${args.props.port} has actions other than a redirect to HTTPS: ${bad.map((a) => a.type).join(", ") || "none"}.`,
+        `HTTP listener on port ${args.props.port} has actions other than a redirect to HTTPS: ${bad.map((a) => a?.type).join(", ") || "none"}.`,
       );
   },
 });

@@ -10,7 +10,7 @@ const DNS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
 
 function argValue(job: PolicyResource, flag: string): string | undefined {
   for (const c of containers(job.props)) {
-    const args = (c.args ?? []) as string[];
+    const args = (Array.isArray(c.args) ? c.args : []) as string[];
     const i = args.indexOf(flag);
     if (i >= 0) return args[i + 1];
   }
@@ -27,8 +27,8 @@ function namespaceLabels(resources: PolicyResource[], name: string): Record<stri
 function targetPortOf(deployment: PolicyResource, servicePort: Props): { number: number; name?: string } | undefined {
   const target = servicePort.targetPort ?? servicePort.port;
   for (const c of containers(deployment.props))
-    for (const p of (c.ports ?? []) as Props[])
-      if (p.containerPort === target || (typeof target === "string" && p.name === target))
+    for (const p of (Array.isArray(c.ports) ? c.ports : []) as Props[])
+      if (p && (p.containerPort === target || (typeof target === "string" && p.name === target)))
         return { number: p.containerPort, name: p.name };
   return typeof target === "number" ? { number: target } : undefined;
 }
@@ -43,7 +43,8 @@ function brokenHop(resources: PolicyResource[], job: PolicyResource): string | u
     (s) => s.props.metadata?.name === serviceName && s.props.metadata?.namespace === ns,
   );
   if (!service) return `it targets ${url}, but the plan has no Service ${serviceName} in namespace ${ns}.`;
-  const servicePort = ((service.props.spec?.ports ?? []) as Props[]).find((p) => p.port === Number(port));
+  const ports = service.props.spec?.ports;
+  const servicePort = ((Array.isArray(ports) ? ports : []) as Props[]).find((p) => p?.port === Number(port));
   if (!servicePort) return `Service ${serviceName} has no port ${port} (the port of ${url}).`;
   const color = job.props.metadata?.labels?.["rollout/color"];
   const deployment = ofType(resources, T.deployment).find(

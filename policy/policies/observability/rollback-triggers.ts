@@ -21,8 +21,8 @@ interface Limits {
 function windowMinutes(props: Record<string, unknown>): number {
   const period = Number(props.period ?? 60);
   const points = Number(props.datapointsToAlarm ?? props.evaluationPeriods ?? 1);
-  const queries = (props.metricQueries as { metric?: { period?: number } }[] | undefined) ?? [];
-  const qPeriod = Math.max(0, ...queries.map((q) => Number(q.metric?.period ?? 0)));
+  const queries = (Array.isArray(props.metricQueries) ? props.metricQueries : []) as { metric?: { period?: number } }[];
+  const qPeriod = Math.max(0, ...queries.map((q) => Number(q?.metric?.period ?? 0)));
   return ((qPeriod || period) * points) / 60;
 }
 

@@ -35,11 +35,11 @@ function watched(alarm: PolicyResource, tg: PolicyResource): string[] {
     out.push(
       p.metricName === "TargetResponseTime" ? `TargetResponseTime:${p.extendedStatistic ?? p.statistic}` : p.metricName,
     );
-  const queries = (p.metricQueries as Props[] | undefined) ?? [];
+  const queries = (Array.isArray(p.metricQueries) ? p.metricQueries : []) as Props[];
   // Expression-only queries (metric math) have no metric: skipped, never a TypeError.
   for (const q of queries)
     if (
-      q.metric &&
+      q?.metric &&
       isDimensionOf(
         str(() => q.metric.dimensions?.TargetGroup),
         suffix,

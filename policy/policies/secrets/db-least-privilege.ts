@@ -9,8 +9,8 @@ const LONG_RUNNING: string[] = [T.deployment, T.statefulSet];
 function remoteKeys(es: PolicyResource): (string | typeof UNKNOWN)[] {
   const spec = es.props.spec ?? {};
   const keys = [
-    ...((spec.data ?? []) as Props[]).map((d) => str(() => d.remoteRef?.key)),
-    ...((spec.dataFrom ?? []) as Props[]).map((d) => str(() => d.extract?.key)),
+    ...((Array.isArray(spec.data) ? spec.data : []) as Props[]).map((d) => str(() => d?.remoteRef?.key)),
+    ...((Array.isArray(spec.dataFrom) ? spec.dataFrom : []) as Props[]).map((d) => str(() => d?.extract?.key)),
   ];
   return keys.filter((k): k is string | typeof UNKNOWN => k !== undefined);
 }
@@ -25,7 +25,7 @@ function masterSecrets(resources: PolicyResource[]): Map<string, string> {
   const masters = new Set(
     instances.flatMap((db) => {
       const list = peek(() => (db.props.masterUserSecrets ?? []) as Props[]);
-      return list === UNKNOWN ? [] : list.map((x) => str(() => x.secretArn)).filter((a) => typeof a === "string");
+      return Array.isArray(list) ? list.map((x) => str(() => x?.secretArn)).filter((a) => typeof a === "string") : [];
     }),
   );
   const out = new Map<string, string>();
@@ -41,8 +41,8 @@ function masterSecrets(resources: PolicyResource[]): Map<string, string> {
 function secretsRead(workload: PolicyResource): string[] {
   return containers(workload.props)
     .flatMap((c) => [
-      ...((c.envFrom ?? []) as Props[]).map((e) => e.secretRef?.name),
-      ...((c.env ?? []) as Props[]).map((e) => e.valueFrom?.secretKeyRef?.name),
+      ...((Array.isArray(c.envFrom) ? c.envFrom : []) as Props[]).map((e) => e?.secretRef?.name),
+      ...((Array.isArray(c.env) ? c.env : []) as Props[]).map((e) => e?.valueFrom?.secretKeyRef?.name),
     ])
     .filter((n): n is string => typeof n === "string");
 }

@@ -31,8 +31,8 @@ export const secretsNoPlaintext = resourcePolicy({
   validateResource: (args, report) => {
     if (WORKLOAD_TYPES.includes(args.type)) {
       for (const c of containers(args.props)) {
-        for (const e of (c.env as Props[] | undefined) ?? []) {
-          if (e.valueFrom) continue;
+        for (const e of (Array.isArray(c.env) ? c.env : []) as Props[]) {
+          if (!e || e.valueFrom) continue;
           // Unknown in a preview: computed by a resource (an address, an ARN). A secret output would arrive
           // as a secret (the placeholder), not as a plain unknown.
           const value = peek(() => e.value);

@@ -11,8 +11,8 @@ export const workloadsDropCapabilities = resourcePolicy({
   remediationSteps: 'Set securityContext.capabilities: { drop: ["ALL"] }.',
   validateResource: forEachContainer((c) => {
     const caps = c.securityContext?.capabilities;
-    if (!(caps?.drop as string[] | undefined)?.includes("ALL")) return "capabilities.drop does not include ALL.";
-    if ((caps?.add as string[] | undefined)?.length) return `capabilities.add ${caps.add.join(", ")}.`;
+    if (!(Array.isArray(caps?.drop) && caps.drop.includes("ALL"))) return "capabilities.drop does not include ALL.";
+    if (Array.isArray(caps?.add) && caps.add.length) return `capabilities.add ${caps.add.join(", ")}.`;
     return undefined;
   }),
 });
