@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Color } from "./blue-green";
@@ -39,7 +40,7 @@ export interface ApiColorArgs {
   deregistrationDelaySeconds: number;
 }
 
-export const API_COMPONENT = { "app.kubernetes.io/component": "api" };
+export const API_COMPONENT = { [LABEL.component]: "api" };
 
 /**
  * One color of the API: Deployment (hardened, probes, zero-downtime rolling update, zone spread, preStop
@@ -72,7 +73,7 @@ export class ApiColor extends Component {
         metadata: { name: a.appName, namespace: a.namespace, labels: a.labels },
         spec: {
           type: "ClusterIP",
-          selector: { ...API_COMPONENT, "rollout/color": a.color },
+          selector: { ...API_COMPONENT, [LABEL.color]: a.color },
           ports: [{ name: "http", port: a.port, targetPort: "http" }],
         },
       },
@@ -124,7 +125,7 @@ export class ApiColor extends Component {
           // With an HPA the autoscaler owns the replica count; setting it here would fight it.
           replicas: a.autoscaling ? undefined : a.replicas,
           revisionHistoryLimit: 5,
-          selector: { matchLabels: { ...API_COMPONENT, "rollout/color": a.color } },
+          selector: { matchLabels: { ...API_COMPONENT, [LABEL.color]: a.color } },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
           template: {
             metadata: { labels: a.labels },
@@ -137,7 +138,7 @@ export class ApiColor extends Component {
                     maxSkew: 1,
                     topologyKey: "topology.kubernetes.io/zone",
                     whenUnsatisfiable: "ScheduleAnyway",
-                    labelSelector: { matchLabels: { ...API_COMPONENT, "rollout/color": a.color } },
+                    labelSelector: { matchLabels: { ...API_COMPONENT, [LABEL.color]: a.color } },
                   },
                 ],
                 containers: [apiContainer(a)],
@@ -160,7 +161,7 @@ export class ApiColor extends Component {
       `${name}-pdb`,
       {
         metadata: { name: a.appName, namespace: a.namespace, labels: a.labels },
-        spec: { maxUnavailable: 1, selector: { matchLabels: { ...API_COMPONENT, "rollout/color": a.color } } },
+        spec: { maxUnavailable: 1, selector: { matchLabels: { ...API_COMPONENT, [LABEL.color]: a.color } } },
       },
       k,
     );
@@ -215,15 +216,15 @@ function normalizeArgs(args: ApiColorArgs): NormalizedArgs {
   const labels = {
     ...APP_LABEL,
     ...API_COMPONENT,
-    "app.kubernetes.io/name": "artifortress-api",
-    "rollout/color": args.color,
+    [LABEL.name]: "artifortress-api",
+    [LABEL.color]: args.color,
   };
   return {
     ...args,
     appName: `api-${args.color}`,
     labels,
     // On the Deployment only (not the pod template): scaling down must not restart the pods.
-    deploymentLabels: { ...labels, ...(args.scaledDown ? { "rollout/scaled-down": "true" } : {}) },
+    deploymentLabels: { ...labels, ...(args.scaledDown ? { [LABEL.scaledDown]: "true" } : {}) },
     preStopSeconds: args.deregistrationDelaySeconds + 10,
     envVars: Object.entries(args.env ?? {}).map(([name, value]) => ({ name, value })),
   };

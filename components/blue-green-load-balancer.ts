@@ -1,3 +1,4 @@
+import { TAG } from "@app-rollout/shared";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Color } from "./blue-green";
@@ -251,7 +252,7 @@ export class BlueGreenLoadBalancer extends Component {
           healthyThreshold: 3,
           unhealthyThreshold: 2,
         },
-        tags: { "rollout/color": color },
+        tags: { [TAG.color]: color },
       },
       { parent: this },
     );
@@ -286,7 +287,7 @@ export class BlueGreenLoadBalancer extends Component {
         certificateArn: a.certificateArn,
         sslPolicy: a.sslPolicy,
         defaultActions: [{ type: "forward", targetGroupArn: targetGroups[a.testColor].arn }],
-        tags: { "rollout/role": "test", "rollout/color": a.testColor },
+        tags: { [TAG.role]: "test", [TAG.color]: a.testColor },
       },
       { parent: this },
     );

@@ -3,7 +3,7 @@
  * computed blue/green state every part of the program reads (production listener, test listener, smoke
  * test, replicas), so they can never disagree about which color is which.
  */
-import { parseImmutableImage, sameCommit } from "../config/image";
+import { parseImmutableImage, sameCommit } from "@app-rollout/shared";
 
 export type Color = "blue" | "green";
 export const COLORS: readonly Color[] = ["blue", "green"];

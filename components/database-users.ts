@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";
@@ -33,7 +34,7 @@ export interface DatabaseUsersArgs {
 const MASTER_KEYS = ["PGUSER", "PGPASSWORD"];
 const USER_KEYS = ["APP_RW_USER", "APP_RW_PASSWORD", "APP_RO_USER", "APP_RO_PASSWORD"];
 /** The pod label the namespace's NetworkPolicies select (egress to Postgres only). */
-export const DB_USERS_COMPONENT = { "app.kubernetes.io/component": "db-users" };
+export const DB_USERS_COMPONENT = { [LABEL.component]: "db-users" };
 
 /**
  * The least-privilege database users (dbusers/provision.ts) as a Kubernetes Job run by `pulumi up`: one
@@ -52,7 +53,7 @@ export class DatabaseUsers extends Component {
     super(DatabaseUsers.type, name, opts);
     const deadline = args.deadlineSeconds ?? 600;
     this.jobName = physicalName(["db-users", args.generation, args.instanceIdentifier], 63);
-    const labels = { ...APP_LABEL, ...DB_USERS_COMPONENT, "rollout/credential-generation": args.generation };
+    const labels = { ...APP_LABEL, ...DB_USERS_COMPONENT, [LABEL.credentialGeneration]: args.generation };
     this.job = runnerJob(
       `${name}-${args.generation}`,
       {

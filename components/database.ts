@@ -1,3 +1,4 @@
+import { TAG } from "@app-rollout/shared";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -32,10 +33,10 @@ export interface DatabaseRestoreArgs {
 }
 
 /** Tag of every instance: `primary` (the application connects to it), `restored` (beside it) or `superseded` (the original after a cutover). */
-export const DB_ROLE_TAG = "rollout/db-role";
+export const DB_ROLE_TAG = TAG.dbRole;
 
 /** Tag of a restored instance: `active`, or `retiring` once its clean-up started (data-deletion-safety reads it). */
-export const RESTORE_STATE_TAG = "rollout/restore-state";
+export const RESTORE_STATE_TAG = TAG.restoreState;
 
 export interface DatabaseArgs {
   /** RDS instance identifier, e.g. `artifortress-prod`. */
@@ -351,7 +352,7 @@ export class Database extends Component {
         manageMasterUserPassword: true,
         masterUserSecretKmsKeyId: kmsKeyArn,
         tags: {
-          "rollout/restore": restore.name,
+          [TAG.restore]: restore.name,
           [RESTORE_STATE_TAG]: restore.retire ? "retiring" : "active",
           [DB_ROLE_TAG]: role,
         },

@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { IntegrityCheck, Phase } from "../dbchecks/checks";
@@ -31,7 +32,7 @@ export interface IntegrityChecksArgs {
 }
 
 /** The pod label the namespace's NetworkPolicies select (egress to Postgres). */
-export const INTEGRITY_COMPONENT = { "app.kubernetes.io/component": "integrity-checks" };
+export const INTEGRITY_COMPONENT = { [LABEL.component]: "integrity-checks" };
 
 /**
  * The data integrity checks (dbchecks/) as a Kubernetes Job the up waits for: a failed check fails the Job,
@@ -53,8 +54,8 @@ export class IntegrityChecks extends Component {
     const labels = {
       ...APP_LABEL,
       ...INTEGRITY_COMPONENT,
-      "rollout/release-id": args.releaseId,
-      "rollout/phase": args.phase,
+      [LABEL.releaseId]: args.releaseId,
+      [LABEL.phase]: args.phase,
     };
     // No retry (backoffLimit 0): a check that failed once has found something; a retry would only hide a
     // flaky query.

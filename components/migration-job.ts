@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";
@@ -47,9 +48,9 @@ export class MigrationJob extends Component {
     this.jobName = migrationJobName(id);
     const labels = {
       ...APP_LABEL,
-      "app.kubernetes.io/component": "migration",
-      "rollout/release-id": id,
-      "rollout/commit": args.commit.toLowerCase(),
+      [LABEL.component]: "migration",
+      [LABEL.releaseId]: id,
+      [LABEL.commit]: args.commit.toLowerCase(),
     };
     this.job = new k8s.batch.v1.Job(
       `${name}-${id}`,

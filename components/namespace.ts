@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";
@@ -36,12 +37,12 @@ export interface AppNamespaceArgs {
   workerPort: number;
   /** Service accounts to create. @default none */
   serviceAccounts?: WorkloadServiceAccount[];
-  /** Pod label that marks API pods. @default { "app.kubernetes.io/component": "api" } */
+  /** Pod label that marks API pods. @default { [LABEL.component]: "api" } */
   apiSelector?: Record<string, string>;
 }
 
 /** Labels every pod of the app carries. */
-export const APP_LABEL = { "app.kubernetes.io/part-of": "artifortress" };
+export const APP_LABEL = { [LABEL.partOf]: "artifortress" };
 
 /**
  * The app's namespace: labelled so the AWS Load Balancer Controller injects pod readiness gates (a pod
@@ -126,7 +127,7 @@ export class AppNamespace extends Component {
 
   private createSmokeToApi(name: string, a: NormalizedArgs, ns: pulumi.Output<string>, inNs: InNamespaceOptions): void {
     // The in-cluster smoke test (components/smoke-test.ts) reaches the API pods directly.
-    const smokeSelector = { "app.kubernetes.io/component": "smoke" };
+    const smokeSelector = { [LABEL.component]: "smoke" };
     new k8s.networking.v1.NetworkPolicy(
       `${name}-allow-smoke-to-api`,
       {
@@ -184,7 +185,7 @@ export class AppNamespace extends Component {
     const toCidrs = (cidrs: pulumi.Input<pulumi.Input<string>[]>) =>
       pulumi.output(cidrs).apply((list) => list.map((cidr) => ({ ipBlock: { cidr } })));
     const components = (values: string[]) => ({
-      matchExpressions: [{ key: "app.kubernetes.io/component", operator: "In", values }],
+      matchExpressions: [{ key: LABEL.component, operator: "In", values }],
     });
     new k8s.networking.v1.NetworkPolicy(
       `${name}-allow-postgres-egress`,
@@ -247,5 +248,5 @@ type InNamespaceOptions = ChildOptions & { dependsOn: pulumi.Resource[] };
 type NormalizedArgs = AppNamespaceArgs & { apiSelector: Record<string, string> };
 
 function normalizeArgs(args: AppNamespaceArgs): NormalizedArgs {
-  return { ...args, apiSelector: args.apiSelector ?? { "app.kubernetes.io/component": "api" } };
+  return { ...args, apiSelector: args.apiSelector ?? { [LABEL.component]: "api" } };
 }

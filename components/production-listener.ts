@@ -1,3 +1,4 @@
+import { TAG } from "@app-rollout/shared";
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { BlueGreenState, Color } from "./blue-green";
@@ -50,12 +51,12 @@ export class ProductionListener extends Component {
         ],
         // What the weights mean, stated on the resource so policies judge the plan, not the config.
         tags: {
-          "rollout/role": "production",
-          "rollout/live": args.state.live,
-          "rollout/under-test": args.state.underTest,
+          [TAG.role]: "production",
+          [TAG.live]: args.state.live,
+          [TAG.underTest]: args.state.underTest,
           // Which color each forward entry is: known before the target groups exist (their ARNs are not), so
           // the pack can judge the weights at preview; checked against the ARNs whenever those are known.
-          "rollout/forward-order": FORWARD_ORDER.join(","),
+          [TAG.forwardOrder]: FORWARD_ORDER.join(","),
         },
       },
       // Children do not inherit a component's dependsOn: forward it so the listener waits for the smoke test.

@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";
@@ -83,7 +84,7 @@ export class PrometheusSloRules extends Component {
    * port — the namespace's default-deny blocks it otherwise (components/namespace.ts).
    */
   private createScraping(name: string, args: PrometheusSloRulesArgs, selectorLabels: Record<string, string>): void {
-    const api = { "app.kubernetes.io/component": "api" };
+    const api = { [LABEL.component]: "api" };
     const port = args.apiPort ?? 8080;
     new k8s.apiextensions.CustomResource(
       `${name}-pod-monitor`,

@@ -1,3 +1,4 @@
+import { TAG } from "@app-rollout/shared";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";
@@ -43,10 +44,10 @@ export class ReleaseSnapshot extends Component {
         dbSnapshotIdentifier: pulumi.interpolate`${args.dbInstanceIdentifier}-pre-${identifier}`,
         tags: {
           release: args.version,
-          "rollout/release-id": id,
-          "rollout/commit": args.commit,
+          [TAG.releaseId]: id,
+          [TAG.commit]: args.commit,
           purpose: "pre-release",
-          ...(args.migrationFailed ? { "rollout/migration": "failed" } : {}),
+          ...(args.migrationFailed ? { [TAG.migration]: "failed" } : {}),
         },
       },
       // Taken once: after a restore cutover moves the primary (components/database.ts), this release's snapshot

@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppChecks } from "../smoke/checks";
@@ -36,7 +37,7 @@ export interface SmokeTestArgs {
   resources?: ResourceSizes;
 }
 
-export const SMOKE_COMPONENT = { "app.kubernetes.io/component": "smoke" };
+export const SMOKE_COMPONENT = { [LABEL.component]: "smoke" };
 
 /**
  * The smoke test of the color under test (runbooks 001 §4.5, 002 §5; DESIGN "Deployment order"), run as a
@@ -67,8 +68,8 @@ export class SmokeTest extends Component {
     const labels = {
       ...APP_LABEL,
       ...SMOKE_COMPONENT,
-      "rollout/color": args.color,
-      "rollout/release-id": args.releaseId,
+      [LABEL.color]: args.color,
+      [LABEL.releaseId]: args.releaseId,
     };
     return new k8s.batch.v1.Job(
       `${name}-${args.releaseId}`,

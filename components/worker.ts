@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";
@@ -39,7 +40,7 @@ export interface WorkerArgs {
   secretNames?: string[];
 }
 
-export const WORKER_COMPONENT = { "app.kubernetes.io/component": "worker" };
+export const WORKER_COMPONENT = { [LABEL.component]: "worker" };
 
 /**
  * The background worker: a hardened Deployment (no Service: it takes no traffic) with the tuning values
@@ -53,7 +54,7 @@ export class Worker extends Component {
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(Worker.type, name, opts);
     const k = { parent: this, provider: args.provider };
-    const labels = { ...APP_LABEL, ...WORKER_COMPONENT, "app.kubernetes.io/name": "artifortress-worker" };
+    const labels = { ...APP_LABEL, ...WORKER_COMPONENT, [LABEL.name]: "artifortress-worker" };
     this.deployment = this.createDeployment(name, args, labels, k);
     this.createDisruptionBudget(name, args, labels, k);
     this.registerOutputs({ deployment: this.deployment.metadata.name, replicas: args.paused ? 0 : args.replicas });

@@ -4,6 +4,7 @@
  * both (`{ ...defaults, ...stack }`, deeply). Readiness invariants are not defaults: they are rules in
  * `config/schema.ts` that reject an unsafe prod value.
  */
+import { DEFAULT_TEST_LISTENER_PORT } from "@app-rollout/shared";
 import { type AppConfigInput, DEFAULT_FLOW, type Environment } from "./schema";
 
 export type DeepPartial<T> = T extends (infer U)[]
@@ -17,7 +18,7 @@ export type ConfigDefaults = DeepPartial<AppConfigInput>;
 export const COMMON: ConfigDefaults = {
   tls: {
     sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-    testListenerPort: 8443,
+    testListenerPort: DEFAULT_TEST_LISTENER_PORT,
   },
   api: {
     port: 8080,

@@ -7,8 +7,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ConfigProblem, formatProblems, NAMESPACE, parseConfig, rawFromFlatConfig } from "./load";
 import { type AppConfig, SECRET_KEYS, type SecretKey } from "./schema";
 
+export {
+  IMMUTABLE_IMAGE_HINT,
+  type ImageRef,
+  parseAnyImage,
+  parseImmutableImage,
+  sameCommit,
+} from "@app-rollout/shared";
 export * from "./defaults";
-export * from "./image";
 export * from "./load";
 export * from "./schema";
 

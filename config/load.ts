@@ -3,12 +3,13 @@
  * can act on: the config key path, what was expected, what was found, and the `pulumi config` command
  * that fixes it. All problems are reported at once; a user mistake never produces a stack trace.
  */
+import { NAMESPACE, rawFromFlatConfig } from "@app-rollout/shared";
 import { z } from "zod";
 import { withDefaults } from "./defaults";
 import { type AppConfig, configSchema, SECRET_KEYS } from "./schema";
 
 /** Pulumi config namespace of this project (the `name:` in Pulumi.yaml). */
-export const NAMESPACE = "app";
+export { NAMESPACE, rawFromFlatConfig };
 
 export interface ConfigProblem {
   /** Pulumi `--path` key, e.g. `app:blueGreen.canaryWeight`. */
@@ -205,26 +206,4 @@ export function formatProblems(problems: ConfigProblem[], stack: string): string
   }
   lines.push("The configuration reference is docs/configuration.md.");
   return lines.join("\n");
-}
-
-/**
- * Converts a flat Pulumi config map (`"app:key"` → string, objects as JSON, as the engine passes them in
- * PULUMI_CONFIG) into the raw object the schema validates. Keys of other namespaces are ignored.
- */
-export function rawFromFlatConfig(flat: Record<string, string>): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(flat)) {
-    if (!k.startsWith(`${NAMESPACE}:`)) continue;
-    const key = k.slice(NAMESPACE.length + 1);
-    let value: unknown = v;
-    if (/^\s*[[{]/.test(v)) {
-      try {
-        value = JSON.parse(v);
-      } catch {
-        value = v;
-      }
-    }
-    raw[key] = value;
-  }
-  return raw;
 }

@@ -32,20 +32,8 @@ export interface ReleaseKeys {
   migrationFailed?: true;
 }
 
-/**
- * The config paths of the release keys, as `[top-level key, ...path]`. The one list: the driver writes
- * them, the policy pack never reads them from the stack config (it judges the resources instead), the
- * docs list them.
- */
-export const RELEASE_KEY_PATHS: readonly (readonly string[])[] = [
-  ["blueGreen"],
-  ["release", "version"],
-  ["release", "commit"],
-  ["release", "attempt"],
-  ["release", "migrationFailed"],
-  ["worker", "image"],
-  ["worker", "paused"],
-];
+/** The config paths of the release keys and the pack's view without them: one definition, in shared/. */
+export { RELEASE_KEY_PATHS, withoutReleaseKeys } from "@app-rollout/shared";
 
 export function releaseKeysOf(c: Pick<AppConfig, "blueGreen" | "release" | "worker">): ReleaseKeys {
   return {
@@ -96,21 +84,6 @@ function withMigration(release: Raw, failed: true | undefined): Raw {
 function withAttempt(release: Raw, attempt: string | undefined): Raw {
   const { attempt: _old, ...rest } = release;
   return attempt ? { ...rest, attempt } : rest;
-}
-
-/** Raw config without the release keys (what the policy pack may read). */
-export function withoutReleaseKeys(raw: Raw): Raw {
-  const out: Raw = { ...raw };
-  for (const [top, ...rest] of RELEASE_KEY_PATHS) {
-    if (rest.length === 0) {
-      delete out[top];
-      continue;
-    }
-    const s = section(out, top);
-    delete s[rest[0]];
-    out[top] = s;
-  }
-  return out;
 }
 
 /** `live=blue 100/0 blue:sha-1a2b3c4 green:sha-5d6e7f8 1.4.0@5d6e7f8 worker:sha-1a2b3c4` — for logs and reports. */

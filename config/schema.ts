@@ -10,9 +10,8 @@
  * top-level keys (`.meta({ secret: true })`) so they can be set with `pulumi config set --secret`.
  */
 
+import { DEFAULT_SSL_POLICIES, IMMUTABLE_IMAGE_HINT, parseImmutableImage, sameCommit } from "@app-rollout/shared";
 import { z } from "zod";
-import { DEFAULT_SSL_POLICIES } from "../policy/lib/tls";
-import { IMMUTABLE_IMAGE_HINT, parseImmutableImage, sameCommit } from "./image";
 import { gatingWindowMinutes, SIGNALS } from "./signals";
 
 /** Documents a field: the description and an example used by docs and by the `pulumi config set` fix hint. */

@@ -131,6 +131,12 @@ export interface StartOptions {
   secretKeys?: string[];
   /** @default 60000 */
   startTimeoutMs?: number;
+  /**
+   * How to start the pack: node arguments and extra environment. @default this checkout's pack (the
+   * transpiled build/ for policy/, ts-node otherwise: gate/runtime.ts packEntry). The published-pack test
+   * passes the CLI's own command line instead (@pulumi/pulumi/cmd/run-policy-pack).
+   */
+  command?: { args: string[]; env?: Record<string, string> };
 }
 
 /** A running policy pack and an analyzer client connected to it. */
@@ -143,16 +149,20 @@ export class PolicyPackProcess {
   static async start(o: StartOptions): Promise<PolicyPackProcess> {
     // The pack inherits this process's young-generation size (npm test sets it: GC was a tenth of the time).
     const heap = process.execArgv.filter((a) => a.startsWith("--max-semi-space-size"));
-    const child = spawn(process.execPath, [...heap, ...packEntry(o.packDir)], {
+    const command = o.command ?? {
+      args: packEntry(o.packDir),
+      env: { TS_NODE_PROJECT: path.join(o.packDir, "..", "tsconfig.json") },
+    };
+    const child = spawn(process.execPath, [...heap, ...command.args], {
       cwd: o.packDir,
       env: {
         ...process.env,
+        ...command.env,
         PULUMI_CONFIG: JSON.stringify(o.config),
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(o.secretKeys ?? []),
         PULUMI_NODEJS_PROJECT: o.project,
         PULUMI_NODEJS_STACK: o.stack,
         PULUMI_NODEJS_ORGANIZATION: "organization",
-        TS_NODE_PROJECT: path.join(o.packDir, "..", "tsconfig.json"),
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -7,6 +7,8 @@
  * parent URN, the dependency list (explicit `dependsOn` plus input dependencies) and the options
  * (protect, ignoreChanges, retainOnDelete, deleteBeforeReplace, ...) are read from it, not inferred.
  */
+
+import { SECRET_PLACEHOLDER, UNKNOWN_VALUE } from "@app-rollout/shared";
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { defaultMockCall, defaultMockState } from "./mock-state";
@@ -50,8 +52,8 @@ export interface CapturedPlan {
   outputs: Record<string, unknown>;
 }
 
-/** What a secret value looks like in a captured plan: it is never written in clear. */
-export const SECRET_PLACEHOLDER = "[secret]";
+/** What a secret value looks like in a captured plan: it is never written in clear (one definition, shared/). */
+export { SECRET_PLACEHOLDER };
 
 export interface CaptureOptions {
   project: string;
@@ -170,8 +172,8 @@ async function installMocks(opts: CaptureOptions): Promise<void> {
   );
 }
 
-/** The unknown sentinel of the engine protocol (@pulumi/pulumi runtime/rpc.js `unknownValue`). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** The unknown sentinel of the engine protocol (shared/src/placeholders.ts). */
+export const UNKNOWN = UNKNOWN_VALUE;
 
 /**
  * The planned state of a create during a preview: its inputs (unknown where they derive from unknowns), and

@@ -4,8 +4,10 @@
  * group ids, certificate UUIDs) and reports every remaining difference that `parity.json` does not allow.
  * The allowed list is the documented set of intended differences (sizing, prod-only protection, endpoints).
  */
+
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { TAG } from "@app-rollout/shared";
 import type { ConfigProblem } from "../config/load";
 import type { CapturedPlan, CapturedResource } from "./capture";
 import { diffValues } from "./diff";
@@ -86,9 +88,7 @@ function get(obj: unknown, p: string): unknown {
  */
 function releaseIdOf(p: CapturedPlan): string | undefined {
   for (const r of p.resources) {
-    const id = (r.inputs as { metadata?: { labels?: Record<string, string> } }).metadata?.labels?.[
-      "rollout/release-id"
-    ];
+    const id = (r.inputs as { metadata?: { labels?: Record<string, string> } }).metadata?.labels?.[TAG.releaseId];
     if (r.type === "kubernetes:batch/v1:Job" && id) return id;
   }
   return undefined;

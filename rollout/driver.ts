@@ -5,9 +5,10 @@
  * so any machine can `status`, `resume`, `abort` or `rollback`. See docs/release.md and
  * docs/release-state.md.
  */
+
+import { parseImmutableImage } from "@app-rollout/shared";
 import { COLORS } from "../components/blue-green";
 import { namePrefix, rollbackAlarmName } from "../components/names";
-import { parseImmutableImage } from "../config/image";
 import { changedKeys, describeKeys, type ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { evidenceAlarmName } from "../config/signals";

@@ -2,7 +2,7 @@
  * Preflight of `rollout start` (runbook 001 §1, 004 "pre-deployment"): named checks, each returning the
  * refusal a person can act on, or nothing. They only read; a refused start changes nothing.
  */
-import { parseImmutableImage } from "../config/image";
+import { parseImmutableImage } from "@app-rollout/shared";
 import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { plannedMinutes, type ReleaseRequest, type Stage } from "./model/stages";

@@ -63,19 +63,84 @@ function build(root, files) {
   );
 }
 
-/** Builds build/ when any source changed since the last build; returns whether it built. */
+/**
+ * The workspace package shared/ (@app-rollout/shared) is compiled, not transpiled: it is installed into
+ * node_modules of the published policy pack, where neither ts-node (it ignores node_modules) nor node 20
+ * loads TypeScript, so it ships JavaScript and declarations (shared/dist, not committed). Compiling it with
+ * its own tsconfig (ES2020 lib, no @types) also proves it needs nothing but the language.
+ */
+function buildShared(root) {
+  const ts = require("typescript");
+  const dir = path.join(root, "shared");
+  const started = Date.now();
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    path.join(dir, "tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      },
+    },
+  );
+  fs.rmSync(path.join(dir, "dist"), { recursive: true, force: true });
+  const program = ts.createProgram(parsed.fileNames, parsed.options);
+  const result = program.emit();
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
+  if (diagnostics.length > 0) {
+    const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => dir, getNewLine: () => "\n" };
+    throw new Error(`shared/ does not compile:\n${ts.formatDiagnostics(diagnostics, host)}`);
+  }
+  fs.writeFileSync(
+    path.join(dir, "dist", ".stamp"),
+    JSON.stringify({ time: started, files: parsed.fileNames.map((f) => path.relative(dir, f)) }),
+  );
+}
+
+function sharedStale(root) {
+  const dir = path.join(root, "shared");
+  let previous;
+  try {
+    previous = JSON.parse(fs.readFileSync(path.join(dir, "dist", ".stamp"), "utf8"));
+  } catch {
+    return true;
+  }
+  const files = fs
+    .readdirSync(path.join(dir, "src"))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => path.join("src", f))
+    .sort();
+  if (JSON.stringify(files) !== JSON.stringify([...previous.files].sort())) return true;
+  return [...files, "tsconfig.json"].some((f) => fs.statSync(path.join(dir, f)).mtimeMs > previous.time);
+}
+
+/** Builds shared/dist and build/ when a source changed since the last build; returns whether it built. */
 function ensureBuild(root) {
+  const shared = sharedStale(root);
+  if (shared) buildShared(root);
   const files = sources(root);
-  if (!stale(root, files)) return false;
+  if (!stale(root, files)) return shared;
   build(root, files);
   return true;
 }
 
-module.exports = { ensureBuild };
+/** Builds shared/dist only (npm `prepare`, tests under ts-node). */
+function ensureShared(root) {
+  if (!sharedStale(root)) return false;
+  buildShared(root);
+  return true;
+}
+
+module.exports = { ensureBuild, ensureShared };
 
 if (require.main === module) {
   const root = path.join(__dirname, "..");
   const t0 = Date.now();
-  build(root, sources(root));
-  console.log(`build/: transpiled in ${Date.now() - t0} ms`);
+  buildShared(root);
+  if (process.argv.includes("--shared")) {
+    console.log(`shared/dist: compiled in ${Date.now() - t0} ms`);
+  } else {
+    build(root, sources(root));
+    console.log(`shared/dist + build/: built in ${Date.now() - t0} ms`);
+  }
 }

@@ -45,6 +45,31 @@ const ENFORCEMENT_TIMING = [
   "",
 ];
 
+/** docs/policies.md "Publishing the pack": the self-contained tarball `pulumi policy publish` ships. */
+const PUBLISHING = [
+  "## Publishing the pack",
+  "",
+  "The pack is self-contained: `policy/` imports only its own files, `@app-rollout/shared` (names, labels,",
+  "tags, colors, image parsing, placeholders; `shared/`) and `@pulumi/policy` / `@pulumi/pulumi`, and",
+  "`policy/package.json` declares every runtime dependency (TypeScript and ts-node too: without them the",
+  "SDK falls back to its vendored TypeScript 3.8). `pulumi policy publish` runs `npm pack` in the pack",
+  "directory and a stack that requires the pack `npm install`s the extracted tarball, so the workspace",
+  "package must travel inside it: `npm run pack:policy` stages `build/policy-pack/` (the pack's files, its",
+  "own `tsconfig.json`, a real copy of `@app-rollout/shared`, listed in `bundleDependencies`) and packs it.",
+  "",
+  "```bash",
+  "npm run pack:policy",
+  "(cd build/policy-pack && pulumi policy publish <org>)",
+  "pulumi policy enable <org>/app-readiness latest --policy-group <group> --config policy/config/prod.json",
+  "```",
+  "",
+  "`test/policy/published-pack.test.ts` extracts that tarball into an empty directory, installs its",
+  "dependencies (`PACK_TEST_INSTALL=npm`: from the registry, as CI does), starts it with the CLI's own",
+  "`@pulumi/pulumi/cmd/run-policy-pack` (type-checking, like the CLI) and drives it over gRPC: the committed",
+  "prod plan passes and every prod violating fixture is refused.",
+  "",
+];
+
 export function policyDocs(): string {
   const info = packInfoOf(allPolicies);
   const resolved = Object.fromEntries(
@@ -74,6 +99,7 @@ export function policyDocs(): string {
     "must never slip; prod: mandatory). A policy's config properties default to the values shown.",
     "",
     ...ENFORCEMENT_TIMING,
+    ...PUBLISHING,
     "| Checklist item (runbook) | Policy | Kind | Severity | staging | prod |",
     "|---|---|---|---|---|---|",
   ];

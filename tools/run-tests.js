@@ -55,6 +55,8 @@ function run(files, stdio) {
 }
 
 async function main() {
+  // Once, before the groups start: two mocha processes must not rebuild shared/dist at the same time.
+  require("./build").ensureShared(root);
   if (args.length > 0) {
     // Only options (e.g. -g): the whole suite; a file or directory argument: just that.
     const named = args.some((a) => !a.startsWith("-") && /\.ts$|^test\//.test(a));

@@ -1,4 +1,6 @@
 /** Small readers over the untyped resource properties the engine sends. */
+
+import { COMPONENT, type Color, isColor, LABEL, LISTENER_ROLE, TAG, UNKNOWN_VALUE } from "@app-rollout/shared";
 import { type PolicyResource, UnknownValueError } from "@pulumi/policy";
 
 // biome-ignore lint/suspicious/noExplicitAny: resource properties are untyped JSON from the engine
@@ -60,7 +62,7 @@ export function containers(props: Props): Props[] {
 
 /** A database restored beside the live one (point in time or snapshot; tag `rollout/restore` from components/database.ts). */
 export function isRestoredDatabase(db: PolicyResource): boolean {
-  return Boolean(db.props.restoreToPointInTime || db.props.snapshotIdentifier || db.props.tags?.["rollout/restore"]);
+  return Boolean(db.props.restoreToPointInTime || db.props.snapshotIdentifier || db.props.tags?.[TAG.restore]);
 }
 
 /**
@@ -69,7 +71,7 @@ export function isRestoredDatabase(db: PolicyResource): boolean {
  * After a restore cutover it is the restored instance; the superseded original is no longer judged as it.
  */
 export function isPrimaryDatabase(db: PolicyResource): boolean {
-  const role = db.props.tags?.["rollout/db-role"];
+  const role = db.props.tags?.[TAG.dbRole];
   return role === undefined ? !isRestoredDatabase(db) : role === "primary";
 }
 
@@ -99,7 +101,7 @@ export function dependsOn(r: PolicyResource, target: PolicyResource): boolean {
  */
 export const UNKNOWN: unique symbol = Symbol("unknown during preview");
 /** The engine's sentinel of an unknown string (@pulumi/policy proxy.js unknownStringValue), for UnknownValueError. */
-export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const UNKNOWN_STRING = UNKNOWN_VALUE;
 
 /** Reads a value, or UNKNOWN instead of throwing when it is unknown (so a policy can fall back on a URN relation). */
 export function peek<T>(read: () => T): T | typeof UNKNOWN {
@@ -183,11 +185,11 @@ export function forwardedGroups(
 }
 
 /** `blue` / `green` from a target group's tags or name. */
-export function colorOf(tg: PolicyResource): "blue" | "green" | undefined {
-  const tag = tg.props.tags?.["rollout/color"];
-  if (tag === "blue" || tag === "green") return tag;
+export function colorOf(tg: PolicyResource): Color | undefined {
+  const tag = tg.props.tags?.[TAG.color];
+  if (isColor(tag)) return tag;
   const m = /-(blue|green)$/.exec(String(tg.props.name ?? tg.name));
-  return m ? (m[1] as "blue" | "green") : undefined;
+  return m && isColor(m[1]) ? m[1] : undefined;
 }
 
 /**
@@ -210,11 +212,7 @@ export function refersTo(
     .some((id) => id !== undefined && id !== UNKNOWN && values.includes(id as (typeof values)[number]));
 }
 
-export type Color = "blue" | "green";
-
-function isColor(v: unknown): v is Color {
-  return v === "blue" || v === "green";
-}
+export type { Color };
 
 /**
  * The production listener (tag `rollout/role: production`) and what its weights mean, as the program
@@ -224,33 +222,31 @@ function isColor(v: unknown): v is Color {
 export function productionListener(
   resources: PolicyResource[],
 ): { listener: PolicyResource; live?: Color; underTest?: Color } | undefined {
-  const listener = resources.find((r) => r.type === T.listener && r.props.tags?.["rollout/role"] === "production");
+  const listener = resources.find(
+    (r) => r.type === T.listener && r.props.tags?.[TAG.role] === LISTENER_ROLE.production,
+  );
   if (!listener) return undefined;
   const tags = listener.props.tags ?? {};
   return {
     listener,
-    live: isColor(tags["rollout/live"]) ? tags["rollout/live"] : undefined,
-    underTest: isColor(tags["rollout/under-test"]) ? tags["rollout/under-test"] : undefined,
+    live: isColor(tags[TAG.live]) ? tags[TAG.live] : undefined,
+    underTest: isColor(tags[TAG.underTest]) ? tags[TAG.underTest] : undefined,
   };
 }
 
 /** The migration Jobs of the stack (label `app.kubernetes.io/component: migration`). */
 export function migrationJobs(resources: PolicyResource[]): PolicyResource[] {
-  return ofType(resources, T.job).filter(
-    (j) => j.props.metadata?.labels?.["app.kubernetes.io/component"] === "migration",
-  );
+  return ofType(resources, T.job).filter((j) => j.props.metadata?.labels?.[LABEL.component] === COMPONENT.migration);
 }
 
 /** The smoke-test Jobs (label `app.kubernetes.io/component: smoke`, `rollout/color` the color they check). */
 export function smokeJobs(resources: PolicyResource[]): PolicyResource[] {
-  return ofType(resources, T.job).filter((j) => j.props.metadata?.labels?.["app.kubernetes.io/component"] === "smoke");
+  return ofType(resources, T.job).filter((j) => j.props.metadata?.labels?.[LABEL.component] === COMPONENT.smoke);
 }
 
 /** API Deployments (label `app.kubernetes.io/component: api`). */
 export function apiDeployments(resources: PolicyResource[]): PolicyResource[] {
-  return ofType(resources, T.deployment).filter(
-    (d) => d.props.metadata?.labels?.["app.kubernetes.io/component"] === "api",
-  );
+  return ofType(resources, T.deployment).filter((d) => d.props.metadata?.labels?.[LABEL.component] === COMPONENT.api);
 }
 
 export interface ForwardTarget {
@@ -270,7 +266,7 @@ export function forwardTargets(
   resources: PolicyResource[],
 ): { targets?: ForwardTarget[]; mismatch?: string } {
   const entries = weightedTargets(listener.props) ?? [];
-  const order = String(listener.props.tags?.["rollout/forward-order"] ?? "")
+  const order = String(listener.props.tags?.[TAG.forwardOrder] ?? "")
     .split(",")
     .filter(isColor);
   const { byArn, referenced: refs } = forwardedGroups(listener, resources);

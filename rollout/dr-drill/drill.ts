@@ -9,6 +9,7 @@
  * the restore can fail or take longer than allowed; the read-only password comes from Secrets Manager at run
  * time and is never written, logged or passed on a command line.
  */
+import { TAG } from "@app-rollout/shared";
 import type { CheckResult, IntegrityCheck } from "../../dbchecks/checks";
 import { UnavailableError } from "../errors";
 import type { Clock } from "../ports";
@@ -21,7 +22,7 @@ import type { CheckRunner, DrDatabases, DrInstance, ReplicatedBackup, SecretJson
  */
 export const DR_REPLICATION_CADENCE_SECONDS = 300;
 /** Tag naming the stack a scratch instance belongs to (its value: the name prefix, e.g. artifortress-prod). */
-export const DRILL_TAG = "rollout/dr-drill";
+export const DRILL_TAG = TAG.drDrill;
 /** DBInstanceStatus values after which a restore will not become available (RDS User Guide, "DB instance status"). */
 const FAILED_STATES = new Set([
   "failed",

@@ -4,6 +4,7 @@
  * driver saw, and the end state. JSON for tools (its shape is documented in docs/rehearsal.md), text and
  * Markdown for people.
  */
+import { TAG } from "@app-rollout/shared";
 import { COLORS } from "../../components/blue-green";
 import { changedKeys, describeKeys, type ReleaseKeys } from "../../config/release-keys";
 import type { CommandResult } from "../errors";
@@ -237,7 +238,7 @@ function jobsOf(r: RehearsalRun): RehearsalReport["jobs"] {
     at: iso(j.at),
     name: j.name,
     image: j.image,
-    color: j.labels["rollout/color"],
+    color: j.labels[TAG.color],
     ok: j.ok,
     output: j.output,
   }));

@@ -7,8 +7,8 @@ import { randomBytes } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { LABEL, parseImmutableImage, TAG } from "@app-rollout/shared";
 import { COLORS, type Color } from "../../components/blue-green";
-import { parseImmutableImage } from "../../config/image";
 import type { ReleaseKeys } from "../../config/release-keys";
 import type { AppConfig } from "../../config/schema";
 import type { Evaluator } from "../../gate/evaluator";
@@ -338,7 +338,7 @@ export class TwinWorld {
     let inputs: Record<string, unknown> | undefined;
     for (const e of this.cloud.listenerLog) {
       const tags = (e.inputs.tags ?? {}) as Record<string, string>;
-      if (e.at <= ms && tags["rollout/role"] === "production") inputs = e.inputs;
+      if (e.at <= ms && tags[TAG.role] === "production") inputs = e.inputs;
     }
     const out: Record<Color, number> = { blue: 0, green: 0 };
     const groups =
@@ -354,7 +354,7 @@ export class TwinWorld {
   private targetGroupColors(): Map<string, { color: Color; suffix: string }> {
     const out = new Map<string, { color: Color; suffix: string }>();
     for (const r of this.state().filter((x) => x.type === "aws:lb/targetGroup:TargetGroup")) {
-      const color = ((r.inputs.tags ?? {}) as Record<string, string>)["rollout/color"] as Color;
+      const color = ((r.inputs.tags ?? {}) as Record<string, string>)[TAG.color] as Color;
       const o = (r.outputs ?? {}) as { arn?: string; arnSuffix?: string };
       if (o.arn && o.arnSuffix) out.set(o.arn, { color, suffix: o.arnSuffix });
     }
@@ -474,7 +474,7 @@ export class TwinWorld {
 
   /** A Kubernetes Job runs: migrations per scenario; smoke tests for real against the app, if the network lets them. */
   private async runJob(job: JobSpec): Promise<JobResult> {
-    const component = job.labels["app.kubernetes.io/component"];
+    const component = job.labels[LABEL.component];
     if (this.o.migrationSql && !(component === "migration" && this.o.failingMigrations?.(job.image))) {
       this.database ??= new TwinDatabase((work) => this.clock.busy(work));
       const ran = this.database.run(component, job, this.o.migrationSql(job.image));

@@ -3,10 +3,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { parseImmutableImage } from "@app-rollout/shared";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { parse } from "yaml";
-import { parseImmutableImage } from "../../config/image";
 import { ROOT, rawConfig } from "../support/stacks";
 
 const DIR = path.join(ROOT, ".github", "workflows");

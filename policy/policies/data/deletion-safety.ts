@@ -1,8 +1,9 @@
+import { TAG } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
 import { isSet, T } from "../../lib/props";
 
 /** components/database.ts RESTORE_STATE_TAG (the pack is self-contained: it does not import components). */
-const RESTORE_STATE_TAG = "rollout/restore-state";
+const RESTORE_STATE_TAG = TAG.restoreState;
 
 export const dataDeletionSafety = resourcePolicy({
   name: "data-deletion-safety",

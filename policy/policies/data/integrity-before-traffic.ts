@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import { stackPolicy } from "../../lib/define";
 import { apiDeployments, dependsOn, migrationJobs, ofType, T } from "../../lib/props";
 
@@ -19,7 +20,7 @@ export const dataIntegrityBeforeTraffic = stackPolicy({
     if (migrations.length === 0) args.notApplicable("no migration Job in the plan");
     const verifies = ofType(args.resources, T.job).filter((j) => {
       const labels = j.props.metadata?.labels ?? {};
-      return labels["app.kubernetes.io/component"] === INTEGRITY && labels["rollout/phase"] === "verify";
+      return labels[LABEL.component] === INTEGRITY && labels[LABEL.phase] === "verify";
     });
     for (const m of migrations) {
       const after = verifies.filter((v) => dependsOn(v, m));

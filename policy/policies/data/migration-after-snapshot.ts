@@ -1,3 +1,4 @@
+import { COMPONENT, LABEL, TAG } from "@app-rollout/shared";
 import { stackPolicy } from "../../lib/define";
 import { dependsOn, ofType, T } from "../../lib/props";
 
@@ -12,13 +13,13 @@ export const dataMigrationAfterSnapshot = stackPolicy({
   remediationSteps: "Create the MigrationJob with dependsOn: [releaseSnapshot.snapshot].",
   validateStack: (args, report) => {
     const jobs = ofType(args.resources, T.job).filter(
-      (j) => j.props.metadata?.labels?.["app.kubernetes.io/component"] === "migration",
+      (j) => j.props.metadata?.labels?.[LABEL.component] === COMPONENT.migration,
     );
     const snapshots = ofType(args.resources, T.rdsSnapshot);
     if (jobs.length === 0) {
       // The release's migration failed and the release was rolled back: its Job was removed on purpose
       // (no up may re-run it); the next release brings a new one.
-      const failed = snapshots.some((s) => s.props.tags?.["rollout/migration"] === "failed");
+      const failed = snapshots.some((s) => s.props.tags?.[TAG.migration] === "failed");
       if (!failed) report("no migration Job (label app.kubernetes.io/component=migration) in the stack.");
       return;
     }

@@ -1,3 +1,4 @@
+import { TAG } from "@app-rollout/shared";
 import { stackPolicy } from "../../lib/define";
 import { migrationJobs, ofType, T } from "../../lib/props";
 
@@ -19,8 +20,8 @@ export const dataReleaseSnapshot = stackPolicy({
     }
     const snapshots = ofType(args.resources, T.rdsSnapshot);
     for (const job of jobs) {
-      const id = String(job.props.metadata?.labels?.["rollout/release-id"] ?? "");
-      if (!snapshots.some((s) => id !== "" && s.props.tags?.["rollout/release-id"] === id))
+      const id = String(job.props.metadata?.labels?.[TAG.releaseId] ?? "");
+      if (!snapshots.some((s) => id !== "" && s.props.tags?.[TAG.releaseId] === id))
         report(
           `no RDS snapshot tagged rollout/release-id=${id || "(missing)"} for migration Job ${job.props.metadata?.name}: the release would migrate without a fresh backup.`,
           job.urn,

@@ -1,7 +1,6 @@
+import { DEFAULT_SSL_POLICIES } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
 import { T } from "../../lib/props";
-
-import { DEFAULT_SSL_POLICIES } from "../../lib/tls";
 
 export const edgeHttpsListener = resourcePolicy({
   name: "edge-https-listener",

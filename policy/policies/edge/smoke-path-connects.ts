@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import type { PolicyResource } from "@pulumi/policy";
 import { stackPolicy } from "../../lib/define";
 import { allows, type Connection, NETWORK_POLICY, selects } from "../../lib/network";
@@ -46,7 +47,7 @@ function brokenHop(resources: PolicyResource[], job: PolicyResource): string | u
   const ports = service.props.spec?.ports;
   const servicePort = ((Array.isArray(ports) ? ports : []) as Props[]).find((p) => p?.port === Number(port));
   if (!servicePort) return `Service ${serviceName} has no port ${port} (the port of ${url}).`;
-  const color = job.props.metadata?.labels?.["rollout/color"];
+  const color = job.props.metadata?.labels?.[LABEL.color];
   const deployment = ofType(resources, T.deployment).find(
     (d) =>
       d.props.metadata?.namespace === ns &&
@@ -54,7 +55,7 @@ function brokenHop(resources: PolicyResource[], job: PolicyResource): string | u
       selects({ matchLabels: service.props.spec.selector }, d.props.spec?.template?.metadata?.labels ?? {}),
   );
   if (!deployment) return `Service ${serviceName} selects no Deployment's pods.`;
-  if (color && deployment.props.metadata?.labels?.["rollout/color"] !== color)
+  if (color && deployment.props.metadata?.labels?.[LABEL.color] !== color)
     return `it tests ${color}, but Service ${serviceName} selects the pods of ${deployment.name}.`;
   const target = targetPortOf(deployment, servicePort);
   if (!target)

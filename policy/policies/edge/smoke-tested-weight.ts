@@ -1,3 +1,4 @@
+import { TAG } from "@app-rollout/shared";
 import { UnknownValueError } from "@pulumi/policy";
 import { stackPolicy } from "../../lib/define";
 import {
@@ -33,10 +34,8 @@ export const edgeSmokeTestedWeight = stackPolicy({
       );
       return;
     }
-    const deployment = apiDeployments(args.resources).find(
-      (d) => d.props.metadata?.labels?.["rollout/color"] === underTest,
-    );
-    const smokes = smokeJobs(args.resources).filter((j) => j.props.metadata?.labels?.["rollout/color"] === underTest);
+    const deployment = apiDeployments(args.resources).find((d) => d.props.metadata?.labels?.[TAG.color] === underTest);
+    const smokes = smokeJobs(args.resources).filter((j) => j.props.metadata?.labels?.[TAG.color] === underTest);
     const gated = smokes.some((s) => dependsOn(listener, s) && deployment !== undefined && dependsOn(s, deployment));
     if (!gated)
       report(

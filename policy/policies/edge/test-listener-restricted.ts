@@ -1,3 +1,4 @@
+import { DEFAULT_TEST_LISTENER_PORT } from "@app-rollout/shared";
 import { stackPolicy } from "../../lib/define";
 import { ofType, T } from "../../lib/props";
 import { stackConfig } from "../../lib/stack-config";
@@ -13,7 +14,7 @@ export const edgeTestListenerRestricted = stackPolicy({
   enforcementLevel: "mandatory",
   remediationSteps: "Restrict the test listener port to app:tls.testListenerCidrs in the ALB security group.",
   validateStack: (args, report) => {
-    const port = Number(stackConfig().tls?.testListenerPort ?? 8443);
+    const port = Number(stackConfig().tls?.testListenerPort ?? DEFAULT_TEST_LISTENER_PORT);
     if (!ofType(args.resources, T.listener).some((l) => l.props.port === port))
       args.notApplicable(`no listener on the test port ${port}`);
     for (const rule of ofType(args.resources, T.ingressRule)) {

@@ -1,3 +1,4 @@
+import { DEFAULT_TEST_LISTENER_PORT } from "@app-rollout/shared";
 import { stackPolicy } from "../../lib/define";
 import { colorOf, ofType, productionListener, referenced, singleTarget, str, T, UNKNOWN } from "../../lib/props";
 import { stackConfig } from "../../lib/stack-config";
@@ -13,7 +14,7 @@ export const edgeTestListenerUnderTest = stackPolicy({
   remediationSteps:
     "Point the test listener at the target group of blueGreenState().underTest (BlueGreenLoadBalancer testColor).",
   validateStack: (args, report) => {
-    const port = Number(stackConfig().tls?.testListenerPort ?? 8443);
+    const port = Number(stackConfig().tls?.testListenerPort ?? DEFAULT_TEST_LISTENER_PORT);
     const underTest = productionListener(args.resources)?.underTest;
     if (!underTest) {
       args.notApplicable("no production listener stating the color under test (tag rollout/under-test)");

@@ -1,4 +1,4 @@
-import { parseImmutableImage, sameCommit } from "../../../config/image";
+import { LABEL, parseImmutableImage, sameCommit } from "@app-rollout/shared";
 import { stackPolicy } from "../../lib/define";
 import { apiDeployments, appContainers, migrationJobs, productionListener } from "../../lib/props";
 
@@ -21,10 +21,10 @@ export const releaseImageCommit = stackPolicy({
     const commitOf = (image: string) => parseImmutableImage(image)?.commit ?? "";
     const underTest = productionListener(args.resources)?.underTest;
     const api = apiDeployments(args.resources).filter(
-      (d) => !underTest || d.props.metadata?.labels?.["rollout/color"] === underTest,
+      (d) => !underTest || d.props.metadata?.labels?.[LABEL.color] === underTest,
     );
     for (const job of jobs) {
-      const commit = String(job.props.metadata?.labels?.["rollout/commit"] ?? "");
+      const commit = String(job.props.metadata?.labels?.[LABEL.commit] ?? "");
       if (!commit) {
         report(
           `migration Job ${job.props.metadata?.name} does not name its release commit (label rollout/commit).`,

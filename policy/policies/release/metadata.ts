@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import { stackPolicy } from "../../lib/define";
 import { migrationJobs } from "../../lib/props";
 import { stackConfig } from "../../lib/stack-config";
@@ -20,7 +21,7 @@ export const releaseMetadata = stackPolicy({
     if (missing.length > 0) report(`app:release is missing ${missing.join(", ")}.`);
     for (const job of migrationJobs(args.resources)) {
       const labels = job.props.metadata?.labels ?? {};
-      const absent = ["rollout/release-id", "rollout/commit"].filter((l) => !labels[l]);
+      const absent = [LABEL.releaseId, LABEL.commit].filter((l) => !labels[l]);
       if (absent.length > 0)
         report(`migration Job ${job.props.metadata?.name} does not name its release (${absent.join(", ")}).`, job.urn);
     }

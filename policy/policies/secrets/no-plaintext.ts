@@ -1,4 +1,4 @@
-import { SECRET_PLACEHOLDER } from "../../../gate/capture";
+import { SECRET_PLACEHOLDER } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
 import { containers, type Props, peek, T, UNKNOWN, WORKLOAD_TYPES } from "../../lib/props";
 

@@ -1,4 +1,4 @@
-import { IMMUTABLE_IMAGE_HINT, parseImmutableImage } from "../../../config/image";
+import { IMMUTABLE_IMAGE_HINT, parseImmutableImage } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
 import { forEachContainer } from "../../lib/workload";
 

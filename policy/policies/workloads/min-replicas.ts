@@ -1,3 +1,4 @@
+import { LABEL } from "@app-rollout/shared";
 import { stackPolicy } from "../../lib/define";
 import { apiDeployments, ofType, productionListener, T, UNKNOWN, weightOf } from "../../lib/props";
 
@@ -17,8 +18,8 @@ export const workloadsMinReplicas = stackPolicy({
     const hpas = ofType(args.resources, T.hpa);
     for (const d of apiDeployments(args.resources)) {
       const labels = d.props.metadata?.labels ?? {};
-      const color = labels["rollout/color"];
-      if (labels["rollout/scaled-down"] === "true") {
+      const color = labels[LABEL.color];
+      if (labels[LABEL.scaledDown] === "true") {
         const weight =
           prod && (color === "blue" || color === "green") ? weightOf(prod.listener, color, args.resources) : 0;
         // In a preview the weights cannot be matched to colors: a scaled-down color must not be the live one

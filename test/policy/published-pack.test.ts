@@ -1,0 +1,184 @@
+/**
+ * The publish path (#17): `pulumi policy publish` ships `npm pack` of the pack directory, and a stack
+ * that requires the pack gets the tarball extracted and `npm install`ed in an empty directory
+ * (pkg/backend/httpstate/policypack.go:432 and :499-567 at v3.248). This test packs the pack the same way
+ * (tools/pack-policy.js), extracts the tarball into an empty directory, provides its declared registry
+ * dependencies, and starts it with the command line the Node.js language host uses for a policy pack
+ * (sdk/nodejs/cmd/pulumi-language-nodejs/main.go:1646-1700 RunPlugin: `node <pack>/node_modules/@pulumi/
+ * pulumi/cmd/run-policy-pack <engine> <pack dir>`, cwd the pack dir; run-policy-pack/run.js:139-160 then
+ * compiles the pack's TypeScript with ts-node, type-checking, with the tarball's ./tsconfig.json). So a
+ * pack that imports a file outside policy/, or a package it does not declare, or that does not type-check
+ * on its own, fails here.
+ *
+ * Dependencies: by default the registry packages are linked from this checkout's node_modules (the same
+ * pinned versions policy/package.json declares; node resolves them by real path, so one instance of each).
+ * With PACK_TEST_INSTALL=npm (set by .ci/run) the test runs a real `npm install` in the extracted
+ * directory instead: what the CLI does.
+ */
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { PolicyPackProcess, resolvePolicyConfig } from "../../gate/analyzer";
+import type { CapturedPlan } from "../../gate/capture";
+import { loadStackFiles } from "../../gate/stackfiles";
+import { evaluate, INSIDE_WINDOW, type Pack } from "../support/policy";
+import { plan, ROOT } from "../support/stacks";
+import { fixtures } from "./fixtures";
+
+// tools/pack-policy.js is plain CommonJS (it runs without a TypeScript loader).
+const { packPolicy } = require("../../tools/pack-policy.js") as { packPolicy(out: string): string };
+
+const POLICY_DIR = path.join(ROOT, "policy");
+const policyPackage = JSON.parse(readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")) as {
+  dependencies: Record<string, string>;
+  bundleDependencies?: string[];
+};
+
+/** Extracts the tarball (contents under package/) into a fresh empty directory; returns the pack dir. */
+function extract(tarball: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "published-pack-"));
+  execFileSync("tar", ["xzf", tarball, "-C", dir]);
+  return path.join(dir, "package");
+}
+
+/** The declared registry dependencies: linked from this checkout, or `npm install`ed (PACK_TEST_INSTALL=npm). */
+function installDependencies(dir: string): void {
+  if (process.env.PACK_TEST_INSTALL === "npm") {
+    execFileSync("npm", ["install", "--loglevel=error", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
+    return;
+  }
+  const bundled = new Set(policyPackage.bundleDependencies ?? []);
+  for (const name of Object.keys(policyPackage.dependencies).filter((n) => !bundled.has(n))) {
+    const link = path.join(dir, "node_modules", name);
+    mkdirSync(path.dirname(link), { recursive: true });
+    symlinkSync(path.join(ROOT, "node_modules", name), link, "dir");
+  }
+}
+
+/** Starts the extracted pack with the language host's command line and configures it like the engine. */
+async function startPublished(dir: string, stack: "prod"): Promise<Pack> {
+  const files = loadStackFiles(ROOT, stack, {});
+  const process = await PolicyPackProcess.start({
+    packDir: dir,
+    project: files.project,
+    stack,
+    config: files.config,
+    secretKeys: files.secretKeys,
+    startTimeoutMs: 180_000,
+    command: {
+      args: [path.join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack"), "127.0.0.1:1", dir],
+      env: { PULUMI_NODEJS_TYPESCRIPT: "true", PULUMI_NODEJS_DRY_RUN: "true" },
+    },
+  });
+  const info = await process.info();
+  const file = JSON.parse(readFileSync(path.join(dir, "config", `${stack}.json`), "utf8"));
+  const config = resolvePolicyConfig(info, file, { "release-window": { at: INSIDE_WINDOW[stack] } });
+  await process.configure(config);
+  return { process, info, config };
+}
+
+/** Every .ts file under a directory. */
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((e) => {
+    const f = path.join(dir, e);
+    if (e === "node_modules") return [];
+    return statSync(f).isDirectory() ? sources(f) : f.endsWith(".ts") ? [f] : [];
+  });
+}
+
+/** Module specifiers of a file's import/require/export-from statements. */
+function imports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const re = /(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*|^import\s+)["']([^"']+)["']/gm;
+  return [...text.matchAll(re)].map((m) => m[1]);
+}
+
+/** The package a bare specifier names ("@scope/name/x" → "@scope/name"). */
+function packageOf(spec: string): string {
+  const parts = spec.split("/");
+  return spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
+describe("published policy pack (npm pack → empty directory → the CLI's run-policy-pack)", function () {
+  this.timeout(300_000);
+
+  it("policy/ imports nothing outside itself but declared packages (the shared package and @pulumi/*)", () => {
+    const outside: string[] = [];
+    const undeclared: string[] = [];
+    for (const file of sources(POLICY_DIR)) {
+      for (const spec of imports(file)) {
+        const where = `${path.relative(ROOT, file)}: ${spec}`;
+        if (spec.startsWith(".")) {
+          const target = path.resolve(path.dirname(file), spec);
+          if (path.relative(POLICY_DIR, target).startsWith("..")) outside.push(where);
+        } else if (!spec.startsWith("node:") && !(packageOf(spec) in policyPackage.dependencies)) {
+          undeclared.push(where);
+        }
+      }
+    }
+    assert.deepEqual(outside, [], "relative imports leaving policy/");
+    assert.deepEqual(undeclared, [], "imports of packages policy/package.json does not declare");
+    assert.deepEqual(
+      Object.keys(policyPackage.dependencies).sort(),
+      ["@app-rollout/shared", "@pulumi/policy", "@pulumi/pulumi", "ts-node", "typescript"],
+      "runtime dependencies of the pack",
+    );
+  });
+
+  describe("the tarball, extracted and started like the CLI does", () => {
+    let dir = "";
+    let pack: Pack | undefined;
+    let prod: CapturedPlan;
+
+    before(async () => {
+      const tarball = packPolicy(mkdtempSync(path.join(tmpdir(), "policy-pack-stage-")));
+      dir = extract(tarball);
+      rmSync(path.dirname(tarball), { recursive: true, force: true });
+      installDependencies(dir);
+      [prod, pack] = await Promise.all([plan("prod"), startPublished(dir, "prod")]);
+    });
+    after(() => {
+      pack?.process.close();
+      if (dir) rmSync(path.dirname(dir), { recursive: true, force: true });
+    });
+
+    it("carries the shared package inside and nothing from the workspace outside policy/", () => {
+      const shared = path.join(dir, "node_modules", "@app-rollout", "shared");
+      assert.ok(statSync(path.join(shared, "dist", "index.js")).isFile(), "bundled @app-rollout/shared");
+      assert.equal(statSync(shared).isDirectory() && !statSync(shared).isSymbolicLink(), true);
+      for (const e of ["gate", "components", "rollout", "shared", "config/schema.ts", "test"]) {
+        assert.throws(() => statSync(path.join(dir, e)), /ENOENT/, `${e} is not in the tarball`);
+      }
+    });
+
+    it("serves every policy and passes the committed prod plan", async () => {
+      assert.ok(pack);
+      assert.equal(pack.info.name, "app-readiness");
+      assert.ok(pack.info.policies.length >= 40, `${pack.info.policies.length} policies`);
+      const a = await pack.process.analyzeAll(prod.resources);
+      assert.deepEqual(
+        a.diagnostics.map((d) => `${d.policyName}: ${d.message}`),
+        [],
+      );
+    });
+
+    it("refuses every prod violating fixture, naming the policy and the reason", async () => {
+      assert.ok(pack);
+      const published = pack;
+      const prodFixtures = fixtures.filter((x) => x.stack === "prod");
+      const missed = await Promise.all(
+        prodFixtures.map(async (f) => {
+          const a = await evaluate(published, f.make(prod), prod);
+          const hits = a.diagnostics.filter((d) => d.policyName === f.policy);
+          const level = published.config[f.policy].enforcementLevel;
+          if (hits.some((d) => f.message.test(d.message) && d.enforcementLevel === level)) return [];
+          return [`${f.policy} (${f.what}): got ${hits.map((d) => d.message).join(" | ") || "nothing"}`];
+        }),
+      );
+      assert.ok(prodFixtures.length >= 30, `${prodFixtures.length} prod fixtures`);
+      assert.deepEqual(missed.flat(), []);
+    });
+  });
+});
