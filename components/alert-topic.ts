@@ -1,3 +1,4 @@
+// @readiness alerting cmk-encryption: SNS alert topic with a CMK and subscriptions
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";

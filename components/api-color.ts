@@ -1,3 +1,4 @@
+// @readiness zero-downtime health-probes: Deployment with maxUnavailable 0, PDB, preStop, readiness gates, live/ready probes
 import { LABEL } from "@app-rollout/shared";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";

@@ -1,3 +1,6 @@
+// @readiness no-plaintext-secrets: generated secrets go to Secrets Manager and reach pods through External Secrets, never the plan
+// @readiness secret-recovery: recovery window of at least the registry floor (rejected below it)
+import { thresholdFloor, thresholdNumber } from "@app-rollout/shared";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -70,9 +73,17 @@ export interface DatabaseUserNames {
 type Resolved = AppSecretsArgs & { recoveryWindowInDays: number; externalSecretsApiVersion: string };
 
 function normalizeArgs(name: string, args: AppSecretsArgs): Resolved {
-  const a = { recoveryWindowInDays: 30, externalSecretsApiVersion: "external-secrets.io/v1", ...args };
-  if (a.recoveryWindowInDays < 7)
-    throw new Error(`${name}: recoveryWindowInDays must be >= 7 (0 deletes secrets immediately)`);
+  const a = {
+    recoveryWindowInDays: thresholdNumber("secret-recovery", "minimumRecoveryDays", "prod"),
+    externalSecretsApiVersion: "external-secrets.io/v1",
+    ...args,
+  };
+  // Readiness invariant after the spread (awsx): below the registry's floor a deleted secret is lost.
+  const floor = thresholdFloor("secret-recovery", "minimumRecoveryDays");
+  if (a.recoveryWindowInDays < floor)
+    throw new Error(
+      `${name}: recoveryWindowInDays must be >= ${floor} (0 deletes secrets immediately) [readiness: secret-recovery]`,
+    );
   return a;
 }
 

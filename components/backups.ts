@@ -1,3 +1,5 @@
+// @readiness backups-rotated: AWS Backup vault and plan (rotation), cross-region copy, vault lock, restore testing
+// @readiness dr-exercise: a restore-testing plan in the DR region
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";

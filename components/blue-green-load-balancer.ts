@@ -1,3 +1,6 @@
+// @readiness tls-everywhere alb-hardening: ALB with HTTP→HTTPS redirect only, invalid headers dropped, deletion protection from config
+// @readiness health-probes: target groups health-check the ready path
+// @readiness smoke-before-traffic: CIDR-restricted test listener on the color under test
 import { TAG } from "@app-rollout/shared";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

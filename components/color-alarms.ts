@@ -1,3 +1,4 @@
+// @readiness rollback-triggers alerting: per-color error-rate and p95 alarms at the rollback triggers, composite rollback alarm
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Color } from "./blue-green";

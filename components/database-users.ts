@@ -1,3 +1,4 @@
+// @readiness least-privilege: least-privilege database users for the API and worker
 import { LABEL } from "@app-rollout/shared";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";

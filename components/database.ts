@@ -1,3 +1,5 @@
+// @readiness pitr-retention deletion-safety multi-az dr-replication: RDS instance with PITR retention, deletion protection, final snapshot, multi-AZ and cross-region automated backups from config
+// @readiness cmk-encryption no-public-data: storage encrypted with its own CMK, never publicly accessible, SSL forced
 import { TAG } from "@app-rollout/shared";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,3 +1,4 @@
+// @readiness cmk-encryption: KMS CMK with rotation
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";

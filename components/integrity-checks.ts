@@ -1,3 +1,4 @@
+// @readiness integrity-after-migration: read-only integrity checks after the migration, before the color under test
 import { LABEL } from "@app-rollout/shared";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";

@@ -1,3 +1,4 @@
+// @readiness migrations-before-traffic: one migration Job per release, after the snapshot, before the new color
 import { LABEL } from "@app-rollout/shared";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";

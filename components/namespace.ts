@@ -1,3 +1,4 @@
+// @readiness hardened-pods least-privilege: PSS restricted namespace, NetworkPolicies, IRSA service accounts
 import { LABEL } from "@app-rollout/shared";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,3 +1,4 @@
+// @readiness no-public-data cmk-encryption: S3 bucket with public access blocked, SSE-KMS, TLS only
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Component } from "./component";

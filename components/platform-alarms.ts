@@ -1,3 +1,4 @@
+// @readiness alerting: ELB 5xx, database and worker backlog alarms with actions
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_ALARMS, type PlatformAlarmId } from "../config/signals";

@@ -3,6 +3,7 @@
  * readiness checklist's pod rules (non-root, read-only root fs, no privilege escalation, drop ALL,
  * seccomp RuntimeDefault, requests + limits) are written once.
  */
+// @readiness hardened-pods: non-root, read-only root fs, no privilege escalation, drop ALL, resources
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 

@@ -1,3 +1,4 @@
+// @readiness smoke-before-traffic tls-everywhere: HTTPS listener whose weighted forward waits for the smoke test of the color under test
 import { TAG } from "@app-rollout/shared";
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";

@@ -1,3 +1,4 @@
+// @readiness pre-release-backup: a manual RDS snapshot named after the release, before the migration
 import { TAG } from "@app-rollout/shared";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,3 +1,4 @@
+// @readiness smoke-before-traffic: in-cluster smoke test Job of the color under test
 import { LABEL } from "@app-rollout/shared";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";

@@ -1,3 +1,4 @@
+// @readiness hardened-pods: worker pods on the hardened pod spec, with a PDB
 import { LABEL } from "@app-rollout/shared";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";

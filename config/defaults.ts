@@ -4,7 +4,7 @@
  * both (`{ ...defaults, ...stack }`, deeply). Readiness invariants are not defaults: they are rules in
  * `config/schema.ts` that reject an unsafe prod value.
  */
-import { DEFAULT_TEST_LISTENER_PORT } from "@app-rollout/shared";
+import { DEFAULT_TEST_LISTENER_PORT, thresholdNumber } from "@app-rollout/shared";
 import { type AppConfigInput, DEFAULT_FLOW, type Environment } from "./schema";
 
 export type DeepPartial<T> = T extends (infer U)[]
@@ -97,7 +97,7 @@ export const COMMON: ConfigDefaults = {
     consecutiveErrorLimit: 4,
     workerDrainMinutes: 15,
     pauseWorkerDuringMigration: true,
-    certificateMinDays: 14,
+    certificateMinDays: thresholdNumber("tls-everywhere", "certificateMinDays", "prod"),
     stateTable: "app-rollout",
   },
   smoke: { deadlineSeconds: 300 },
@@ -130,7 +130,7 @@ export const BY_ENVIRONMENT: Record<Environment, ConfigDefaults> = {
       instanceClass: "db.t4g.medium",
       allocatedStorage: 50,
       multiAz: false,
-      pitrRetentionDays: 7,
+      pitrRetentionDays: thresholdNumber("pitr-retention", "minimumDays", "staging"),
       crossRegionPitr: false,
     },
     backups: { dailyRetentionDays: 14 },
@@ -147,7 +147,7 @@ export const BY_ENVIRONMENT: Record<Environment, ConfigDefaults> = {
       instanceClass: "db.r6g.large",
       allocatedStorage: 100,
       multiAz: true,
-      pitrRetentionDays: 14,
+      pitrRetentionDays: thresholdNumber("pitr-retention", "minimumDays", "prod"),
       crossRegionPitr: true,
     },
     backups: { dailyRetentionDays: 35, weeklyRetentionDays: 90, monthlyRetentionDays: 365 },

@@ -10,8 +10,15 @@
  * top-level keys (`.meta({ secret: true })`) so they can be set with `pulumi config set --secret`.
  */
 
-import { DEFAULT_SSL_POLICIES, IMMUTABLE_IMAGE_HINT, parseImmutableImage, sameCommit } from "@app-rollout/shared";
+import {
+  DEFAULT_SSL_POLICIES,
+  IMMUTABLE_IMAGE_HINT,
+  parseImmutableImage,
+  sameCommit,
+  thresholdNumber,
+} from "@app-rollout/shared";
 import { z } from "zod";
+import { readinessIssues } from "./readiness-rules";
 import { gatingWindowMinutes, SIGNALS } from "./signals";
 
 /** Documents a field: the description and an example used by docs and by the `pulumi config set` fix hint. */
@@ -23,6 +30,16 @@ function doc<T extends z.ZodType>(schema: T, description: string, example?: unkn
 
 /** `migrate-<slug>-<commit7>` and the label value `<slug>-<commit7>` stay within Kubernetes' 63 characters. */
 export const RELEASE_VERSION_MAX = 32;
+/** Runbook 003's replication cadence (readiness item dr-replication): the lowest RPO a drill can achieve. */
+const RPO_FLOOR = thresholdNumber("dr-replication", "rpoMinutes", "prod");
+
+/** Runbook 004's rollback triggers (readiness item rollback-triggers): the alarms' defaults. */
+const TRIGGER = {
+  errorRate: thresholdNumber("rollback-triggers", "maxErrorRatePercent", "prod"),
+  p95: thresholdNumber("rollback-triggers", "maxP95Seconds", "prod"),
+  minutes: thresholdNumber("rollback-triggers", "maxWindowMinutes", "prod"),
+};
+
 const hex = (len: string) => new RegExp(`^[0-9a-f]{${len}}$`);
 const isoInstant = z.iso.datetime({
   offset: true,
@@ -370,8 +387,8 @@ export const databaseSchema = z.strictObject({
       .int()
       .min(1, "expected 1-35 days: 0 disables point-in-time recovery")
       .max(35, "expected at most 35 days (RDS limit)"),
-    "Automated backup retention = point-in-time recovery window (prod >= 14).",
-    14,
+    `Automated backup retention = point-in-time recovery window (prod >= ${thresholdNumber("pitr-retention", "minimumDays", "prod")}).`,
+    thresholdNumber("pitr-retention", "minimumDays", "prod"),
   ),
   deletionProtection: doc(z.boolean(), "Deletion protection (always on in prod).", true),
   crossRegionPitr: doc(
@@ -482,7 +499,7 @@ export const backupsSchema = z.strictObject({
           z
             .number()
             .int()
-            .min(5, "expected at least 5 minutes: RDS uploads transaction logs every 5 minutes")
+            .min(RPO_FLOOR, `expected at least ${RPO_FLOOR} minutes: RDS uploads transaction logs every 5 minutes`)
             .max(1440)
             .default(15),
           "The DR drill fails when the data it restored in the DR region is older than this. Runbook 003 asks for replication every 5 minutes; RDS uploads transaction logs about every 5 minutes and adds a copy lag it does not bound, so the drill warns above 5 minutes and fails above this.",
@@ -562,14 +579,22 @@ export const objectStorageSchema = z.strictObject({
 });
 
 export const alarmsSchema = z.strictObject({
-  errorRatePercent: doc(z.number().gt(0).max(100), "5xx error-rate threshold per color (runbook 004: 1 %).", 1),
+  errorRatePercent: doc(
+    z.number().gt(0).max(100),
+    `5xx error-rate threshold per color (runbook 004: ${TRIGGER.errorRate} %; the pack refuses a laxer one).`,
+    TRIGGER.errorRate,
+  ),
   errorRateMinutes: doc(
     z.number().int().min(1).max(60),
-    "Minutes the error rate must exceed the threshold (runbook 004: 5).",
-    5,
+    `Minutes the error rate must exceed the threshold (runbook 004: ${TRIGGER.minutes}).`,
+    TRIGGER.minutes,
   ),
-  p95LatencySeconds: doc(z.number().gt(0).max(60), "p95 TargetResponseTime threshold (runbook 004: 1 s).", 1),
-  p95LatencyMinutes: doc(z.number().int().min(1).max(60), "Minutes p95 must exceed the threshold.", 5),
+  p95LatencySeconds: doc(
+    z.number().gt(0).max(60),
+    `p95 TargetResponseTime threshold (runbook 004: ${TRIGGER.p95} s).`,
+    TRIGGER.p95,
+  ),
+  p95LatencyMinutes: doc(z.number().int().min(1).max(60), "Minutes p95 must exceed the threshold.", TRIGGER.minutes),
   unhealthyHostMinutes: doc(
     z.number().int().min(1).max(60),
     "Minutes with an unhealthy target before the live color alarms.",
@@ -690,8 +715,8 @@ export const rolloutSchema = z.strictObject({
   pauseWorkerDuringMigration: doc(z.boolean(), "Pause the worker while the new color is deployed and migrated.", true),
   certificateMinDays: doc(
     z.number().int().min(1).max(365),
-    "Preflight: the ACM certificate must stay valid at least this long.",
-    14,
+    `Preflight: the ACM certificate must stay valid at least this long (prod >= ${thresholdNumber("tls-everywhere", "certificateMinDays", "prod")}).`,
+    thresholdNumber("tls-everywhere", "certificateMinDays", "prod"),
   ),
   stateTable: doc(
     z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, "expected a DynamoDB table name"),
@@ -1021,43 +1046,6 @@ function backupRules(c: ConfigObject, issue: Issue): void {
     );
 }
 
-function prodRules(c: ConfigObject, issue: Issue): void {
-  if (c.environment === "prod") {
-    // Readiness invariants: rejected here, judged again by the policy pack.
-    if (!c.database.multiAz)
-      issue(["database", "multiAz"], "expected true in prod (runbook: multi-AZ database)", false);
-    if (c.database.pitrRetentionDays < 14)
-      issue(
-        ["database", "pitrRetentionDays"],
-        "expected at least 14 days of point-in-time recovery in prod",
-        c.database.pitrRetentionDays,
-      );
-    if (!c.database.deletionProtection) issue(["database", "deletionProtection"], "expected true in prod", false);
-    if (c.database.integrityChecks.length === 0)
-      issue(
-        ["database", "integrityChecks"],
-        "expected at least one integrity check in prod (runbook 004: verify data integrity after the migration); the defaults have two — remove the override: pulumi config rm --path 'database.integrityChecks'",
-        [],
-      );
-    if (!c.backups.crossRegionCopy)
-      issue(["backups", "crossRegionCopy"], "expected a cross-region copy in prod (disaster recovery)");
-    else if (!c.backups.crossRegionCopy.restoreInto)
-      issue(
-        ["backups", "crossRegionCopy", "restoreInto"],
-        "expected the DR region's DB subnet group and security groups in prod (runbook 003: exercise failover quarterly; the DR restore test and the DR drill restore there)",
-      );
-    if (!c.database.crossRegionPitr)
-      issue(
-        ["database", "crossRegionPitr"],
-        "expected true in prod (runbook 003: replicate Postgres every 5 minutes; a daily copy loses up to 24 h in a region outage)",
-        false,
-      );
-    if (!c.backups.vaultLock) issue(["backups", "vaultLock"], "expected a vault lock in prod");
-    if (c.api.replicas < 2)
-      issue(["api", "replicas"], "expected at least 2 replicas in prod (zero-downtime)", c.api.replicas);
-  }
-}
-
 /** The full schema: the object plus the cross-field and readiness rules (issues reported in this order). */
 export const configSchema = configObjectSchema.superRefine((c, ctx) => {
   const issue: Issue = (path, message, input) => ctx.addIssue({ code: "custom", path, message, input });
@@ -1069,7 +1057,7 @@ export const configSchema = configObjectSchema.superRefine((c, ctx) => {
   rolloutRules(c, issue);
   databaseRules(c, issue);
   backupRules(c, issue);
-  prodRules(c, issue);
+  readinessIssues(c, issue);
 });
 
 /** Validated stack configuration, defaults applied. */

@@ -4,6 +4,7 @@
  * group ids, certificate UUIDs) and reports every remaining difference that `parity.json` does not allow.
  * The allowed list is the documented set of intended differences (sizing, prod-only protection, endpoints).
  */
+// @readiness staging-parity: `gate --parity staging prod`: differences beyond parity.json
 
 import { readFileSync } from "node:fs";
 import * as path from "node:path";

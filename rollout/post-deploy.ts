@@ -7,6 +7,7 @@
  * production URL, and the alarms of `app:rollout.gates.watch`; any failure is published to the alert topic
  * (it pages) and exits 8. The smoke flow is not repeated: it writes data.
  */
+// @readiness post-deploy-monitoring: `rollout check`: hourly readiness + ops summary within 24 h of a release
 import type { Color } from "../components/blue-green";
 import { checkoutKeys } from "./compose";
 import type { CommandResult } from "./errors";

@@ -2,6 +2,7 @@
  * Preflight of `rollout start` (runbook 001 §1, 004 "pre-deployment"): named checks, each returning the
  * refusal a person can act on, or nothing. They only read; a refused start changes nothing.
  */
+// @readiness release-approval immutable-release tls-everywhere: preflight: the release window and owners, an immutable image, the certificate validity, every gating alarm OK
 import { parseImmutableImage } from "@app-rollout/shared";
 import type { ReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";

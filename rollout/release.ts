@@ -3,6 +3,7 @@
  * polling the gating alarms — persisting progress after each step. Any trigger (an alarm, a failed up, a
  * gate refusal, the window closing) persists a rollback and hands over to rollout/rollback.ts.
  */
+// @readiness progressive-delivery: stages 10/50/100 %, each `up` gated by the offline gate first
 import {
   databaseIdentifiers,
   migrationJobName,

@@ -9,6 +9,7 @@
  *   restore   the worker image/pause and the idle scale-down as they were.
  * The rollback state is persisted before the first `up`, so a crash resumes the rollback, never the release.
  */
+// @readiness rollback-triggers: automatic rollback: traffic first, then a targeted up
 import { changedKeys, type ReleaseKeys } from "../config/release-keys";
 import { checksAfterRollback } from "./app-checks";
 import { checkoutKeys } from "./compose";

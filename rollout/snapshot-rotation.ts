@@ -7,6 +7,7 @@
  * instance's manual snapshots tagged `purpose=pre-release` and deletes the older ones. Snapshots AWS Backup
  * or people made are never touched (other tags). A failure is a warning: it never fails a release.
  */
+// @readiness backups-rotated: rotation of the pre-release snapshots after a release
 import type { AppConfig } from "../config/schema";
 import type { DbSnapshot } from "./ports";
 import type { Run } from "./run";

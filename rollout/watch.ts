@@ -11,6 +11,7 @@
  *   (Argo Rollouts' analysis: "consecutiveErrors (5) > consecutiveErrorLimit (4)", default 4).
  * The lease is renewed at every poll, so an abort or a signal is noticed within one poll interval.
  */
+// @readiness rollback-triggers progressive-delivery: evidence-gated bakes after each traffic step and the watch: a gating alarm rolls back
 import type { Color } from "../components/blue-green";
 import { namePrefix } from "../components/names";
 import type { AppConfig } from "../config/schema";

@@ -5,7 +5,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { renderArtifacts } from "../config/artifacts";
+import { policyConfigFiles } from "./policy-config";
 import { POLICY_DOCS_FILE, policyDocs } from "./policy-docs";
+import { READINESS_DOCS_FILE, readinessDocs } from "./readiness-matrix";
 import { SIGNALS_DOCS_FILE, signalsDocs } from "./signals-docs";
 
 const root = path.join(__dirname, "..");
@@ -13,7 +15,9 @@ const check = process.argv.includes("--check");
 let stale = 0;
 for (const [file, content] of Object.entries({
   ...renderArtifacts(),
+  ...policyConfigFiles(),
   [POLICY_DOCS_FILE]: policyDocs(),
+  [READINESS_DOCS_FILE]: readinessDocs(),
   [SIGNALS_DOCS_FILE]: signalsDocs(),
 })) {
   const target = path.join(root, file);

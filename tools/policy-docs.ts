@@ -2,13 +2,11 @@
  * Generates docs/policies.md from the policy objects and the per-stack policy config files, so the table
  * "checklist item → policy → severity → enforcement per stack" cannot drift from the pack.
  */
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { type PackInfo, resolvePolicyConfig } from "../gate/analyzer";
-import type { ReadinessPolicy } from "../policy/lib/define";
+import { type ReadinessPolicy, runbookItems } from "../policy/lib/define";
 import { allPolicies } from "../policy/policies";
+import { policyConfigFile } from "./policy-config";
 
-const ROOT = path.join(__dirname, "..");
 export const POLICY_DOCS_FILE = "docs/policies.md";
 const STACKS = ["staging", "prod"];
 
@@ -73,10 +71,7 @@ const PUBLISHING = [
 export function policyDocs(): string {
   const info = packInfoOf(allPolicies);
   const resolved = Object.fromEntries(
-    STACKS.map((s) => [
-      s,
-      resolvePolicyConfig(info, JSON.parse(readFileSync(path.join(ROOT, "policy", "config", `${s}.json`), "utf8"))),
-    ]),
+    STACKS.map((s) => [s, resolvePolicyConfig(info, JSON.parse(policyConfigFile(s)))]),
   );
   const cell = (s: string, name: string) => {
     const c = resolved[s][name];
@@ -86,7 +81,7 @@ export function policyDocs(): string {
   const out = [
     "# Readiness policies",
     "",
-    "Generated from `policy/policies/` and `policy/config/<stack>.json` by `npm run gen`; do not edit by hand.",
+    "Generated from `policy/policies/`, the readiness registry (`shared/src/readiness.ts`) and the enforcement levels (`tools/policy-config.ts`) by `npm run gen`, like `policy/config/<stack>.json`; do not edit by hand.",
     "",
     "The CrossGuard pack in `policy/` enforces the production readiness checklist before `pulumi up`:",
     "",
@@ -103,10 +98,12 @@ export function policyDocs(): string {
     "| Checklist item (runbook) | Policy | Kind | Severity | staging | prod |",
     "|---|---|---|---|---|---|",
   ];
-  for (const p of [...allPolicies].sort((a, b) => a.runbook.localeCompare(b.runbook) || a.name.localeCompare(b.name))) {
+  for (const p of [...allPolicies].sort(
+    (a, b) => runbookItems(a).localeCompare(runbookItems(b)) || a.name.localeCompare(b.name),
+  )) {
     const kind = "validateStack" in p ? "stack" : "resource";
     out.push(
-      `| ${p.runbook} | [\`${p.name}\`](#${p.name}) | ${kind} | ${p.severity} | ${cell("staging", p.name)} | ${cell("prod", p.name)} |`,
+      `| ${runbookItems(p)} | [\`${p.name}\`](#${p.name}) | ${kind} | ${p.severity} | ${cell("staging", p.name)} | ${cell("prod", p.name)} |`,
     );
   }
   out.push("", "## Policies", "");
@@ -116,7 +113,7 @@ export function policyDocs(): string {
       "",
       p.description,
       "",
-      `- Runbook item: ${p.runbook}`,
+      `- Readiness items: ${p.readiness.map((id) => `[${id}](readiness.md#${id})`).join(", ")} (${runbookItems(p)})`,
       `- Severity: ${p.severity}; default enforcement: ${p.enforcementLevel}`,
       `- Remediation: ${p.remediationSteps}`,
     );

@@ -9,7 +9,8 @@
  * the restore can fail or take longer than allowed; the read-only password comes from Secrets Manager at run
  * time and is never written, logged or passed on a command line.
  */
-import { TAG } from "@app-rollout/shared";
+// @readiness dr-exercise dr-replication: `rollout dr-drill`: restore the replicated backups in the DR region, integrity checks, RPO achieved
+import { TAG, thresholdNumber } from "@app-rollout/shared";
 import type { CheckResult, IntegrityCheck } from "../../dbchecks/checks";
 import { UnavailableError } from "../errors";
 import type { Clock } from "../ports";
@@ -20,7 +21,7 @@ import type { CheckRunner, DrDatabases, DrInstance, ReplicatedBackup, SecretJson
  * the cross-Region copy adds a lag it does not bound (RDS User Guide, USER_ReplicateBackups): older data
  * than this is a warning; the failure threshold is app:backups.crossRegionCopy.rpoTargetMinutes.
  */
-export const DR_REPLICATION_CADENCE_SECONDS = 300;
+export const DR_REPLICATION_CADENCE_SECONDS = 60 * thresholdNumber("dr-replication", "rpoMinutes", "prod");
 /** Tag naming the stack a scratch instance belongs to (its value: the name prefix, e.g. artifortress-prod). */
 export const DRILL_TAG = TAG.drDrill;
 /** DBInstanceStatus values after which a restore will not become available (RDS User Guide, "DB instance status"). */

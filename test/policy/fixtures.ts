@@ -2,6 +2,7 @@
  * Violating fixtures: each mutates a real captured plan into one that a policy must refuse, with the message
  * it must give (shared by the committed-plan tests and the preview tests).
  */
+import type { ReadinessId } from "@app-rollout/shared";
 import type { CapturedPlan, CapturedResource } from "../../gate/capture";
 import { mutate, type Props, without } from "../support/policy";
 import { one, type StackName } from "../support/stacks";
@@ -26,6 +27,11 @@ const JOB = "migration-1-4-0-1a2b3c4";
 
 export interface Fixture {
   policy: string;
+  /**
+   * The readiness item the fixture breaks; needed when the policy enforces more than one
+   * (test/policy/readiness.test.ts: every item a policy claims has a fixture of it).
+   */
+  item?: ReadinessId;
   stack: StackName;
   what: string;
   make: (p: CapturedPlan) => CapturedPlan;
@@ -604,10 +610,19 @@ export const fixtures: Fixture[] = [
   },
   {
     policy: "secrets-manager-cmk",
+    item: "secret-recovery",
     stack: "prod",
     what: "secret deleted without recovery",
     make: (p) => mutate(p, "aws:secretsmanager/secret:Secret", "secrets-app", (x) => (x.recoveryWindowInDays = 0)),
     message: /recoveryWindowInDays is 0; at least 30/,
+  },
+  {
+    policy: "secrets-manager-cmk",
+    item: "cmk-encryption",
+    stack: "prod",
+    what: "a secret on the AWS-managed key",
+    make: (p) => mutate(p, "aws:secretsmanager/secret:Secret", "secrets-app", (x) => delete x.kmsKeyId),
+    message: /kmsKeyId is not set: the secret uses the AWS-managed key/,
   },
   {
     policy: "secrets-kms-rotation",

@@ -30,7 +30,7 @@ describe("readiness policy pack (real pack over the analyzer gRPC protocol)", fu
     for (const p of allPolicies) {
       assert.match(p.name, new RegExp(`^${p.area}-[a-z0-9-]+$`), `${p.name} is named <area>-<check>`);
       assert.ok(
-        p.severity && p.runbook && p.remediationSteps && p.enforcementLevel && p.description,
+        p.severity && p.readiness.length > 0 && p.remediationSteps && p.enforcementLevel && p.description,
         `${p.name} metadata`,
       );
       const served = info.policies.find((x) => x.name === p.name)!;

@@ -5,7 +5,7 @@ export const dataBackupCoverage = stackPolicy({
   name: "data-backup-coverage",
   description: "Every database is selected by an AWS Backup plan (rotated snapshots beside PITR).",
   area: "data",
-  runbook: "Backups rotated, copied cross-region, restore tested",
+  readiness: ["backups-rotated"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Add the instance ARN to an aws.backup.Selection of a plan (the Backups component does it).",

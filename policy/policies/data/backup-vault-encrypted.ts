@@ -5,7 +5,7 @@ export const dataBackupVaultEncrypted = resourcePolicy({
   name: "data-backup-vault-encrypted",
   description: "AWS Backup vaults are encrypted with a customer-managed key.",
   area: "data",
-  runbook: "CMK encryption",
+  readiness: ["cmk-encryption"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set kmsKeyArn on the vault to a customer-managed key.",

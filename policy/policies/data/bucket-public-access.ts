@@ -7,7 +7,7 @@ export const dataBucketPublicAccess = stackPolicy({
   name: "data-bucket-public-access",
   description: "Every S3 bucket has all four public access blocks.",
   area: "data",
-  runbook: "No public data; CMK encryption",
+  readiness: ["no-public-data"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps: "Add an aws.s3.BucketPublicAccessBlock with all four settings true for the bucket.",

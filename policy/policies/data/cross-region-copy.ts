@@ -9,7 +9,7 @@ export const dataCrossRegionCopy = stackPolicy({
   name: "data-cross-region-copy",
   description: "Every backup rule copies its recovery points to a vault in another region (disaster recovery).",
   area: "data",
-  runbook: "Backups rotated, copied cross-region, restore tested",
+  readiness: ["backups-rotated"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set app:backups.crossRegionCopy.region to a second region.",

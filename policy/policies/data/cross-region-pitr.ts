@@ -8,7 +8,7 @@ export const dataCrossRegionPitr = stackPolicy({
   description:
     "Every database replicates its automated backups (snapshots and transaction logs) to another region, encrypted with a customer-managed key there, with its full point-in-time window: PITR after a region loss.",
   area: "data",
-  runbook: "Replicate Postgres every 5 minutes (003 disaster recovery)",
+  readiness: ["dr-replication"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:

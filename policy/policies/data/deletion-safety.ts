@@ -1,4 +1,4 @@
-import { TAG } from "@app-rollout/shared";
+import { TAG, threshold } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
 import { isSet, T } from "../../lib/props";
 
@@ -10,15 +10,18 @@ export const dataDeletionSafety = resourcePolicy({
   description:
     "Databases take a final snapshot on delete, and (where required) have deletion protection and Pulumi `protect`.",
   area: "data",
-  runbook: "Deletion protection; final snapshot",
+  readiness: ["deletion-safety"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:
     "Keep skipFinalSnapshot false with a finalSnapshotIdentifier; in prod set deletionProtection: true and the resource option protect: true.",
   configSchema: {
     properties: {
-      requireDeletionProtection: { type: "boolean", default: true },
-      requireProtect: { type: "boolean", default: true },
+      requireDeletionProtection: {
+        type: "boolean",
+        default: threshold("deletion-safety", "requireDeletionProtection", "prod"),
+      },
+      requireProtect: { type: "boolean", default: threshold("deletion-safety", "requireProtect", "prod") },
     },
   },
   validateResource: (args, report) => {

@@ -36,7 +36,7 @@ export const dataDrRestoreTesting = stackPolicy({
   description:
     "Every backup vault, the DR copy vault included, is restore-tested in its own region on a schedule, into a named DB subnet group (runbook 003: exercise failover; 004: verify backup integrity).",
   area: "data",
-  runbook: "Exercise failover quarterly (003 disaster recovery)",
+  readiness: ["dr-exercise"],
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps:

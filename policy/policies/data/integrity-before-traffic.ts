@@ -10,7 +10,7 @@ export const dataIntegrityBeforeTraffic = stackPolicy({
   description:
     "After the release's migration, data integrity checks run (a Job depending on the migration Job) and the color that waits for the migration waits for them too, so a migration that corrupts data fails the up before that color gets traffic.",
   area: "data",
-  runbook: "Verify data integrity after the migration",
+  readiness: ["integrity-after-migration"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:

@@ -5,7 +5,7 @@ export const dataKeepAutomatedBackups = resourcePolicy({
   name: "data-keep-automated-backups",
   description: "Automated backups are kept when the instance is deleted (the provider default deletes them).",
   area: "data",
-  runbook: "PITR on, retention >= N days",
+  readiness: ["pitr-retention"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set deleteAutomatedBackups: false explicitly.",

@@ -7,7 +7,7 @@ export const dataMigrationAfterSnapshot = stackPolicy({
   description:
     "The release's migration Job exists and runs after the pre-release snapshot (dependsOn), unless the release's migration failed and it was rolled back (snapshot tag rollout/migration=failed).",
   area: "data",
-  runbook: "Migrations applied once, before traffic",
+  readiness: ["migrations-before-traffic"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps: "Create the MigrationJob with dependsOn: [releaseSnapshot.snapshot].",

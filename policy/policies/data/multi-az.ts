@@ -5,7 +5,7 @@ export const dataMultiAz = resourcePolicy({
   name: "data-multi-az",
   description: "Databases run multi-AZ (a standby in another zone).",
   area: "data",
-  runbook: "Multi-AZ in prod",
+  readiness: ["multi-az"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set app:database.multiAz: true (the prod default).",

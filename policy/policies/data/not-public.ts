@@ -5,7 +5,7 @@ export const dataNotPublic = resourcePolicy({
   name: "data-not-public",
   description: "Databases are never publicly accessible.",
   area: "data",
-  runbook: "No public DB",
+  readiness: ["no-public-data"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps: "Set publiclyAccessible: false and place the instance in private subnets.",

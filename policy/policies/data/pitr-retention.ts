@@ -1,3 +1,4 @@
+import { threshold } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
 import { T } from "../../lib/props";
 
@@ -6,12 +7,21 @@ export const dataPitrRetention = resourcePolicy({
   description:
     "RDS instances keep automated backups (point-in-time recovery) for at least the configured days, set explicitly.",
   area: "data",
-  runbook: "PITR on, retention >= N days",
+  readiness: ["pitr-retention"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:
     "Set app:database.pitrRetentionDays (Database component arg pitrRetentionDays) to at least the required days.",
-  configSchema: { properties: { minimumDays: { type: "integer", minimum: 1, maximum: 35, default: 7 } } },
+  configSchema: {
+    properties: {
+      minimumDays: {
+        type: "integer",
+        minimum: 1,
+        maximum: 35,
+        default: threshold("pitr-retention", "minimumDays", "prod"),
+      },
+    },
+  },
   validateResource: (args, report) => {
     if (args.type !== T.rdsInstance) return;
     const { minimumDays } = args.getConfig<{ minimumDays: number }>();

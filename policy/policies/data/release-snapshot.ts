@@ -7,7 +7,7 @@ export const dataReleaseSnapshot = stackPolicy({
   description:
     "Every release's migration Job has a pre-release snapshot of that release (tag rollout/release-id), so no release migrates without a fresh backup.",
   area: "data",
-  runbook: "Production backup created before release",
+  readiness: ["pre-release-backup"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:

@@ -5,7 +5,7 @@ export const dataRestoreTesting = stackPolicy({
   name: "data-restore-testing",
   description: "Backups of every database are restore-tested on a schedule (runbook 004: verify backup integrity).",
   area: "data",
-  runbook: "Backups rotated, copied cross-region, restore tested",
+  readiness: ["backups-rotated"],
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps: "Keep app:backups.restoreTesting: true (a RestoreTestingPlan with an RDS selection).",

@@ -5,7 +5,7 @@ export const dataStorageEncryptedCmk = resourcePolicy({
   name: "data-storage-encrypted-cmk",
   description: "RDS storage is encrypted with a customer-managed KMS key.",
   area: "data",
-  runbook: "CMK encryption",
+  readiness: ["cmk-encryption"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:

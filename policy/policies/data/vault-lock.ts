@@ -5,7 +5,7 @@ export const dataVaultLock = stackPolicy({
   name: "data-vault-lock",
   description: "The backup vault used by the backup plan is locked (recovery points cannot be deleted early).",
   area: "data",
-  runbook: "Backups rotated, copied cross-region, restore tested",
+  readiness: ["backups-rotated"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set app:backups.vaultLock (min/max retention, changeableForDays).",

@@ -1,3 +1,4 @@
+import { threshold } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
 import { T } from "../../lib/props";
 
@@ -5,12 +6,19 @@ export const edgeAlbHardening = resourcePolicy({
   name: "edge-alb-hardening",
   description: "Load balancers drop invalid headers, write access logs and (where required) have deletion protection.",
   area: "edge",
-  runbook: "TLS everywhere, cert valid",
+  readiness: ["alb-hardening"],
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps:
     "Set dropInvalidHeaderFields: true, accessLogs.enabled: true and, in prod, enableDeletionProtection: true.",
-  configSchema: { properties: { requireDeletionProtection: { type: "boolean", default: true } } },
+  configSchema: {
+    properties: {
+      requireDeletionProtection: {
+        type: "boolean",
+        default: threshold("alb-hardening", "requireDeletionProtection", "prod"),
+      },
+    },
+  },
   validateResource: (args, report) => {
     if (args.type !== T.loadBalancer) return;
     const { requireDeletionProtection } = args.getConfig<{ requireDeletionProtection: boolean }>();

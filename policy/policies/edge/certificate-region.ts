@@ -12,7 +12,7 @@ export const edgeCertificateRegion = resourcePolicy({
   name: "edge-certificate-region",
   description: "An HTTPS listener's certificate is in the load balancer's region (ACM certificates are regional).",
   area: "edge",
-  runbook: "TLS everywhere, cert valid",
+  readiness: ["tls-everywhere"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:

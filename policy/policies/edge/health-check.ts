@@ -5,7 +5,7 @@ export const edgeHealthCheck = resourcePolicy({
   name: "edge-health-check",
   description: "Target groups health-check a non-root readiness path with sane thresholds.",
   area: "edge",
-  runbook: "/health/live, /health/ready probes; target group health check on ready path",
+  readiness: ["health-probes"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:

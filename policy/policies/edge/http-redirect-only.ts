@@ -5,7 +5,7 @@ export const edgeHttpRedirectOnly = resourcePolicy({
   name: "edge-http-redirect-only",
   description: "Plain-HTTP listeners only redirect to HTTPS; they never forward traffic.",
   area: "edge",
-  runbook: "TLS everywhere, cert valid",
+  readiness: ["tls-everywhere"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Give the HTTP listener a single redirect action to protocol HTTPS, port 443.",

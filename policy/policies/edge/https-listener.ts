@@ -6,7 +6,7 @@ export const edgeHttpsListener = resourcePolicy({
   name: "edge-https-listener",
   description: "HTTPS listeners use a certificate and a modern TLS policy.",
   area: "edge",
-  runbook: "TLS everywhere, cert valid",
+  readiness: ["tls-everywhere"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:

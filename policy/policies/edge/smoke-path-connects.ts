@@ -79,7 +79,7 @@ export const edgeSmokePathConnects = stackPolicy({
   description:
     "Each smoke test can reach the color it tests: its URL is that color's Service, the Service selects the color's pods on a port a container serves, and the NetworkPolicies let the smoke pods resolve the name and connect (egress and ingress).",
   area: "edge",
-  runbook: "Smoke test passed before traffic; weights sum to 100",
+  readiness: ["smoke-before-traffic"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:

@@ -15,7 +15,7 @@ export const edgeSmokeTestedWeight = stackPolicy({
   description:
     "The production listener waits for the smoke test of the color under test, whatever the weights, and sends traffic only to the live color and that smoke-tested color.",
   area: "edge",
-  runbook: "Smoke test passed before traffic; weights sum to 100",
+  readiness: ["smoke-before-traffic"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:

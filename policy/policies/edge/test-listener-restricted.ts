@@ -9,7 +9,7 @@ export const edgeTestListenerRestricted = stackPolicy({
   name: "edge-test-listener-restricted",
   description: "The test listener (idle color) is reachable only from the configured CIDRs, never from the internet.",
   area: "edge",
-  runbook: "Smoke test passed before traffic; weights sum to 100",
+  readiness: ["smoke-before-traffic"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Restrict the test listener port to app:tls.testListenerCidrs in the ALB security group.",

@@ -8,7 +8,7 @@ export const edgeTestListenerUnderTest = stackPolicy({
   description:
     "The test listener forwards to the color under test: the color the smoke test checks, so what a tester sees on the test port is what the smoke test passed.",
   area: "edge",
-  runbook: "Smoke test passed before traffic; weights sum to 100",
+  readiness: ["smoke-before-traffic"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:

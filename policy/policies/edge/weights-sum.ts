@@ -5,7 +5,7 @@ export const edgeWeightsSum = resourcePolicy({
   name: "edge-weights-sum",
   description: "Weighted forwards send exactly 100 % of traffic, each weight 0-100.",
   area: "edge",
-  runbook: "Smoke test passed before traffic; weights sum to 100",
+  readiness: ["smoke-before-traffic"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps: "Derive weights from app:blueGreen.live and canaryWeight (ProductionListener does).",

@@ -5,7 +5,7 @@ export const observabilityAlarmActions = resourcePolicy({
   name: "observability-alarm-actions",
   description: "Every alarm notifies someone: enabled actions with at least one alarm action.",
   area: "observability",
-  runbook: "Alarms for error rate, p95, unhealthy hosts, DB, backlog, each with an action",
+  readiness: ["alerting"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set alarmActions (and okActions) to the alert topic ARN.",

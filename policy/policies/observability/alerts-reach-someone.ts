@@ -12,7 +12,7 @@ export const observabilityAlertsReachSomeone = stackPolicy({
   name: "observability-alerts-reach-someone",
   description: "Every topic an alarm notifies has at least one subscriber (an alarm that reaches nobody is no alarm).",
   area: "observability",
-  runbook: "Alarms for error rate, p95, unhealthy hosts, DB, backlog, each with an action",
+  readiness: ["alerting"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:

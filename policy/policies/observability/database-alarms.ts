@@ -7,7 +7,7 @@ export const observabilityDatabaseAlarms = stackPolicy({
   name: "observability-database-alarms",
   description: "Every database has at least CPU and free-storage alarms.",
   area: "observability",
-  runbook: "Alarms for error rate, p95, unhealthy hosts, DB, backlog, each with an action",
+  readiness: ["alerting"],
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps: "Create PlatformAlarms for the database identifier.",

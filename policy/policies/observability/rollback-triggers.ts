@@ -1,3 +1,4 @@
+import { threshold } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
 import { T } from "../../lib/props";
 
@@ -7,8 +8,9 @@ import { T } from "../../lib/props";
  * `-p95-latency`) are the rollback signal of the driver: one laxer than the trigger lets a bad release stay.
  */
 const TRIGGERS = {
-  errorRate: "runbook 004 rollback trigger: error rate > 1 % for 5 min",
-  p95: "runbook 004 rollback trigger: p95 latency > 1 s",
+  errorRate: (l: Limits) =>
+    `runbook 004 rollback trigger: error rate > ${l.maxErrorRatePercent} % for ${l.maxWindowMinutes} min`,
+  p95: (l: Limits) => `runbook 004 rollback trigger: p95 latency > ${l.maxP95Seconds} s`,
 };
 
 interface Limits {
@@ -31,16 +33,16 @@ export const observabilityRollbackTriggers = resourcePolicy({
   description:
     "The per-color rollback alarms are at least as strict as the runbook's rollback triggers (error rate > 1 % for 5 min, p95 > 1 s).",
   area: "observability",
-  runbook: "Rollback triggers: error rate > 1 % for 5 min, p95 > 1 s (004)",
+  readiness: ["rollback-triggers"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:
     "Keep app:alarms.errorRatePercent ≤ 1, app:alarms.p95LatencySeconds ≤ 1 and their minutes ≤ 5 (pulumi config rm --path 'alarms.errorRatePercent' restores the default).",
   configSchema: {
     properties: {
-      maxErrorRatePercent: { type: "number", default: 1 },
-      maxP95Seconds: { type: "number", default: 1 },
-      maxWindowMinutes: { type: "number", default: 5 },
+      maxErrorRatePercent: { type: "number", default: threshold("rollback-triggers", "maxErrorRatePercent", "prod") },
+      maxP95Seconds: { type: "number", default: threshold("rollback-triggers", "maxP95Seconds", "prod") },
+      maxWindowMinutes: { type: "number", default: threshold("rollback-triggers", "maxWindowMinutes", "prod") },
     },
   },
   validateResource: (args, report) => {
@@ -53,11 +55,11 @@ export const observabilityRollbackTriggers = resourcePolicy({
     const max = kind === "errorRate" ? l.maxErrorRatePercent : l.maxP95Seconds;
     const unit = kind === "errorRate" ? " %" : " s";
     if (!(threshold <= max))
-      report(`${name} fires above ${threshold}${unit}, laxer than the ${TRIGGERS[kind]}: a bad release would stay.`);
+      report(`${name} fires above ${threshold}${unit}, laxer than the ${TRIGGERS[kind](l)}: a bad release would stay.`);
     const minutes = windowMinutes(args.props);
     if (minutes > l.maxWindowMinutes)
       report(
-        `${name} needs ${minutes} min above its threshold, longer than the ${l.maxWindowMinutes} min of the ${TRIGGERS[kind]}.`,
+        `${name} needs ${minutes} min above its threshold, longer than the ${l.maxWindowMinutes} min of the ${TRIGGERS[kind](l)}.`,
       );
   },
 });

@@ -62,7 +62,7 @@ export const observabilityTargetGroupAlarms = stackPolicy({
   name: "observability-target-group-alarms",
   description: "Every target group has error-rate, p95 latency and unhealthy-host alarms on its own dimensions.",
   area: "observability",
-  runbook: "Alarms for error rate, p95, unhealthy hosts, DB, backlog, each with an action",
+  readiness: ["alerting"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Create ColorAlarms for each color's target group.",

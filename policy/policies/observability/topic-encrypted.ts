@@ -6,7 +6,7 @@ export const observabilityTopicEncrypted = resourcePolicy({
   description:
     "SNS topics are encrypted with a customer-managed key (CloudWatch cannot publish to the AWS-managed SNS key).",
   area: "observability",
-  runbook: "Alarms for error rate, p95, unhealthy hosts, DB, backlog, each with an action",
+  readiness: ["cmk-encryption"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Use AlertTopic: a CMK whose key policy allows cloudwatch.amazonaws.com.",

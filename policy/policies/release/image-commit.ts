@@ -7,7 +7,7 @@ export const releaseImageCommit = stackPolicy({
   description:
     "The release's images were built from the release commit: the migration Job (label rollout/commit) and the API color under test run sha-<commit>.",
   area: "release",
-  runbook: "CI green on target commit; image tag is sha-<commit> or a digest, never latest",
+  readiness: ["immutable-release"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:

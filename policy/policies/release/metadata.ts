@@ -11,7 +11,7 @@ export const releaseMetadata = stackPolicy({
   description:
     "The release names its approver, on-call engineer and rollback owner (stack config), and its version and commit (the migration Job's rollout/release-id and rollout/commit labels) — runbook 001 §1.",
   area: "release",
-  runbook: "Release window approved; on-call and rollback owner assigned",
+  readiness: ["release-approval"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "pulumi config set --path app:release.<field> <value>",

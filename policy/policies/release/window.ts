@@ -5,7 +5,7 @@ export const releaseWindow = stackPolicy({
   name: "release-window",
   description: "The deployment happens inside the approved release window.",
   area: "release",
-  runbook: "Release window approved; on-call and rollback owner assigned",
+  readiness: ["release-approval"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:

@@ -52,7 +52,7 @@ export const secretsDbLeastPrivilege = stackPolicy({
   description:
     "Long-running workloads (Deployments, StatefulSets) never read the RDS master user's credentials: they connect as a least-privilege user; the master secret reaches Jobs only (migration, db-users), which read it when they start.",
   area: "secrets",
-  runbook: "Least privilege; no plaintext secrets",
+  readiness: ["least-privilege"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:

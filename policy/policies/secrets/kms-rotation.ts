@@ -5,7 +5,7 @@ export const secretsKmsRotation = resourcePolicy({
   name: "secrets-kms-rotation",
   description: "Customer-managed KMS keys rotate automatically and have a deletion window of at least 7 days.",
   area: "secrets",
-  runbook: "CMK encryption",
+  readiness: ["cmk-encryption"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set enableKeyRotation: true and deletionWindowInDays 7-30 (EncryptionKey does).",

@@ -23,7 +23,7 @@ export const secretsNoPlaintext = resourcePolicy({
   name: "secrets-no-plaintext",
   description: "No secret value appears in clear in a pod's env, a ConfigMap or a Kubernetes Secret manifest.",
   area: "secrets",
-  runbook: "No plaintext secrets",
+  readiness: ["no-plaintext-secrets"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:

@@ -1,3 +1,4 @@
+import { threshold } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
 import { isSet, T } from "../../lib/props";
 
@@ -5,11 +6,20 @@ export const secretsManagerCmk = resourcePolicy({
   name: "secrets-manager-cmk",
   description: "Secrets Manager secrets use a customer-managed key and keep a recovery window.",
   area: "secrets",
-  runbook: "CMK encryption; no plaintext secrets",
+  readiness: ["cmk-encryption", "secret-recovery"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set kmsKeyId to a customer-managed key and recoveryWindowInDays >= 7 (0 deletes immediately).",
-  configSchema: { properties: { minimumRecoveryDays: { type: "integer", minimum: 7, maximum: 30, default: 7 } } },
+  configSchema: {
+    properties: {
+      minimumRecoveryDays: {
+        type: "integer",
+        minimum: 7,
+        maximum: 30,
+        default: threshold("secret-recovery", "minimumRecoveryDays", "prod"),
+      },
+    },
+  },
   validateResource: (args, report) => {
     if (args.type !== T.secret) return;
     const { minimumRecoveryDays } = args.getConfig<{ minimumRecoveryDays: number }>();

@@ -5,7 +5,7 @@ export const workloadsDropCapabilities = resourcePolicy({
   name: "workloads-drop-capabilities",
   description: "Containers drop ALL Linux capabilities and add none back.",
   area: "workloads",
-  runbook: "Hardened pods",
+  readiness: ["hardened-pods"],
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps: 'Set securityContext.capabilities: { drop: ["ALL"] }.',

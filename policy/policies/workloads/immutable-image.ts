@@ -6,7 +6,7 @@ export const workloadsImmutableImage = resourcePolicy({
   name: "workloads-immutable-image",
   description: "Images are immutable references (sha-<commit> tag or digest), never latest.",
   area: "workloads",
-  runbook: "CI green on target commit; image tag is sha-<commit> or a digest, never latest",
+  readiness: ["immutable-release"],
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:

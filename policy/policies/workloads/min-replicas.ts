@@ -1,4 +1,4 @@
-import { LABEL } from "@app-rollout/shared";
+import { LABEL, threshold } from "@app-rollout/shared";
 import { stackPolicy } from "../../lib/define";
 import { apiDeployments, ofType, productionListener, T, UNKNOWN, weightOf } from "../../lib/props";
 
@@ -7,11 +7,13 @@ export const workloadsMinReplicas = stackPolicy({
   description:
     "API Deployments that can take traffic run at least the configured replicas (directly or through an HPA minimum); a color scaled down on purpose takes 0 % of traffic.",
   area: "workloads",
-  runbook: "Zero downtime: maxUnavailable 0, PDB, preStop > deregistration, readiness gates",
+  readiness: ["zero-downtime"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set app:api.replicas >= the minimum (prod: 2); scale a color down only when it takes no traffic.",
-  configSchema: { properties: { minimum: { type: "integer", minimum: 1, default: 2 } } },
+  configSchema: {
+    properties: { minimum: { type: "integer", minimum: 1, default: threshold("zero-downtime", "minimum", "prod") } },
+  },
   validateStack: (args, report) => {
     const { minimum } = args.getConfig<{ minimum: number }>();
     const prod = productionListener(args.resources);

@@ -5,7 +5,7 @@ export const workloadsNoPrivilegeEscalation = resourcePolicy({
   name: "workloads-no-privilege-escalation",
   description: "Containers cannot escalate privileges and are not privileged.",
   area: "workloads",
-  runbook: "Hardened pods",
+  readiness: ["hardened-pods"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set securityContext.allowPrivilegeEscalation: false and privileged: false.",

@@ -5,7 +5,7 @@ export const workloadsNonRoot = resourcePolicy({
   name: "workloads-non-root",
   description: "Containers run as a non-root user.",
   area: "workloads",
-  runbook: "Hardened pods",
+  readiness: ["hardened-pods"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set securityContext.runAsNonRoot: true and a non-zero runAsUser.",

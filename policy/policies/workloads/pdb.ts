@@ -11,7 +11,7 @@ export const workloadsPdb = stackPolicy({
   description:
     "Every Deployment has a PodDisruptionBudget that still allows a voluntary disruption (node drains do not hang).",
   area: "workloads",
-  runbook: "Zero downtime: maxUnavailable 0, PDB, preStop > deregistration, readiness gates",
+  readiness: ["zero-downtime"],
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps: "Add a PodDisruptionBudget with maxUnavailable: 1 selecting the Deployment's pods.",

@@ -5,7 +5,7 @@ export const workloadsProbes = resourcePolicy({
   name: "workloads-probes",
   description: "Long-running containers have readiness and liveness probes.",
   area: "workloads",
-  runbook: "/health/live, /health/ready probes; target group health check on ready path",
+  readiness: ["health-probes"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Add readinessProbe (/health/ready) and livenessProbe (/health/live).",

@@ -5,7 +5,7 @@ export const workloadsReadOnlyRootFs = resourcePolicy({
   name: "workloads-read-only-root-fs",
   description: "Containers have a read-only root filesystem.",
   area: "workloads",
-  runbook: "Hardened pods",
+  readiness: ["hardened-pods"],
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps:

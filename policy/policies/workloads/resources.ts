@@ -5,7 +5,7 @@ export const workloadsResources = resourcePolicy({
   name: "workloads-resources",
   description: "Every container declares CPU and memory requests and limits.",
   area: "workloads",
-  runbook: "Hardened pods",
+  readiness: ["hardened-pods"],
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps:

@@ -5,7 +5,7 @@ export const workloadsZeroDowntime = resourcePolicy({
   name: "workloads-zero-downtime",
   description: "Deployments roll with maxUnavailable 0 (new pods are ready before old ones go).",
   area: "workloads",
-  runbook: "Zero downtime: maxUnavailable 0, PDB, preStop > deregistration, readiness gates",
+  readiness: ["zero-downtime"],
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps: "Set strategy: { type: RollingUpdate, rollingUpdate: { maxUnavailable: 0, maxSurge: 25% } }.",
