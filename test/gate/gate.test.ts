@@ -8,7 +8,7 @@ import { keyEdges } from "../../gate/graph";
 import { readPlanFile } from "../../gate/plan-file";
 import { runGate } from "../../gate/run";
 import { allPolicies } from "../../policy/policies";
-import { evaluate, INSIDE_WINDOW, startPack, without } from "../support/policy";
+import { evaluate, INSIDE_WINDOW, sharedPack, without } from "../support/policy";
 import { capture, projectCopy } from "../support/project";
 import { plan, ROOT } from "../support/stacks";
 import { sharedEvaluator } from "../support/twin";
@@ -92,21 +92,16 @@ describe("offline readiness gate", function () {
     }
     // The primary is judged: after the cutover, a primary without its DR replication is no-go.
     const cut = await plan("prod", { database: { restore: { ...restore, cutover: true } } });
-    const pack = await startPack("prod");
-    try {
-      const a = await evaluate(
-        pack,
-        without(cut, (x) => x.name === "db-backup-replication"),
-      );
-      assert.deepEqual(
-        a.diagnostics
-          .filter((d) => d.policyName === "data-cross-region-pitr")
-          .map((d) => /database \S+ has no cross-region automated backups replication/.exec(d.message)?.[0]),
-        ["database artifortress-prod-incident-42 has no cross-region automated backups replication"],
-      );
-    } finally {
-      pack.process.close();
-    }
+    const a = await evaluate(
+      await sharedPack("prod"),
+      without(cut, (x) => x.name === "db-backup-replication"),
+    );
+    assert.deepEqual(
+      a.diagnostics
+        .filter((d) => d.policyName === "data-cross-region-pitr")
+        .map((d) => /database \S+ has no cross-region automated backups replication/.exec(d.message)?.[0]),
+      ["database artifortress-prod-incident-42 has no cross-region automated backups replication"],
+    );
   });
 
   it("a prod config laxer than the runbook's rollback triggers is no-go, naming the trigger (5 %, 3 s)", async () => {

@@ -22,7 +22,7 @@ import type { Analysis } from "../../gate/analyzer";
 import type { CapturedPlan, CapturedResource } from "../../gate/capture";
 import { allPolicies } from "../../policy/policies";
 import { describeMutation, generateMutations, type Mutation, mutated } from "../support/mutations";
-import { type Pack, startPack } from "../support/policy";
+import { type Pack, sharedPack } from "../support/policy";
 import { plan, STACKS, type StackName } from "../support/stacks";
 
 const SEED = Number(process.env.MUTATION_SEED ?? 17);
@@ -147,7 +147,7 @@ describe("the pack under mutated real-plan resources: a policy never throws (pro
 
   before(async () => {
     // The packs start (child processes) while the plans are captured in this process.
-    const starting = Promise.all(STACKS.map((s) => startPack(s).then((p) => (packs[s] = p))));
+    const starting = Promise.all(STACKS.map((s) => sharedPack(s).then((p) => (packs[s] = p))));
     starting.catch(() => undefined);
     for (const s of STACKS) plans[s] = await plan(s);
     await starting;
@@ -158,9 +158,6 @@ describe("the pack under mutated real-plan resources: a policy never throws (pro
         `      ${r.stack}: ${r.mutations.length} mutations (MUTATION_SEED=${SEED}), ${r.analyzeCalls} analyze + ${r.stackCalls} analyzeStack calls in ${r.ms} ms: ${r.throws.length} throws, ${r.violations} violations, ${r.cantRun} can't-run`,
       );
     }
-  });
-  after(() => {
-    for (const p of Object.values(packs)) p?.process.close();
   });
 
   it("detects a throw the way the server reports it (a property it cannot deserialize fails the call, naming a policy)", async () => {

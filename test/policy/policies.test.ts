@@ -1,25 +1,19 @@
 import * as assert from "node:assert/strict";
 import type { CapturedPlan, CapturedResource } from "../../gate/capture";
 import { allPolicies } from "../../policy/policies";
-import { evaluate, mutate, type Pack, startPack, without } from "../support/policy";
-import { plan, type StackName } from "../support/stacks";
+import { evaluate, mutate, type Pack, sharedPack, without } from "../support/policy";
+import { plan, STACKS, type StackName } from "../support/stacks";
+import { diagnosticsOf } from "./area";
 import { fixtures, T } from "./fixtures";
 
-function diagnosticsOf(a: Awaited<ReturnType<typeof evaluate>>, policy: string) {
-  return a.diagnostics.filter((d) => d.policyName === policy);
-}
-
-describe("readiness policy pack (real pack over the analyzer gRPC protocol)", function () {
+describe("readiness policy pack as a whole (real pack over the analyzer gRPC protocol; the fixtures run per area: <area>.test.ts)", function () {
   this.timeout(120_000);
   const packs = {} as Record<StackName, Pack>;
   const plans = {} as Record<StackName, CapturedPlan>;
 
   before(async () => {
-    for (const stack of ["staging", "prod"] as const) plans[stack] = await plan(stack);
-    [packs.staging, packs.prod] = await Promise.all([startPack("staging"), startPack("prod")]);
-  });
-  after(() => {
-    for (const p of Object.values(packs)) p?.process.close();
+    for (const stack of STACKS) plans[stack] = await plan(stack);
+    for (const stack of STACKS) packs[stack] = await sharedPack(stack);
   });
 
   it("serves every policy with its metadata (getAnalyzerInfo)", () => {
@@ -48,75 +42,12 @@ describe("readiness policy pack (real pack over the analyzer gRPC protocol)", fu
     });
   }
 
-  for (const f of fixtures) {
-    it(`${f.policy} catches ${f.what} (${f.stack})`, async () => {
-      const a = await evaluate(packs[f.stack], f.make(plans[f.stack]), plans[f.stack]);
-      const hits = diagnosticsOf(a, f.policy);
-      assert.ok(
-        hits.length > 0,
-        `${f.policy} did not fire; got ${a.diagnostics.map((d) => d.policyName).join(", ") || "nothing"}`,
-      );
-      assert.ok(
-        hits.some((d) => f.message.test(d.message)),
-        `messages: ${hits.map((d) => d.message).join(" | ")}`,
-      );
-      assert.equal(hits[0].enforcementLevel, packs[f.stack].config[f.policy].enforcementLevel);
-    });
-  }
-
-  it("data-deletion-safety: a restored instance in clean-up may drop protect while it keeps deletion protection", async () => {
-    const retiring = mutate(plans.prod, T.db, "db-instance", (x, r) => {
-      x.tags = { ...(x.tags ?? {}), "rollout/restore-state": "retiring" };
-      r.options.protect = false;
-    });
-    assert.deepEqual(diagnosticsOf(await evaluate(packs.prod, retiring, plans.prod), "data-deletion-safety"), []);
-  });
-
   it("every policy has at least one violating fixture", () => {
     const covered = new Set([...fixtures.map((f) => f.policy), "release-metadata", "release-window"]);
     assert.deepEqual(
       allPolicies.map((p) => p.name).filter((n) => !covered.has(n)),
       [],
     );
-  });
-
-  it("release-window: a deploy outside the window is refused, inside it passes (injected clock)", async () => {
-    const pack = packs.prod;
-    try {
-      await pack.process.configure({
-        ...pack.config,
-        "release-window": { ...pack.config["release-window"], properties: { at: "2026-11-25T12:30:00Z" } },
-      });
-      const late = diagnosticsOf(await evaluate(pack, plans.prod, plans.prod), "release-window");
-      assert.equal(late.length, 1);
-      assert.match(
-        late[0].message,
-        /2026-11-25T12:30:00\.000Z is after the release window \(2026-11-25T09:00:00Z – 2026-11-25T12:00:00Z\)/,
-      );
-      assert.equal(late[0].enforcementLevel, "mandatory");
-      await pack.process.configure({
-        ...pack.config,
-        "release-window": { ...pack.config["release-window"], properties: { at: "2026-11-25T08:00:00Z" } },
-      });
-      assert.match(
-        diagnosticsOf(await evaluate(pack, plans.prod, plans.prod), "release-window")[0].message,
-        /is before the release window/,
-      );
-    } finally {
-      await pack.process.configure(pack.config);
-    }
-    assert.deepEqual(diagnosticsOf(await evaluate(pack, plans.prod, plans.prod), "release-window"), []);
-  });
-
-  it("release-metadata: a stack config without rollback owner is refused (policy reads PULUMI_CONFIG)", async () => {
-    const pack = await startPack("prod", { release: { rollbackOwner: " " } });
-    try {
-      const hits = diagnosticsOf(await evaluate(pack, plans.prod, plans.prod), "release-metadata");
-      assert.equal(hits.length, 1);
-      assert.match(hits[0].message, /app:release is missing rollbackOwner/);
-    } finally {
-      pack.process.close();
-    }
   });
 
   it("staging enforcement: advisory where configured, disabled policies stay silent, mandatory ones stay mandatory", async () => {

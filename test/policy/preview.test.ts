@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import type { CapturedPlan } from "../../gate/capture";
 import { planStack } from "../../gate/plan";
 import { runGate } from "../../gate/run";
-import { evaluate, INSIDE_WINDOW, type Pack, startPack } from "../support/policy";
+import { evaluate, INSIDE_WINDOW, type Pack, sharedPack } from "../support/policy";
 import { ROOT, type StackName } from "../support/stacks";
 import { sharedEvaluator } from "../support/twin";
 import { fixtures } from "./fixtures";
@@ -29,10 +29,7 @@ describe("the pack at preview time: computed values unknown, every mandatory pol
       if (!r.ok) throw new Error(JSON.stringify(r.problems));
       plans[stack] = r.plan;
     }
-    [packs.staging, packs.prod] = await Promise.all([startPack("staging"), startPack("prod")]);
-  });
-  after(() => {
-    for (const p of Object.values(packs)) p.process.close();
+    [packs.staging, packs.prod] = await Promise.all([sharedPack("staging"), sharedPack("prod")]);
   });
 
   it("the preview plan really has unknowns (ARNs of resources being created, values derived from them)", () => {

@@ -2,7 +2,7 @@
  * The readiness registry (shared/src/readiness.ts) against everything that claims to enforce it (#17): a
  * runbook reference must quote its lines; every item must be checked somewhere (a policy, a config rule or
  * a driver / gate step); a policy may only name items a violating fixture of it breaks (the fixtures
- * themselves run in policies.test.ts and preview.test.ts); every config rule has an example that breaks
+ * themselves run in <area>.test.ts and preview.test.ts); every config rule has an example that breaks
  * it; every threshold is read by some code; the generated policy config carries the registry's numbers.
  */
 import * as assert from "node:assert/strict";
@@ -21,11 +21,11 @@ import { fixtures } from "./fixtures";
 /** Policies whose items are broken by dedicated tests rather than plan fixtures, and where. */
 const TESTED_ELSEWHERE: Record<string, { file: string; title: string }> = {
   "release-metadata": {
-    file: "test/policy/policies.test.ts",
+    file: "test/policy/release.test.ts",
     title: "release-metadata: a stack config without rollback owner is refused",
   },
   "release-window": {
-    file: "test/policy/policies.test.ts",
+    file: "test/policy/release.test.ts",
     title: "release-window: a deploy outside the window is refused",
   },
 };

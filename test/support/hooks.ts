@@ -1,8 +1,13 @@
-/** Mocha root hooks: the rehearsal evaluator shared by the driver's scenarios is closed once, at the end. */
+/**
+ * Mocha root hooks: the rehearsal evaluator shared by the driver's scenarios and the policy packs shared
+ * by the policy specs are closed once, at the end.
+ */
+import { closeSharedPacks } from "./policy";
 import { closeSharedEvaluator } from "./twin";
 
 export const mochaHooks = {
-  afterAll(): void {
+  async afterAll(): Promise<void> {
     closeSharedEvaluator();
+    await closeSharedPacks();
   },
 };

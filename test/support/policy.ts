@@ -48,6 +48,28 @@ export async function startPack(
   return { process, info, config };
 }
 
+const shared = new Map<StackName, Promise<Pack>>();
+
+/**
+ * The committed stack's pack, started once per mocha process and shared by every spec (a pack start costs
+ * ~1 s of CPU); closed by the root hook (test/support/hooks.ts). A spec that reconfigures it restores
+ * `pack.config` before it returns; one that needs other stack config starts its own with startPack.
+ */
+export function sharedPack(stack: StackName): Promise<Pack> {
+  let p = shared.get(stack);
+  if (!p) {
+    p = startPack(stack);
+    shared.set(stack, p);
+  }
+  return p;
+}
+
+export async function closeSharedPacks(): Promise<void> {
+  const packs = await Promise.allSettled(shared.values());
+  shared.clear();
+  for (const p of packs) if (p.status === "fulfilled") p.value.process.close();
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: fixtures edit arbitrary resource properties
 export type Props = Record<string, any>;
 
