@@ -1,7 +1,8 @@
 /** Small readers over the untyped resource properties the engine sends. */
 
 import { COMPONENT, type Color, isColor, LABEL, LISTENER_ROLE, TAG, UNKNOWN_VALUE } from "@app-rollout/shared";
-import { type PolicyResource, UnknownValueError } from "@pulumi/policy";
+import { type PolicyResource, type ResourceValidationArgs, UnknownValueError } from "@pulumi/policy";
+import type { Typed, TypedArgs, TypeToken } from "./types";
 
 // biome-ignore lint/suspicious/noExplicitAny: resource properties are untyped JSON from the engine
 export type Props = Record<string, any>;
@@ -38,8 +39,16 @@ export const T = {
 
 export const WORKLOAD_TYPES: string[] = [T.deployment, T.statefulSet, T.job];
 
+/** The resources of a type; of a known type token, with their properties typed (lib/types.ts). */
+export function ofType<K extends TypeToken>(resources: PolicyResource[], type: K): Typed<K>[];
+export function ofType(resources: PolicyResource[], type: string): PolicyResource[];
 export function ofType(resources: PolicyResource[], type: string): PolicyResource[] {
   return resources.filter((r) => r.type === type);
+}
+
+/** Narrows a resource policy's arguments to a known type, its properties typed (lib/types.ts). */
+export function isType<K extends TypeToken>(args: ResourceValidationArgs, type: K): args is TypedArgs<K> {
+  return args.type === type;
 }
 
 /**

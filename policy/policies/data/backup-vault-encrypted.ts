@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { isSet, T } from "../../lib/props";
+import { isSet, isType, T } from "../../lib/props";
 
 export const dataBackupVaultEncrypted = resourcePolicy({
   name: "data-backup-vault-encrypted",
@@ -10,7 +10,7 @@ export const dataBackupVaultEncrypted = resourcePolicy({
   enforcementLevel: "mandatory",
   remediationSteps: "Set kmsKeyArn on the vault to a customer-managed key.",
   validateResource: (args, report) => {
-    if (args.type !== T.backupVault) return;
+    if (!isType(args, T.backupVault)) return;
     // A key ARN unknown in a preview is computed by a key the stack creates: set.
     if (!isSet(() => args.props.kmsKeyArn))
       report("kmsKeyArn is not set: recovery points would be encrypted with the AWS-managed backup key.");

@@ -1,7 +1,7 @@
 import { stackPolicy } from "../../lib/define";
 import { ofType, refersTo, T } from "../../lib/props";
 
-const BLOCKS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+const BLOCKS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
 
 export const dataBucketPublicAccess = stackPolicy({
   name: "data-bucket-public-access",

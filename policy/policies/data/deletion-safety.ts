@@ -1,6 +1,6 @@
 import { TAG, threshold } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
-import { isSet, T } from "../../lib/props";
+import { isSet, isType, T } from "../../lib/props";
 
 /** components/database.ts RESTORE_STATE_TAG (the pack is self-contained: it does not import components). */
 const RESTORE_STATE_TAG = TAG.restoreState;
@@ -25,7 +25,7 @@ export const dataDeletionSafety = resourcePolicy({
     },
   },
   validateResource: (args, report) => {
-    if (args.type !== T.rdsInstance) return;
+    if (!isType(args, T.rdsInstance)) return;
     const cfg = args.getConfig<{ requireDeletionProtection: boolean; requireProtect: boolean }>();
     if (args.props.skipFinalSnapshot === true)
       report("skipFinalSnapshot is true: deleting the instance would lose its data without a final snapshot.");

@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isType, T } from "../../lib/props";
 
 export const dataKeepAutomatedBackups = resourcePolicy({
   name: "data-keep-automated-backups",
@@ -10,7 +10,7 @@ export const dataKeepAutomatedBackups = resourcePolicy({
   enforcementLevel: "mandatory",
   remediationSteps: "Set deleteAutomatedBackups: false explicitly.",
   validateResource: (args, report) => {
-    if (args.type !== T.rdsInstance) return;
+    if (!isType(args, T.rdsInstance)) return;
     if (args.props.deleteAutomatedBackups !== false)
       report("deleteAutomatedBackups is not false: deleting the instance would delete its point-in-time backups too.");
   },

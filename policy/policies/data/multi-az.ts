@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isType, T } from "../../lib/props";
 
 export const dataMultiAz = resourcePolicy({
   name: "data-multi-az",
@@ -10,7 +10,7 @@ export const dataMultiAz = resourcePolicy({
   enforcementLevel: "mandatory",
   remediationSteps: "Set app:database.multiAz: true (the prod default).",
   validateResource: (args, report) => {
-    if (args.type !== T.rdsInstance) return;
+    if (!isType(args, T.rdsInstance)) return;
     if (args.props.multiAz !== true) report("multiAz is not true: a zone failure takes the database down.");
   },
 });

@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isType, T } from "../../lib/props";
 
 export const dataNotPublic = resourcePolicy({
   name: "data-not-public",
@@ -10,7 +10,7 @@ export const dataNotPublic = resourcePolicy({
   enforcementLevel: "mandatory",
   remediationSteps: "Set publiclyAccessible: false and place the instance in private subnets.",
   validateResource: (args, report) => {
-    if (args.type !== T.rdsInstance) return;
+    if (!isType(args, T.rdsInstance)) return;
     if (args.props.publiclyAccessible === true)
       report("publiclyAccessible is true: the database gets a public endpoint.");
   },

@@ -1,6 +1,6 @@
 import { threshold } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isType, T } from "../../lib/props";
 
 export const dataPitrRetention = resourcePolicy({
   name: "data-pitr-retention",
@@ -23,7 +23,7 @@ export const dataPitrRetention = resourcePolicy({
     },
   },
   validateResource: (args, report) => {
-    if (args.type !== T.rdsInstance) return;
+    if (!isType(args, T.rdsInstance)) return;
     const { minimumDays } = args.getConfig<{ minimumDays: number }>();
     const days = args.props.backupRetentionPeriod;
     if (days === undefined || days === null)

@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { str, T, UNKNOWN } from "../../lib/props";
+import { isType, str, T, UNKNOWN } from "../../lib/props";
 
 export const dataStorageEncryptedCmk = resourcePolicy({
   name: "data-storage-encrypted-cmk",
@@ -11,7 +11,7 @@ export const dataStorageEncryptedCmk = resourcePolicy({
   remediationSteps:
     "Set storageEncrypted: true and kmsKeyId to a customer-managed key (the Database component does both).",
   validateResource: (args, report) => {
-    if (args.type !== T.rdsInstance) return;
+    if (!isType(args, T.rdsInstance)) return;
     if (args.props.storageEncrypted !== true)
       report("storageEncrypted is not true: the database and its snapshots would be unencrypted.");
     // Unknown in a preview: the ARN of a key this stack creates, i.e. customer-managed.

@@ -1,6 +1,6 @@
 import { threshold } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isType, T } from "../../lib/props";
 
 export const edgeAlbHardening = resourcePolicy({
   name: "edge-alb-hardening",
@@ -20,7 +20,7 @@ export const edgeAlbHardening = resourcePolicy({
     },
   },
   validateResource: (args, report) => {
-    if (args.type !== T.loadBalancer) return;
+    if (!isType(args, T.loadBalancer)) return;
     const { requireDeletionProtection } = args.getConfig<{ requireDeletionProtection: boolean }>();
     if (args.props.dropInvalidHeaderFields !== true)
       report("dropInvalidHeaderFields is not true (HTTP desync protection).");

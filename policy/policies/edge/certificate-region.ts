@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { resourcePolicy } from "../../lib/define";
-import { str, T } from "../../lib/props";
+import { isType, str, T } from "../../lib/props";
 
 /**
  * "To use an ACM certificate with Elastic Load Balancing, you must request or import the certificate in the
@@ -18,7 +18,7 @@ export const edgeCertificateRegion = resourcePolicy({
   remediationSteps:
     "Request or import the certificate in the stack's region and set app:tls.certificateArn to it (pulumi config set --path 'app:tls.certificateArn' arn:aws:acm:<region>:…).",
   validateResource: (args, report) => {
-    if (args.type !== T.listener || args.props.protocol !== "HTTPS") return;
+    if (!isType(args, T.listener) || args.props.protocol !== "HTTPS") return;
     const arn = str(() => args.props.certificateArn);
     if (typeof arn !== "string") return;
     const declared = str(() => args.props.region);

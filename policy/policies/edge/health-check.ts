@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isType, T } from "../../lib/props";
 
 export const edgeHealthCheck = resourcePolicy({
   name: "edge-health-check",
@@ -11,7 +11,7 @@ export const edgeHealthCheck = resourcePolicy({
   remediationSteps:
     "Health-check app:api.healthPaths.ready with healthy/unhealthy thresholds 2-5 and an interval of at most 30 s.",
   validateResource: (args, report) => {
-    if (args.type !== T.targetGroup) return;
+    if (!isType(args, T.targetGroup)) return;
     const hc = args.props.healthCheck;
     if (!hc || hc.enabled === false) {
       report("health check disabled: unhealthy targets would keep receiving traffic.");
@@ -21,7 +21,7 @@ export const edgeHealthCheck = resourcePolicy({
       report(
         `health check path ${hc.path ?? "(default /)"} is the root: check the readiness endpoint (e.g. /health/ready).`,
       );
-    for (const k of ["healthyThreshold", "unhealthyThreshold"]) {
+    for (const k of ["healthyThreshold", "unhealthyThreshold"] as const) {
       const v = hc[k];
       if (typeof v !== "number" || v < 2 || v > 5) report(`${k} is ${v ?? "unset"}; expected 2-5.`);
     }

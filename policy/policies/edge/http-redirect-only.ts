@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { type Props, T } from "../../lib/props";
+import { isType, type Props, T } from "../../lib/props";
 
 export const edgeHttpRedirectOnly = resourcePolicy({
   name: "edge-http-redirect-only",
@@ -10,7 +10,7 @@ export const edgeHttpRedirectOnly = resourcePolicy({
   enforcementLevel: "mandatory",
   remediationSteps: "Give the HTTP listener a single redirect action to protocol HTTPS, port 443.",
   validateResource: (args, report) => {
-    if (args.type !== T.listener || args.props.protocol !== "HTTP") return;
+    if (!isType(args, T.listener) || args.props.protocol !== "HTTP") return;
     const actions: Props[] = Array.isArray(args.props.defaultActions) ? args.props.defaultActions : [];
     const bad = actions.filter((a) => a?.type !== "redirect" || a.redirect?.protocol !== "HTTPS");
     if (actions.length === 0 || bad.length > 0)

@@ -1,6 +1,6 @@
 import { DEFAULT_SSL_POLICIES } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isType, T } from "../../lib/props";
 
 export const edgeHttpsListener = resourcePolicy({
   name: "edge-https-listener",
@@ -17,10 +17,10 @@ export const edgeHttpsListener = resourcePolicy({
     },
   },
   validateResource: (args, report) => {
-    if (args.type !== T.listener || args.props.protocol !== "HTTPS") return;
+    if (!isType(args, T.listener) || args.props.protocol !== "HTTPS") return;
     const { allowedSslPolicies } = args.getConfig<{ allowedSslPolicies: string[] }>();
     if (!args.props.certificateArn) report("HTTPS listener without certificateArn.");
-    if (!allowedSslPolicies.includes(args.props.sslPolicy))
+    if (!allowedSslPolicies.includes(args.props.sslPolicy ?? ""))
       report(`sslPolicy ${args.props.sslPolicy ?? "(default)"} is not one of ${allowedSslPolicies.join(", ")}.`);
   },
 });

@@ -20,8 +20,9 @@ export const edgeTestListenerRestricted = stackPolicy({
     for (const rule of ofType(args.resources, T.ingressRule)) {
       const p = rule.props;
       const covers =
-        p.ipProtocol === "-1" || (typeof p.fromPort === "number" && p.fromPort <= port && port <= p.toPort);
-      if (covers && (OPEN.includes(p.cidrIpv4) || OPEN.includes(p.cidrIpv6)))
+        p.ipProtocol === "-1" ||
+        (typeof p.fromPort === "number" && typeof p.toPort === "number" && p.fromPort <= port && port <= p.toPort);
+      if (covers && (OPEN.includes(p.cidrIpv4 ?? "") || OPEN.includes(p.cidrIpv6 ?? "")))
         report(
           `security group rule ${rule.name} opens the test listener port ${port} to ${p.cidrIpv4 ?? p.cidrIpv6}.`,
           rule.urn,

@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { T, weightedTargets } from "../../lib/props";
+import { isType, T, weightedTargets } from "../../lib/props";
 
 export const edgeWeightsSum = resourcePolicy({
   name: "edge-weights-sum",
@@ -10,7 +10,7 @@ export const edgeWeightsSum = resourcePolicy({
   enforcementLevel: "mandatory",
   remediationSteps: "Derive weights from app:blueGreen.live and canaryWeight (ProductionListener does).",
   validateResource: (args, report) => {
-    if (args.type !== T.listener) return;
+    if (!isType(args, T.listener)) return;
     const targets = weightedTargets(args.props);
     if (!targets) return;
     const sum = targets.reduce((n, t) => n + t.weight, 0);

@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isType, T } from "../../lib/props";
 
 export const observabilityAlarmActions = resourcePolicy({
   name: "observability-alarm-actions",
@@ -10,7 +10,7 @@ export const observabilityAlarmActions = resourcePolicy({
   enforcementLevel: "mandatory",
   remediationSteps: "Set alarmActions (and okActions) to the alert topic ARN.",
   validateResource: (args, report) => {
-    if (args.type !== T.metricAlarm && args.type !== T.compositeAlarm) return;
+    if (!isType(args, T.metricAlarm) && !isType(args, T.compositeAlarm)) return;
     if (args.props.actionsEnabled === false) report("actionsEnabled is false: the alarm notifies nobody.");
     if (!((args.props.alarmActions as string[] | undefined)?.length ?? 0))
       report("no alarmActions: the alarm notifies nobody.");

@@ -1,6 +1,6 @@
 import { threshold } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isType, T } from "../../lib/props";
 
 /**
  * Runbook 004 "Rollback triggers": error rate > 1 % for 5 minutes, p95 latency > 1 s (for 5 minutes, the
@@ -46,7 +46,7 @@ export const observabilityRollbackTriggers = resourcePolicy({
     },
   },
   validateResource: (args, report) => {
-    if (args.type !== T.metricAlarm) return;
+    if (!isType(args, T.metricAlarm)) return;
     const name = String(args.props.name ?? "");
     const kind = name.endsWith("-error-rate") ? "errorRate" : name.endsWith("-p95-latency") ? "p95" : undefined;
     if (!kind) return;

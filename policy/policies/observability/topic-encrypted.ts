@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { str, T, UNKNOWN } from "../../lib/props";
+import { isType, str, T, UNKNOWN } from "../../lib/props";
 
 export const observabilityTopicEncrypted = resourcePolicy({
   name: "observability-topic-encrypted",
@@ -11,7 +11,7 @@ export const observabilityTopicEncrypted = resourcePolicy({
   enforcementLevel: "mandatory",
   remediationSteps: "Use AlertTopic: a CMK whose key policy allows cloudwatch.amazonaws.com.",
   validateResource: (args, report) => {
-    if (args.type !== T.topic) return;
+    if (!isType(args, T.topic)) return;
     // Unknown in a preview: the ARN of a key this stack creates (not the literal alias/aws/sns).
     const key = str(() => args.props.kmsMasterKeyId);
     if (key === UNKNOWN) return;

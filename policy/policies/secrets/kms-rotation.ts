@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isType, T } from "../../lib/props";
 
 export const secretsKmsRotation = resourcePolicy({
   name: "secrets-kms-rotation",
@@ -10,7 +10,7 @@ export const secretsKmsRotation = resourcePolicy({
   enforcementLevel: "mandatory",
   remediationSteps: "Set enableKeyRotation: true and deletionWindowInDays 7-30 (EncryptionKey does).",
   validateResource: (args, report) => {
-    if (args.type !== T.kmsKey) return;
+    if (!isType(args, T.kmsKey)) return;
     const symmetric = (args.props.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT") === "SYMMETRIC_DEFAULT";
     if (symmetric && args.props.enableKeyRotation !== true) report("enableKeyRotation is not true.");
     const w = args.props.deletionWindowInDays;

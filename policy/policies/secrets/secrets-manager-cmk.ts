@@ -1,6 +1,6 @@
 import { threshold } from "@app-rollout/shared";
 import { resourcePolicy } from "../../lib/define";
-import { isSet, T } from "../../lib/props";
+import { isSet, isType, T } from "../../lib/props";
 
 export const secretsManagerCmk = resourcePolicy({
   name: "secrets-manager-cmk",
@@ -21,7 +21,7 @@ export const secretsManagerCmk = resourcePolicy({
     },
   },
   validateResource: (args, report) => {
-    if (args.type !== T.secret) return;
+    if (!isType(args, T.secret)) return;
     const { minimumRecoveryDays } = args.getConfig<{ minimumRecoveryDays: number }>();
     if (!isSet(() => args.props.kmsKeyId)) report("kmsKeyId is not set: the secret uses the AWS-managed key.");
     const w = args.props.recoveryWindowInDays;

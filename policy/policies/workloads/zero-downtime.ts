@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/define";
-import { T } from "../../lib/props";
+import { isType, T } from "../../lib/props";
 
 export const workloadsZeroDowntime = resourcePolicy({
   name: "workloads-zero-downtime",
@@ -10,7 +10,7 @@ export const workloadsZeroDowntime = resourcePolicy({
   enforcementLevel: "mandatory",
   remediationSteps: "Set strategy: { type: RollingUpdate, rollingUpdate: { maxUnavailable: 0, maxSurge: 25% } }.",
   validateResource: (args, report) => {
-    if (args.type !== T.deployment) return;
+    if (!isType(args, T.deployment)) return;
     const s = args.props.spec?.strategy;
     if (s?.type === "Recreate") report("strategy Recreate stops every pod before starting new ones.");
     else if (!(s?.rollingUpdate?.maxUnavailable === 0 || s?.rollingUpdate?.maxUnavailable === "0%"))
