@@ -6,14 +6,18 @@
  * (pkg/backend/httpstate/policypack.go:432 → sdk/nodejs/npm/npm.go:140 `npm pack --loglevel=error`) and
  * uploads the tarball; a stack that requires the pack gets it extracted into ~/.pulumi/policies and
  * `npm install`ed there (policypack.go:499-567, installRequiredPolicy → InstallDependencies). So the
- * tarball must carry everything that is not on the npm registry: the workspace package
- * @app-rollout/shared is bundled (policy/package.json `bundleDependencies`), everything else is a
- * declared dependency.
+ * tarball must carry everything that is not on the npm registry. The workspace package
+ * @app-rollout/shared is vendored: its published files (package.json + dist/) are copied to
+ * vendor/shared and the staged package.json depends on `file:vendor/shared`, so an install never asks a
+ * registry for that name (bundleDependencies would not do: npm bundles nothing from a workspace, whose
+ * node_modules is hoisted, an unclaimed scope on the registry is a dependency-confusion risk, and yarn
+ * classic fetches bundled dependencies anyway — PulumiPolicy.yaml pins npm as the package manager).
+ * policy/package.json's prepack refuses `npm pack` in policy/ itself.
  *
- * In this workspace policy/node_modules is empty (npm hoists), so `npm pack` in policy/ would bundle
- * nothing. The pack is therefore staged in build/policy-pack/: the policy sources and package.json, plus a
- * real copy (not the workspace symlink) of @app-rollout/shared's published files (package.json + dist/).
- * Then `npm pack` there, exactly as the CLI runs it. Prints the tarball path on stdout (last line).
+ * The pack is staged in build/policy-pack/ (the policy files, its own tsconfig.json, the vendored shared
+ * package) and packed there, as the CLI packs it; the tarball goes to build/ (--pack-destination), never
+ * into the staged directory a later `pulumi policy publish` packs again. Prints the tarball path on
+ * stdout (last line).
  *
  *   node tools/pack-policy.js [--out <dir>]   (default build/policy-pack)
  */
@@ -22,11 +26,15 @@ const fs = require("node:fs");
 const path = require("node:path");
 
 const root = path.join(__dirname, "..");
+const SHARED = "@app-rollout/shared";
+/** Where the staged pack carries the shared package (inside the tarball, as ordinary files). */
+const VENDORED = "vendor/shared";
 /** Files of policy/ that make the pack: sources, metadata, the per-stack config files. */
 // tsconfig.json is the pack's own compiler config: the CLI's TypeScript runner type-checks the pack with
 // ./tsconfig.json (run-policy-pack/run.js:139-160), without this workspace's root tsconfig.
 const POLICY_ENTRIES = ["index.ts", "PulumiPolicy.yaml", "package.json", "tsconfig.json", "lib", "policies", "config"];
 
+/** The shared package's published files (package.json without scripts, dist/) copied to dest. */
 function copySharedPackage(dest) {
   require("./build").ensureShared(root);
   const src = path.join(root, "shared");
@@ -42,22 +50,38 @@ function copySharedPackage(dest) {
   }
 }
 
+/** policy/package.json with the shared package vendored: `file:vendor/shared`, never a registry name. */
+function stagedPackageJson() {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "policy", "package.json"), "utf8"));
+  pkg.dependencies = { ...pkg.dependencies, [SHARED]: `file:${VENDORED}` };
+  return `${JSON.stringify(pkg, null, 2)}\n`;
+}
+
 /** Stages the pack directory; returns its path. */
 function stage(out) {
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
   for (const e of POLICY_ENTRIES) fs.cpSync(path.join(root, "policy", e), path.join(out, e), { recursive: true });
-  copySharedPackage(path.join(out, "node_modules", "@app-rollout", "shared"));
+  fs.writeFileSync(path.join(out, "package.json"), stagedPackageJson());
+  copySharedPackage(path.join(out, VENDORED));
   return out;
 }
 
-/** Stages and packs; returns the absolute path of the tarball. */
+/**
+ * Stages and packs; returns the absolute path of the tarball, written beside the staged directory
+ * (`--pack-destination`), never inside it: `pulumi policy publish` there runs `npm pack` again.
+ */
 function packPolicy(out = path.join(root, "build", "policy-pack")) {
   const dir = stage(out);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const json = execFileSync(npm, ["pack", "--loglevel=error", "--json"], { cwd: dir, encoding: "utf8" });
+  const dest = path.dirname(dir);
+  const json = execFileSync(npm, ["pack", "--loglevel=error", "--json", "--pack-destination", dest], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const [info] = JSON.parse(json);
-  return path.join(dir, info.filename);
+  return path.join(dest, info.filename);
 }
 
 module.exports = { packPolicy, POLICY_ENTRIES };
@@ -67,8 +91,9 @@ if (require.main === module) {
   const out = i > 0 ? path.resolve(process.argv[i + 1]) : undefined;
   try {
     const tarball = packPolicy(out);
-    console.error(`policy pack staged in ${path.dirname(tarball)}; publish with:`);
-    console.error(`  (cd ${path.relative(process.cwd(), path.dirname(tarball))} && pulumi policy publish <org>)`);
+    const staged = out ?? path.join(root, "build", "policy-pack");
+    console.error(`policy pack staged in ${staged}; publish with:`);
+    console.error(`  (cd ${path.relative(process.cwd(), staged)} && pulumi policy publish <org>)`);
     console.log(tarball);
   } catch (e) {
     console.error(`pack:policy failed: ${e.message}`);

@@ -31,10 +31,10 @@ import { fixtures } from "./fixtures";
 const { packPolicy } = require("../../tools/pack-policy.js") as { packPolicy(out: string): string };
 
 const POLICY_DIR = path.join(ROOT, "policy");
-const policyPackage = JSON.parse(readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")) as {
+interface PackageJson {
   dependencies: Record<string, string>;
-  bundleDependencies?: string[];
-};
+}
+const policyPackage = JSON.parse(readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")) as PackageJson;
 
 /** Extracts the tarball (contents under package/) into a fresh empty directory; returns the pack dir. */
 function extract(tarball: string): string {
@@ -43,17 +43,21 @@ function extract(tarball: string): string {
   return path.join(dir, "package");
 }
 
-/** The declared registry dependencies: linked from this checkout, or `npm install`ed (PACK_TEST_INSTALL=npm). */
+/**
+ * The tarball's declared dependencies: vendored `file:` ones linked inside the pack (what npm does for
+ * them), registry ones linked from this checkout — or all `npm install`ed (PACK_TEST_INSTALL=npm).
+ */
 function installDependencies(dir: string): void {
   if (process.env.PACK_TEST_INSTALL === "npm") {
     execFileSync("npm", ["install", "--loglevel=error", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
     return;
   }
-  const bundled = new Set(policyPackage.bundleDependencies ?? []);
-  for (const name of Object.keys(policyPackage.dependencies).filter((n) => !bundled.has(n))) {
+  const shipped = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as PackageJson;
+  for (const [name, spec] of Object.entries(shipped.dependencies)) {
     const link = path.join(dir, "node_modules", name);
     mkdirSync(path.dirname(link), { recursive: true });
-    symlinkSync(path.join(ROOT, "node_modules", name), link, "dir");
+    const target = spec.startsWith("file:") ? path.join(dir, spec.slice(5)) : path.join(ROOT, "node_modules", name);
+    symlinkSync(target, link, "dir");
   }
 }
 
@@ -127,15 +131,27 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
     );
   });
 
+  it("refuses `npm pack` in policy/ itself: there the shared package would come from a registry", () => {
+    assert.throws(
+      () => execFileSync("npm", ["pack", "--dry-run", "--loglevel=error"], { cwd: POLICY_DIR, stdio: "pipe" }),
+      (e: Error & { stderr?: Buffer }) =>
+        /publish the tarball of npm run pack:policy/.test(String(e.stderr)) || assert.fail(String(e.stderr)),
+    );
+  });
+
   describe("the tarball, extracted and started like the CLI does", () => {
     let dir = "";
+    /** The tarball's entries (package/<path>). */
+    let listing: string[] = [];
     let pack: Pack | undefined;
     let prod: CapturedPlan;
 
     before(async () => {
-      const tarball = packPolicy(mkdtempSync(path.join(tmpdir(), "policy-pack-stage-")));
+      const stageRoot = mkdtempSync(path.join(tmpdir(), "policy-pack-stage-"));
+      const tarball = packPolicy(path.join(stageRoot, "policy-pack"));
+      listing = execFileSync("tar", ["tzf", tarball], { encoding: "utf8" }).split("\n").filter(Boolean);
       dir = extract(tarball);
-      rmSync(path.dirname(tarball), { recursive: true, force: true });
+      rmSync(stageRoot, { recursive: true, force: true });
       installDependencies(dir);
       [prod, pack] = await Promise.all([plan("prod"), startPublished(dir, "prod")]);
     });
@@ -144,13 +160,17 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
       if (dir) rmSync(path.dirname(dir), { recursive: true, force: true });
     });
 
-    it("carries the shared package inside and nothing from the workspace outside policy/", () => {
-      const shared = path.join(dir, "node_modules", "@app-rollout", "shared");
-      assert.ok(statSync(path.join(shared, "dist", "index.js")).isFile(), "bundled @app-rollout/shared");
-      assert.equal(statSync(shared).isDirectory() && !statSync(shared).isSymbolicLink(), true);
-      for (const e of ["gate", "components", "rollout", "shared", "config/schema.ts", "test"]) {
-        assert.throws(() => statSync(path.join(dir, e)), /ENOENT/, `${e} is not in the tarball`);
-      }
+    it("carries the shared package inside, vendored (no registry lookup), and nothing else of the workspace", () => {
+      const shipped = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as PackageJson;
+      assert.equal(shipped.dependencies["@app-rollout/shared"], "file:vendor/shared");
+      assert.ok(statSync(path.join(dir, "vendor", "shared", "dist", "index.js")).isFile(), "vendored shared package");
+      assert.ok(statSync(path.join(dir, "tsconfig.json")).isFile(), "the pack's own tsconfig.json");
+      const top = new Set(listing.map((f) => f.split("/")[1]));
+      assert.deepEqual(
+        [...top].sort(),
+        ["PulumiPolicy.yaml", "config", "index.ts", "lib", "package.json", "policies", "tsconfig.json", "vendor"],
+        "the tarball's top level: the pack, nothing else of the workspace (no node_modules, no nested tarball)",
+      );
     });
 
     it("serves every policy and passes the committed prod plan", async () => {
