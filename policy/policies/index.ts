@@ -39,6 +39,7 @@ import { releaseWindow } from "./release/window";
 import { secretsDbLeastPrivilege } from "./secrets/db-least-privilege";
 import { secretsKmsRotation } from "./secrets/kms-rotation";
 import { secretsNoPlaintext } from "./secrets/no-plaintext";
+import { secretsNoSecretOutputsInManifests } from "./secrets/no-secret-outputs-in-manifests";
 import { secretsManagerCmk } from "./secrets/secrets-manager-cmk";
 import { workloadsDropCapabilities } from "./workloads/drop-capabilities";
 import { workloadsImmutableImage } from "./workloads/immutable-image";
@@ -88,6 +89,7 @@ export const allPolicies: ReadinessPolicy[] = [
   workloadsPdb,
   workloadsZeroDowntime,
   secretsNoPlaintext,
+  secretsNoSecretOutputsInManifests,
   secretsManagerCmk,
   secretsKmsRotation,
   secretsDbLeastPrivilege,

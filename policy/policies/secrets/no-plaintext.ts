@@ -13,6 +13,8 @@ const SECRET_VALUE: [RegExp, string][] = [
 /** Why a literal value is a secret in the clear, or undefined. */
 export function secretFinding(name: string, value: unknown): string | undefined {
   if (typeof value !== "string" || value === "") return undefined;
+  // Only the offline gate sends the placeholder: under the CLI @pulumi/policy unwraps secrets before a
+  // policy sees them (server.js:255), and secrets-no-secret-outputs-in-manifests catches them by origin.
   if (value === SECRET_PLACEHOLDER) return "a Pulumi secret written into the manifest in clear";
   for (const [re, what] of SECRET_VALUE) if (re.test(value)) return what;
   if (SECRET_NAME.test(name)) return "a literal value for a secret-named key";
@@ -33,8 +35,8 @@ export const secretsNoPlaintext = resourcePolicy({
       for (const c of containers(args.props)) {
         for (const e of (Array.isArray(c.env) ? c.env : []) as Props[]) {
           if (!e || e.valueFrom) continue;
-          // Unknown in a preview: computed by a resource (an address, an ARN). A secret output would arrive
-          // as a secret (the placeholder), not as a plain unknown.
+          // Unknown in a preview: computed by a resource (an address, an ARN); a secret output among them is
+          // caught by its origin (secrets-no-secret-outputs-in-manifests).
           const value = peek(() => e.value);
           if (value === UNKNOWN) continue;
           const f = secretFinding(String(e.name), value);
