@@ -1,4 +1,5 @@
 // @readiness rollback-triggers alerting: per-color error-rate and p95 alarms at the rollback triggers, composite rollback alarm
+import { thresholdNumber } from "@app-rollout/shared";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Color } from "./blue-green";
@@ -164,10 +165,10 @@ export class ColorAlarms extends Component {
 /** Defaults spread under the given args (runbook 004 "Rollback triggers"). */
 function normalizeArgs(args: ColorAlarmsArgs) {
   return {
-    errorRatePercent: 1,
-    errorRateMinutes: 5,
-    p95LatencySeconds: 1,
-    p95LatencyMinutes: 5,
+    errorRatePercent: thresholdNumber("rollback-triggers", "maxErrorRatePercent", "prod"),
+    errorRateMinutes: thresholdNumber("rollback-triggers", "maxWindowMinutes", "prod"),
+    p95LatencySeconds: thresholdNumber("rollback-triggers", "maxP95Seconds", "prod"),
+    p95LatencyMinutes: thresholdNumber("rollback-triggers", "maxWindowMinutes", "prod"),
     unhealthyHostMinutes: 2,
     ...args,
   };

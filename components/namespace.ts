@@ -83,7 +83,7 @@ export class AppNamespace extends Component {
           name: a.name,
           labels: {
             ...APP_LABEL,
-            "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
+            [LABEL.readinessGateInject]: "enabled",
             "pod-security.kubernetes.io/enforce": "restricted",
             "pod-security.kubernetes.io/enforce-version": "latest",
           },

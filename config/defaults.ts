@@ -4,7 +4,12 @@
  * both (`{ ...defaults, ...stack }`, deeply). Readiness invariants are not defaults: they are rules in
  * `config/schema.ts` that reject an unsafe prod value.
  */
-import { DEFAULT_TEST_LISTENER_PORT, thresholdNumber } from "@app-rollout/shared";
+import {
+  DEFAULT_DEREGISTRATION_DELAY_SECONDS,
+  DEFAULT_HEALTH_PATHS,
+  DEFAULT_TEST_LISTENER_PORT,
+  thresholdNumber,
+} from "@app-rollout/shared";
 import { type AppConfigInput, DEFAULT_FLOW, type Environment } from "./schema";
 
 export type DeepPartial<T> = T extends (infer U)[]
@@ -22,8 +27,8 @@ export const COMMON: ConfigDefaults = {
   },
   api: {
     port: 8080,
-    healthPaths: { live: "/health/live", ready: "/health/ready", version: "/version" },
-    deregistrationDelaySeconds: 30,
+    healthPaths: { ...DEFAULT_HEALTH_PATHS },
+    deregistrationDelaySeconds: DEFAULT_DEREGISTRATION_DELAY_SECONDS,
     migrationArgs: ["migrate"],
     autoscaling: { targetCpuPercent: 70 },
   },
@@ -56,10 +61,11 @@ export const COMMON: ConfigDefaults = {
   },
   objectStorage: { noncurrentVersionExpirationDays: 30 },
   alarms: {
-    errorRatePercent: 1,
-    errorRateMinutes: 5,
-    p95LatencySeconds: 1,
-    p95LatencyMinutes: 5,
+    // Runbook 004's rollback triggers, from the readiness registry.
+    errorRatePercent: thresholdNumber("rollback-triggers", "maxErrorRatePercent", "prod"),
+    errorRateMinutes: thresholdNumber("rollback-triggers", "maxWindowMinutes", "prod"),
+    p95LatencySeconds: thresholdNumber("rollback-triggers", "maxP95Seconds", "prod"),
+    p95LatencyMinutes: thresholdNumber("rollback-triggers", "maxWindowMinutes", "prod"),
     unhealthyHostMinutes: 2,
     elb5xxThreshold: 10,
     database: { cpuPercent: 80, freeStoragePercent: 10, freeableMemoryMiB: 256, maxConnections: 400 },

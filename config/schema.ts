@@ -11,6 +11,8 @@
  */
 
 import {
+  DEFAULT_DEREGISTRATION_DELAY_SECONDS,
+  DEFAULT_HEALTH_PATHS,
   DEFAULT_SSL_POLICIES,
   IMMUTABLE_IMAGE_HINT,
   parseImmutableImage,
@@ -216,14 +218,14 @@ export const apiSchema = z.strictObject({
   resources,
   port: doc(port, "Container port of the HTTP server.", 8080),
   healthPaths: z.strictObject({
-    live: doc(httpPath, "Liveness endpoint.", "/health/live"),
-    ready: doc(httpPath, "Readiness endpoint; also the target group health check.", "/health/ready"),
-    version: doc(httpPath, "Version endpoint checked by the smoke test.", "/version"),
+    live: doc(httpPath, "Liveness endpoint.", DEFAULT_HEALTH_PATHS.live),
+    ready: doc(httpPath, "Readiness endpoint; also the target group health check.", DEFAULT_HEALTH_PATHS.ready),
+    version: doc(httpPath, "Version endpoint checked by the smoke test.", DEFAULT_HEALTH_PATHS.version),
   }),
   deregistrationDelaySeconds: doc(
     z.number().int().min(0).max(3600),
     "Target group deregistration delay; the preStop delay is longer.",
-    30,
+    DEFAULT_DEREGISTRATION_DELAY_SECONDS,
   ),
   migrationArgs: doc(
     z.array(nonEmpty).min(1),

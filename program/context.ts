@@ -3,6 +3,7 @@
  * the network, the cluster's IRSA trust, the blue/green state, the Kubernetes provider, and the
  * protection settings of the environment — decided here, once, so components take explicit settings.
  */
+import { threshold, thresholdNumber } from "@app-rollout/shared";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -64,7 +65,11 @@ function network(cfg: StackConfig["network"]): Network {
 
 export function protectionOf(environment: StackConfig["environment"]): Protection {
   const prod = environment === "prod";
-  return { protect: prod, secretRecoveryDays: prod ? 30 : 7, accessLogRetentionDays: prod ? 365 : 30 };
+  return {
+    protect: threshold("deletion-safety", "requireProtect", environment) === true,
+    secretRecoveryDays: thresholdNumber("secret-recovery", "minimumRecoveryDays", environment),
+    accessLogRetentionDays: prod ? 365 : 30,
+  };
 }
 
 export function loadContext(): Ctx {

@@ -126,7 +126,7 @@ export function readinessDocs(): string {
     const item: ReadinessItem = READINESS[id];
     const e = enforcementOf(id);
     out.push(
-      `| <a id="${id}"></a>**${id}**<br>${text(item.title)} | ${sourceCell(item)} | ${thresholdCell(item) || "—"} | ${cell(e.config)} | ${cell(e.component)} | ${cell(e.policy)} | ${cell(e.driver)} | ${cell(e.tests)} |`,
+      `| <a id="${id}"></a>**${id}**<br>${text(item.title)}${item.notEnforced ? `<br>*Gap:* ${text(item.notEnforced)}` : ""} | ${sourceCell(item)} | ${thresholdCell(item) || "—"} | ${cell(e.config)} | ${cell(e.component)} | ${cell(e.policy)} | ${cell(e.driver)} | ${cell(e.tests)} |`,
     );
   }
   out.push("");

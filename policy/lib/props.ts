@@ -35,6 +35,7 @@ export const T = {
   k8sSecret: "kubernetes:core/v1:Secret",
   pdb: "kubernetes:policy/v1:PodDisruptionBudget",
   hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+  namespace: "kubernetes:core/v1:Namespace",
 } as const;
 
 export const WORKLOAD_TYPES: string[] = [T.deployment, T.statefulSet, T.job];

@@ -104,6 +104,7 @@ export type TopicView = { arn?: string; name?: string; kmsMasterKeyId?: string }
 export type MetricAlarmView = {
   name?: string;
   metricName?: string;
+  comparisonOperator?: string;
   threshold?: number;
   period?: number;
   evaluationPeriods?: number;
@@ -153,6 +154,7 @@ export type Views = {
   [T.k8sSecret]: KubeSecretView;
   [T.pdb]: KubeView;
   [T.hpa]: KubeView;
+  [T.namespace]: KubeMeta;
 };
 export type TypeToken = keyof Views;
 

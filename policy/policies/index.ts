@@ -49,6 +49,7 @@ import { workloadsNonRoot } from "./workloads/non-root";
 import { workloadsPdb } from "./workloads/pdb";
 import { workloadsProbes } from "./workloads/probes";
 import { workloadsReadOnlyRootFs } from "./workloads/read-only-root-fs";
+import { workloadsReadinessGates } from "./workloads/readiness-gates";
 import { workloadsResources } from "./workloads/resources";
 import { workloadsZeroDowntime } from "./workloads/zero-downtime";
 
@@ -88,6 +89,7 @@ export const allPolicies: ReadinessPolicy[] = [
   workloadsMinReplicas,
   workloadsPdb,
   workloadsZeroDowntime,
+  workloadsReadinessGates,
   secretsNoPlaintext,
   secretsNoSecretOutputsInManifests,
   secretsManagerCmk,

@@ -26,6 +26,11 @@ export const LABEL = {
   phase: "rollout/phase",
   scaledDown: "rollout/scaled-down",
   credentialGeneration: "rollout/credential-generation",
+  /**
+   * Namespace label of the AWS Load Balancer Controller: pods of a Service behind a TargetGroupBinding get
+   * a readiness gate (docs: deploy/pod_readiness_gate), so a rolling update waits until the ALB sees them healthy.
+   */
+  readinessGateInject: "elbv2.k8s.aws/pod-readiness-gate-inject",
 } as const;
 
 /** Values of `app.kubernetes.io/component`. */

@@ -45,6 +45,8 @@ export interface ReadinessItem {
   source: readonly RunbookRef[];
   /** Numbers per environment; a policy config property of the same name reads its value from here. */
   thresholds?: Readonly<Record<string, Threshold>>;
+  /** What of the item nothing checks yet (shown in the traceability matrix), so a gap is stated, not hidden. */
+  notEnforced?: string;
 }
 
 const ref = (runbook: Runbook, from: number, to: number, quote: string): RunbookRef => ({
@@ -125,6 +127,8 @@ export const READINESS = {
       ref("001", 121, 125, "outbox/job backlog growth"),
       ref("002", 98, 98, "5xx rate watch configured"),
     ],
+    notEnforced:
+      "the worker backlog alarm: PlatformAlarms creates it (with an action), but no policy requires its presence",
   },
   "rollback-triggers": {
     title: "Rollback triggers: error rate > 1 % for 5 min, p95 > 1 s (004)",
@@ -148,6 +152,8 @@ export const READINESS = {
   "alb-hardening": {
     title: "Load balancer hardened (invalid headers dropped, deletion protection in prod)",
     source: [ref("000", 17, 17, "TLS everywhere")],
+    notEnforced:
+      "derived, not quoted: no runbook line names a load balancer setting; this hardens the TLS endpoint of 000:17",
     thresholds: {
       requireDeletionProtection: { staging: false, prod: true, meaning: "ALB deletion protection required" },
     },

@@ -67,3 +67,9 @@ export function withoutReleaseKeys(raw: RawConfig): RawConfig {
 
 /** The TLS port of the idle color's test listener (`app:tls.testListenerPort`). */
 export const DEFAULT_TEST_LISTENER_PORT = 8443;
+
+/** The API's health endpoints unless app:api.healthPaths says otherwise (the schema's defaults, the pack's reading). */
+export const DEFAULT_HEALTH_PATHS = { live: "/health/live", ready: "/health/ready", version: "/version" } as const;
+
+/** Target group deregistration delay unless app:api.deregistrationDelaySeconds says otherwise. */
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 30;

@@ -124,7 +124,7 @@ describe("offline readiness gate", function () {
     }
   });
 
-  it("a prod certificate ARN in another region than the load balancer is no-go before any up", async () => {
+  it("a prod certificate ARN in another region than the load balancer is no-go before any up, naming the runbook item", async () => {
     const r = await runGate({
       dir: ROOT,
       stack: "prod",
@@ -137,13 +137,18 @@ describe("offline readiness gate", function () {
     assert.equal(r.decision, "no-go");
     assert.ok(
       r.violations.some(
-        (v) => v.policy === "edge-certificate-region" && v.enforcement === "mandatory" && /us-east-1/.test(v.message),
+        (v) =>
+          v.policy === "edge-certificate-region" &&
+          v.enforcement === "mandatory" &&
+          /is in us-east-1, the load balancer in eu-central-1.*Readiness: TLS everywhere, cert valid; runbook 004:10/.test(
+            v.message,
+          ),
       ),
       JSON.stringify(r.violations.map((v) => v.policy)),
     );
   });
 
-  it("a prod config whose alerting reaches nobody is no-go", async () => {
+  it("a prod config whose alerting reaches nobody is no-go, naming the runbook item", async () => {
     const r = await runGate({
       dir: ROOT,
       stack: "prod",
@@ -155,7 +160,7 @@ describe("offline readiness gate", function () {
     assert.deepEqual(
       r.violations.map((v) => `${v.policy} ${v.enforcement}: ${v.message}`),
       [
-        "observability-alerts-reach-someone mandatory: topic artifortress-prod-alerts receives the alarms but has no subscription: every alarm would reach nobody.",
+        "observability-alerts-reach-someone mandatory: topic artifortress-prod-alerts receives the alarms but has no subscription: every alarm would reach nobody. Readiness: Alarms for error rate, p95, unhealthy hosts, DB, backlog, each with an action; runbook 004:22, 001:121-125, 002:98.",
       ],
     );
   });

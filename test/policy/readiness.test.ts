@@ -113,6 +113,8 @@ describe("readiness registry (one definition per checklist item)", () => {
       "config/defaults.ts",
       "config/readiness-rules.ts",
       "components/app-secrets.ts",
+      "components/color-alarms.ts",
+      "program/context.ts",
       "rollout/dr-drill/drill.ts",
     ]
       .map((f) => readFileSync(path.join(ROOT, f), "utf8"))

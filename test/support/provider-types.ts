@@ -43,4 +43,5 @@ export type Providers = {
   [T.k8sSecret]: k8s.core.v1.Secret;
   [T.pdb]: k8s.policy.v1.PodDisruptionBudget;
   [T.hpa]: k8s.autoscaling.v2.HorizontalPodAutoscaler;
+  [T.namespace]: k8s.core.v1.Namespace;
 };

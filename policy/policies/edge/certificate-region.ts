@@ -1,3 +1,4 @@
+import { describeItem } from "@app-rollout/shared";
 import * as pulumi from "@pulumi/pulumi";
 import { resourcePolicy } from "../../lib/define";
 import { isType, str, T } from "../../lib/props";
@@ -23,10 +24,14 @@ export const edgeCertificateRegion = resourcePolicy({
     if (typeof arn !== "string") return;
     const declared = str(() => args.props.region);
     const region = typeof declared === "string" ? declared : pulumi.runtime.allConfig()["aws:region"];
+    if (!region) {
+      args.notApplicable("the load balancer's region is neither a listener input nor aws:region in the stack config");
+      return;
+    }
     const certRegion = arn.split(":")[3];
-    if (region && certRegion && certRegion !== region)
+    if (certRegion && certRegion !== region)
       report(
-        `certificate ${arn} is in ${certRegion}, the load balancer in ${region}: ELB only uses ACM certificates of its own region, so the listener create would fail (CertificateNotFound).`,
+        `certificate ${arn} is in ${certRegion}, the load balancer in ${region}: ELB only uses ACM certificates of its own region, so the listener create would fail (CertificateNotFound). Readiness: ${describeItem("tls-everywhere")}.`,
       );
   },
 });

@@ -5,9 +5,16 @@ import { stackConfig } from "../../lib/stack-config";
 
 const OPEN = ["0.0.0.0/0", "::/0"];
 
+/** The CIDRs the stack allows on the test listener (app:tls.testListenerCidrs). */
+function allowedCidrs(): string[] {
+  const cidrs = stackConfig().tls?.testListenerCidrs;
+  return Array.isArray(cidrs) ? cidrs.filter((c): c is string => typeof c === "string") : [];
+}
+
 export const edgeTestListenerRestricted = stackPolicy({
   name: "edge-test-listener-restricted",
-  description: "The test listener (idle color) is reachable only from the configured CIDRs, never from the internet.",
+  description:
+    "The test listener (the color under test) is reachable only from app:tls.testListenerCidrs: every security group rule covering its port names one of them, never the internet.",
   area: "edge",
   readiness: ["smoke-before-traffic"],
   severity: "high",
@@ -17,14 +24,20 @@ export const edgeTestListenerRestricted = stackPolicy({
     const port = Number(stackConfig().tls?.testListenerPort ?? DEFAULT_TEST_LISTENER_PORT);
     if (!ofType(args.resources, T.listener).some((l) => l.props.port === port))
       args.notApplicable(`no listener on the test port ${port}`);
+    const allowed = allowedCidrs();
     for (const rule of ofType(args.resources, T.ingressRule)) {
       const p = rule.props;
       const covers =
         p.ipProtocol === "-1" ||
         (typeof p.fromPort === "number" && typeof p.toPort === "number" && p.fromPort <= port && port <= p.toPort);
-      if (covers && (OPEN.includes(p.cidrIpv4 ?? "") || OPEN.includes(p.cidrIpv6 ?? "")))
+      if (!covers) continue;
+      const cidr = p.cidrIpv4 ?? p.cidrIpv6;
+      if (cidr === undefined) continue;
+      if (OPEN.includes(cidr))
+        report(`security group rule ${rule.name} opens the test listener port ${port} to ${cidr}.`, rule.urn);
+      else if (!allowed.includes(cidr))
         report(
-          `security group rule ${rule.name} opens the test listener port ${port} to ${p.cidrIpv4 ?? p.cidrIpv6}.`,
+          `security group rule ${rule.name} admits ${cidr} to the test listener port ${port}, which is not in app:tls.testListenerCidrs (${allowed.join(", ") || "none"}).`,
           rule.urn,
         );
     }

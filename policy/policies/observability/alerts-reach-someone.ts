@@ -1,3 +1,4 @@
+import { describeItem } from "@app-rollout/shared";
 import { stackPolicy } from "../../lib/define";
 import { ofType, referenced, refersTo, str, T } from "../../lib/props";
 
@@ -28,7 +29,7 @@ export const observabilityAlertsReachSomeone = stackPolicy({
       const subscribed = subscriptions.some((s) => refersTo(s, "topic", topic, [() => topic.props.arn]));
       if (!subscribed)
         report(
-          `topic ${typeof name === "string" ? name : topic.name} receives the alarms but has no subscription: every alarm would reach nobody.`,
+          `topic ${typeof name === "string" ? name : topic.name} receives the alarms but has no subscription: every alarm would reach nobody. Readiness: ${describeItem("alerting")}.`,
           topic.urn,
         );
     }

@@ -13,6 +13,15 @@ const TRIGGERS = {
   p95: (l: Limits) => `runbook 004 rollback trigger: p95 latency > ${l.maxP95Seconds} s`,
 };
 
+/** The prod triggers (the defaults; a stack's policy config may carry its own). */
+const PROD = {
+  maxErrorRatePercent: threshold("rollback-triggers", "maxErrorRatePercent", "prod"),
+  maxP95Seconds: threshold("rollback-triggers", "maxP95Seconds", "prod"),
+  maxWindowMinutes: threshold("rollback-triggers", "maxWindowMinutes", "prod"),
+};
+
+const GREATER = ["GreaterThanThreshold", "GreaterThanOrEqualToThreshold"];
+
 interface Limits {
   maxErrorRatePercent: number;
   maxP95Seconds: number;
@@ -30,19 +39,17 @@ function windowMinutes(props: Record<string, unknown>): number {
 
 export const observabilityRollbackTriggers = resourcePolicy({
   name: "observability-rollback-triggers",
-  description:
-    "The per-color rollback alarms are at least as strict as the runbook's rollback triggers (error rate > 1 % for 5 min, p95 > 1 s).",
+  description: `The per-color rollback alarms fire above a threshold (a greater-than comparison) at least as strict as the runbook's rollback triggers (error rate > ${PROD.maxErrorRatePercent} % for ${PROD.maxWindowMinutes} min, p95 > ${PROD.maxP95Seconds} s).`,
   area: "observability",
   readiness: ["rollback-triggers"],
   severity: "high",
   enforcementLevel: "mandatory",
-  remediationSteps:
-    "Keep app:alarms.errorRatePercent ≤ 1, app:alarms.p95LatencySeconds ≤ 1 and their minutes ≤ 5 (pulumi config rm --path 'alarms.errorRatePercent' restores the default).",
+  remediationSteps: `Keep app:alarms.errorRatePercent ≤ ${PROD.maxErrorRatePercent}, app:alarms.p95LatencySeconds ≤ ${PROD.maxP95Seconds} and their minutes ≤ ${PROD.maxWindowMinutes} (pulumi config rm --path 'alarms.errorRatePercent' restores the default).`,
   configSchema: {
     properties: {
-      maxErrorRatePercent: { type: "number", default: threshold("rollback-triggers", "maxErrorRatePercent", "prod") },
-      maxP95Seconds: { type: "number", default: threshold("rollback-triggers", "maxP95Seconds", "prod") },
-      maxWindowMinutes: { type: "number", default: threshold("rollback-triggers", "maxWindowMinutes", "prod") },
+      maxErrorRatePercent: { type: "number", default: PROD.maxErrorRatePercent },
+      maxP95Seconds: { type: "number", default: PROD.maxP95Seconds },
+      maxWindowMinutes: { type: "number", default: PROD.maxWindowMinutes },
     },
   },
   validateResource: (args, report) => {
@@ -56,6 +63,9 @@ export const observabilityRollbackTriggers = resourcePolicy({
     const unit = kind === "errorRate" ? " %" : " s";
     if (!(threshold <= max))
       report(`${name} fires above ${threshold}${unit}, laxer than the ${TRIGGERS[kind](l)}: a bad release would stay.`);
+    const op = args.props.comparisonOperator;
+    if (op !== undefined && !GREATER.includes(op))
+      report(`${name} compares with ${op}: a rollback trigger fires when the value rises above its threshold.`);
     const minutes = windowMinutes(args.props);
     if (minutes > l.maxWindowMinutes)
       report(

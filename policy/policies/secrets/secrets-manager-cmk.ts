@@ -9,7 +9,7 @@ export const secretsManagerCmk = resourcePolicy({
   readiness: ["cmk-encryption", "secret-recovery"],
   severity: "high",
   enforcementLevel: "mandatory",
-  remediationSteps: "Set kmsKeyId to a customer-managed key and recoveryWindowInDays >= 7 (0 deletes immediately).",
+  remediationSteps: `Set kmsKeyId to a customer-managed key and recoveryWindowInDays >= the minimum (staging ${threshold("secret-recovery", "minimumRecoveryDays", "staging")}, prod ${threshold("secret-recovery", "minimumRecoveryDays", "prod")}; 0 deletes immediately).`,
   configSchema: {
     properties: {
       minimumRecoveryDays: {

@@ -10,7 +10,7 @@ export const workloadsMinReplicas = stackPolicy({
   readiness: ["zero-downtime"],
   severity: "high",
   enforcementLevel: "mandatory",
-  remediationSteps: "Set app:api.replicas >= the minimum (prod: 2); scale a color down only when it takes no traffic.",
+  remediationSteps: `Set app:api.replicas >= the minimum (prod: ${threshold("zero-downtime", "minimum", "prod")}); scale a color down only when it takes no traffic.`,
   configSchema: {
     properties: { minimum: { type: "integer", minimum: 1, default: threshold("zero-downtime", "minimum", "prod") } },
   },
