@@ -148,7 +148,11 @@ export class PolicyPackProcess {
 
   static async start(o: StartOptions): Promise<PolicyPackProcess> {
     // The pack inherits this process's young-generation size (npm test sets it: GC was a tenth of the time).
-    const heap = process.execArgv.filter((a) => a.startsWith("--max-semi-space-size"));
+    // PACK_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags for the pack only (profiling).
+    const heap = [
+      ...process.execArgv.filter((a) => a.startsWith("--max-semi-space-size")),
+      ...(process.env.PACK_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+    ];
     const command = o.command ?? {
       args: packEntry(o.packDir),
       env: { TS_NODE_PROJECT: path.join(o.packDir, "..", "tsconfig.json") },

@@ -125,14 +125,10 @@ export function toViolations(analysis: Analysis, resources: CapturedResource[]):
     );
 }
 
-export async function runGate(o: GateOptions): Promise<GateReport> {
-  let at = o.at instanceof Date ? o.at : new Date();
-  const evaluator = o.evaluator ?? new Evaluator({ dir: o.dir, packDir: o.packDir, program: o.program });
-  const packDir = evaluator.packDir;
-  const configFile = o.policyConfigFile ?? [path.join(packDir, "config", `${o.stack}.json`)].find(existsSync);
-  const files = o.files ?? loadStackFiles(o.dir, o.stack, o.overrides);
-  const base: GateReport = {
-    stack: o.stack,
+/** The report before anything was judged. */
+function emptyReport(stack: string, files: StackFiles): GateReport {
+  return {
+    stack,
     decision: "go",
     at: "",
     resourceCount: 0,
@@ -142,11 +138,27 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
     notRun: [],
     notApplicable: [],
   };
+}
+
+/** GATE_TIMINGS=1: phase timestamps (seconds since process start) on stderr, for the profile in docs/gate.md. */
+function mark(phase: string): void {
+  if (process.env.GATE_TIMINGS) console.error(`gate timing: ${phase} at ${process.uptime().toFixed(3)} s`);
+}
+
+export async function runGate(o: GateOptions): Promise<GateReport> {
+  mark("modules loaded");
+  let at = o.at instanceof Date ? o.at : new Date();
+  const evaluator = o.evaluator ?? new Evaluator({ dir: o.dir, packDir: o.packDir, program: o.program });
+  const packDir = evaluator.packDir;
+  const configFile = o.policyConfigFile ?? [path.join(packDir, "config", `${o.stack}.json`)].find(existsSync);
+  const files = o.files ?? loadStackFiles(o.dir, o.stack, o.overrides);
+  const base = emptyReport(o.stack, files);
   try {
     // Start the pack first: it needs only the config, and it loads while the program runs.
     const info = evaluator.warm(files);
     info.catch(() => undefined);
     const planned = await evaluator.plan(files, undefined, o.preview === true);
+    mark("program evaluated under mocks");
     if (!planned.ok) return { ...base, at: at.toISOString(), decision: "invalid-config", problems: planned.problems };
     const plan = planned.plan;
     if (o.at === "window") at = new Date(planned.config.release.window.start);
@@ -155,10 +167,13 @@ export async function runGate(o: GateOptions): Promise<GateReport> {
       ...o.policyOverrides,
       "release-window": { at: at.toISOString(), ...o.policyOverrides?.["release-window"] },
     });
+    mark("policy pack ready");
     const analysis = await analyzePlan(evaluator, files, policyConfig, plan.resources);
+    mark("policies evaluated over gRPC");
     const { violations, notRun } = splitNotRun(toViolations(analysis, plan.resources), policyConfig);
     const kubernetes = checkKubernetes(plan.resources, planned.config.cluster);
     const packInfo = await info;
+    mark("kubernetes objects validated");
     const blocked =
       kubernetesBlocks(kubernetes) ||
       violations.some((v) => v.enforcement === "mandatory" || v.enforcement === "remediate");
