@@ -28,14 +28,16 @@ export function projectModule(dir: string, rel: string): string {
  * node arguments that run a policy pack's entry point. This project's pack runs from build/ (rebuilt first
  * when a source changed): the same code, transpiled the way ts-node would, without loading the TypeScript
  * compiler in the pack process, with tools/lazy-deps.js deferring what @pulumi/pulumi loads only for closure
- * serialization. Another pack directory runs through ts-node.
+ * serialization and tools/pack-memo.js decoding each resource's properties once instead of once per
+ * policy. Another pack directory runs through ts-node, without either.
  */
 export function packEntry(packDir: string): string[] {
   if (path.resolve(packDir) === path.join(SOURCE_ROOT, "policy")) {
     (require(path.join(SOURCE_ROOT, "tools", "build.js")) as { ensureBuild(root: string): boolean }).ensureBuild(
       SOURCE_ROOT,
     );
-    return ["-r", path.join(SOURCE_ROOT, "tools", "lazy-deps.js"), path.join(BUILD_ROOT, "policy", "index.js")];
+    const preload = ["lazy-deps.js", "pack-memo.js"].flatMap((f) => ["-r", path.join(SOURCE_ROOT, "tools", f)]);
+    return [...preload, path.join(BUILD_ROOT, "policy", "index.js")];
   }
   return ["-r", require.resolve("ts-node/register/transpile-only"), path.join(packDir, "index.ts")];
 }

@@ -54,6 +54,9 @@ function copySharedPackage(dest) {
 function stagedPackageJson() {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, "policy", "package.json"), "utf8"));
   pkg.dependencies = { ...pkg.dependencies, [SHARED]: `file:${VENDORED}` };
+  // No scripts: the CLI reads the tarball name from `npm pack`'s whole stdout (sdk/nodejs/npm/npm.go:139-161),
+  // and npm prints a lifecycle banner there (pulumi/pulumi#6594). The prepack guard is for policy/ only.
+  delete pkg.scripts;
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 

@@ -81,6 +81,7 @@ export type TargetGroupView = {
   tags?: Tags;
 };
 export type LoadBalancerView = {
+  securityGroups?: string[];
   enableDeletionProtection?: boolean;
   dropInvalidHeaderFields?: boolean;
   accessLogs?: { enabled?: boolean; bucket?: string };
@@ -91,6 +92,9 @@ export type IngressRuleView = {
   toPort?: number;
   cidrIpv4?: string;
   cidrIpv6?: string;
+  prefixListId?: string;
+  referencedSecurityGroupId?: string;
+  securityGroupId?: string;
   ipProtocol?: string;
 };
 export type KmsKeyView = {

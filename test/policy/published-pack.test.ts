@@ -163,6 +163,12 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
     it("carries the shared package inside, vendored (no registry lookup), and nothing else of the workspace", () => {
       const shipped = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as PackageJson;
       assert.equal(shipped.dependencies["@app-rollout/shared"], "file:vendor/shared");
+      // The CLI takes npm pack's whole stdout as the tarball name: a lifecycle script's banner breaks publish.
+      assert.equal(
+        (shipped as { scripts?: unknown }).scripts,
+        undefined,
+        "no lifecycle scripts in the shipped package.json",
+      );
       assert.ok(statSync(path.join(dir, "vendor", "shared", "dist", "index.js")).isFile(), "vendored shared package");
       assert.ok(statSync(path.join(dir, "tsconfig.json")).isFile(), "the pack's own tsconfig.json");
       const top = new Set(listing.map((f) => f.split("/")[1]));

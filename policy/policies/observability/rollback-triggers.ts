@@ -20,7 +20,8 @@ const PROD = {
   maxWindowMinutes: threshold("rollback-triggers", "maxWindowMinutes", "prod"),
 };
 
-const GREATER = ["GreaterThanThreshold", "GreaterThanOrEqualToThreshold"];
+/** Comparisons that fire on a rise (the last one: above an anomaly-detection band). */
+const GREATER = ["GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "GreaterThanUpperThreshold"];
 
 interface Limits {
   maxErrorRatePercent: number;

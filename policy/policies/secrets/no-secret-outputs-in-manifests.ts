@@ -11,16 +11,29 @@ import { T, WORKLOAD_TYPES } from "../../lib/props";
  * the engine does keep is where each input came from: `propertyDependencies` (known at preview, before
  * anything is created). A manifest property computed from a resource whose outputs are secrets carries
  * that secret in clear, in the cluster and in the state.
+ *
+ * Limits, by construction (property dependencies name a resource, not one of its outputs): a type is
+ * listed only when its purpose is the secret (a PrivateKey is not: its publicKeyPem is public; a
+ * SecretVersion is, though a manifest that only carries its versionId is flagged too — use the Secret's
+ * name or a checksum instead); a secret read from config, a StackReference or a data source
+ * (getSecretVersionOutput) has no resource to depend on and is left to secrets-no-plaintext's name and
+ * value heuristics and to the gate, whose capture still sees it as a secret.
  */
 /** Resource types whose provider schema marks an output secret, and that output. */
 const SECRET_OUTPUTS: Record<string, string> = {
   "random:index/randomPassword:RandomPassword": "result",
   "aws:secretsmanager/secretVersion:SecretVersion": "secretString",
   "aws:iam/accessKey:AccessKey": "secret",
-  "tls:index/privateKey:PrivateKey": "privateKeyPem",
 };
 /** Kubernetes objects whose manifest is readable by whoever can read the object. */
-const MANIFESTS: string[] = [...WORKLOAD_TYPES, T.configMap, "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:Pod"];
+const MANIFESTS: string[] = [
+  ...WORKLOAD_TYPES,
+  T.configMap,
+  "kubernetes:apps/v1:DaemonSet",
+  "kubernetes:apps/v1:ReplicaSet",
+  "kubernetes:batch/v1:CronJob",
+  "kubernetes:core/v1:Pod",
+];
 
 /**
  * The secret output of a source resource whose purpose is that secret, or undefined. Not every resource

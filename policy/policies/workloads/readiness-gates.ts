@@ -17,7 +17,7 @@ export const workloadsReadinessGates = stackPolicy({
     const apis = apiDeployments(args.resources);
     if (apis.length === 0) args.notApplicable("no API Deployment");
     for (const d of apis) {
-      const name = d.props.metadata?.namespace;
+      const name = d.props.metadata?.namespace ?? "default"; // the provider's namespace when none is set
       const ns = namespaces.find((n) => n.props.metadata?.name === name);
       if (!ns) continue; // a namespace managed elsewhere: not this stack's to judge
       if (ns.props.metadata?.labels?.[LABEL.readinessGateInject] !== "enabled")

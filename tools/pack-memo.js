@@ -1,0 +1,30 @@
+/**
+ * Preloaded into the gate's policy pack process (gate/runtime.ts packEntry): @pulumi/policy deserializes a
+ * resource's properties once per policy (server.js:255 in analyze, :351 in analyzeStack, inside the policy
+ * loop), so an analyzeStack of the prod plan with 25 stack policies decodes each of ~300 protobuf Structs
+ * 25 times — half the pack's CPU in a gate run (docs/gate.md "Profile"). This memoizes the decoding per
+ * Struct object (the request's own message: the same input gives the same plain JSON), so the policies
+ * of one call share one decoded object behind their own unknown-checking proxies. That is sound because
+ * no policy writes to the properties it is given (they are read-only by contract; a grep of policy/ for
+ * assignments finds only local arrays). Freezing the shared object is not an option: @pulumi/policy's
+ * unknownCheckingProxy returns nested proxies, which a Proxy may not do for frozen properties, and the
+ * preview specs then judge differently.
+ *
+ * Only the plain decoding (proxySecrets false, what validate functions get) is memoized; remediations
+ * (proxySecrets true) go through unchanged. The published pack runs without it, exactly as shipped.
+ */
+const path = require("node:path");
+
+const file = require.resolve("@pulumi/policy/deserialize", { paths: [process.cwd(), path.join(__dirname, "..")] });
+const deserialize = require(file);
+const decode = deserialize.deserializeProperties;
+const memo = new WeakMap();
+deserialize.deserializeProperties = function deserializeProperties(struct, proxySecrets) {
+  if (proxySecrets || !struct || typeof struct !== "object") return decode(struct, proxySecrets);
+  let props = memo.get(struct);
+  if (!props) {
+    props = decode(struct, false);
+    memo.set(struct, props);
+  }
+  return props;
+};
