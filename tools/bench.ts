@@ -3,14 +3,18 @@
  * @pulumi/pulumi, @pulumi/aws, @pulumi/kubernetes and @pulumi/policy), median of several runs, and the
  * policy evaluation time of a synthetic plan 10× larger than prod (scaling ratio; quadratic stack policies
  * would show up here), and a whole rehearsal of a prod release plus one stack rollback on the twin against one
- * gate run (issue "Release rehearsal on a twin"). Prints numbers; asserts nothing (targets: gate ≤ 1.5× floor,
- * 10× plan ≤ 10× time, rehearsal ≤ 2.5× gate).
+ * gate run (issue "Release rehearsal on a twin"), the top 5 costs of a CPU profile of the gate and of its
+ * pack process (tools/profile.ts), and the wall time of `npm test`. Prints numbers; asserts nothing
+ * (targets: gate ≤ 1.5× floor, 10× plan ≤ 10× time, rehearsal ≤ 2.5× gate, npm test ≤ 45 s).
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { PolicyPackProcess, resolvePolicyConfig } from "../gate/analyzer";
 import type { CapturedPlan } from "../gate/capture";
 import { planStack } from "../gate/plan";
+import { profilesIn, summarize } from "./profile";
 
 const ROOT = path.join(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -102,6 +106,58 @@ async function scaling(): Promise<void> {
   }
 }
 
+/** One gate run of prod with a CPU profile of the gate process and of its pack process: the top 5 costs each. */
+function profile(): void {
+  const dir = mkdtempSync(path.join(tmpdir(), "gate-profile-"));
+  try {
+    const gateDir = path.join(dir, "gate");
+    const packDir = path.join(dir, "pack");
+    const exit = path.join(ROOT, "tools", "sigterm-exit.js");
+    execFileSync(
+      process.execPath,
+      [
+        `--cpu-prof`,
+        `--cpu-prof-dir=${gateDir}`,
+        path.join(ROOT, "bin", "gate.js"),
+        "--stack",
+        "prod",
+        "--at",
+        "window",
+      ],
+      {
+        cwd: ROOT,
+        stdio: "ignore",
+        env: { ...process.env, PACK_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${packDir} -r ${exit}` },
+      },
+    );
+    for (const [label, d] of [
+      ["gate process", gateDir],
+      ["pack process", packDir],
+    ]) {
+      for (const f of profilesIn(d)) {
+        const { total, rows } = summarize(f, ROOT);
+        const top = rows.slice(0, 5).map(([c, ms]) => `${c} ${ms.toFixed(0)} ms`);
+        console.log(`profile, ${label} (${total.toFixed(0)} ms sampled): ${top.join(" · ")}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `npm test` once, wall time (BENCH_SKIP_TESTS=1 skips it). */
+function testSuite(): void {
+  if (process.env.BENCH_SKIP_TESTS) return;
+  const t0 = process.hrtime.bigint();
+  try {
+    execFileSync(process.execPath, [path.join(ROOT, "tools", "run-tests.js")], { cwd: ROOT, stdio: "ignore" });
+  } catch {
+    console.log("npm test                     failed (wall time below is of a failing run)");
+  }
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  console.log(`npm test wall time            ${s.toFixed(1)} s  (target ≤ 45 s on 2 cores)`);
+}
+
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${RUNS} runs each (BENCH_RUNS to change)`);
   const floor = sample("floor (load 4 packages)", process.execPath, [
@@ -138,7 +194,9 @@ async function main(): Promise<void> {
     "json",
   ]);
   console.log("rehearsal/gate ratio (prod)".padEnd(28), `${(rehearsal / gates.prod).toFixed(2)}  (target ≤ 2.5)`);
+  profile();
   await scaling();
+  testSuite();
 }
 
 main().catch((e) => {
