@@ -67,7 +67,8 @@ const PUBLISHING = [
   "`test/policy/published-pack.test.ts` extracts that tarball into an empty directory, installs its",
   "dependencies (`PACK_TEST_INSTALL=npm`: from the registry, as CI does), starts it with the CLI's own",
   "`@pulumi/pulumi/cmd/run-policy-pack` (type-checking, like the CLI) and drives it over gRPC: the committed",
-  "prod plan passes and every prod violating fixture is refused.",
+  "prod plan passes and the prod violating fixtures are refused (all of them in the CI step that installs",
+  "from the registry, one per policy area in `npm test`).",
   "",
 ];
 

@@ -190,10 +190,16 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
       );
     });
 
-    it("refuses every prod violating fixture, naming the policy and the reason", async () => {
+    it("refuses the prod violating fixtures (all with PACK_TEST_INSTALL=npm, one per area otherwise), naming the policy and the reason", async () => {
       assert.ok(pack);
       const published = pack;
-      const prodFixtures = fixtures.filter((x) => x.stack === "prod");
+      // All of them on the CI step that installs from the registry (the publish path proper); in npm test
+      // (linked dependencies) the first fixture of each policy area, so the tarball is exercised end to end
+      // in every area without re-running the whole fixture library the area specs already run.
+      const full = process.env.PACK_TEST_INSTALL === "npm";
+      const prodFixtures = fixtures
+        .filter((x) => x.stack === "prod")
+        .filter((x, i, all) => full || all.findIndex((y) => y.policy.split("-")[0] === x.policy.split("-")[0]) === i);
       const missed = await Promise.all(
         prodFixtures.map(async (f) => {
           const a = await evaluate(published, f.make(prod), prod);
@@ -203,7 +209,7 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
           return [`${f.policy} (${f.what}): got ${hits.map((d) => d.message).join(" | ") || "nothing"}`];
         }),
       );
-      assert.ok(prodFixtures.length >= 30, `${prodFixtures.length} prod fixtures`);
+      assert.ok(prodFixtures.length >= (full ? 30 : 6), `${prodFixtures.length} prod fixtures`);
       assert.deepEqual(missed.flat(), []);
     });
   });
