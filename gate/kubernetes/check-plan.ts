@@ -118,6 +118,26 @@ function vendoredCrdRequirements(): Requirement[] {
     }));
 }
 
+/**
+ * Field errors of a captured object against one Kubernetes minor, once per captured resource object: a
+ * rehearsal validates the same (never mutated) objects at every stage — 1.8 s of a 69 s scenario run.
+ */
+const validated = new WeakMap<CapturedResource, Map<string, FieldError[]>>();
+
+function errorsOf(k: KubernetesSchemas, o: KubernetesObject & { r: CapturedResource }): FieldError[] {
+  let byMinor = validated.get(o.r);
+  if (!byMinor) {
+    byMinor = new Map();
+    validated.set(o.r, byMinor);
+  }
+  let errors = byMinor.get(k.minor);
+  if (!errors) {
+    errors = [...metadataErrors(o), ...validateOne(k, o)];
+    byMinor.set(k.minor, errors);
+  }
+  return errors;
+}
+
 /** Validates every Kubernetes object of the plan and checks the version requirements. */
 export function checkKubernetes(resources: CapturedResource[], versions: ClusterVersions): KubernetesReport {
   const objects = kubernetesObjects(resources);
@@ -137,7 +157,7 @@ export function checkKubernetes(resources: CapturedResource[], versions: Cluster
     return { ...base, validated: 0, invalid: [{ urn: "", name: "", apiVersion: "", kind: "", path: "", message }] };
   }
   const invalid = objects.flatMap((o) =>
-    [...metadataErrors(o), ...validateOne(k, o)].map((e) => ({
+    errorsOf(k, o).map((e) => ({
       urn: o.r.urn,
       name: o.r.name,
       apiVersion: o.apiVersion,
