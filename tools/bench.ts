@@ -136,8 +136,12 @@ function profile(): void {
     ]) {
       for (const f of profilesIn(d)) {
         const { total, rows } = summarize(f, ROOT);
-        const top = rows.slice(0, 5).map(([c, ms]) => `${c} ${ms.toFixed(0)} ms`);
-        console.log(`profile, ${label} (${total.toFixed(0)} ms sampled): ${top.join(" · ")}`);
+        const idle = rows.find(([c]) => c === "(idle)")?.[1] ?? 0;
+        const top = rows
+          .filter(([c]) => c !== "(idle)")
+          .slice(0, 5)
+          .map(([c, ms]) => `${c} ${ms.toFixed(0)} ms`);
+        console.log(`profile, ${label} (${total.toFixed(0)} ms sampled, ${idle.toFixed(0)} idle): ${top.join(" · ")}`);
       }
     }
   } finally {
