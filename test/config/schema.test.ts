@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { defaultsFor } from "../../config/defaults";
 import { formatProblems, parseConfig } from "../../config/load";
+import { RULE_EXAMPLES } from "../support/readiness-examples";
 import { rawConfig, STACKS, type StackName, validConfig } from "../support/stacks";
 
 // biome-ignore lint/suspicious/noExplicitAny: tests mutate arbitrary config paths
@@ -149,37 +150,11 @@ describe("config schema", () => {
       mutate: (c) => (c.blueGreen.live = "purple"),
     },
     {
-      name: "prod without multi-AZ",
-      stack: "prod",
-      key: "app:database.multiAz",
-      mutate: (c) => (c.database.multiAz = false),
-      expect: /in prod/,
-    },
-    {
-      name: "prod PITR below 14 days",
-      stack: "prod",
-      key: "app:database.pitrRetentionDays",
-      mutate: (c) => (c.database.pitrRetentionDays = 7),
-      expect: /14 days/,
-    },
-    {
       name: "PITR disabled (0 days)",
       stack: "staging",
       key: "app:database.pitrRetentionDays",
       mutate: (c) => (c.database = { ...c.database, pitrRetentionDays: 0 }),
       expect: /disables point-in-time/,
-    },
-    {
-      name: "prod without cross-region copy",
-      stack: "prod",
-      key: "app:backups.crossRegionCopy",
-      mutate: (c) => delete c.backups.crossRegionCopy,
-    },
-    {
-      name: "prod without vault lock",
-      stack: "prod",
-      key: "app:backups.vaultLock",
-      mutate: (c) => delete c.backups.vaultLock,
     },
     {
       name: "typo in a key",
@@ -310,25 +285,11 @@ describe("config schema", () => {
       expect: /at most 32 characters: the version names Kubernetes Jobs and the label rollout\/release-id/,
     },
     {
-      name: "no cross-region PITR in prod",
-      stack: "prod",
-      key: "app:database.crossRegionPitr",
-      mutate: (c) => (c.database.crossRegionPitr = false),
-      expect: /runbook 003: replicate Postgres every 5 minutes/,
-    },
-    {
       name: "cross-region PITR without a DR region",
       stack: "staging",
       key: "app:database.crossRegionPitr",
       mutate: (c) => (c.database.crossRegionPitr = true),
       expect: /app:backups.crossRegionCopy.region to name the DR region/,
-    },
-    {
-      name: "no integrity check in prod",
-      stack: "prod",
-      key: "app:database.integrityChecks",
-      mutate: (c) => (c.database.integrityChecks = []),
-      expect: /expected at least one integrity check in prod \(runbook 004/,
     },
     {
       name: "an integrity check that writes",
@@ -364,7 +325,16 @@ describe("config schema", () => {
     },
   ];
 
-  for (const tc of cases) {
+  // The readiness rules' examples (one per prod rule, test/support/readiness-examples.ts), with the item named.
+  const readiness = RULE_EXAMPLES.map((e) => ({
+    name: `${e.what} [readiness ${e.item}]`,
+    stack: "prod" as StackName,
+    key: e.key,
+    mutate: e.mutate,
+    expect: new RegExp(`\\[readiness: ${e.item}\\]`),
+  }));
+
+  for (const tc of [...cases, ...readiness]) {
     it(`rejects ${tc.name} at ${tc.key}`, () => {
       const problems = problemsOf(tc.stack, mutated(tc.stack, tc.mutate));
       const p = problems.find((x) => x.key === tc.key);

@@ -1,7 +1,8 @@
 /**
  * A violating example per readiness rule of the config schema (config/readiness-rules.ts): a mutation of
- * the committed prod stack file that breaks the rule's item. test/policy/readiness.test.ts runs each and
- * fails when a rule has none; the traceability matrix (docs/readiness.md) lists them as tests.
+ * the committed prod stack file that breaks the rule's item. test/config/schema.test.ts runs each (rejected
+ * at its key, naming the item, with the fix); test/policy/readiness.test.ts fails when a rule has none; the
+ * traceability matrix (docs/readiness.md) lists them as tests.
  */
 import type { ReadinessId } from "@app-rollout/shared";
 
