@@ -8,13 +8,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
-import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { type CapturedResource, SECRET_PLACEHOLDER } from "./capture";
+import type { CapturedResource } from "./capture";
 import { packEntry } from "./runtime";
+import { analyzeRequestBytes, analyzeStackRequestBytes, struct } from "./wire";
+
+/** The analyzer service's method paths (@pulumi/pulumi/proto/analyzer_grpc_pb.js AnalyzerService). */
+const METHOD = {
+  analyze: AnalyzerService.analyze.path,
+  analyzeStack: AnalyzerService.analyzeStack.path,
+};
 
 export type Enforcement = "advisory" | "mandatory" | "remediate" | "disabled";
 export type Severity = "" | "low" | "medium" | "high" | "critical";
@@ -70,29 +75,6 @@ const ENFORCEMENT_NAME = Object.fromEntries(Object.entries(ENFORCEMENT).map(([k,
   Enforcement
 >;
 const SEVERITY_NAME: Record<number, Severity> = { 0: "", 1: "low", 2: "medium", 3: "high", 4: "critical" };
-
-/** Marks gate secret placeholders as secrets again, so the pack sees them as the engine would send them. */
-function rewrapSecrets(v: unknown): unknown {
-  if (v === SECRET_PLACEHOLDER) return { [specialSigKey]: specialSecretSig, value: SECRET_PLACEHOLDER };
-  if (Array.isArray(v)) return v.map(rewrapSecrets);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrapSecrets(x)]));
-  return v;
-}
-
-function struct(v: Record<string, unknown>): Struct {
-  return Struct.fromJavaScript(rewrapSecrets(JSON.parse(JSON.stringify(v ?? {}))) as Record<string, never>);
-}
-
-function options(r: CapturedResource): pb.AnalyzerResourceOptions {
-  const o = new pb.AnalyzerResourceOptions();
-  o.setProtect(r.options.protect);
-  o.setIgnorechangesList(r.options.ignoreChanges);
-  o.setDeletebeforereplace(r.options.deleteBeforeReplace);
-  o.setDeletebeforereplacedefined(r.options.deleteBeforeReplace);
-  o.setAdditionalsecretoutputsList(r.options.additionalSecretOutputs);
-  if (r.parent) o.setParent(r.parent);
-  return o;
-}
 
 function toAnalysis(res: pb.AnalyzeResponse): Analysis {
   return {
@@ -234,24 +216,30 @@ export class PolicyPackProcess {
   }
 
   async analyze(r: CapturedResource): Promise<Analysis> {
-    const req = new pb.AnalyzeRequest();
-    req.setType(r.type);
-    req.setName(r.name);
-    req.setUrn(r.urn);
-    req.setProperties(struct(r.inputs));
-    req.setOptions(options(r));
-    const a = toAnalysis(await call<pb.AnalyzeRequest, pb.AnalyzeResponse>(this.client.analyze.bind(this.client), req));
+    const a = toAnalysis(await this.raw(METHOD.analyze, analyzeRequestBytes(r)));
     // Resource policies report without a URN; the engine attributes them to the resource analyzed.
     for (const d of a.diagnostics) d.urn ||= r.urn;
     return a;
   }
 
   async analyzeStack(resources: CapturedResource[]): Promise<Analysis> {
-    const req = new pb.AnalyzeStackRequest();
-    req.setResourcesList(resources.map(stackResource));
-    return toAnalysis(
-      await call<pb.AnalyzeStackRequest, pb.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), req),
-    );
+    return toAnalysis(await this.raw(METHOD.analyzeStack, analyzeStackRequestBytes(resources)));
+  }
+
+  /** A unary call with a request already encoded (gate/wire.ts); the same method paths the generated client uses. */
+  private raw(method: string, bytes: Buffer): Promise<pb.AnalyzeResponse> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        method,
+        (b: Buffer) => b,
+        (b: Buffer) => pb.AnalyzeResponse.deserializeBinary(new Uint8Array(b.buffer, b.byteOffset, b.length)),
+        bytes,
+        (err: grpc.ServiceError | null, res?: pb.AnalyzeResponse) =>
+          err || !res
+            ? reject(new PolicyPackError(`policy pack call failed: ${err?.details || err?.message || "no response"}`))
+            : resolve(res),
+      );
+    });
   }
 
   /** analyze for every resource (in parallel, as the engine does per step) then analyzeStack. */
@@ -265,38 +253,6 @@ export class PolicyPackProcess {
     this.client.close();
     this.child.kill();
   }
-}
-
-/**
- * The analyzer message of a resource, built once per captured resource object: captured plans and the
- * twin's state keep their resource objects between calls (they are never mutated), and a stack analysis
- * sends every resource of the stack each time.
- */
-const stackMessages = new WeakMap<CapturedResource, pb.AnalyzerResource>();
-
-function stackResource(r: CapturedResource): pb.AnalyzerResource {
-  const hit = stackMessages.get(r);
-  if (hit) return hit;
-  const a = buildStackResource(r);
-  stackMessages.set(r, a);
-  return a;
-}
-
-function buildStackResource(r: CapturedResource): pb.AnalyzerResource {
-  const a = new pb.AnalyzerResource();
-  a.setType(r.type);
-  a.setName(r.name);
-  a.setUrn(r.urn);
-  a.setProperties(struct(r.outputs ?? r.inputs));
-  a.setOptions(options(r));
-  if (r.parent) a.setParent(r.parent);
-  a.setDependenciesList(r.dependencies);
-  for (const [prop, urns] of Object.entries(r.propertyDependencies)) {
-    const deps = new pb.AnalyzerPropertyDependencies();
-    deps.setUrnsList(urns);
-    a.getPropertydependenciesMap().set(prop, deps);
-  }
-  return a;
 }
 
 type ConfigFileEntry = Enforcement | ({ enforcementLevel?: Enforcement } & Record<string, unknown>);

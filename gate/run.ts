@@ -148,7 +148,8 @@ function mark(phase: string): void {
 export async function runGate(o: GateOptions): Promise<GateReport> {
   mark("modules loaded");
   let at = o.at instanceof Date ? o.at : new Date();
-  const evaluator = o.evaluator ?? new Evaluator({ dir: o.dir, packDir: o.packDir, program: o.program });
+  const evaluator =
+    o.evaluator ?? new Evaluator({ dir: o.dir, packDir: o.packDir, program: o.program });
   const packDir = evaluator.packDir;
   const configFile = o.policyConfigFile ?? [path.join(packDir, "config", `${o.stack}.json`)].find(existsSync);
   const files = o.files ?? loadStackFiles(o.dir, o.stack, o.overrides);
@@ -224,7 +225,10 @@ export function splitNotRun(all: Violation[], config: PolicyConfig): { violation
   return { violations, notRun };
 }
 
-/** The resource policies, then the stack policies, over the plan's resources in one pack session. */
+/**
+ * The resource policies and the stack policies over the plan's resources in one pack session, at once: the
+ * verdicts of one never depend on the other (the engine too sends analyzeStack only after every analyze).
+ */
 async function analyzePlan(
   evaluator: Evaluator,
   files: StackFiles,
@@ -232,8 +236,7 @@ async function analyzePlan(
   resources: CapturedResource[],
 ): Promise<Analysis> {
   return evaluator.session(files, policyConfig, async (s) => {
-    const a = await s.analyze(resources);
-    const b = await s.analyzeStack(resources);
+    const [a, b] = await Promise.all([s.analyze(resources), s.analyzeStack(resources)]);
     return {
       diagnostics: [...a.diagnostics, ...b.diagnostics],
       notApplicable: [...a.notApplicable, ...b.notApplicable],

@@ -2,13 +2,14 @@
  * The twin's application database: a real Postgres (PGlite, in process) with a small application schema,
  * on which the release's Jobs act as they would on RDS: the db-users Job creates the checks' baseline
  * table, the migration applies the scenario's SQL (`migrationSql`), the integrity checks run the real
- * dbchecks/ code. Started only for scenarios that touch the data (it costs about a second).
+ * dbchecks/ code. Started only for scenarios that touch the data (from a per-process template: ./pglite.ts).
  * Not modelled: roles and privileges (the twin plays every Job as the superuser; test/dbusers covers them).
  */
 import type { PGlite } from "@electric-sql/pglite";
 import { BASELINE_DDL, formatResults, type IntegrityCheck, type Phase, runChecks } from "../../dbchecks/checks";
 import type { SqlClient } from "../../dbusers/provision";
 import type { JobResult, JobSpec } from "./cloud";
+import { seededPglite } from "./pglite";
 
 const SEED = `
 CREATE TABLE repos (id int PRIMARY KEY, name text NOT NULL);
@@ -32,12 +33,7 @@ export class TwinDatabase {
   }
 
   private open(): Promise<PGlite> {
-    this.db ??= (async () => {
-      const { PGlite } = await import("@electric-sql/pglite");
-      const db = await PGlite.create();
-      await db.exec(SEED);
-      return db;
-    })();
+    this.db ??= seededPglite(SEED);
     return this.db;
   }
 

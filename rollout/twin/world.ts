@@ -853,6 +853,8 @@ export class TwinWorld {
 
   close(): void {
     this.app.close();
+    // The Postgres of the twin (if a Job used it): an open PGlite keeps its backend's timers armed.
+    this.database?.close().catch(() => undefined);
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
   }
 }

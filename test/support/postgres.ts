@@ -4,9 +4,9 @@
  * model: TLS (it answers an SSL request with "no", so a client requiring TLS is refused, as it should be)
  * and password checks (any password logs in; tests check the stored SCRAM verifier instead).
  */
-import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { Client } from "pg";
+import { seededPglite } from "../../rollout/twin/pglite";
 
 export interface LocalPostgres {
   port: number;
@@ -16,7 +16,7 @@ export interface LocalPostgres {
 }
 
 export async function startPostgres(): Promise<LocalPostgres> {
-  const db = await PGlite.create();
+  const db = await seededPglite();
   const server = new PGLiteSocketServer({ db, port: 0, host: "127.0.0.1", maxConnections: 4 });
   await server.start();
   const address = (server as unknown as { server: { address(): { port: number } } }).server.address();

@@ -1,0 +1,45 @@
+import * as assert from "node:assert/strict";
+import { seededPglite } from "../../rollout/twin/pglite";
+
+describe("PGlite from a per-process template (rollout/twin/pglite.ts)", function () {
+  this.timeout(60_000);
+
+  it("every instance starts from the seed and keeps its own data: a write to one is not in the other", async () => {
+    const seed = "CREATE TABLE seeded (id int PRIMARY KEY); INSERT INTO seeded VALUES (1), (2);";
+    const a = await seededPglite(seed);
+    const b = await seededPglite(seed);
+    try {
+      await a.exec("INSERT INTO seeded VALUES (3); CREATE TABLE only_a (x int);");
+      await b.exec("DELETE FROM seeded WHERE id = 1;");
+      const count = async (db: typeof a) =>
+        (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM seeded")).rows[0].n;
+      assert.equal(await count(a), 3);
+      assert.equal(await count(b), 1);
+      const c = await seededPglite(seed);
+      try {
+        assert.equal(await count(c), 2, "a later instance still starts from the seed, not from a's or b's writes");
+        const tables = await c.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'only_a'",
+        );
+        assert.equal(tables.rows[0].n, 0);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("a different seed is a different template", async () => {
+    const db = await seededPglite("CREATE TABLE other_seed (x int);");
+    try {
+      const r = await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('seeded', 'other_seed')",
+      );
+      assert.equal(r.rows[0].n, 1);
+    } finally {
+      await db.close();
+    }
+  });
+});
