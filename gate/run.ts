@@ -148,8 +148,7 @@ function mark(phase: string): void {
 export async function runGate(o: GateOptions): Promise<GateReport> {
   mark("modules loaded");
   let at = o.at instanceof Date ? o.at : new Date();
-  const evaluator =
-    o.evaluator ?? new Evaluator({ dir: o.dir, packDir: o.packDir, program: o.program });
+  const evaluator = o.evaluator ?? new Evaluator({ dir: o.dir, packDir: o.packDir, program: o.program });
   const packDir = evaluator.packDir;
   const configFile = o.policyConfigFile ?? [path.join(packDir, "config", `${o.stack}.json`)].find(existsSync);
   const files = o.files ?? loadStackFiles(o.dir, o.stack, o.overrides);
