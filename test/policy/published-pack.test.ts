@@ -49,7 +49,11 @@ function extract(tarball: string): string {
  */
 function installDependencies(dir: string): void {
   if (process.env.PACK_TEST_INSTALL === "npm") {
-    execFileSync("npm", ["install", "--loglevel=error", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
+    // --prefer-offline: the versions resolve as from the registry, tarballs npm ci just cached are not fetched again.
+    execFileSync("npm", ["install", "--prefer-offline", "--loglevel=error", "--no-audit", "--no-fund"], {
+      cwd: dir,
+      stdio: "inherit",
+    });
     return;
   }
   const shipped = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as PackageJson;
