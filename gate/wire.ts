@@ -79,6 +79,7 @@ function contentKey(kind: Kind, r: CapturedResource): string {
 /** Bounded: a long scenario run sees tens of thousands of distinct resources; the cache is then restarted. */
 const MAX_CACHED = 20_000;
 const byContent = new Map<string, Buffer>();
+/** Per object too: captured plans and the twin's state never mutate a resource object once captured. */
 const byObject: Record<Kind, WeakMap<CapturedResource, Buffer>> = { analyze: new WeakMap(), stack: new WeakMap() };
 export const wireStats = { encoded: 0, reused: 0 };
 
