@@ -14,6 +14,7 @@ import {
   stackResourceMessage,
   wireStats,
 } from "../../gate/wire";
+import { capturedResource } from "../support/resources";
 import { plan } from "../support/stacks";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -80,25 +81,9 @@ describe("analyzer requests as bytes (gate/wire.ts)", function () {
   });
 
   it("a gate secret placeholder goes out as a secret value, as the engine sends it", () => {
-    const r: CapturedResource = {
-      type: "aws:secretsmanager/secretVersion:SecretVersion",
-      name: "s",
-      urn: "urn:pulumi:prod::p::aws:secretsmanager/secretVersion:SecretVersion::s",
-      custom: true,
-      seq: 0,
-      inputs: { secretString: SECRET_PLACEHOLDER },
-      outputs: undefined,
-      options: {
-        protect: false,
-        ignoreChanges: [],
-        retainOnDelete: false,
-        deleteBeforeReplace: false,
-        replaceOnChanges: [],
-        additionalSecretOutputs: [],
-      },
-      dependencies: [],
-      propertyDependencies: {},
-    };
+    const r = capturedResource("prod", "aws:secretsmanager/secretVersion:SecretVersion", "s", {
+      secretString: SECRET_PLACEHOLDER,
+    });
     const props = pb.AnalyzeRequest.deserializeBinary(analyzeRequestBytes(r)).getProperties()?.toJavaScript();
     assert.deepEqual(props?.secretString, { [specialSigKey]: specialSecretSig, value: SECRET_PLACEHOLDER });
   });

@@ -18,38 +18,11 @@ import { type AlarmDefinition, type MinuteSample, TwinCloudWatch } from "../../r
 import { TwinEngine } from "../../rollout/twin/engine";
 import { UNABLE_TO_DECRYPT } from "../../rollout/twin/secrets";
 import { TwinStack } from "../../rollout/twin/stack";
+import { capturedResource } from "../support/resources";
 import { ROOT } from "../support/stacks";
 
 const STACK = "prod";
 const T0 = Date.parse("2026-11-25T09:00:00Z");
-
-function resource(
-  type: string,
-  name: string,
-  inputs: Record<string, unknown>,
-  o: Partial<CapturedResource["options"]> = {},
-  seq = 0,
-): CapturedResource {
-  return {
-    urn: `urn:pulumi:${STACK}::app::${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    seq,
-    dependencies: [],
-    propertyDependencies: {},
-    inputs,
-    options: {
-      protect: false,
-      ignoreChanges: [],
-      retainOnDelete: false,
-      deleteBeforeReplace: false,
-      replaceOnChanges: [],
-      additionalSecretOutputs: [],
-      ...o,
-    },
-  };
-}
 
 const violation = (policyName: string, urn = ""): Diagnostic => ({
   policyName,
@@ -129,7 +102,8 @@ const failure = async (p: Promise<unknown>) => {
 
 describe("twin: the constraints reality imposes", () => {
   it("a retained snapshot keeps its identifier: creating it again fails with DBSnapshotAlreadyExists", async () => {
-    const snap = resource(
+    const snap = capturedResource(
+      STACK,
       "aws:rds/snapshot:Snapshot",
       "snap",
       { dbInstanceIdentifier: "db", dbSnapshotIdentifier: "db-pre-1-4-0" },
@@ -154,7 +128,7 @@ describe("twin: the constraints reality imposes", () => {
 
   it("a protected resource refuses replacement and deletion", async () => {
     const db = (engine: string) =>
-      resource("aws:rds/instance:Instance", "db", { identifier: "db", engine }, { protect: true });
+      capturedResource(STACK, "aws:rds/instance:Instance", "db", { identifier: "db", engine }, { protect: true });
     const h = harness({ plan: [db("postgres")] });
     await h.up();
     h.world.plan = [db("aurora-postgresql")];
@@ -167,7 +141,7 @@ describe("twin: the constraints reality imposes", () => {
     const h = harness({ plan: [] });
     return (async () => {
       const { physical } = await h.cloud.create(
-        resource("aws:rds/instance:Instance", "db", { identifier: "db", deletionProtection: true }),
+        capturedResource(STACK, "aws:rds/instance:Instance", "db", { identifier: "db", deletionProtection: true }),
       );
       assert.throws(
         () => h.cloud.delete(physical),
@@ -178,7 +152,7 @@ describe("twin: the constraints reality imposes", () => {
 
   it("a failed Job fails every later up that does not replace it; replaceUnready replaces it", async () => {
     const job = (annotations: Record<string, string> = {}) =>
-      resource("kubernetes:batch/v1:Job", "migrate", {
+      capturedResource(STACK, "kubernetes:batch/v1:Job", "migrate", {
         metadata: { name: "migrate-1", namespace: "app", annotations },
         spec: { template: { spec: { containers: [{ image: "m" }] } } },
       });
@@ -194,7 +168,7 @@ describe("twin: the constraints reality imposes", () => {
 
   it("a Job's template is immutable: a new image replaces the Job (delete first: same name)", async () => {
     const job = (image: string) =>
-      resource("kubernetes:batch/v1:Job", "j", {
+      capturedResource(STACK, "kubernetes:batch/v1:Job", "j", {
         metadata: { name: "j", namespace: "app" },
         spec: { template: { spec: { containers: [{ image }] } } },
       });
@@ -206,7 +180,7 @@ describe("twin: the constraints reality imposes", () => {
   });
 
   it("resource policies block before the step; stack policies fail the update after its changes are applied", async () => {
-    const tg = resource("aws:lb/targetGroup:TargetGroup", "tg", { name: "tg", port: 80 });
+    const tg = capturedResource(STACK, "aws:lb/targetGroup:TargetGroup", "tg", { name: "tg", port: 80 });
     const h = harness({ plan: [tg], before: [violation("resource-rule", tg.urn)] });
     const before = await failure(h.up());
     assert.match(before.message, /resource-rule/);
@@ -223,8 +197,8 @@ describe("twin: the constraints reality imposes", () => {
   it("a process killed inside up leaves the stack locked with the CLI's 409 until pulumi cancel", async () => {
     const h = harness({
       plan: [
-        resource("aws:lb/targetGroup:TargetGroup", "a", { name: "a" }),
-        resource("aws:lb/targetGroup:TargetGroup", "b", { name: "b" }, {}, 1),
+        capturedResource(STACK, "aws:lb/targetGroup:TargetGroup", "a", { name: "a" }),
+        capturedResource(STACK, "aws:lb/targetGroup:TargetGroup", "b", { name: "b" }, {}, 1),
       ],
     });
     const dying = new TwinProcess("ci-runner", h.clock);
