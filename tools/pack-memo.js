@@ -11,7 +11,10 @@
  * preview specs then judge differently.
  *
  * Only the plain decoding (proxySecrets false, what validate functions get) is memoized; remediations
- * (proxySecrets true) go through unchanged. The published pack runs without it, exactly as shipped.
+ * (proxySecrets true) go through unchanged. Below, the gRPC requests themselves are decoded once per
+ * content (tools/pack-requests.js), which carries the memo across the calls of one pack process (the
+ * rehearsal's stages send mostly the same resources). The published pack runs without either, exactly as
+ * shipped.
  */
 const path = require("node:path");
 
@@ -28,3 +31,10 @@ deserialize.deserializeProperties = function deserializeProperties(struct, proxy
   }
   return props;
 };
+
+// Requests, decoded once per content (tools/pack-requests.js): the same bytes give the message decoded
+// earlier, so the memo above hits across calls too.
+const pbDir = path.dirname(file);
+const service = require(require.resolve("@pulumi/pulumi/proto/analyzer_grpc_pb", { paths: [pbDir] }));
+const pb = require(require.resolve("@pulumi/pulumi/proto/analyzer_pb", { paths: [pbDir] }));
+require("./pack-requests").memoizeRequests(service.AnalyzerService, pb);
