@@ -136,6 +136,7 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
   // The SDK records a stack trace for every promise and resource; with source maps that dominates the run
   // time. Nothing here reads them (errors are reported by message), so skip them unless debugging.
   const stackTraceLimit = Error.stackTraceLimit;
+  const restoreCallsites = process.env.GATE_DEBUG ? () => undefined : withoutSourcePositions();
   if (!process.env.GATE_DEBUG) Error.stackTraceLimit = 0;
   let outputs: Record<string, unknown>;
   try {
@@ -147,10 +148,30 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
     }
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
+    restoreCallsites();
   }
   const resources = recorder.resources;
   resources.sort((a, b) => a.urn.localeCompare(b.urn));
   return { project: opts.project, stack: opts.stack, resources, outputs: redact(outputs) as Record<string, unknown> };
+}
+
+/**
+ * Every resource constructor takes a stack trace of unlimited depth for its source position
+ * (@pulumi/pulumi resource.js:282 `Resource.stackTrace(4)` → :326 `Error.stackTraceLimit = Infinity`), sent
+ * in the registration (runtime/resource.js:200 `setSourceposition`). Nothing downstream of the capture
+ * reads it: the mocks ignore it (runtime/mocks.js) and the analyzer protocol has no such field
+ * (proto/analyzer_pb.d.ts AnalyzerResource: type, properties, urn, name, options, provider, parent,
+ * dependencies, propertyDependencies). Under ts-node each trace goes through source-map-support, ~30 % of
+ * a warm capture in the tests (docs/gate.md "Profile"); so, while the program runs, the resources get no
+ * source position — what the SDK sends when the trace has no usable frame. Returns the restore function.
+ */
+function withoutSourcePositions(): () => void {
+  const resource = pulumi.Resource as unknown as { callsites(): unknown[] };
+  const own = Object.getOwnPropertyDescriptor(resource, "callsites");
+  resource.callsites = () => [];
+  return () => {
+    if (own) Object.defineProperty(resource, "callsites", own);
+  };
 }
 
 /** Sets the config and the mocks (resource states, provider function results) of the run. */

@@ -77,4 +77,33 @@ describe("capture harness", () => {
     await assert.rejects(capturePlan({ project: "b", stack: "s", config: {}, program }), /another capture is running/);
     await first;
   });
+
+  it("takes no source position while the program runs, and gives Resource.callsites back afterwards (also after a throw)", async () => {
+    const original = pulumi.Resource.callsites;
+    let during: unknown[] | undefined;
+    await capturePlan({
+      project: "demo",
+      stack: "test",
+      config: {},
+      program: async () => {
+        during = pulumi.Resource.callsites();
+        new Thing("test:index:Base", "base", {});
+      },
+    });
+    assert.deepEqual(during, [], "the program saw the SDK's unlimited stack trace");
+    assert.equal(pulumi.Resource.callsites, original);
+    assert.ok(original().length > 0, "the restored callsites lost the stack");
+    await assert.rejects(
+      capturePlan({
+        project: "demo",
+        stack: "test",
+        config: {},
+        program: async () => {
+          throw new Error("boom");
+        },
+      }),
+      /boom/,
+    );
+    assert.equal(pulumi.Resource.callsites, original);
+  });
 });
