@@ -12,7 +12,7 @@ import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_g
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import type { CapturedResource } from "./capture";
-import { packEntry } from "./runtime";
+import { isProjectPack, packEntry, STACK_CONFIG_ENTRY } from "./runtime";
 import { analyzeRequestBytes, analyzeStackRequestBytes, struct } from "./wire";
 
 /** The analyzer service's method paths (@pulumi/pulumi/proto/analyzer_grpc_pb.js AnalyzerService). */
@@ -103,6 +103,12 @@ function call<Req, Res>(
   });
 }
 
+/** A stack config as the engine passes it to a pack (PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS). */
+export interface StackConfig {
+  config: Record<string, string>;
+  secretKeys?: string[];
+}
+
 export interface StartOptions {
   /** Directory of the pack (PulumiPolicy.yaml, package.json, index.ts). */
   packDir: string;
@@ -126,6 +132,8 @@ export class PolicyPackProcess {
   private constructor(
     private readonly child: ChildProcess,
     private readonly client: AnalyzerClient,
+    /** True when `configure` can also switch the stack config (this project's pack, tools/pack-stack-config.js). */
+    readonly acceptsStackConfig: boolean,
   ) {}
 
   static async start(o: StartOptions): Promise<PolicyPackProcess> {
@@ -185,7 +193,7 @@ export class PolicyPackProcess {
       "grpc.max_receive_message_length": 400 * 1024 * 1024,
       "grpc.max_send_message_length": 400 * 1024 * 1024,
     });
-    return new PolicyPackProcess(child, client);
+    return new PolicyPackProcess(child, client, !o.command && isProjectPack(o.packDir));
   }
 
   async info(): Promise<PackInfo> {
@@ -204,13 +212,26 @@ export class PolicyPackProcess {
     };
   }
 
-  async configure(config: PolicyConfig): Promise<void> {
+  /**
+   * Sends the policy config. With `stack`, the pack judges from now on as a fresh process started with
+   * that stack config would (only when `acceptsStackConfig`: see tools/pack-stack-config.js).
+   */
+  async configure(config: PolicyConfig, stack?: StackConfig): Promise<void> {
     const req = new pb.ConfigureAnalyzerRequest();
     for (const [name, c] of Object.entries(config)) {
       const pc = new pb.PolicyConfig();
       pc.setEnforcementlevel(ENFORCEMENT[c.enforcementLevel]);
       pc.setProperties(struct(c.properties));
       req.getPolicyconfigMap().set(name, pc);
+    }
+    if (stack) {
+      if (!this.acceptsStackConfig)
+        throw new PolicyPackError("this policy pack process cannot switch its stack config");
+      const pc = new pb.PolicyConfig();
+      pc.setProperties(
+        struct({ config: JSON.stringify(stack.config), secretKeys: JSON.stringify(stack.secretKeys ?? []) }),
+      );
+      req.getPolicyconfigMap().set(STACK_CONFIG_ENTRY, pc);
     }
     await call<pb.ConfigureAnalyzerRequest, Empty>(this.client.configure.bind(this.client), req);
   }

@@ -5,14 +5,16 @@
  *
  * - Plans are a pure function of (stack, config): the program is deterministic under mocks, so a plan is
  *   captured once per distinct config (captures run one after another: the Pulumi runtime is global).
- * - Pack processes are pooled by the config they were started with, minus the release keys: the pack
- *   never reads those (policy/lib/stack-config.ts), so a process judges every stage of a release as a
- *   fresh one would (test/policy/pack-release-keys.test.ts). The engine starts a pack per `pulumi up`;
- *   the verdicts are the same.
+ * - Pack processes are pooled per project and stack: this project's pack takes the stack config of each
+ *   session with `configure` (tools/pack-stack-config.js) and judges as a fresh process started with it
+ *   would (test/policy/pack-stack-config.test.ts). Another pack gets a process per config minus the
+ *   release keys: the pack never reads those (policy/lib/stack-config.ts), so a process judges every
+ *   stage of a release as a fresh one would (test/policy/pack-release-keys.test.ts). The engine starts a
+ *   pack per `pulumi up`; the verdicts are the same.
  * - `configure` is global state in a pack process, so a session holds the process exclusively from its
  *   `configure` to its last call.
- * - Resource-policy verdicts are memoized per (request, resource-policy config): they cannot depend on
- *   stack-policy properties such as `release-window.at`.
+ * - Resource-policy verdicts are memoized per (request, resource-policy config, stack config the pack
+ *   reads): they cannot depend on stack-policy properties such as `release-window.at`.
  */
 import { createHash } from "node:crypto";
 import * as path from "node:path";
@@ -22,6 +24,7 @@ import type { Analysis, Diagnostic, PackInfo, PolicyConfig } from "./analyzer";
 import { PolicyPackProcess } from "./analyzer";
 import type { CapturedResource } from "./capture";
 import { type PlanResult, type Program, planStack } from "./plan";
+import { isProjectPack } from "./runtime";
 import type { StackFiles } from "./stackfiles";
 
 export interface PackSession {
@@ -37,6 +40,14 @@ interface PooledPack {
   info: PackInfo;
   /** Tail of the chain of sessions using this process. */
   queue: Promise<unknown>;
+}
+
+/** A pack process, and the stack config a session on it judges with. */
+interface Pooled {
+  pack: PooledPack;
+  /** Hash of what the pack reads of the stack config: part of every verdict key. */
+  configKey: string;
+  files: StackFiles;
 }
 
 const hash = (v: unknown) => createHash("sha1").update(JSON.stringify(v)).digest("hex");
@@ -102,14 +113,21 @@ export class Evaluator {
 
   /** Starts (or reuses) the pack for these stack files; call early to overlap the pack start with a capture. */
   warm(files: StackFiles): Promise<PackInfo> {
-    return this.pooled(files).then((p) => p.info);
+    return this.pooled(files).then((p) => p.pack.info);
   }
 
-  private pooled(files: StackFiles): Promise<PooledPack> {
-    if (this.closed) return Promise.reject(new Error("evaluator closed"));
+  /**
+   * The pack process for these stack files. This project's pack switches its stack config per session
+   * (tools/pack-stack-config.js), so one process serves every config of a project and stack; another
+   * pack gets a process per config it reads (everything but the release keys, which it never reads).
+   */
+  private async pooled(files: StackFiles): Promise<Pooled> {
+    if (this.closed) throw new Error("evaluator closed");
     const human = withoutReleaseKeys(rawFromFlatConfig(files.config));
     const others = Object.fromEntries(Object.entries(files.config).filter(([k]) => !k.startsWith("app:")));
-    const key = hash([files.project, files.stack, human, others, files.secretKeys]);
+    const configKey = hash([human, others, files.secretKeys]);
+    const switches = isProjectPack(this.packDir);
+    const key = hash([files.project, files.stack, switches ? "any config" : configKey]);
     let p = this.packs.get(key);
     if (!p) {
       this.stats.packStarts++;
@@ -123,24 +141,28 @@ export class Evaluator {
       this.packs.set(key, p);
       p.catch(() => this.packs.delete(key));
     }
-    return p;
+    return { pack: await p, configKey, files };
   }
 
-  /** Runs `f` with exclusive use of a pack configured with `config`. */
+  /** Runs `f` with exclusive use of a pack configured with `config` (and these stack files' config). */
   async session<T>(files: StackFiles, config: PolicyConfig, f: (s: PackSession) => Promise<T>): Promise<T> {
-    const pack = await this.pooled(files);
+    const pooled = await this.pooled(files);
+    const { pack } = pooled;
+    const stack = pack.process.acceptsStackConfig ? { config: files.config, secretKeys: files.secretKeys } : undefined;
     const run = pack.queue.then(async () => {
-      await pack.process.configure(config);
-      return f(this.sessionOf(pack, config));
+      await pack.process.configure(config, stack);
+      return f(this.sessionOf(pooled, config));
     });
     pack.queue = run.catch(() => undefined);
     return run;
   }
 
-  private sessionOf(pack: PooledPack, config: PolicyConfig): PackSession {
+  private sessionOf({ pack, configKey }: Pooled, config: PolicyConfig): PackSession {
     const stackOnly = new Set(this.o.stackPolicies ?? []);
     const memoizable = this.o.stackPolicies !== undefined;
-    const resourceConfig = hash(Object.entries(config).filter(([name]) => !stackOnly.has(name)));
+    // Verdicts depend on the policy config and on the stack config the pack reads (e.g. edge-health-check
+    // reads api.healthPaths): both are in every key.
+    const resourceConfig = `${configKey}:${hash(Object.entries(config).filter(([name]) => !stackOnly.has(name)))}`;
     return {
       info: pack.info,
       analyze: async (resources) => {
@@ -170,7 +192,9 @@ export class Evaluator {
         // same rehearsal at the same virtual time asks the same question.
         const timed = config["release-window"]?.properties?.at !== undefined;
         const key =
-          memoizable && timed ? `stack:${hash(config)}:${hash(resources.map((r) => this.stackHash(r)))}` : undefined;
+          memoizable && timed
+            ? `stack:${configKey}:${hash(config)}:${hash(resources.map((r) => this.stackHash(r)))}`
+            : undefined;
         const hit = key ? this.verdicts.get(key) : undefined;
         if (hit) {
           this.stats.stackHits++;

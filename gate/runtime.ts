@@ -29,10 +29,11 @@ export function projectModule(dir: string, rel: string): string {
  * when a source changed): the same code, transpiled the way ts-node would, without loading the TypeScript
  * compiler in the pack process, with tools/lazy-deps.js deferring what @pulumi/pulumi loads only for closure
  * serialization and tools/pack-memo.js decoding each resource's properties once instead of once per
- * policy. Another pack directory runs through ts-node, without either.
+ * policy (and accepting another stack config with `configure`, tools/pack-stack-config.js). Another pack
+ * directory runs through ts-node, without either.
  */
 export function packEntry(packDir: string): string[] {
-  if (path.resolve(packDir) === path.join(SOURCE_ROOT, "policy")) {
+  if (isProjectPack(packDir)) {
     (require(path.join(SOURCE_ROOT, "tools", "build.js")) as { ensureBuild(root: string): boolean }).ensureBuild(
       SOURCE_ROOT,
     );
@@ -41,3 +42,13 @@ export function packEntry(packDir: string): string[] {
   }
   return ["-r", require.resolve("ts-node/register/transpile-only"), path.join(packDir, "index.ts")];
 }
+
+/** This checkout's own pack (policy/), which runs from build/ with the gate's preloads. */
+export function isProjectPack(packDir: string): boolean {
+  return path.resolve(packDir) === path.join(SOURCE_ROOT, "policy");
+}
+
+/** The policy config entry that carries a stack config to the pack (tools/pack-stack-config.js). */
+export const STACK_CONFIG_ENTRY: string = (
+  require(path.join(SOURCE_ROOT, "tools", "pack-stack-config.js")) as { STACK_CONFIG_ENTRY: string }
+).STACK_CONFIG_ENTRY;

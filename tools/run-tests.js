@@ -47,10 +47,17 @@ function groups(files, n) {
 function run(files, stdio) {
   return new Promise((resolve) => {
     const chunks = [];
+    const started = Date.now();
     const child = spawn(process.execPath, [mocha, ...files], { cwd: root, stdio: stdio ?? ["ignore", "pipe", "pipe"] });
     child.stdout?.on("data", (d) => chunks.push(d));
     child.stderr?.on("data", (d) => chunks.push(d));
-    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output: Buffer.concat(chunks) }));
+    child.on("close", (code, signal) =>
+      resolve({
+        code: code ?? (signal ? 1 : 0),
+        output: Buffer.concat(chunks),
+        seconds: (Date.now() - started) / 1000,
+      }),
+    );
   });
 }
 
@@ -70,7 +77,8 @@ async function main() {
   const results = await Promise.all(parts.map((g) => run(g.files)));
   let code = 0;
   results.forEach((r, i) => {
-    process.stdout.write(`\n===== mocha group ${i + 1}/${results.length} (${parts[i].files.length} files) =====\n`);
+    const head = `mocha group ${i + 1}/${results.length} (${parts[i].files.length} files, ${r.seconds.toFixed(1)} s)`;
+    process.stdout.write(`\n===== ${head} =====\n`);
     process.stdout.write(r.output);
     if (r.code !== 0 && code === 0) code = r.code;
   });

@@ -79,19 +79,21 @@ describe("capture harness", () => {
   });
 
   it("takes no source position while the program runs, and gives Resource.callsites back afterwards (also after a throw)", async () => {
-    const original = pulumi.Resource.callsites;
+    // private in the SDK's typings (resource.d.ts), public at run time
+    const sdk = pulumi.Resource as unknown as { callsites(): unknown[] };
+    const original = sdk.callsites;
     let during: unknown[] | undefined;
     await capturePlan({
       project: "demo",
       stack: "test",
       config: {},
       program: async () => {
-        during = pulumi.Resource.callsites();
+        during = sdk.callsites();
         new Thing("test:index:Base", "base", {});
       },
     });
     assert.deepEqual(during, [], "the program saw the SDK's unlimited stack trace");
-    assert.equal(pulumi.Resource.callsites, original);
+    assert.equal(sdk.callsites, original);
     assert.ok(original().length > 0, "the restored callsites lost the stack");
     await assert.rejects(
       capturePlan({
@@ -104,6 +106,6 @@ describe("capture harness", () => {
       }),
       /boom/,
     );
-    assert.equal(pulumi.Resource.callsites, original);
+    assert.equal(sdk.callsites, original);
   });
 });

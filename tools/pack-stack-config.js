@@ -1,0 +1,46 @@
+/**
+ * Preloaded into the gate's policy pack process (gate/runtime.ts packEntry), never into the published
+ * pack: lets one pack process judge another stack config of the same project and stack, so the gate's
+ * evaluator does not start a process per distinct config (41 starts of ~0.43 s CPU each in `npm test`,
+ * docs/gate.md "Profile").
+ *
+ * The engine hands a pack its stack config once, as PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS in the
+ * environment of a fresh process (sdk/go/common/resource/plugin/analyzer_plugin.go NewPolicyAnalyzer →
+ * constructEnv; its ConfigureStack call carries the config too, but @pulumi/policy 1.21 reads only the
+ * tags from it, server.js:131). The SDK copies the two variables into its global store when the store is
+ * created (@pulumi/pulumi runtime/state.js:64) and parses that copy on every `pulumi.runtime.allConfig()`
+ * (runtime/config.js:34 → :89 parseConfig); the pack reads it on every policy call, never at load (each
+ * policy calls policy/lib/stack-config.ts inside its validate function). So replacing the store's copy
+ * with `setAllConfig` (config.js:42, the same keys after cleanKey) between calls is what a fresh process
+ * with that environment would see (test/policy/pack-stack-config.test.ts compares the verdicts); the
+ * environment variables are set too, for anything that reads them directly.
+ *
+ * The gate sends the config with `configure`, which starts every session (gate/evaluator.ts), as one more
+ * policy config entry under STACK_CONFIG_ENTRY (a name no policy can have: policy names are kebab-case).
+ * Its request decoder is wrapped: the entry is taken out of the request before @pulumi/policy's
+ * `configure` handler (server.js:183) sees it, and its two values become the process environment.
+ */
+const STACK_CONFIG_ENTRY = "@app-rollout/stack-config";
+
+/**
+ * Wraps the configure request decoder of `service` (the generated AnalyzerService definition);
+ * `runtimeConfig` is the pack's @pulumi/pulumi/runtime/config module.
+ */
+function acceptStackConfig(service, runtimeConfig) {
+  const method = service.configure;
+  const decode = method.requestDeserialize;
+  method.requestDeserialize = function requestDeserialize(bytes) {
+    const request = decode(bytes);
+    const entries = request.getPolicyconfigMap();
+    const entry = entries.get(STACK_CONFIG_ENTRY);
+    if (!entry) return request;
+    entries.del(STACK_CONFIG_ENTRY);
+    const { config, secretKeys } = entry.getProperties().toJavaScript();
+    process.env.PULUMI_CONFIG = config;
+    process.env.PULUMI_CONFIG_SECRET_KEYS = secretKeys;
+    runtimeConfig.setAllConfig(JSON.parse(config), JSON.parse(secretKeys));
+    return request;
+  };
+}
+
+module.exports = { acceptStackConfig, STACK_CONFIG_ENTRY };
