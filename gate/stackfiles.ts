@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { deepMerge } from "../config/defaults";
+import { parseYaml } from "./yaml";
 
 export interface StackFiles {
   project: string;
@@ -36,7 +36,7 @@ function readYaml(file: string): Record<string, unknown> {
   const hit = parsedByText.get(text);
   if (hit) return structuredClone(hit);
   try {
-    const doc = parse(text) as unknown;
+    const doc = parseYaml(text);
     const out = doc && typeof doc === "object" ? (doc as Record<string, unknown>) : {};
     if (parsedByText.size >= 64) parsedByText.delete(parsedByText.keys().next().value as string);
     parsedByText.set(text, structuredClone(out));

@@ -8,11 +8,12 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { NAMESPACE, parseConfig, rawFromFlatConfig } from "../config/load";
 import { type ReleaseKeys, releaseKeysOf, withReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { loadStackFiles, StackFileError, type StackFiles } from "../gate/stackfiles";
+import { parseYaml } from "../gate/yaml";
 import { allPolicies } from "../policy/policies";
 
 export interface Checkout {
@@ -28,7 +29,7 @@ export function stackFilePath(c: Checkout, stack: string): string {
 
 function readDoc(file: string): Record<string, unknown> {
   try {
-    const doc = parse(readFileSync(file, "utf8")) as unknown;
+    const doc = parseYaml(readFileSync(file, "utf8"));
     if (doc && typeof doc === "object" && !Array.isArray(doc)) return doc as Record<string, unknown>;
   } catch (e) {
     throw new StackFileError(`${file}: not valid YAML: ${(e as Error).message}`);

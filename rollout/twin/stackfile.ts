@@ -4,7 +4,8 @@
  * runs with the gate's placeholders); it only checks the stack's secrets provider can.
  */
 import { readFileSync } from "node:fs";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
+import { parseYaml } from "../../gate/yaml";
 
 function walk(v: unknown, key: string, out: Record<string, string>): void {
   if (v && typeof v === "object" && !Array.isArray(v)) {
@@ -18,7 +19,7 @@ function walk(v: unknown, key: string, out: Record<string, string>): void {
 }
 
 export function readSecureValues(file: string): Record<string, string> {
-  const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (parseYaml(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(doc.config ?? {})) walk(v, k, out);
   return out;
@@ -26,14 +27,14 @@ export function readSecureValues(file: string): Record<string, string> {
 
 /** `pulumi config set --secret <key> <value>` on a stack file's text: the value is encrypted by `encrypt`. */
 export function setSecret(text: string, key: string, ciphertext: string): string {
-  const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (parseYaml(text) ?? {}) as { config?: Record<string, unknown> };
   doc.config = { ...(doc.config ?? {}), [key]: { secure: ciphertext } };
   return stringify(doc);
 }
 
 /** Deep-merges `values` into the stack file's config keys (a human's config change committed to git). */
 export function mergeConfig(text: string, values: Record<string, unknown>): string {
-  const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (parseYaml(text) ?? {}) as { config?: Record<string, unknown> };
   const merge = (a: unknown, b: unknown): unknown =>
     a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)
       ? Object.fromEntries(
