@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
-import { seededPglite } from "../../rollout/twin/pglite";
+import { existsSync, statSync } from "node:fs";
+import { cacheFile, seededPglite } from "../../rollout/twin/pglite";
 
-describe("PGlite from a per-process template (rollout/twin/pglite.ts)", function () {
+describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
   this.timeout(60_000);
 
   it("every instance starts from the seed and keeps its own data: a write to one is not in the other", async () => {
@@ -39,5 +40,14 @@ describe("PGlite from a per-process template (rollout/twin/pglite.ts)", function
     } finally {
       await db.close();
     }
+  });
+
+  it("keeps the empty template (initdb's data directory) on disk, written whole", async () => {
+    const db = await seededPglite("");
+    await db.close();
+    const file = cacheFile();
+    assert.ok(existsSync(file), `${file} was not written`);
+    assert.match(file, /node_modules\/\.cache\/app-rollout-pglite\/initdb-\d+\.\d+\.\d+\.tar$/);
+    assert.ok(statSync(file).size > 1_000_000, "the template is smaller than an initdb'd data directory");
   });
 });
