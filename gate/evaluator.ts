@@ -26,6 +26,7 @@ import type { CapturedResource } from "./capture";
 import { type PlanResult, type Program, planStack } from "./plan";
 import { isProjectPack } from "./runtime";
 import type { StackFiles } from "./stackfiles";
+import { analyzeRequestBytes, analyzeStackRequestBytes } from "./wire";
 
 export interface PackSession {
   readonly info: PackInfo;
@@ -51,6 +52,7 @@ interface Pooled {
 }
 
 const hash = (v: unknown) => createHash("sha1").update(JSON.stringify(v)).digest("hex");
+const digest = (bytes: Buffer) => createHash("sha1").update(bytes).digest("base64");
 
 export interface EvaluatorOptions {
   /** Project directory (Pulumi.yaml, the program). */
@@ -69,7 +71,6 @@ export class Evaluator {
   private readonly packs = new Map<string, Promise<PooledPack>>();
   private readonly verdicts = new Map<string, Analysis>();
   private readonly resourceHashes = new WeakMap<CapturedResource, string>();
-  private readonly stackHashes = new WeakMap<CapturedResource, string>();
   private closed = false;
   /** Counters for reports and the benchmark. */
   readonly stats = {
@@ -193,7 +194,7 @@ export class Evaluator {
         const timed = config["release-window"]?.properties?.at !== undefined;
         const key =
           memoizable && timed
-            ? `stack:${configKey}:${hash(config)}:${hash(resources.map((r) => this.stackHash(r)))}`
+            ? `stack:${configKey}:${hash(config)}:${digest(analyzeStackRequestBytes(resources))}`
             : undefined;
         const hit = key ? this.verdicts.get(key) : undefined;
         if (hit) {
@@ -207,25 +208,17 @@ export class Evaluator {
     };
   }
 
-  /** A resource's verdict key; plans are cached, so the same resource object comes back for every stage. */
+  /**
+   * A resource's verdict key: the digest of the request the pack gets for it (gate/wire.ts encodes it once
+   * per object and content), so equal keys are equal questions. Plans are cached, so the same resource
+   * object comes back for every stage; hashing each resource's JSON here besides its encoding was 2.5 s of
+   * a profiled `npm test` (docs/gate.md).
+   */
   private resourceHash(r: CapturedResource): string {
     let h = this.resourceHashes.get(r);
     if (h === undefined) {
-      h = hash([r.type, r.name, r.urn, r.inputs, r.options, r.parent]);
+      h = digest(analyzeRequestBytes(r));
       this.resourceHashes.set(r, h);
-    }
-    return h;
-  }
-
-  /**
-   * What a stack policy sees of a resource (its outputs, dependencies too), hashed once per resource object:
-   * hashing the whole stack's JSON on every analyzeStack was 2.9 s of a 69 s scenario run (docs/gate.md).
-   */
-  private stackHash(r: CapturedResource): string {
-    let h = this.stackHashes.get(r);
-    if (h === undefined) {
-      h = hash(r);
-      this.stackHashes.set(r, h);
     }
     return h;
   }
