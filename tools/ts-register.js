@@ -17,11 +17,7 @@ const path = require("node:path");
 
 const service = require("ts-node").register({ transpileOnly: true });
 const dir = path.join(__dirname, "..", "node_modules", ".cache", "app-rollout-ts");
-const salt = JSON.stringify([
-  service.ts.version,
-  require("ts-node/package.json").version,
-  service.config.options,
-]);
+const salt = JSON.stringify([service.ts.version, require("ts-node/package.json").version, service.config.options]);
 
 /** Outputs served from the cache, by file name, for the source-map hook. */
 const served = new Map();
