@@ -13,7 +13,9 @@
  * message in this version (analyzer_pb.js:3200); any other field falls back to the generated decoder —
  * and each frame's AnalyzerResource is looked up by its bytes. A hit returns the message decoded earlier:
  * sound because server.js only reads requests (no setter is called on them), and its properties Struct is
- * then the same object, so pack-memo's per-Struct decoding hits across calls as well. Remediate requests
+ * then the same object, so pack-memo's per-Struct decoding hits across calls as well. Some getters hand
+ * the message's own arrays to the policies (e.g. `opts.ignoreChanges`, server.js:472), now shared across
+ * calls: a policy must not mutate them (none in policy/ does; they are read-only by contract). Remediate requests
  * (which decode with secrets proxied) go through unchanged.
  */
 

@@ -1,7 +1,7 @@
 /**
  * mocha's TypeScript loader: ts-node's transpile-only register, exactly as before, with each file's
  * output kept in node_modules/.cache/app-rollout-ts/ by a hash of (TypeScript and ts-node versions,
- * compiler options, file name, source text). Transpiling the sources was ~4.4 s of CPU per mocha
+ * compiler options, ts-node's module-type and transpiler options, file name, source text). Transpiling the sources was ~4.4 s of CPU per mocha
  * process (docs/gate.md "Profile"); a source that did not change is not transpiled again. The key holds
  * the whole text, so an edited file is transpiled anew; a cache entry is written to a temporary name and
  * renamed, so a killed run or two concurrent mocha groups never leave half a file. Type checking stays
@@ -17,7 +17,15 @@ const path = require("node:path");
 
 const service = require("ts-node").register({ transpileOnly: true });
 const dir = path.join(__dirname, "..", "node_modules", ".cache", "app-rollout-ts");
-const salt = JSON.stringify([service.ts.version, require("ts-node/package.json").version, service.config.options]);
+// Everything ts-node's output depends on besides the file: compiler options, and its own module-type
+// overrides and transpiler choice (ts-node dist/index.js:714-743).
+const { moduleTypes, transpiler, swc } = service.options;
+const salt = JSON.stringify([
+  service.ts.version,
+  require("ts-node/package.json").version,
+  service.config.options,
+  { moduleTypes, transpiler, swc },
+]);
 
 /** Outputs served from the cache, by file name, for the source-map hook. */
 const served = new Map();

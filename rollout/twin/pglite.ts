@@ -3,13 +3,14 @@
  * Postgres: 2.2–4.3 s of CPU here (5–7 s with the other mocha group running), which made PGlite the largest
  * single package in `npm test` (docs/gate.md "Profile"). So initdb runs once: its data directory
  * (`dumpDataDir`) is the empty template, kept for the process and on disk in
- * node_modules/.cache/app-rollout-pglite/, keyed by the PGlite version (the data directory's format is the
- * WebAssembly build's). A seeded template is the empty one loaded, the seed run, and dumped again; every
+ * node_modules/.cache/app-rollout-pglite/, keyed by the PGlite version and build (the data directory's
+ * format is the WebAssembly build's) and checked against a checksum before use. A seeded template is the empty one loaded, the seed run, and dumped again; every
  * instance is a fresh Postgres loaded from its template (`loadDataDir`, ~0.7 s). Each instance is its own
  * Postgres with its own data: nothing written to one is seen by another (test/rollout/pglite.test.ts).
  * The empty template holds no data of this project, only what initdb creates.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 
@@ -43,14 +44,11 @@ async function seeded(seedSql: string): Promise<Blob> {
   }
 }
 
-/** The empty data directory: from the disk cache, or initdb once and stored there. */
+/** The empty data directory: from the disk cache when it is whole, or initdb once and stored there. */
 async function initdb(): Promise<Blob> {
   const file = cacheFile();
-  try {
-    return new Blob([readFileSync(file)]);
-  } catch {
-    // Not cached yet (or unreadable): run initdb.
-  }
+  const cached = readWhole(file);
+  if (cached) return new Blob([cached]);
   const { PGlite } = await import("@electric-sql/pglite");
   const db = await PGlite.create();
   try {
@@ -62,22 +60,59 @@ async function initdb(): Promise<Blob> {
   }
 }
 
-/** node_modules/.cache/app-rollout-pglite/initdb-<version>.tar, beside the installed package. */
+/**
+ * node_modules/.cache/app-rollout-pglite/initdb-<version>-<build>.tar beside the installed package; <build>
+ * is a digest of the size and mtime of the WebAssembly build's files (another build of the same version
+ * gets its own template).
+ */
 export function cacheFile(): string {
   const dist = path.dirname(require.resolve("@electric-sql/pglite"));
   const pkg = JSON.parse(readFileSync(path.join(dist, "..", "package.json"), "utf8")) as { version: string };
+  const build = createHash("sha256");
+  for (const f of ["pglite.wasm", "pglite.data", "initdb.wasm"]) {
+    const st = statSync(path.join(dist, f), { throwIfNoEntry: false });
+    build.update(`${f}:${st?.size ?? "-"}:${st?.mtimeMs ?? "-"};`);
+  }
   const modules = path.resolve(dist, "..", "..", "..");
-  return path.join(modules, ".cache", "app-rollout-pglite", `initdb-${pkg.version}.tar`);
+  const name = `initdb-${pkg.version}-${build.digest("hex").slice(0, 12)}.tar`;
+  return path.join(modules, ".cache", "app-rollout-pglite", name);
 }
 
-/** Written to a temporary name and renamed: a killed run or a concurrent process never leaves half a file. */
-function store(file: string, bytes: Buffer): void {
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * The cached tarball if its checksum (written beside it after it) matches, else undefined: a truncated or
+ * corrupted file is removed and initdb runs again, instead of every later load failing.
+ */
+export function readWhole(file: string): Buffer | undefined {
+  let bytes: Buffer;
+  let sum: string;
+  try {
+    bytes = readFileSync(file);
+    sum = readFileSync(`${file}.sha256`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+  if (sha256(bytes) === sum) return bytes;
+  rmSync(file, { force: true });
+  rmSync(`${file}.sha256`, { force: true });
+  return undefined;
+}
+
+/**
+ * Written to a temporary name and renamed, the checksum last: a killed run or a concurrent process never
+ * leaves a file that passes the check half-written.
+ */
+export function store(file: string, bytes: Buffer): void {
+  const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, bytes);
     renameSync(tmp, file);
+    writeFileSync(tmp, sha256(bytes));
+    renameSync(tmp, `${file}.sha256`);
   } catch {
-    // A cache that cannot be written (read-only checkout): initdb once per process instead.
+    // A cache that cannot be written (read-only checkout, full disk): initdb once per process instead.
+    rmSync(tmp, { force: true });
   }
 }

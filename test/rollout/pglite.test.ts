@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
-import { existsSync, statSync } from "node:fs";
-import { cacheFile, seededPglite } from "../../rollout/twin/pglite";
+import { existsSync, mkdtempSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { cacheFile, readWhole, seededPglite, store } from "../../rollout/twin/pglite";
 
 describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
   this.timeout(60_000);
@@ -47,7 +49,21 @@ describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
     await db.close();
     const file = cacheFile();
     assert.ok(existsSync(file), `${file} was not written`);
-    assert.match(file, /node_modules\/\.cache\/app-rollout-pglite\/initdb-\d+\.\d+\.\d+\.tar$/);
+    assert.match(file, /node_modules\/\.cache\/app-rollout-pglite\/initdb-\d+\.\d+\.\d+-[0-9a-f]{12}\.tar$/);
+    assert.ok(readWhole(file), "the stored template does not pass its own checksum");
     assert.ok(statSync(file).size > 1_000_000, "the template is smaller than an initdb'd data directory");
+  });
+
+  it("a cached template that does not match its checksum (truncated, or no checksum) is removed, not loaded", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "pglite-cache-"));
+    const file = path.join(dir, "initdb-test.tar");
+    const bytes = Buffer.alloc(64 * 1024, 7);
+    store(file, bytes);
+    assert.deepEqual(readWhole(file), bytes);
+    truncateSync(file, 1000);
+    assert.equal(readWhole(file), undefined);
+    assert.ok(!existsSync(file) && !existsSync(`${file}.sha256`), "the bad template was left for the next run");
+    writeFileSync(file, bytes);
+    assert.equal(readWhole(file), undefined, "a template without its checksum was trusted");
   });
 });
