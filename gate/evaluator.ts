@@ -48,7 +48,6 @@ interface Pooled {
   pack: PooledPack;
   /** Hash of what the pack reads of the stack config: part of every verdict key. */
   configKey: string;
-  files: StackFiles;
 }
 
 const hash = (v: unknown) => createHash("sha1").update(JSON.stringify(v)).digest("hex");
@@ -142,7 +141,7 @@ export class Evaluator {
       this.packs.set(key, p);
       p.catch(() => this.packs.delete(key));
     }
-    return { pack: await p, configKey, files };
+    return { pack: await p, configKey };
   }
 
   /** Runs `f` with exclusive use of a pack configured with `config` (and these stack files' config). */
