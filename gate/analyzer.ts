@@ -270,6 +270,12 @@ export class PolicyPackProcess {
     return { diagnostics: parts.flatMap((p) => p.diagnostics), notApplicable: parts.flatMap((p) => p.notApplicable) };
   }
 
+  /** Calls `f` once when the process has ended (at once if it already has). */
+  onExit(f: () => void): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) f();
+    else this.child.once("exit", f);
+  }
+
   close(): void {
     this.client.close();
     this.child.kill();

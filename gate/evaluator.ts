@@ -23,6 +23,7 @@ import { withoutReleaseKeys } from "../config/release-keys";
 import type { Analysis, Diagnostic, PackInfo, PolicyConfig } from "./analyzer";
 import { PolicyPackProcess } from "./analyzer";
 import type { CapturedResource } from "./capture";
+import { leasePack, type PackLease, type PooledPack } from "./pack-pool";
 import { type PlanResult, type Program, planStack } from "./plan";
 import { isProjectPack } from "./runtime";
 import type { StackFiles } from "./stackfiles";
@@ -36,15 +37,9 @@ export interface PackSession {
   analyzeStack(resources: CapturedResource[]): Promise<Analysis>;
 }
 
-interface PooledPack {
-  process: PolicyPackProcess;
-  info: PackInfo;
-  /** Tail of the chain of sessions using this process. */
-  queue: Promise<unknown>;
-}
-
-/** A pack process, and the stack config a session on it judges with. */
+/** A lease on a pooled pack process, and the stack config a session on it judges with. */
 interface Pooled {
+  lease: PackLease;
   pack: PooledPack;
   /** Hash of what the pack reads of the stack config: part of every verdict key. */
   configKey: string;
@@ -67,7 +62,8 @@ export interface EvaluatorOptions {
 export class Evaluator {
   private readonly plans = new Map<string, Promise<PlanResult>>();
   private captureChain: Promise<unknown> = Promise.resolve();
-  private readonly packs = new Map<string, Promise<PooledPack>>();
+  /** Leases on the process-wide pack pool (gate/pack-pool.ts), by pool key. */
+  private readonly leases = new Map<string, PackLease>();
   private readonly verdicts = new Map<string, Analysis>();
   private readonly resourceHashes = new WeakMap<CapturedResource, string>();
   private closed = false;
@@ -75,7 +71,10 @@ export class Evaluator {
   readonly stats = {
     captures: 0,
     planHits: 0,
+    /** Pack processes this evaluator started (the pool may already hold one it can use). */
     packStarts: 0,
+    /** Pooled pack processes this evaluator used (one per project and stack for this project's pack). */
+    packLeases: 0,
     analyzeCalls: 0,
     analyzeHits: 0,
     stackCalls: 0,
@@ -117,44 +116,49 @@ export class Evaluator {
   }
 
   /**
-   * The pack process for these stack files. This project's pack switches its stack config per session
+   * The pack process for these stack files, from the process-wide pool (gate/pack-pool.ts: evaluators of
+   * one process share it). This project's pack switches its stack config per session
    * (tools/pack-stack-config.js), so one process serves every config of a project and stack; another
    * pack gets a process per config it reads (everything but the release keys, which it never reads).
    */
   private async pooled(files: StackFiles): Promise<Pooled> {
     if (this.closed) throw new Error("evaluator closed");
-    const human = withoutReleaseKeys(rawFromFlatConfig(files.config));
-    const others = Object.fromEntries(Object.entries(files.config).filter(([k]) => !k.startsWith("app:")));
-    const configKey = hash([human, others, files.secretKeys]);
-    const switches = isProjectPack(this.packDir);
-    const key = hash([files.project, files.stack, switches ? "any config" : configKey]);
-    let p = this.packs.get(key);
-    if (!p) {
-      this.stats.packStarts++;
-      p = PolicyPackProcess.start({
-        packDir: this.packDir,
-        project: files.project,
-        stack: files.stack,
-        config: files.config,
-        secretKeys: files.secretKeys,
-      }).then(async (process) => ({ process, info: await process.info(), queue: Promise.resolve() }));
-      this.packs.set(key, p);
-      p.catch(() => this.packs.delete(key));
+    const { key, configKey } = packPoolKey(this.packDir, files);
+    let lease = this.leases.get(key);
+    if (!lease) {
+      lease = leasePack(key, () => {
+        this.stats.packStarts++;
+        return PolicyPackProcess.start({
+          packDir: this.packDir,
+          project: files.project,
+          stack: files.stack,
+          config: files.config,
+          secretKeys: files.secretKeys,
+        });
+      });
+      this.leases.set(key, lease);
+      this.stats.packLeases++;
+      const mine = lease;
+      lease.pack.catch(() => {
+        if (this.leases.get(key) === mine) this.leases.delete(key);
+        mine.release();
+      });
     }
-    return { pack: await p, configKey };
+    return { lease, pack: await lease.pack, configKey };
   }
 
   /** Runs `f` with exclusive use of a pack configured with `config` (and these stack files' config). */
   async session<T>(files: StackFiles, config: PolicyConfig, f: (s: PackSession) => Promise<T>): Promise<T> {
     const pooled = await this.pooled(files);
-    const { pack } = pooled;
-    const stack = pack.process.acceptsStackConfig ? { config: files.config, secretKeys: files.secretKeys } : undefined;
-    const run = pack.queue.then(async () => {
+    const stack = pooled.pack.process.acceptsStackConfig
+      ? { config: files.config, secretKeys: files.secretKeys }
+      : undefined;
+    return pooled.lease.exclusive(async (pack) => {
+      const token = {};
+      pack.configuredBy = token;
       await pack.process.configure(config, stack);
       return f(this.sessionOf(pooled, config));
     });
-    pack.queue = run.catch(() => undefined);
-    return run;
   }
 
   private sessionOf({ pack, configKey }: Pooled, config: PolicyConfig): PackSession {
@@ -224,9 +228,25 @@ export class Evaluator {
 
   close(): void {
     this.closed = true;
-    for (const p of this.packs.values()) p.then((x) => x.process.close()).catch(() => undefined);
-    this.packs.clear();
+    for (const lease of this.leases.values()) lease.release();
+    this.leases.clear();
   }
+}
+
+/**
+ * The pool key of the pack process for these stack files, and the hash of what the pack reads of their
+ * stack config. This project's pack switches its stack config per session, so its key is (pack, project,
+ * stack); another pack's includes that config.
+ */
+export function packPoolKey(packDir: string, files: StackFiles): { key: string; configKey: string } {
+  const human = withoutReleaseKeys(rawFromFlatConfig(files.config));
+  const others = Object.fromEntries(Object.entries(files.config).filter(([k]) => !k.startsWith("app:")));
+  const configKey = hash([human, others, files.secretKeys]);
+  const switches = isProjectPack(packDir);
+  return {
+    key: hash([path.resolve(packDir), files.project, files.stack, switches ? "any config" : configKey]),
+    configKey,
+  };
 }
 
 /** Diagnostics of an analysis that block an update (mandatory or remediate). */

@@ -10,8 +10,11 @@ import {
   type PolicyConfig,
   PolicyPackProcess,
   resolvePolicyConfig,
+  type StackConfig,
 } from "../../gate/analyzer";
 import type { CapturedPlan, CapturedResource } from "../../gate/capture";
+import { packPoolKey } from "../../gate/evaluator";
+import { leasePack, type PackLease, type PooledPack } from "../../gate/pack-pool";
 import { loadStackFiles } from "../../gate/stackfiles";
 import { ROOT, type StackName } from "./stacks";
 
@@ -22,12 +25,22 @@ export const INSIDE_WINDOW: Record<StackName, string> = {
   prod: "2026-11-25T10:00:00Z",
 };
 
+/** What the specs call on a pack: a process of its own (startPack) or a handle on a pooled one (sharedPack). */
+export type PackCalls = Pick<PolicyPackProcess, "configure" | "analyze" | "analyzeStack" | "analyzeAll" | "close">;
+
 export interface Pack {
-  process: PolicyPackProcess;
+  process: PackCalls;
   info: PackInfo;
   config: PolicyConfig;
 }
 
+/** The committed stack's policy config file resolved against the pack, with the release window's time. */
+function committedPolicyConfig(stack: StackName, info: PackInfo, at: string): PolicyConfig {
+  const file = JSON.parse(readFileSync(path.join(PACK_DIR, "config", `${stack}.json`), "utf8"));
+  return resolvePolicyConfig(info, file, { "release-window": { at } });
+}
+
+/** A pack process of its own, started with this stack config (what a fresh `pulumi up` starts). */
 export async function startPack(
   stack: StackName,
   overrides: Record<string, unknown> = {},
@@ -42,32 +55,123 @@ export async function startPack(
     secretKeys: files.secretKeys,
   });
   const info = await process.info();
-  const file = JSON.parse(readFileSync(path.join(PACK_DIR, "config", `${stack}.json`), "utf8"));
-  const config = resolvePolicyConfig(info, file, { "release-window": { at } });
+  const config = committedPolicyConfig(stack, info, at);
   await process.configure(config);
   return { process, info, config };
 }
 
+/**
+ * A handle on the process-wide pooled pack process (gate/pack-pool.ts) that the evaluators of this mocha
+ * process use too. Its calls hold the process exclusively while any of them is in flight (its own calls
+ * run concurrently, as they would on a process of its own), and it configures the process again, with its
+ * last policy config and the committed stack config, whenever another holder configured it in between.
+ */
+class SharedPackProcess implements PackCalls {
+  private slot?: Promise<PooledPack>;
+  private endSlot?: () => void;
+  private active = 0;
+  private configuring: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly lease: PackLease,
+    private config: PolicyConfig,
+    private stack: StackConfig,
+  ) {}
+
+  async configure(config: PolicyConfig, stack?: StackConfig): Promise<void> {
+    this.config = config;
+    if (stack) this.stack = stack;
+    await this.run(async () => undefined, true);
+  }
+
+  analyze(r: CapturedResource): Promise<Analysis> {
+    return this.run((p) => p.process.analyze(r));
+  }
+
+  analyzeStack(resources: CapturedResource[]): Promise<Analysis> {
+    return this.run((p) => p.process.analyzeStack(resources));
+  }
+
+  analyzeAll(resources: CapturedResource[]): Promise<Analysis> {
+    return this.run((p) => p.process.analyzeAll(resources));
+  }
+
+  close(): void {
+    this.lease.release();
+  }
+
+  private async run<T>(f: (p: PooledPack) => Promise<T>, reconfigure = false): Promise<T> {
+    this.slot ??= new Promise<PooledPack>((granted) => {
+      this.lease
+        .exclusive(
+          (pack) =>
+            new Promise<void>((done) => {
+              this.endSlot = done;
+              granted(pack);
+            }),
+        )
+        .catch(() => undefined);
+    });
+    const slot = this.slot;
+    this.active++;
+    try {
+      const pack = await slot;
+      if (reconfigure || pack.configuredBy !== this) {
+        pack.configuredBy = this;
+        this.configuring = pack.process.configure(this.config, this.stack);
+      }
+      await this.configuring;
+      return await f(pack);
+    } finally {
+      if (--this.active === 0) {
+        this.slot = undefined;
+        this.endSlot?.();
+      }
+    }
+  }
+}
+
 const shared = new Map<StackName, Promise<Pack>>();
+const sharedLeases: PackLease[] = [];
+
+async function openShared(stack: StackName): Promise<Pack> {
+  const files = loadStackFiles(ROOT, stack, {});
+  const start = () =>
+    PolicyPackProcess.start({
+      packDir: PACK_DIR,
+      project: files.project,
+      stack,
+      config: files.config,
+      secretKeys: files.secretKeys,
+    });
+  const lease = leasePack(packPoolKey(PACK_DIR, files).key, start);
+  sharedLeases.push(lease);
+  const { info } = await lease.pack;
+  const config = committedPolicyConfig(stack, info, INSIDE_WINDOW[stack]);
+  const process = new SharedPackProcess(lease, config, { config: files.config, secretKeys: files.secretKeys });
+  await process.configure(config);
+  return { process, info, config };
+}
 
 /**
- * The committed stack's pack, started once per mocha process and shared by every spec (a pack start costs
- * ~1 s of CPU); closed by the root hook (test/support/hooks.ts). A spec that reconfigures it restores
- * `pack.config` before it returns; one that needs other stack config starts its own with startPack.
+ * The committed stack's pack, shared by every spec and by the evaluators of this mocha process (one pooled
+ * process per stack: a pack start costs ~0.45 s of CPU and a cold first analysis); closed by the root hook
+ * (test/support/hooks.ts). A spec that reconfigures it restores `pack.config` before it returns; one that
+ * needs a process of its own, or other stack config, starts one with startPack.
  */
 export function sharedPack(stack: StackName): Promise<Pack> {
   let p = shared.get(stack);
   if (!p) {
-    p = startPack(stack);
+    p = openShared(stack);
     shared.set(stack, p);
   }
   return p;
 }
 
 export async function closeSharedPacks(): Promise<void> {
-  const packs = await Promise.allSettled(shared.values());
+  await Promise.allSettled(shared.values());
   shared.clear();
-  for (const p of packs) if (p.status === "fulfilled") p.value.process.close();
+  for (const lease of sharedLeases.splice(0)) lease.release();
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: fixtures edit arbitrary resource properties

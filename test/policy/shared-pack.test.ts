@@ -1,0 +1,41 @@
+/**
+ * The specs' shared pack and the evaluators of the mocha process use one pooled pack process per stack
+ * (gate/pack-pool.ts). `configure` is global to a process, so the shared handle must judge with its own
+ * config even when an evaluator configured the process differently in between.
+ */
+import * as assert from "node:assert/strict";
+import { Evaluator } from "../../gate/evaluator";
+import { loadStackFiles } from "../../gate/stackfiles";
+import { stackPolicyNames } from "../../rollout/compose";
+import { sharedPack } from "../support/policy";
+import { plan, ROOT } from "../support/stacks";
+
+describe("shared pack handle on a pooled process (test/support/policy.ts)", function () {
+  this.timeout(60_000);
+
+  it("an evaluator reuses the shared pack's process, and the handle reconfigures it before its next call", async () => {
+    const pack = await sharedPack("prod");
+    const committed = await plan("prod");
+    const windowViolations = (a: { diagnostics: { policyName: string }[] }) =>
+      a.diagnostics.filter((d) => d.policyName === "release-window").length;
+    assert.equal(windowViolations(await pack.process.analyzeStack(committed.resources)), 0);
+
+    const evaluator = new Evaluator({ dir: ROOT, stackPolicies: stackPolicyNames() });
+    try {
+      const late = { ...pack.config, "release-window": { ...pack.config["release-window"] } };
+      late["release-window"].properties = { ...late["release-window"].properties, at: "2026-11-26T08:00:00Z" };
+      const judged = await evaluator.session(loadStackFiles(ROOT, "prod"), late, (s) =>
+        s.analyzeStack(committed.resources),
+      );
+      assert.equal(windowViolations(judged), 1, "the evaluator's session did not judge with its own config");
+      assert.equal(evaluator.stats.packStarts, 0, "the evaluator started a pack although the pool held one");
+    } finally {
+      evaluator.close();
+    }
+    assert.equal(
+      windowViolations(await pack.process.analyzeStack(committed.resources)),
+      0,
+      "the shared handle judged with the config the evaluator left in the process",
+    );
+  });
+});
