@@ -137,6 +137,7 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
   // time. Nothing here reads them (errors are reported by message), so skip them unless debugging.
   const stackTraceLimit = Error.stackTraceLimit;
   const restoreCallsites = process.env.GATE_DEBUG ? () => undefined : withoutSourcePositions();
+  const restorePromises = process.env.GATE_DEBUG ? () => undefined : withoutPromiseDebugInfo();
   if (!process.env.GATE_DEBUG) Error.stackTraceLimit = 0;
   let outputs: Record<string, unknown>;
   try {
@@ -149,6 +150,7 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     restoreCallsites();
+    restorePromises();
   }
   const resources = recorder.resources;
   resources.sort((a, b) => a.urn.localeCompare(b.urn));
@@ -173,6 +175,53 @@ function withoutSourcePositions(): () => void {
     if (own) Object.defineProperty(resource, "callsites", own);
   };
 }
+
+interface DebuggableModule {
+  debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
+  debugPromiseLeaks: boolean;
+}
+
+/**
+ * The SDK wraps every promise it makes (~8,900 in a prod capture) in `debuggablePromise`
+ * (@pulumi/pulumi runtime/debuggable.js:80-130): three `Object.defineProperty` calls on the promise
+ * (`_debugId`, `_debugCtx`, and `_debugStackTrace` from `new Error().stack`), then the leak-candidate
+ * bookkeeping chained with then/catch. The three properties are read only by `promiseDebugString`
+ * (:69), i.e. for the leak report with PULUMI_DEBUG_PROMISE_LEAKS; they were a fifth of a warm capture.
+ * While the program runs, the wrapper keeps the rest exactly (the promise is a leak candidate until it
+ * settles, a rejection carries `err.promise`), unless PULUMI_DEBUG_PROMISE_LEAKS asks for the report's
+ * detail. The first call goes through the SDK's own wrapper, which schedules its leak check at exit.
+ * Calls resolve `debuggable_1.debuggablePromise` on the module at each call (runtime/rpc.js:101, ...).
+ */
+function withoutPromiseDebugInfo(): () => void {
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule;
+  const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
+  if (debuggable.debugPromiseLeaks) return () => undefined;
+  const original = debuggable.debuggablePromise;
+  debuggable.debuggablePromise = <T>(p: Promise<T>, ctx: unknown): Promise<T> => {
+    if (!leakCheckScheduled) {
+      leakCheckScheduled = true;
+      return original(p, ctx);
+    }
+    const store = state.getStore();
+    store.leakCandidates.add(p);
+    return p
+      .then((value) => {
+        store.leakCandidates.delete(p);
+        return value;
+      })
+      .catch((err) => {
+        store.leakCandidates.delete(p);
+        // As the SDK's: on a primitive rejection this assignment throws, in strict mode, there too.
+        (err as { promise?: unknown }).promise = p;
+        throw err;
+      });
+  };
+  return () => {
+    debuggable.debuggablePromise = original;
+  };
+}
+
+let leakCheckScheduled = false;
 
 /** Sets the config and the mocks (resource states, provider function results) of the run. */
 async function installMocks(opts: CaptureOptions): Promise<void> {

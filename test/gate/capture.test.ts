@@ -109,3 +109,42 @@ describe("capture harness", () => {
     assert.equal(sdk.callsites, original);
   });
 });
+
+describe("capture harness: the SDK's promise wrapper while the program runs", () => {
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+    debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
+  };
+  const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
+
+  it("keeps leak tracking and err.promise without the per-promise debug properties, and is restored after", async () => {
+    const sdk = debuggable.debuggablePromise;
+    const seen: string[] = [];
+    await capturePlan({
+      project: "demo",
+      stack: "test",
+      config: {},
+      program: async () => {
+        assert.notEqual(debuggable.debuggablePromise, sdk, "the SDK's wrapper ran during the capture");
+        debuggable.debuggablePromise(Promise.resolve(0), "warm"); // the first call is the SDK's own
+        let settle: (v: number) => void = () => undefined;
+        const pending = new Promise<number>((r) => {
+          settle = r;
+        });
+        const wrapped = debuggable.debuggablePromise(pending, "pending");
+        assert.ok(state.getStore().leakCandidates.has(pending), "an unsettled promise is not a leak candidate");
+        assert.equal(Object.getOwnPropertyDescriptor(pending, "_debugStackTrace"), undefined);
+        settle(1);
+        assert.equal(await wrapped, 1);
+        assert.ok(!state.getStore().leakCandidates.has(pending), "a settled promise is still a leak candidate");
+        const failing = Promise.reject(new Error("boom"));
+        await debuggable.debuggablePromise(failing, "failing").catch((e: Error & { promise?: unknown }) => {
+          seen.push(e.message);
+          assert.equal(e.promise, failing, "the rejection does not carry its promise");
+        });
+        return {};
+      },
+    });
+    assert.deepEqual(seen, ["boom"]);
+    assert.equal(debuggable.debuggablePromise, sdk, "the SDK's wrapper was not restored");
+  });
+});

@@ -91,7 +91,10 @@ describe("pack pool (gate/pack-pool.ts): one pack process per key for every eval
     await Promise.all([use(a, "a", 20), use(b, "b", 1), use(a, "c", 1)]);
     assert.deepEqual(log, ["a in", "a out", "b in", "b out", "c in", "c out"]);
     // A failed use does not block the next one.
-    await assert.rejects(a.exclusive(async () => Promise.reject(new Error("boom"))), /boom/);
+    await assert.rejects(
+      a.exclusive(async () => Promise.reject(new Error("boom"))),
+      /boom/,
+    );
     assert.equal(await b.exclusive(async () => "next"), "next");
     a.release();
     b.release();
