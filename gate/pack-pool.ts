@@ -8,6 +8,9 @@
  * the driver exit then), unless `keepIdlePacks(true)` keeps it for the next lease — what a long-lived
  * host such as the test run wants; `closeIdlePacks` ends those.
  *
+ * A pooled process still running when this process exits (process.exit, the end of a test worker) is
+ * killed then: a pack server must not outlive its gate, driver or test run.
+ *
  * `configure` is global state in a pack process, so whoever uses an entry queues on it (`exclusive`) and
  * configures before its calls; `configuredBy` names the last configurer, so a holder that configured once
  * (a test's shared pack) knows whether another holder reconfigured the process in between.
@@ -38,12 +41,29 @@ export interface PackLease {
 
 const entries = new Map<string, Entry>();
 let keepIdle = false;
+/** Every started process not yet ended: killed when this process exits, so no pack server outlives it. */
+const live = new Set<PolicyPackProcess>();
+let exitHookInstalled = false;
+
+function track(process: PolicyPackProcess): void {
+  live.add(process);
+  process.onExit(() => live.delete(process));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // 'exit' handlers run synchronously: close() sends the kill signal at once (child_process kill).
+  globalThis.process.on("exit", () => {
+    for (const p of live) p.close();
+  });
+}
 
 /** A lease on the pack process for `key`, started with `start` when there is none. */
 export function leasePack(key: string, start: () => Promise<PolicyPackProcess>): PackLease {
   let entry = entries.get(key);
   if (!entry) {
-    const pack = start().then(async (process) => ({ process, info: await process.info() }));
+    const pack = start().then(async (process) => {
+      track(process);
+      return { process, info: await process.info() };
+    });
     const created: Entry = { pack, queue: Promise.resolve(), leases: 0 };
     entry = created;
     entries.set(key, created);

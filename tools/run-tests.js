@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm test`: the mocha suite on every core. A rehearsal spends about half its wall time waiting for the
- * policy pack process (a real gRPC analyzer server), so one mocha process leaves a core idle; the spec
- * files are split into one group per core (at most 2), balanced by a weight per file, and each group runs
- * in its own mocha process with its own warm evaluator. Their reports are printed one after the other;
- * the exit code is the first non-zero one.
+ * `npm test`: the mocha suite on every core (at most 2), in mocha's parallel mode: each worker process
+ * takes the next spec file when it finishes one, so the cores stay busy to the end whatever a file costs
+ * (fixed groups split by a weight per file were 10-15 s apart). Files go out heaviest first (longest
+ * processing time first), by a weight per file. A worker keeps its module cache, shared evaluator and
+ * pooled pack processes from one file to the next (test/support/hooks.ts); its pack processes are killed
+ * when it exits (gate/pack-pool.ts). Mocha prints each file's report when it completes.
  *
  * `npm test -- <mocha args>` (e.g. `-g "fast traffic"` or a file) runs one plain mocha process instead;
- * `TEST_JOBS=<n>` overrides the number of groups (measured here: 3 is slower than 2 on 2 cores).
+ * `TEST_JOBS=<n>` overrides the number of workers (1: one plain mocha process).
  */
 const { spawn } = require("node:child_process");
 const { readdirSync, statSync } = require("node:fs");
@@ -26,7 +27,7 @@ function specs(dir) {
   });
 }
 
-/** About one second of a group's time in weight units (the whole suite weighs ~736,000 for ~150 s). */
+/** About one second of a worker's time in weight units (the whole suite weighs ~736,000 for ~150 s). */
 const SECOND = 4900;
 
 /** Rehearsal scenarios and the pack-heavy suites cost far more per byte than unit tests. */
@@ -41,55 +42,33 @@ function weight(file) {
   return bytes;
 }
 
-function groups(files, n) {
-  const out = Array.from({ length: n }, () => ({ files: [], weight: 0 }));
-  for (const f of [...files].sort((a, b) => weight(b) - weight(a) || a.localeCompare(b))) {
-    const lightest = out.reduce((a, b) => (b.weight < a.weight ? b : a));
-    lightest.files.push(f);
-    lightest.weight += weight(f);
-  }
-  return out.filter((g) => g.files.length > 0);
-}
-
-function run(files, stdio) {
+/** mocha with these arguments, its output straight to ours; resolves to its exit code and wall time. */
+function run(mochaArgs) {
   return new Promise((resolve) => {
-    const chunks = [];
     const started = Date.now();
-    const child = spawn(process.execPath, [mocha, ...files], { cwd: root, stdio: stdio ?? ["ignore", "pipe", "pipe"] });
-    child.stdout?.on("data", (d) => chunks.push(d));
-    child.stderr?.on("data", (d) => chunks.push(d));
+    const child = spawn(process.execPath, [mocha, ...mochaArgs], { cwd: root, stdio: "inherit" });
     child.on("close", (code, signal) =>
-      resolve({
-        code: code ?? (signal ? 1 : 0),
-        output: Buffer.concat(chunks),
-        seconds: (Date.now() - started) / 1000,
-      }),
+      resolve({ code: code ?? (signal ? 1 : 0), seconds: (Date.now() - started) / 1000 }),
     );
   });
 }
 
 async function main() {
-  // Once, before the groups start: two mocha processes must not rebuild shared/dist at the same time.
+  // Once, before the workers start: two processes must not rebuild shared/dist at the same time.
   require("./build").ensureShared(root);
   if (args.length > 0) {
     // Only options (e.g. -g): the whole suite; a file or directory argument: just that.
     const named = args.some((a) => !a.startsWith("-") && /\.ts$|^test\//.test(a));
-    const r = await run(named ? args : [...args, ...specs(path.join(root, "test"))], "inherit");
+    const r = await run(named ? args : [...args, ...specs(path.join(root, "test"))]);
     process.exit(r.code);
   }
   const cores =
     Number(process.env.TEST_JOBS) || Math.min(2, Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
-  const parts = groups(specs(path.join(root, "test")), cores);
-  if (parts.length === 1) process.exit((await run(parts[0].files, "inherit")).code);
-  const results = await Promise.all(parts.map((g) => run(g.files)));
-  let code = 0;
-  results.forEach((r, i) => {
-    const head = `mocha group ${i + 1}/${results.length} (${parts[i].files.length} files, ${r.seconds.toFixed(1)} s)`;
-    process.stdout.write(`\n===== ${head} =====\n`);
-    process.stdout.write(r.output);
-    if (r.code !== 0 && code === 0) code = r.code;
-  });
-  process.exit(code);
+  const files = specs(path.join(root, "test")).sort((a, b) => weight(b) - weight(a) || a.localeCompare(b));
+  const parallel = cores > 1 ? ["--parallel", "--jobs", String(cores)] : [];
+  const r = await run([...parallel, ...files]);
+  console.log(`npm test: ${files.length} spec files, ${cores} worker(s), ${r.seconds.toFixed(1)} s`);
+  process.exit(r.code);
 }
 
 main();

@@ -1,5 +1,8 @@
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { EventEmitter } from "node:events";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { PolicyPackProcess } from "../../gate/analyzer";
 import { closeIdlePacks, keepIdlePacks, leasePack } from "../../gate/pack-pool";
 
@@ -116,5 +119,44 @@ describe("pack pool (gate/pack-pool.ts): one pack process per key for every eval
     const retry = leasePack(failing, start);
     assert.equal((await retry.pack).info.name, "stub-3");
     for (const l of [a, b, broken, retry]) l.release();
+  });
+
+  it("a pooled process still running when its host exits is killed, not left serving", async () => {
+    // A host that leases a process (here a real child: `sleep`) and exits without releasing it.
+    const root = path.join(__dirname, "..", "..");
+    const script = `
+      const { spawn } = require("node:child_process");
+      const { leasePack } = require("./gate/pack-pool");
+      const child = spawn("sleep", ["60"], { stdio: "ignore" });
+      const stub = {
+        info: async () => ({ name: "stub", version: "0", policies: [] }),
+        close: () => child.kill(),
+        onExit: (f) => child.once("exit", f),
+      };
+      leasePack("exit-test", async () => stub).pack.then(() => {
+        console.log(child.pid);
+        process.exit(0);
+      });`;
+    const out = execFileSync(process.execPath, ["-r", "./tools/ts-register.js", "-e", script], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    const pid = Number(out.trim());
+    assert.ok(pid > 0, `no pid printed: ${out}`);
+    // Killed means gone or a zombie: a killed orphan stays a zombie where PID 1 does not reap (containers).
+    const running = () => {
+      try {
+        return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+      } catch {
+        return false;
+      }
+    };
+    let alive = running();
+    for (let i = 0; i < 50 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      alive = running();
+    }
+    if (alive) process.kill(pid, "SIGKILL");
+    assert.equal(alive, false, "the pooled process outlived its host");
   });
 });

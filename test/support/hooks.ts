@@ -1,6 +1,6 @@
 /**
  * Mocha root hooks: the rehearsal evaluator shared by the driver's scenarios and the policy packs shared
- * by the policy specs are closed once, at the end.
+ * by the policy specs are closed once, at the end of a plain mocha run.
  */
 import { keepIdlePacks } from "../../gate/pack-pool";
 import { closeSharedPacks } from "./policy";
@@ -12,6 +12,10 @@ export const mochaHooks = {
     keepIdlePacks(true);
   },
   async afterAll(): Promise<void> {
+    // In mocha's parallel mode root hooks run around every spec file (mocha lib/nodejs/worker.cjs passes
+    // them to each file's run): a worker keeps its evaluator and packs for the next file, and its pooled
+    // pack processes are killed when it exits (gate/pack-pool.ts).
+    if (process.env.MOCHA_WORKER_ID !== undefined) return;
     closeSharedEvaluator();
     await closeSharedPacks();
     keepIdlePacks(false);
