@@ -127,6 +127,22 @@ export interface StartOptions {
   command?: { args: string[]; env?: Record<string, string> };
 }
 
+/** The engine's environment for a pack (PULUMI_CONFIG, PULUMI_NODEJS_*), plus the command's own. */
+function packEnv(o: StartOptions, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...extra,
+    PULUMI_CONFIG: JSON.stringify(o.config),
+    PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(o.secretKeys ?? []),
+    PULUMI_NODEJS_PROJECT: o.project,
+    PULUMI_NODEJS_STACK: o.stack,
+    PULUMI_NODEJS_ORGANIZATION: "organization",
+    // stdin is a pipe nobody writes to: this project's pack exits when it closes, i.e. when this
+    // process ends however it ends (tools/exit-with-parent.js).
+    PACK_PARENT_PIPE: "1",
+  };
+}
+
 /** A running policy pack and an analyzer client connected to it. */
 export class PolicyPackProcess {
   private constructor(
@@ -149,16 +165,8 @@ export class PolicyPackProcess {
     };
     const child = spawn(process.execPath, [...heap, ...command.args], {
       cwd: o.packDir,
-      env: {
-        ...process.env,
-        ...command.env,
-        PULUMI_CONFIG: JSON.stringify(o.config),
-        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(o.secretKeys ?? []),
-        PULUMI_NODEJS_PROJECT: o.project,
-        PULUMI_NODEJS_STACK: o.stack,
-        PULUMI_NODEJS_ORGANIZATION: "organization",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+      env: packEnv(o, command.env),
+      stdio: ["pipe", "pipe", "pipe"],
     });
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
@@ -268,6 +276,11 @@ export class PolicyPackProcess {
     const parts = await Promise.all(resources.map((r) => this.analyze(r)));
     parts.push(await this.analyzeStack(resources));
     return { diagnostics: parts.flatMap((p) => p.diagnostics), notApplicable: parts.flatMap((p) => p.notApplicable) };
+  }
+
+  /** The pack's process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** Calls `f` once when the process has ended (at once if it already has). */

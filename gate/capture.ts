@@ -135,10 +135,12 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
 
   // The SDK records a stack trace for every promise and resource; with source maps that dominates the run
   // time. Nothing here reads them (errors are reported by message), so skip them unless debugging.
+  // PULUMI_DEBUG_PROMISE_LEAKS asks the SDK for each leaked promise's stack trace: keep them then too.
+  const debugging = Boolean(process.env.GATE_DEBUG || process.env.PULUMI_DEBUG_PROMISE_LEAKS);
   const stackTraceLimit = Error.stackTraceLimit;
-  const restoreCallsites = process.env.GATE_DEBUG ? () => undefined : withoutSourcePositions();
-  const restorePromises = process.env.GATE_DEBUG ? () => undefined : withoutPromiseDebugInfo();
-  if (!process.env.GATE_DEBUG) Error.stackTraceLimit = 0;
+  const restoreCallsites = debugging ? () => undefined : withoutSourcePositions();
+  const restorePromises = debugging ? () => undefined : withoutPromiseDebugInfo();
+  if (!debugging) Error.stackTraceLimit = 0;
   let outputs: Record<string, unknown>;
   try {
     outputs = (await pulumi.runtime.runInPulumiStack(async () => opts.program())) ?? {};
@@ -188,14 +190,14 @@ interface DebuggableModule {
  * bookkeeping chained with then/catch. The three properties are read only by `promiseDebugString`
  * (:69), i.e. for the leak report with PULUMI_DEBUG_PROMISE_LEAKS; they were a fifth of a warm capture.
  * While the program runs, the wrapper keeps the rest exactly (the promise is a leak candidate until it
- * settles, a rejection carries `err.promise`), unless PULUMI_DEBUG_PROMISE_LEAKS asks for the report's
- * detail. The first call goes through the SDK's own wrapper, which schedules its leak check at exit.
+ * settles, a rejection carries `err.promise`); with GATE_DEBUG or PULUMI_DEBUG_PROMISE_LEAKS (the
+ * report's detail) the SDK's own runs, with full stack traces. The first call goes through the SDK's own wrapper, which schedules its leak check at exit.
  * Calls resolve `debuggable_1.debuggablePromise` on the module at each call (runtime/rpc.js:101, ...).
  */
 function withoutPromiseDebugInfo(): () => void {
   const debuggable = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule;
   const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
-  if (debuggable.debugPromiseLeaks) return () => undefined;
+  if (debuggable.debugPromiseLeaks) return () => undefined; // set from PULUMI_DEBUG_PROMISE_LEAKS at load
   const original = debuggable.debuggablePromise;
   debuggable.debuggablePromise = <T>(p: Promise<T>, ctx: unknown): Promise<T> => {
     if (!leakCheckScheduled) {

@@ -139,10 +139,13 @@ export class Evaluator {
       this.leases.set(key, lease);
       this.stats.packLeases++;
       const mine = lease;
-      lease.pack.catch(() => {
+      // A process that failed to start or ended (killed, crashed) is not asked again: the next session
+      // leases a fresh one.
+      const forget = () => {
         if (this.leases.get(key) === mine) this.leases.delete(key);
         mine.release();
-      });
+      };
+      lease.pack.then((p) => p.process.onExit(forget), forget);
     }
     return { lease, pack: await lease.pack, configKey };
   }

@@ -8,8 +8,9 @@
  * the driver exit then), unless `keepIdlePacks(true)` keeps it for the next lease — what a long-lived
  * host such as the test run wants; `closeIdlePacks` ends those.
  *
- * A pooled process still running when this process exits (process.exit, the end of a test worker) is
- * killed then: a pack server must not outlive its gate, driver or test run.
+ * A pooled process still running when this process exits normally (its end, process.exit: a test worker's
+ * end) is killed then. However this process ends — killed by a signal too — this project's pack exits by
+ * itself when its stdin pipe from here closes (tools/exit-with-parent.js).
  *
  * `configure` is global state in a pack process, so whoever uses an entry queues on it (`exclusive`) and
  * configures before its calls; `configuredBy` names the last configurer, so a holder that configured once
@@ -41,7 +42,7 @@ export interface PackLease {
 
 const entries = new Map<string, Entry>();
 let keepIdle = false;
-/** Every started process not yet ended: killed when this process exits, so no pack server outlives it. */
+/** Every started process not yet ended: killed when this process exits normally. */
 const live = new Set<PolicyPackProcess>();
 let exitHookInstalled = false;
 

@@ -37,7 +37,10 @@ export function packEntry(packDir: string): string[] {
     (require(path.join(SOURCE_ROOT, "tools", "build.js")) as { ensureBuild(root: string): boolean }).ensureBuild(
       SOURCE_ROOT,
     );
-    const preload = ["lazy-deps.js", "pack-memo.js"].flatMap((f) => ["-r", path.join(SOURCE_ROOT, "tools", f)]);
+    const preload = ["exit-with-parent.js", "lazy-deps.js", "pack-memo.js"].flatMap((f) => [
+      "-r",
+      path.join(SOURCE_ROOT, "tools", f),
+    ]);
     return [...preload, path.join(BUILD_ROOT, "policy", "index.js")];
   }
   return ["-r", require.resolve("ts-node/register/transpile-only"), path.join(packDir, "index.ts")];

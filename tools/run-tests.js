@@ -4,11 +4,12 @@
  * takes the next spec file when it finishes one, so the cores stay busy to the end whatever a file costs
  * (fixed groups split by a weight per file were 10-15 s apart). Files go out heaviest first (longest
  * processing time first), by a weight per file. A worker keeps its module cache, shared evaluator and
- * pooled pack processes from one file to the next (test/support/hooks.ts); its pack processes are killed
- * when it exits (gate/pack-pool.ts). Mocha prints each file's report when it completes.
+ * pooled pack processes from one file to the next (test/support/hooks.ts); its pack processes end with
+ * it (gate/pack-pool.ts, tools/exit-with-parent.js). Mocha prints each file's report when it completes.
  *
  * `npm test -- <mocha args>` (e.g. `-g "fast traffic"` or a file) runs one plain mocha process instead;
- * `TEST_JOBS=<n>` overrides the number of workers (1: one plain mocha process).
+ * `TEST_JOBS=<n>` overrides the number of workers (1: one plain mocha process). Parallel mode refuses
+ * `.only` (mocha: "'.only' is not supported in parallel mode"): run the file with `npm test -- <file>`.
  */
 const { spawn } = require("node:child_process");
 const { readdirSync, statSync } = require("node:fs");

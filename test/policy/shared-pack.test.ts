@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { Evaluator } from "../../gate/evaluator";
 import { loadStackFiles } from "../../gate/stackfiles";
 import { stackPolicyNames } from "../../rollout/compose";
-import { sharedPack } from "../support/policy";
+import { sharedPack, sharedPackPid } from "../support/policy";
 import { plan, ROOT } from "../support/stacks";
 
 describe("shared pack handle on a pooled process (test/support/policy.ts)", function () {
@@ -37,5 +37,40 @@ describe("shared pack handle on a pooled process (test/support/policy.ts)", func
       0,
       "the shared handle judged with the config the evaluator left in the process",
     );
+  });
+
+  it("a configure that fails leaves the handle judging with its last good config, as a process of its own does", async () => {
+    const pack = await sharedPack("prod");
+    const committed = await plan("prod");
+    const bad = { ...pack.config, "release-window": { ...pack.config["release-window"] } };
+    bad["release-window"].properties = { ...bad["release-window"].properties, at: 10n };
+    await assert.rejects(pack.process.configure(bad), /BigInt/);
+    const after = await pack.process.analyzeStack(committed.resources);
+    assert.deepEqual(
+      after.diagnostics.map((d) => d.policyName),
+      [],
+      "the handle stayed broken or judged with the config that failed",
+    );
+  });
+
+  it("a pack process that ends is replaced: the shared handle and an evaluator that used it judge again", async () => {
+    const pack = await sharedPack("prod");
+    const committed = await plan("prod");
+    const files = loadStackFiles(ROOT, "prod");
+    const evaluator = new Evaluator({ dir: ROOT, stackPolicies: stackPolicyNames() });
+    const judge = () => evaluator.session(files, pack.config, (s) => s.analyzeStack(committed.resources));
+    try {
+      assert.equal((await judge()).diagnostics.length, 0);
+      const pid = await sharedPackPid("prod");
+      assert.ok(pid);
+      process.kill(pid, "SIGKILL");
+      for (let i = 0; i < 100 && (await sharedPackPid("prod")) === pid; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.notEqual(await sharedPackPid("prod"), pid, "the shared handle still uses the killed process");
+      assert.equal((await judge()).diagnostics.length, 0, "the evaluator asked the killed process again");
+      assert.equal((await pack.process.analyzeStack(committed.resources)).diagnostics.length, 0);
+    } finally {
+      evaluator.close();
+    }
   });
 });

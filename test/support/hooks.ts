@@ -14,7 +14,7 @@ export const mochaHooks = {
   async afterAll(): Promise<void> {
     // In mocha's parallel mode root hooks run around every spec file (mocha lib/nodejs/worker.cjs passes
     // them to each file's run): a worker keeps its evaluator and packs for the next file, and its pooled
-    // pack processes are killed when it exits (gate/pack-pool.ts).
+    // pack processes end with it (gate/pack-pool.ts, tools/exit-with-parent.js).
     if (process.env.MOCHA_WORKER_ID !== undefined) return;
     closeSharedEvaluator();
     await closeSharedPacks();

@@ -71,17 +71,50 @@ class SharedPackProcess implements PackCalls {
   private endSlot?: () => void;
   private active = 0;
   private configuring: Promise<void> = Promise.resolve();
+  private lease: PackLease;
+  private closed = false;
+
+  /** The last policy config sent with success (none before the first configure). */
+  private config?: PolicyConfig;
 
   constructor(
-    private readonly lease: PackLease,
-    private config: PolicyConfig,
+    private readonly relet: () => PackLease,
     private stack: StackConfig,
-  ) {}
+  ) {
+    this.lease = this.watch(relet());
+  }
 
+  /** The pooled process this handle uses now. */
+  get pack(): Promise<PooledPack> {
+    return this.lease.pack;
+  }
+
+  /** A pack process that ended (killed, crashed) is replaced by a fresh lease before the next call. */
+  private watch(lease: PackLease): PackLease {
+    lease.pack.then(
+      (p) =>
+        p.process.onExit(() => {
+          if (this.lease !== lease || this.closed) return;
+          lease.release();
+          this.lease = this.watch(this.relet());
+        }),
+      () => undefined,
+    );
+    return lease;
+  }
+
+  /**
+   * Like a process of its own: a configure that fails leaves the last good config in effect (the pack
+   * never got it), and only this call rejects.
+   */
   async configure(config: PolicyConfig, stack?: StackConfig): Promise<void> {
-    this.config = config;
-    if (stack) this.stack = stack;
-    await this.run(async () => undefined, true);
+    await this.run(async (pack) => {
+      pack.configuredBy = undefined;
+      await pack.process.configure(config, stack ?? this.stack);
+      this.config = config;
+      if (stack) this.stack = stack;
+      pack.configuredBy = this;
+    });
   }
 
   analyze(r: CapturedResource): Promise<Analysis> {
@@ -97,11 +130,12 @@ class SharedPackProcess implements PackCalls {
   }
 
   close(): void {
+    this.closed = true;
     this.lease.release();
   }
 
-  private async run<T>(f: (p: PooledPack) => Promise<T>, reconfigure = false): Promise<T> {
-    this.slot ??= new Promise<PooledPack>((granted) => {
+  private async run<T>(f: (p: PooledPack) => Promise<T>): Promise<T> {
+    this.slot ??= new Promise<PooledPack>((granted, refused) => {
       this.lease
         .exclusive(
           (pack) =>
@@ -110,17 +144,13 @@ class SharedPackProcess implements PackCalls {
               granted(pack);
             }),
         )
-        .catch(() => undefined);
+        .catch(refused);
     });
     const slot = this.slot;
     this.active++;
     try {
       const pack = await slot;
-      if (reconfigure || pack.configuredBy !== this) {
-        pack.configuredBy = this;
-        this.configuring = pack.process.configure(this.config, this.stack);
-      }
-      await this.configuring;
+      await this.configured(pack);
       return await f(pack);
     } finally {
       if (--this.active === 0) {
@@ -129,10 +159,23 @@ class SharedPackProcess implements PackCalls {
       }
     }
   }
+
+  /** Sends this handle's config when another holder (or nobody yet) configured the process last. */
+  private configured(pack: PooledPack): Promise<void> {
+    if (this.config && pack.configuredBy !== this) {
+      pack.configuredBy = this;
+      const sent = pack.process.configure(this.config, this.stack);
+      this.configuring = sent;
+      sent.catch(() => {
+        if (pack.configuredBy === this) pack.configuredBy = undefined;
+      });
+    }
+    return this.configuring;
+  }
 }
 
 const shared = new Map<StackName, Promise<Pack>>();
-const sharedLeases: PackLease[] = [];
+const sharedHandles: SharedPackProcess[] = [];
 
 async function openShared(stack: StackName): Promise<Pack> {
   const files = loadStackFiles(ROOT, stack, {});
@@ -144,11 +187,14 @@ async function openShared(stack: StackName): Promise<Pack> {
       config: files.config,
       secretKeys: files.secretKeys,
     });
-  const lease = leasePack(packPoolKey(PACK_DIR, files).key, start);
-  sharedLeases.push(lease);
-  const { info } = await lease.pack;
+  const key = packPoolKey(PACK_DIR, files).key;
+  const process = new SharedPackProcess(() => leasePack(key, start), {
+    config: files.config,
+    secretKeys: files.secretKeys,
+  });
+  sharedHandles.push(process);
+  const { info } = await process.pack;
   const config = committedPolicyConfig(stack, info, INSIDE_WINDOW[stack]);
-  const process = new SharedPackProcess(lease, config, { config: files.config, secretKeys: files.secretKeys });
   await process.configure(config);
   return { process, info, config };
 }
@@ -168,10 +214,16 @@ export function sharedPack(stack: StackName): Promise<Pack> {
   return p;
 }
 
+/** The process id of the pooled process the committed stack's shared pack uses now. */
+export async function sharedPackPid(stack: StackName): Promise<number | undefined> {
+  const handle = (await sharedPack(stack)).process as SharedPackProcess;
+  return (await handle.pack).process.pid;
+}
+
 export async function closeSharedPacks(): Promise<void> {
   await Promise.allSettled(shared.values());
   shared.clear();
-  for (const lease of sharedLeases.splice(0)) lease.release();
+  for (const handle of sharedHandles.splice(0)) handle.close();
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: fixtures edit arbitrary resource properties
