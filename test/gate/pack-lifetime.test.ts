@@ -4,27 +4,10 @@
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { gone, running } from "../support/processes";
 
 const ROOT = path.join(__dirname, "..", "..");
-
-/** Gone, or a zombie (a killed orphan stays one where PID 1 does not reap, as in containers). */
-function running(pid: number): boolean {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pid: number, ms: number): Promise<boolean> {
-  for (const until = Date.now() + ms; Date.now() < until; ) {
-    if (!running(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return !running(pid);
-}
 
 describe("policy pack process lifetime", function () {
   this.timeout(60_000);

@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { PolicyPackProcess } from "../../gate/analyzer";
 import { closeIdlePacks, keepIdlePacks, leasePack } from "../../gate/pack-pool";
+import { gone } from "../support/processes";
 
 /** Stands in for a pack process: the pool only calls info, close and onExit. */
 class StubProcess {
@@ -143,19 +143,7 @@ describe("pack pool (gate/pack-pool.ts): one pack process per key for every eval
     });
     const pid = Number(out.trim());
     assert.ok(pid > 0, `no pid printed: ${out}`);
-    // Killed means gone or a zombie: a killed orphan stays a zombie where PID 1 does not reap (containers).
-    const running = () => {
-      try {
-        return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-      } catch {
-        return false;
-      }
-    };
-    let alive = running();
-    for (let i = 0; i < 50 && alive; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      alive = running();
-    }
+    const alive = !(await gone(pid, 1000));
     if (alive) process.kill(pid, "SIGKILL");
     assert.equal(alive, false, "the pooled process outlived its host");
   });
