@@ -191,8 +191,9 @@ interface DebuggableModule {
  * (:69), i.e. for the leak report with PULUMI_DEBUG_PROMISE_LEAKS; they were a fifth of a warm capture.
  * While the program runs, the wrapper keeps the rest exactly (the promise is a leak candidate until it
  * settles, a rejection carries `err.promise`); with GATE_DEBUG or PULUMI_DEBUG_PROMISE_LEAKS (the
- * report's detail) the SDK's own runs, with full stack traces. The first call goes through the SDK's own wrapper, which schedules its leak check at exit.
- * Calls resolve `debuggable_1.debuggablePromise` on the module at each call (runtime/rpc.js:101, ...).
+ * report's detail) the SDK's own runs, with full stack traces. The first call goes through the SDK's
+ * own wrapper, which schedules its leak check at exit. Callers resolve `debuggable_1.debuggablePromise`
+ * on the module at each call (runtime/rpc.js:101, ...), so replacing the export reaches them.
  */
 function withoutPromiseDebugInfo(): () => void {
   const debuggable = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule;

@@ -108,8 +108,3 @@ export function keepIdlePacks(keep: boolean): void {
 export function closeIdlePacks(): void {
   for (const [key, e] of [...entries]) if (e.leases === 0) closeEntry(key, e);
 }
-
-/** Processes in the pool (for tests and the benchmark). */
-export function pooledPackCount(): number {
-  return entries.size;
-}

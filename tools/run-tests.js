@@ -55,8 +55,11 @@ function run(mochaArgs) {
 }
 
 async function main() {
-  // Once, before the workers start: two processes must not rebuild shared/dist at the same time.
-  require("./build").ensureShared(root);
+  // Once, before the workers start: two processes must not rebuild shared/dist at the same time, nor
+  // both transpile build/ (the pack's code, built by whichever worker starts a pack first) on a cold checkout.
+  const build = require("./build");
+  build.ensureShared(root);
+  build.ensureBuild(root);
   if (args.length > 0) {
     // Only options (e.g. -g): the whole suite; a file or directory argument: just that.
     const named = args.some((a) => !a.startsWith("-") && /\.ts$|^test\//.test(a));
