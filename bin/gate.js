@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Offline readiness gate: see gate/cli.ts and docs/gate.md. Runs the transpiled build/ (rebuilt first when
 // a source changed), so neither the gate nor the policy pack process loads the TypeScript compiler.
+require("../tools/code-cache").install("gate");
 require("../tools/lazy-deps");
 const path = require("node:path");
 const root = path.join(__dirname, "..");

@@ -23,6 +23,8 @@ export interface PooledPack {
   info: PackInfo;
   /** The holder whose configuration the process has now (`configure` is global to the process). */
   configuredBy?: object;
+  /** A hash of the config `configuredBy` sent, once the pack accepted it. */
+  configuredWith?: string;
 }
 
 interface Entry {

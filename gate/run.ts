@@ -234,13 +234,7 @@ async function analyzePlan(
   policyConfig: PolicyConfig,
   resources: CapturedResource[],
 ): Promise<Analysis> {
-  return evaluator.session(files, policyConfig, async (s) => {
-    const [a, b] = await Promise.all([s.analyze(resources), s.analyzeStack(resources)]);
-    return {
-      diagnostics: [...a.diagnostics, ...b.diagnostics],
-      notApplicable: [...a.notApplicable, ...b.notApplicable],
-    };
-  });
+  return evaluator.session(files, policyConfig, (s) => s.analyzeAll(resources));
 }
 
 /** The blocking and advisory findings of a report in one list: policy violations, then Kubernetes findings. */

@@ -37,7 +37,7 @@ export function packEntry(packDir: string): string[] {
     (require(path.join(SOURCE_ROOT, "tools", "build.js")) as { ensureBuild(root: string): boolean }).ensureBuild(
       SOURCE_ROOT,
     );
-    const preload = ["exit-with-parent.js", "lazy-deps.js", "pack-memo.js"].flatMap((f) => [
+    const preload = ["exit-with-parent.js", "code-cache-preload.js", "lazy-deps.js", "pack-memo.js"].flatMap((f) => [
       "-r",
       path.join(SOURCE_ROOT, "tools", f),
     ]);

@@ -4,6 +4,7 @@
  * config even when an evaluator configured the process differently in between.
  */
 import * as assert from "node:assert/strict";
+import type { PolicyConfig } from "../../gate/analyzer";
 import { Evaluator } from "../../gate/evaluator";
 import { loadStackFiles } from "../../gate/stackfiles";
 import { stackPolicyNames } from "../../rollout/compose";
@@ -69,6 +70,34 @@ describe("shared pack handle on a pooled process (test/support/policy.ts)", func
       assert.notEqual(await sharedPackPid("prod"), pid, "the shared handle still uses the killed process");
       assert.equal((await judge()).diagnostics.length, 0, "the evaluator asked the killed process again");
       assert.equal((await pack.process.analyzeStack(committed.resources)).diagnostics.length, 0);
+    } finally {
+      evaluator.close();
+    }
+  });
+
+  it("a session with the config the process has from the evaluator's last session sends no configure", async () => {
+    const pack = await sharedPack("prod");
+    const committed = await plan("prod");
+    const files = loadStackFiles(ROOT, "prod");
+    const late = { ...pack.config, "release-window": { ...pack.config["release-window"] } };
+    late["release-window"].properties = { ...late["release-window"].properties, at: "2026-11-26T08:00:00Z" };
+    const windowViolations = (a: { diagnostics: { policyName: string }[] }) =>
+      a.diagnostics.filter((d) => d.policyName === "release-window").length;
+    const evaluator = new Evaluator({ dir: ROOT, stackPolicies: stackPolicyNames() });
+    const judge = (config: PolicyConfig) =>
+      evaluator.session(files, config, (s) => s.analyzeStack(committed.resources));
+    try {
+      assert.equal(windowViolations(await judge(late)), 1);
+      assert.equal(windowViolations(await judge(late)), 1);
+      assert.equal(evaluator.stats.configures, 1, "the same config was sent twice");
+      assert.equal(windowViolations(await judge(pack.config)), 0, "another config must be sent");
+      assert.equal(evaluator.stats.configures, 2);
+      // The shared handle configures the process in between: the evaluator must send its config again.
+      assert.equal(windowViolations(await pack.process.analyzeStack(committed.resources)), 0);
+      assert.equal(windowViolations(await judge(late)), 1);
+      await pack.process.analyzeStack(committed.resources);
+      assert.equal(windowViolations(await judge(late)), 1, "judged with the config the handle left");
+      assert.equal(evaluator.stats.configures, 4);
     } finally {
       evaluator.close();
     }
