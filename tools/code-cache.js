@@ -99,9 +99,10 @@ function write(file, { generation, entries }) {
   const prefix = Buffer.alloc(8);
   prefix.writeUInt32LE(headBuf.length, 0);
   prefix.writeUInt32LE(zlib.crc32(body), 4);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
+  // A read-only checkout or cache directory only loses the cache, never the run.
   try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(tmp, Buffer.concat([prefix, body]));
     fs.renameSync(tmp, file);
   } catch {
