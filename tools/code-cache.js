@@ -221,4 +221,4 @@ function install(name, { flushOnSigterm = false } = {}) {
   return state;
 }
 
-module.exports = { install, cacheFile, read, DIR };
+module.exports = { install, read };

@@ -82,4 +82,4 @@ function install(file, root = ROOT) {
   };
 }
 
-module.exports = { install, resolutionKey };
+module.exports = { install };
