@@ -6,50 +6,124 @@
  * `Module._pathCache` (lib/internal/modules/cjs/loader.js Module._findPath: request + "\0" + lookup paths
  * → file name); this keeps them in a file next to the code cache and answers from it first.
  *
- * An answer is served only while nothing that decides resolution changed: the file carries the identity
- * (size, mtime, ctime, inode) of node_modules/.package-lock.json (npm rewrites it on every install or
- * removal), of build/.stamp (rewritten by every build) and of package.json, and is ignored when one
- * differs. A served file that no longer exists is resolved by node again. Written (temporary file, then
- * rename) only when a run resolved something new.
+ * An answer is served only while what decided it is unchanged. Module._findPath looks the request up in
+ * each lookup path in turn (skipping those that do not exist), reads a package's `exports` or `main`, and
+ * probes file names with extensions: every one of those answers depends only on which names the directories
+ * along the way hold and on their package.json files. So each answer keeps its evidence — for every lookup
+ * path node tried up to the one that answered, the directories from it down the request (and down to the
+ * file found), each with its identity (a name added, removed or renamed in a directory changes its mtime)
+ * and its package.json's — and is served only while all of it is unchanged (stat'ed once per process).
+ * A directory changed within the last second of its reading is too recent to trust (the "racy" case of
+ * git's index: a change in the same timestamp tick would go unseen), so that answer is not kept.
+ * Answers that lead outside their lookup path (a symlinked package, `main: "../x"`) are not kept at all.
+ *
+ * The whole file is also dropped when node_modules/.package-lock.json, build/.stamp, package.json or the
+ * `--conditions` of the process differ (exports conditions choose among a package's files).
+ * Written (temporary file, then rename) only when a run resolved something new.
  */
 const Module = require("node:module");
 const fs = require("node:fs");
 const path = require("node:path");
+const { writeAtomic } = require("./code-cache");
 
 const ROOT = path.join(__dirname, "..");
 const WATCHED = [path.join("node_modules", ".package-lock.json"), path.join("build", ".stamp"), "package.json"];
+/** A directory modified this recently (ms) when an answer is learned makes that answer untrusted. */
+const RACY_MS = 1000;
 
-/** What resolution depends on besides the files themselves: the identity of the watched files. */
+/** The `--conditions` / `-C` values of this process (they choose among a package's `exports`). */
+function conditions() {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/).filter(Boolean)];
+  const out = [];
+  for (let i = 0; i < args.length; i++) {
+    const m = /^(?:--conditions|-C)(?:=(.*))?$/.exec(args[i]);
+    if (m) out.push(m[1] ?? args[++i]);
+  }
+  return out;
+}
+
+/** What the whole file depends on: the identity of the watched files and the conditions. */
 function resolutionKey(root = ROOT) {
-  return WATCHED.map((f) => {
+  const files = WATCHED.map((f) => {
     try {
       const s = fs.statSync(path.join(root, f), { bigint: true });
       return `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
     } catch {
       return "-";
     }
-  }).join("|");
+  });
+  return [...files, ...conditions()].join("|");
+}
+
+/** A path's identity now: "-" when missing; a directory's or file's inode and mtime (a file's size too). */
+function identity(p) {
+  try {
+    const s = fs.statSync(p, { bigint: true });
+    return s.isDirectory() ? `d:${s.ino}:${s.mtimeNs}` : `f:${s.ino}:${s.mtimeNs}:${s.size}`;
+  } catch {
+    return "-";
+  }
+}
+
+const isUnder = (dir, p) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+
+/** The directories from `from` down to `to` (both included; `to` under `from`). */
+function descend(from, to) {
+  const out = [from];
+  const rest = path.relative(from, to);
+  if (!rest) return out;
+  let at = from;
+  for (const seg of rest.split(path.sep)) {
+    at = path.join(at, seg);
+    out.push(at);
+  }
+  return out;
+}
+
+/**
+ * The paths whose identity decided `found` for `request` in `paths` (see the header), or undefined when
+ * the answer cannot be explained by them (it leads outside the lookup path that answered).
+ */
+function evidenceOf(request, paths, found) {
+  const lookups = path.isAbsolute(request) ? [""] : paths;
+  const out = [];
+  for (const cur of lookups) {
+    const base = path.resolve(cur, request);
+    const start = cur ? commonDir(cur, base) : path.dirname(base);
+    const chain = descend(start, base);
+    // package.json files node reads: the package's (`exports`, for a bare request) and the directory's (`main`).
+    const manifests = [base, ...(isBare(request) ? [path.join(cur, packageName(request))] : [])];
+    if (!isUnder(start, found)) {
+      if (cur && identity(cur) === "-") out.push(cur);
+      else out.push(...chain, ...manifests.map((d) => path.join(d, "package.json")));
+      continue;
+    }
+    const deepest = chain.filter((d) => isUnder(d, found)).pop();
+    const below = descend(deepest, path.dirname(found)).slice(1);
+    out.push(...chain, ...below, ...[...manifests, ...below].map((d) => path.join(d, "package.json")));
+    return out;
+  }
+  return undefined;
+}
+
+const isBare = (request) => !/^(\.\.?($|[\\/])|[\\/])/.test(request) && !path.isAbsolute(request);
+const packageName = (request) => request.split(/[\\/]/, request.startsWith("@") ? 2 : 1).join("/");
+
+function commonDir(a, b) {
+  let d = a;
+  while (!isUnder(d, b)) d = path.dirname(d);
+  return d;
 }
 
 function read(file, key) {
   try {
     const o = JSON.parse(fs.readFileSync(file, "utf8"));
-    if (o.key === key && o.paths && typeof o.paths === "object") return new Map(Object.entries(o.paths));
+    if (o.key === key && Array.isArray(o.table) && o.answers && typeof o.answers === "object")
+      return { table: o.table, answers: new Map(Object.entries(o.answers)) };
   } catch {
     // missing or damaged: resolve as node does
   }
-  return new Map();
-}
-
-function write(file, key, paths) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, JSON.stringify({ key, paths: Object.fromEntries(paths) }));
-    fs.renameSync(tmp, file);
-  } catch {
-    fs.rmSync(tmp, { force: true });
-  }
+  return { table: [], answers: new Map() };
 }
 
 /** Node's own cache key (Module._findPath), or undefined when node would not look the request up. */
@@ -60,26 +134,65 @@ function lookupKey(request, paths) {
 }
 
 /**
- * Serves Module._findPath from `file`, valid while the watched files under `root` are unchanged; returns
- * a function that writes what this run learned.
+ * Serves Module._findPath from `file`, valid while the watched files under `root` are unchanged and each
+ * answer's evidence is; returns a function that writes what this run learned.
  */
 function install(file, root = ROOT) {
   const key = resolutionKey(root);
-  const known = read(file, key);
+  const { table, answers } = read(file, key);
+  const now = new Map();
+  const current = (p) => {
+    let id = now.get(p);
+    if (id === undefined) {
+      id = identity(p);
+      now.set(p, id);
+    }
+    return id;
+  };
+  // An answer holds indexes into `table` ([path, identity] when it was learned).
+  const valid = ([, idx]) => idx.every((i) => table[i] !== undefined && current(table[i][0]) === table[i][1]);
   const learned = new Map();
   const findPath = Module._findPath;
   Module._findPath = function (request, paths, isMain) {
     const k = lookupKey(request, paths);
-    const hit = k === undefined ? undefined : known.get(k);
-    if (hit !== undefined && fs.existsSync(hit)) return hit;
+    const hit = k === undefined ? undefined : answers.get(k);
+    if (hit !== undefined && valid(hit)) return hit[0];
+    const since = Date.now() - RACY_MS;
     const found = findPath.call(this, request, paths, isMain);
-    if (k !== undefined && found) learned.set(k, found);
+    if (k !== undefined && found) learn(k, request, paths, found, since);
     return found;
   };
+  function learn(k, request, paths, found, since) {
+    const evidence = evidenceOf(request, paths, found);
+    if (!evidence) return;
+    const ids = evidence.map((p) => [p, current(p)]);
+    // A directory this new may have changed in the tick node read it: its mtime proves nothing.
+    if (ids.some(([, id]) => id !== "-" && Number(id.split(":")[2]) / 1e6 >= since)) return;
+    learned.set(k, [found, ids]);
+  }
   return () => {
     if (learned.size === 0) return;
-    write(file, key, new Map([...known, ...learned]));
+    writeAtomic(file, Buffer.from(JSON.stringify(encode(key, answers, learned, valid, table))));
   };
 }
 
-module.exports = { install };
+/** The file's content: answers still valid and those learned, their evidence in one table. */
+function encode(key, answers, learned, valid, table) {
+  const out = { key, table: [], answers: {} };
+  const index = new Map();
+  const at = ([p, id]) => {
+    const k = `${p}\0${id}`;
+    let i = index.get(k);
+    if (i === undefined) {
+      i = out.table.length;
+      index.set(k, i);
+      out.table.push([p, id]);
+    }
+    return i;
+  };
+  for (const [k, a] of answers) if (!learned.has(k) && valid(a)) out.answers[k] = [a[0], a[1].map((i) => at(table[i]))];
+  for (const [k, [found, ids]] of learned) out.answers[k] = [found, ids.map(at)];
+  return out;
+}
+
+module.exports = { install, evidenceOf };

@@ -4,7 +4,18 @@
  */
 import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -33,11 +44,11 @@ describe("V8 code cache (tools/code-cache.js)", function () {
     ...extra,
   });
 
-  /** Runs main.js of the fixture directory under the cache named "spec". */
-  function run(extra: Record<string, string> = {}): Run {
+  /** Runs main.js of the fixture directory under the cache named "spec" (`then`: code run after the install). */
+  function run(extra: Record<string, string> = {}, flags: string[] = [], then = ""): Run {
     const r = spawnSync(
       process.execPath,
-      ["-e", `require(${JSON.stringify(CODE_CACHE)}).install("spec"); require("./main.js")`],
+      [...flags, "-e", `require(${JSON.stringify(CODE_CACHE)}).install("spec"); ${then}; require("./main.js")`],
       {
         cwd: dir,
         env: env(extra),
@@ -179,5 +190,125 @@ describe("V8 code cache (tools/code-cache.js)", function () {
       run({ N: String(n) });
       assert.equal(names().includes("old.js"), n < 8, `after write ${n + 1}`);
     }
+  });
+  it("keys an entry by the text node read: a file replaced while it loads is compiled anew next run", () => {
+    // Another gate's build.js renames a new file into place between node's read and the compile: this run
+    // runs the text node read (as node would), the next one the new file's.
+    write("main.js", 'console.log(require("./v").v);');
+    write("v.js", 'exports.v = "old";');
+    const swap = `const M = require("node:module"), fs = require("node:fs"), inner = M.prototype._compile;
+      M.prototype._compile = function (c, f, fmt) {
+        if (f.endsWith("v.js") && !fs.existsSync("swapped")) {
+          fs.writeFileSync("swapped", ""); fs.writeFileSync("v.new", 'exports.v = "new";'); fs.renameSync("v.new", "v.js");
+        }
+        return inner.call(this, c, f, fmt);
+      }`;
+    assert.equal(run({}, [], swap).out, "old");
+    assert.equal(readFileSync(path.join(dir, "v.js"), "utf8"), 'exports.v = "new";');
+    assert.equal(run().out, "new", "the code of the text it was made from is not served for another text");
+    assert.equal(run().stats.hits, 2);
+  });
+
+  it("hands ES module syntax in a .js back to node, which loads it as a module", () => {
+    write("main.js", 'console.log(JSON.stringify({ ...require("./esm.js") }));');
+    write("esm.js", "export const x = 1;");
+    const plain = run({ APP_ROLLOUT_CODE_CACHE: "0" }).out;
+    assert.equal(plain, '{"x":1}');
+    assert.equal(run().out, plain);
+    assert.equal(run().out, plain);
+  });
+
+  it("leaves to node every module that may import(): comments inside, or code it evaluates", () => {
+    write(
+      "main.js",
+      `Promise.all([require("./a").load(), require("./b").load()]).then((m) => console.log(m.map((x) => typeof x.cpus).join()));`,
+    );
+    write("a.js", 'exports.load = () => import/* lazy */("node:os");');
+    write("b.js", 'const load = new Function("s", "return import(s)"); exports.load = () => load("node:os");');
+    for (let i = 0; i < 2; i++) assert.equal(run().out, "function,function");
+  });
+
+  it("leaves modules to node while source maps are enabled (node caches each module's map in its compile)", () => {
+    const map = {
+      version: 3,
+      file: "sm.js",
+      sources: ["sm.ts"],
+      names: [],
+      mappings: ";;AACA,oBAEC;AAHD,kBAAkB;AAClB,SAAgB,IAAI;IAClB,MAAM,IAAI,KAAK,CAAC,MAAM,CAAC,CAAC;AAC1B,CAAC",
+    };
+    write(
+      "sm.js",
+      `"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.boom = boom;\n// original source\nfunction boom() {\n    throw new Error("boom");\n}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString("base64")}`,
+    );
+    write(
+      "main.js",
+      `try { require("./sm").boom(); } catch (e) { console.log(e.stack.split("\\n")[1].trim()); }
+       console.log(!!require("node:module").findSourceMap(require.resolve("./sm.js")));`,
+    );
+    const plain = run({ APP_ROLLOUT_CODE_CACHE: "0" }, ["--enable-source-maps"]).out;
+    assert.match(plain, /sm\.ts:3:\d+\)\ntrue$/);
+    for (let i = 0; i < 2; i++) assert.equal(run({}, ["--enable-source-maps"]).out, plain);
+  });
+
+  it("reports columns on a module's first line as node does", () => {
+    write("main.js", 'try { require("./l1"); } catch (e) { console.log(e.stack.split("\\n")[1].trim()); }');
+    write("l1.js", 'const a = 1; throw new Error("x" + a);');
+    const plain = run({ APP_ROLLOUT_CODE_CACHE: "0" }).out;
+    assert.match(plain, /l1\.js:1:20\)$/);
+    assert.equal(run().out, plain);
+    assert.equal(run().stats.hits, 2);
+    assert.equal(run().out, plain, "from cached data too");
+  });
+
+  it("stays out under --experimental-policy: node's integrity check still refuses a tampered module", () => {
+    write("main.js", 'try { console.log(require("./pol.js")); } catch (e) { console.log("refused:", e.code); }');
+    write("pol.js", 'module.exports = "tampered";');
+    const main = readFileSync(path.join(dir, "main.js"));
+    const integrity = (b: Buffer) => `sha256-${createHash("sha256").update(b).digest("base64")}`;
+    const url = (f: string) => `file://${path.join(dir, f)}`;
+    write(
+      "policy.json",
+      JSON.stringify({
+        scopes: { "file:": { integrity: true, dependencies: true } },
+        resources: {
+          [url("main.js")]: { integrity: integrity(main), dependencies: true },
+          [url("pol.js")]: { integrity: `sha256-${"A".repeat(43)}=`, dependencies: true },
+        },
+      }),
+    );
+    const flags = ["--experimental-policy=policy.json"];
+    const plain = run({ APP_ROLLOUT_CODE_CACHE: "0" }, flags).out;
+    assert.equal(plain, "refused: ERR_MANIFEST_ASSERT_INTEGRITY");
+    for (let i = 0; i < 2; i++) assert.equal(run({}, flags).out, plain);
+    assert.deepEqual(cacheFiles(), []);
+  });
+
+  it("uses no cache in a directory others may write, and creates its own 0700", () => {
+    write("main.js", 'console.log(require("./lib").v);');
+    write("lib.js", "exports.v = 3;");
+    run();
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
+    assert.equal(run().stats.hits, 2);
+    chmodSync(cacheDir, 0o777);
+    const open = run();
+    assert.equal(open.out, "3");
+    assert.deepEqual(open.stats, { hits: 0, compiled: 2, rejected: 0 }, "a planted cache would be read here");
+  });
+
+  it("keeps the 6 most recently written cache files of an executable and removes stale temporary files", () => {
+    write("main.js", "console.log('ok');");
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    const stale = path.join(cacheDir, "spec-v0-x64-0.bin.123.abc.tmp");
+    writeFileSync(stale, "");
+    utimesSync(stale, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    for (let n = 0; n < 8; n++) run({}, [`--stack-size=${900 + n}`]);
+    assert.equal(cacheFiles().length, 6);
+    assert.ok(!readdirSync(cacheDir).includes(path.basename(stale)));
+  });
+  it("gives a module's require.resolve node's own argument errors", () => {
+    write("main.js", 'try { require.resolve(42); } catch (e) { console.log(e.code + ": " + e.message); }');
+    const plain = run({ APP_ROLLOUT_CODE_CACHE: "0" }).out;
+    assert.match(plain, /^ERR_INVALID_ARG_TYPE: The "request" argument must be of type string/);
+    for (let i = 0; i < 2; i++) assert.equal(run().out, plain);
   });
 });
