@@ -18,6 +18,10 @@
  */
 const path = require("node:path");
 
+// analyzeStack's resource views built once per call, not once per stack policy (tools/pack-stack-resources.js);
+// installed before anything loads @pulumi/policy's server.js.
+require("./pack-stack-resources").install();
+
 const file = require.resolve("@pulumi/policy/deserialize", { paths: [process.cwd(), path.join(__dirname, "..")] });
 const deserialize = require(file);
 const decode = deserialize.deserializeProperties;
