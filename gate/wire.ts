@@ -12,6 +12,7 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { type CapturedResource, SECRET_PLACEHOLDER } from "./capture";
+import { structBytes } from "./struct-bytes";
 
 /** Marks gate secret placeholders as secrets again, so the pack sees them as the engine would send them. */
 function rewrapSecrets(v: unknown): unknown {
@@ -21,9 +22,19 @@ function rewrapSecrets(v: unknown): unknown {
   return v;
 }
 
+/** A resource's properties as JSON text (what the engine sends: JSON values). */
+const propertiesJson = (v: Record<string, unknown> | undefined): string => JSON.stringify(v ?? {});
+
+/** The properties as the engine sends them: JSON values, secrets wrapped. */
+const plainProperties = (json: string): Record<string, unknown> =>
+  rewrapSecrets(JSON.parse(json)) as Record<string, unknown>;
+
 export function struct(v: Record<string, unknown>): Struct {
-  return Struct.fromJavaScript(rewrapSecrets(JSON.parse(JSON.stringify(v ?? {}))) as Record<string, never>);
+  return Struct.fromJavaScript(plainProperties(propertiesJson(v)) as Record<string, never>);
 }
+
+/** The properties a message of this kind carries: the inputs before a step, the outputs after. */
+const propertiesOf = (kind: Kind, r: CapturedResource) => (kind === "analyze" ? r.inputs : (r.outputs ?? r.inputs));
 
 function options(r: CapturedResource): pb.AnalyzerResourceOptions {
   const o = new pb.AnalyzerResourceOptions();
@@ -38,22 +49,34 @@ function options(r: CapturedResource): pb.AnalyzerResourceOptions {
 
 /** `analyze`'s request: the resource's inputs, before its step. */
 export function analyzeMessage(r: CapturedResource): pb.AnalyzeRequest {
+  const req = analyzeHead(r);
+  req.setProperties(struct(r.inputs));
+  return req;
+}
+
+/** `analyze`'s request but its properties. */
+function analyzeHead(r: CapturedResource): pb.AnalyzeRequest {
   const req = new pb.AnalyzeRequest();
   req.setType(r.type);
   req.setName(r.name);
   req.setUrn(r.urn);
-  req.setProperties(struct(r.inputs));
   req.setOptions(options(r));
   return req;
 }
 
 /** One resource of `analyzeStack`'s request: outputs, parent and dependencies, after the update. */
 export function stackResourceMessage(r: CapturedResource): pb.AnalyzerResource {
+  const a = stackResourceHead(r);
+  a.setProperties(struct(r.outputs ?? r.inputs));
+  return a;
+}
+
+/** One resource of `analyzeStack`'s request but its properties. */
+function stackResourceHead(r: CapturedResource): pb.AnalyzerResource {
   const a = new pb.AnalyzerResource();
   a.setType(r.type);
   a.setName(r.name);
   a.setUrn(r.urn);
-  a.setProperties(struct(r.outputs ?? r.inputs));
   a.setOptions(options(r));
   if (r.parent) a.setParent(r.parent);
   a.setDependenciesList(r.dependencies);
@@ -68,11 +91,14 @@ export function stackResourceMessage(r: CapturedResource): pb.AnalyzerResource {
 type Kind = "analyze" | "stack";
 
 /** Exactly the fields each message is built from, so equal keys mean equal bytes. */
-function contentKey(kind: Kind, r: CapturedResource): string {
+function contentKey(kind: Kind, r: CapturedResource, properties: string): string {
   const common = [kind, r.type, r.name, r.urn, r.options, r.parent ?? ""];
-  const rest = kind === "analyze" ? [r.inputs] : [r.outputs ?? r.inputs, r.dependencies, r.propertyDependencies];
+  const rest = kind === "analyze" ? [] : [r.dependencies, r.propertyDependencies];
+  // JSON text never holds a raw newline: the two parts cannot run into each other.
   return createHash("sha1")
     .update(JSON.stringify([...common, ...rest]))
+    .update("\n")
+    .update(properties)
     .digest("base64");
 }
 
@@ -83,16 +109,55 @@ const byContent = new Map<string, Buffer>();
 const byObject: Record<Kind, WeakMap<CapturedResource, Buffer>> = { analyze: new WeakMap(), stack: new WeakMap() };
 export const wireStats = { encoded: 0, reused: 0 };
 
+/** Fields 1 (`type`) and 2 (`properties`), wire type 2, in both AnalyzeRequest and AnalyzerResource. */
+const TYPE_TAG = 0x0a;
+const PROPERTIES_TAG = 0x12;
+
+/**
+ * A message's bytes: the generated class serializes everything but the properties, whose Struct bytes
+ * (gate/struct-bytes.ts) go in where the generated code writes field 2 — after field 1 (`type`, written
+ * when not empty), before field 3; google-protobuf serializes fields in field-number order. A value the
+ * Struct encoder does not reproduce goes through google-protobuf whole.
+ */
+function messageBytes(kind: Kind, r: CapturedResource, properties: string): Buffer {
+  const props = structBytes(plainProperties(properties));
+  if (!props) {
+    const message = kind === "analyze" ? analyzeMessage(r) : stackResourceMessage(r);
+    return Buffer.from(message.serializeBinary());
+  }
+  const rest = Buffer.from((kind === "analyze" ? analyzeHead(r) : stackResourceHead(r)).serializeBinary());
+  let at = 0;
+  if (rest[0] === TYPE_TAG) {
+    let len = 0;
+    let shift = 0;
+    at = 1;
+    for (;;) {
+      const b = rest[at++];
+      len += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (b < 0x80) break;
+    }
+    at += len;
+  }
+  return Buffer.concat([
+    rest.subarray(0, at),
+    Buffer.from([PROPERTIES_TAG]),
+    varint(props.length),
+    props,
+    rest.subarray(at),
+  ]);
+}
+
 function encoded(kind: Kind, r: CapturedResource): Buffer {
   const mine = byObject[kind].get(r);
   if (mine) return mine;
-  const key = contentKey(kind, r);
+  const properties = propertiesJson(propertiesOf(kind, r));
+  const key = contentKey(kind, r, properties);
   let bytes = byContent.get(key);
   if (bytes) wireStats.reused++;
   else {
     wireStats.encoded++;
-    const message = kind === "analyze" ? analyzeMessage(r) : stackResourceMessage(r);
-    bytes = Buffer.from(message.serializeBinary());
+    bytes = messageBytes(kind, r, properties);
     if (byContent.size >= MAX_CACHED) byContent.clear();
     byContent.set(key, bytes);
   }
