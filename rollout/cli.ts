@@ -348,6 +348,8 @@ async function offline(
       run.world.close();
     }
   } finally {
+    // GATE_TIMINGS=1 (docs/gate.md "Profile"): what the rehearsal asked of its program and pack.
+    if (process.env.GATE_TIMINGS === "1") io.err(`evaluator: ${JSON.stringify(evaluator.stats)}`);
     if (!shared) evaluator.close();
   }
 }
