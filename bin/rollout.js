@@ -1,17 +1,12 @@
 #!/usr/bin/env node
 // Progressive rollout driver: see rollout/cli.ts and docs/release.md.
-// The in-process rehearsal commands run in a child with a larger young generation (tools/young-gen.js).
-if (!require("../tools/young-gen").inYoungGeneration(process.argv, ["rehearse", "plan"])) main();
-
-function main() {
-  require("../tools/code-cache").install("rollout");
-  require("../tools/lazy-deps");
-  const path = require("node:path");
-  const root = path.join(__dirname, "..");
-  require("../tools/build").ensureBuild(root);
-  require("../build/rollout/cli")
-    .main(process.argv.slice(2))
-    .then((code) => {
-      process.exitCode = code;
-    });
-}
+require("../tools/code-cache").install("rollout");
+require("../tools/lazy-deps");
+const path = require("node:path");
+const root = path.join(__dirname, "..");
+require("../tools/build").ensureBuild(root);
+require("../build/rollout/cli")
+  .main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  });

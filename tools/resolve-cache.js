@@ -58,7 +58,9 @@ function resolutionKey(root = ROOT) {
 /** A path's identity now: "-" when missing; a directory's or file's inode and mtime (a file's size too). */
 function identity(p) {
   try {
-    const s = fs.statSync(p, { bigint: true });
+    // Most evidence paths are missing ones (lookup paths node skips): no exception built for those.
+    const s = fs.statSync(p, { bigint: true, throwIfNoEntry: false });
+    if (!s) return "-";
     return s.isDirectory() ? `d:${s.ino}:${s.mtimeNs}` : `f:${s.ino}:${s.mtimeNs}:${s.size}`;
   } catch {
     return "-";
