@@ -193,8 +193,9 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${RUNS} rounds (BENCH_RUNS to change)`);
   const gate = (stack: string) => ({
     label: `gate --stack ${stack}`,
-    cmd: process.execPath,
-    args: [path.join(ROOT, "bin", "gate.js"), "--stack", stack, "--at", "window", "--format", "json"],
+    // The executables as installed (npm's bin links, `npm run gate`/`rollout`): their #! lines apply.
+    cmd: path.join(ROOT, "bin", "gate.js"),
+    args: ["--stack", stack, "--at", "window", "--format", "json"],
   });
   const image = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/artifortress/api:sha-9f8e7d6";
   const rehearse = ["rehearse", "--stack", "prod", "--image", image, "--version", "1.5.0", "--then", "rollback@P7D"];
@@ -211,8 +212,8 @@ async function main(): Promise<void> {
     gate("prod"),
     {
       label: "rehearse prod + rollback",
-      cmd: process.execPath,
-      args: [path.join(ROOT, "bin", "rollout.js"), ...rehearse, "--format", "json"],
+      cmd: path.join(ROOT, "bin", "rollout.js"),
+      args: [...rehearse, "--format", "json"],
     },
   ]);
   const floor = runs["floor (load 4 packages)"];
