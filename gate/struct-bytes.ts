@@ -9,7 +9,8 @@
  * - Value is a oneof, the set member written even when it holds its default: null_value (1, enum 0),
  *   number_value (2, double, little-endian), string_value (3), bool_value (4), struct_value (5),
  *   list_value (6); ListValue `values` (1) is a repeated Value.
- * Strings are UTF-8. Returns undefined for what it does not reproduce byte for byte — a string with a lone
+ * Strings are UTF-8. Returns undefined for what it does not reproduce byte for byte — nesting too deep for
+ * its stack, a string with a lone
  * surrogate (jspb encodes the code unit, Buffer would write U+FFFD), a number JSON cannot hold, a `__proto__`
  * key (jspb.Map stores keys on a plain object), anything but JSON's types — and the caller encodes with
  * google-protobuf instead. `test/gate/wire.test.ts` compares both on every resource of both plans and on
@@ -142,7 +143,8 @@ export function structBytes(o: Record<string, unknown>): Buffer | undefined {
   try {
     writeStruct(out, o);
   } catch (e) {
-    if (e === UNSUPPORTED) return undefined;
+    // Nesting deeper than this recursion's stack (~1000 levels; google-protobuf's goes deeper): its turn.
+    if (e === UNSUPPORTED || e instanceof RangeError) return undefined;
     throw e;
   }
   return Buffer.from(out.buf.subarray(0, out.at));

@@ -58,16 +58,21 @@ function transform(source) {
   return { text: source.slice(0, from) + rewritten + source.slice(to) + fn, applied: true };
 }
 
-/** Installs the rewrite for every later load of @pulumi/policy/server.js; returns what it did. */
+/**
+ * Installs the rewrite for the next load of @pulumi/policy/server.js, then steps out of node's loader (the
+ * modules loaded after it see node's own `.js` handler, with no frame of this one); returns what it did.
+ */
 function install() {
   const state = { applied: undefined };
   const load = Module._extensions[".js"];
-  Module._extensions[".js"] = function (module, filename) {
+  const hook = function (module, filename) {
     if (!filename.endsWith(SERVER)) return load.call(this, module, filename);
+    if (Module._extensions[".js"] === hook) Module._extensions[".js"] = load;
     const { text, applied } = transform(fs.readFileSync(filename, "utf8"));
     state.applied = applied;
     return module._compile(text, filename);
   };
+  Module._extensions[".js"] = hook;
   return state;
 }
 

@@ -15,7 +15,8 @@
  * and its package.json's — and is served only while all of it is unchanged (stat'ed once per process).
  * A directory changed within the last second of its reading is too recent to trust (the "racy" case of
  * git's index: a change in the same timestamp tick would go unseen), so that answer is not kept.
- * Answers that lead outside their lookup path (a symlinked package, `main: "../x"`) are not kept at all.
+ * Only answers that are one of the names node tries, as written, are kept: not one reached through a
+ * symlink (its evidence would not cover the link), nor the index node falls back to when `main` is missing.
  *
  * The whole file is also dropped when node_modules/.package-lock.json, build/.stamp, package.json or the
  * `--conditions` of the process differ (exports conditions choose among a package's files).
@@ -100,6 +101,7 @@ function evidenceOf(request, paths, found) {
       else out.push(...chain, ...manifests.map((d) => path.join(d, "package.json")));
       continue;
     }
+    if (!candidate(cur, base, request, found)) return undefined;
     const deepest = chain.filter((d) => isUnder(d, found)).pop();
     const below = descend(deepest, path.dirname(found)).slice(1);
     out.push(...chain, ...below, ...[...manifests, ...below].map((d) => path.join(d, "package.json")));
@@ -107,6 +109,37 @@ function evidenceOf(request, paths, found) {
   }
   return undefined;
 }
+
+/**
+ * Whether `found` (a real path) is one of the names node tries for `base`, as written: the file itself or
+ * with an extension, the `main` of its package.json (with an extension, or its index), its index when it has
+ * no `main`, or for a bare request a file of the package (its `exports`). Anything else was reached
+ * through a symlink the evidence does not cover, or is the index node falls back to when `main` is missing
+ * (with a DEP0128 warning a served answer would not give): not kept.
+ */
+function candidate(cur, base, request, found) {
+  const exts = Object.keys(Module._extensions);
+  const named = (p) => p === found || exts.some((e) => p + e === found);
+  const indexOf = (dir) => path.dirname(found) === dir && exts.some((e) => path.basename(found) === `index${e}`);
+  if (named(base)) return true;
+  if (isBare(request) && isUnder(path.join(cur, packageName(request)), found) && exportsOf(cur, request)) return true;
+  const main = manifest(base)?.main;
+  if (typeof main === "string" && main) {
+    const m = path.resolve(base, main);
+    return named(m) || indexOf(m);
+  }
+  return indexOf(base);
+}
+
+function manifest(dir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+const exportsOf = (cur, request) => manifest(path.join(cur, packageName(request)))?.exports;
 
 const isBare = (request) => !/^(\.\.?($|[\\/])|[\\/])/.test(request) && !path.isAbsolute(request);
 const packageName = (request) => request.split(/[\\/]/, request.startsWith("@") ? 2 : 1).join("/");

@@ -6,6 +6,7 @@
  * from the installed server.js source in this process and called with the same decoded requests.
  */
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import Module from "node:module";
 import * as path from "node:path";
@@ -23,6 +24,7 @@ type Call = { request: pb.AnalyzeStackRequest };
 type Callback = (err: Error | undefined, res?: pb.AnalyzeResponse) => void;
 type MakeStack = (name: string, version: string, level: string, policies: unknown[]) => (c: Call, cb: Callback) => void;
 
+const ROOT = path.join(__dirname, "..", "..");
 const SERVER = require.resolve("@pulumi/policy/server.js");
 const deserialize = require("@pulumi/policy/deserialize") as {
   deserializeProperties(struct: object | undefined, proxySecrets: boolean): unknown;
@@ -161,5 +163,23 @@ describe("analyzeStack's resource views built once per call (tools/pack-stack-re
     const readsPolicy = SOURCE.replace("const type = r.getType();", "const type = r.getType() + p.name;");
     assert.notEqual(readsPolicy, SOURCE);
     assert.equal(transform(readsPolicy).applied, false);
+  });
+  it("is in effect in the gate's pack process: its preloads rewrite server.js, then leave node's loader as it was", () => {
+    // The preloads of gate/runtime.ts packEntry that matter here, then what the pack's entry loads.
+    const script = `const M = require("node:module");
+      const s = require("@pulumi/policy/server.js").makeAnalyzeStackRpcFun.toString();
+      console.log(JSON.stringify({ rewritten: s.includes("appRolloutStackResources"),
+        nodes: M._extensions[".js"].toString() === ${JSON.stringify("")} + process.env.NODE_JS_LOADER }));`;
+    // This mocha process's own handler may be ts-node's: node's comes from a plain process.
+    const plain = spawnSync(process.execPath, ["-p", 'require("node:module")._extensions[".js"].toString()'], {
+      encoding: "utf8",
+    });
+    const r = spawnSync(process.execPath, ["-r", path.join(ROOT, "tools", "pack-memo.js"), "-e", script], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, NODE_JS_LOADER: plain.stdout.replace(/\n$/, "") },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { rewritten: true, nodes: true });
   });
 });

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -121,5 +121,31 @@ describe("resolution cache (tools/resolve-cache.js)", function () {
     assert.equal(run().out, "lib/index.js");
     writeFileSync(path.join(dir, ".cache", "paths.json"), "{not json");
     assert.deepEqual(run(), { out: "lib/index.js", node: 1 });
+  });
+  it("does not keep the index node falls back to when main is missing: adding main's file is seen", () => {
+    write("node_modules/foo/package.json", '{"main":"./build/x.js"}');
+    mkdirSync(path.join(dir, "node_modules/foo/build"));
+    write("node_modules/foo/index.js", "module.exports = 'index';");
+    age();
+    const env = { REQ: "foo" };
+    assert.equal(run([], env).out, "index");
+    assert.deepEqual(run([], env), { out: "index", node: 1 }, "resolved by node, with its DEP0128 warning");
+    write("node_modules/foo/build/x.js", "module.exports = 'built';");
+    assert.equal(run([], env).out, "built");
+  });
+
+  it("does not keep an answer reached through a symlink: a re-pointed link is seen", () => {
+    write("b/y.js", "module.exports = 'b';");
+    write("c/y.js", "module.exports = 'c';");
+    mkdirSync(path.join(dir, "a"));
+    symlinkSync("../b", path.join(dir, "a/link"));
+    symlinkSync("a/link/y.js", path.join(dir, "x.js"));
+    age();
+    const env = { REQ: "./x" };
+    assert.equal(run([], env).out, "b");
+    assert.deepEqual(run([], env), { out: "b", node: 1 });
+    rmSync(path.join(dir, "a/link"));
+    symlinkSync("../c", path.join(dir, "a/link"));
+    assert.equal(run([], env).out, "c");
   });
 });

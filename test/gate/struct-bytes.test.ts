@@ -65,4 +65,13 @@ describe("Struct bytes without the message objects (gate/struct-bytes.ts)", () =
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, new Date(0), undefined, () => 1, 1n])
       assert.equal(structBytes({ x: bad }), undefined, String(bad));
   });
+
+  it("answers undefined, not a stack overflow, for nesting deeper than its recursion goes", () => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    assert.equal(structBytes(deep), undefined);
+    let shallow: Record<string, unknown> = {};
+    for (let i = 0; i < 50; i++) shallow = { a: shallow };
+    assert.equal(hex(structBytes(shallow)), hex(jspb(shallow)));
+  });
 });
