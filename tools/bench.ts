@@ -193,7 +193,7 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${RUNS} rounds (BENCH_RUNS to change)`);
   const gate = (stack: string) => ({
     label: `gate --stack ${stack}`,
-    // The executables as installed (npm's bin links, `npm run gate`/`rollout`): their #! lines apply.
+    // The executables as installed (npm's bin links; `npm run rollout` runs its executable): their #! lines apply.
     cmd: path.join(ROOT, "bin", "gate.js"),
     args: ["--stack", stack, "--at", "window", "--format", "json"],
   });
