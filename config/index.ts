@@ -4,7 +4,7 @@
  * `RunError` (the CLI prints its message, no stack trace) listing every problem and its fix.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type ConfigProblem, formatProblems, NAMESPACE, parseConfig, rawFromFlatConfig } from "./load";
+import { type ConfigProblem, formatProblems, NAMESPACE, parseFlatConfig } from "./load";
 import { type AppConfig, SECRET_KEYS, type SecretKey } from "./schema";
 
 export {
@@ -47,7 +47,7 @@ export function splitSecrets(config: AppConfig): { config: StackConfig; secrets:
 /** Loads and validates the current stack's configuration (inside a Pulumi program or under mocks). */
 export function loadStackConfig(): { config: StackConfig; secrets: StackSecrets } {
   const stack = pulumi.getStack();
-  const result = parseConfig(rawFromFlatConfig(pulumi.runtime.allConfig()), stack);
+  const result = parseFlatConfig(pulumi.runtime.allConfig(), stack);
   if (!result.ok) throw new ConfigError(result.problems, stack);
   return splitSecrets(result.config);
 }

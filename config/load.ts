@@ -197,6 +197,35 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): ParseR
   return { ok: false, problems: toProblems(result.error.issues, stack) };
 }
 
+/** Results of parseFlatConfig held at most (the oldest is dropped past it). */
+export const PARSED_CONFIGS_LIMIT = 64;
+const parsedConfigs = new Map<string, ParseResult>();
+
+/**
+ * parseConfig of a flat engine config (`"app:<key>"` → string), once per distinct (stack, config): a
+ * rehearsal validates each stage's config when composing it, again in the plan, and once more inside the
+ * program under the mocks (config/index.ts) — the same zod parse three times (~65 ms of a prod rehearsal's
+ * CPU, docs/gate.md "Profile"). The key is every project key in order with its exact string value (all a
+ * flat config holds, and all rawFromFlatConfig and the schema read: parseConfig reads no clock nor
+ * environment), so any edited value is parsed anew. Every caller gets its own deep copy. Held in memory
+ * only, like the config itself.
+ */
+export function parseFlatConfig(flat: Record<string, string>, stack: string): ParseResult {
+  const key = JSON.stringify([stack, Object.entries(flat).filter(([k]) => k.startsWith(`${NAMESPACE}:`))]);
+  let result = parsedConfigs.get(key);
+  if (result === undefined) {
+    result = parseConfig(rawFromFlatConfig(flat), stack);
+    if (parsedConfigs.size >= PARSED_CONFIGS_LIMIT) parsedConfigs.delete(parsedConfigs.keys().next().value as string);
+    parsedConfigs.set(key, result);
+  }
+  return structuredClone(result);
+}
+
+/** How many configs parseFlatConfig holds (tests). */
+export function parsedConfigCount(): number {
+  return parsedConfigs.size;
+}
+
 /** Renders problems as the text shown to a user (gate, program, rollout). */
 export function formatProblems(problems: ConfigProblem[], stack: string): string {
   const lines = [`Stack '${stack}' has ${problems.length} configuration problem(s):`];

@@ -3,7 +3,7 @@
  * validate the config (problems are returned, not thrown), run the real program under mocks.
  * Shared by the gate command and the tests, so both see exactly the same plan.
  */
-import { type ConfigProblem, parseConfig, rawFromFlatConfig } from "../config/load";
+import { type ConfigProblem, parseFlatConfig } from "../config/load";
 import type { AppConfig } from "../config/schema";
 import { type CapturedPlan, capturePlan } from "./capture";
 import { projectModule } from "./runtime";
@@ -42,7 +42,7 @@ export function loadProgram(dir: string): Program {
 
 export async function planStack(req: PlanRequest): Promise<PlanResult> {
   const files = req.files ?? loadStackFiles(req.dir, req.stack, req.overrides, req.stackFile);
-  const parsed = parseConfig(rawFromFlatConfig(files.config), req.stack);
+  const parsed = parseFlatConfig(files.config, req.stack);
   if (!parsed.ok) return { ok: false, files, problems: parsed.problems };
   const plan = await capturePlan({
     project: files.project,

@@ -8,7 +8,7 @@
  * a structuredClone: the one value it changes is `!!binary` (a Buffer becomes a plain Uint8Array), which
  * no Pulumi stack file uses (the CLI reads config values as strings, objects and lists).
  */
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 
 export const LIMIT = 256;
 const parsed = new Map<string, unknown>();
@@ -21,6 +21,37 @@ export function parseYaml(text: string): unknown {
     parsed.set(text, doc);
   }
   return structuredClone(doc);
+}
+
+/**
+ * `stringify(doc)`, with `doc` recorded as the parse of the text, so reading the file back does not parse
+ * it again (the driver writes each stage's `--config-file` and the gate and the twin read it back: ~60 ms of
+ * a prod rehearsal's CPU). Recorded only for plain JSON data — plain objects and arrays, well-formed
+ * strings, finite numbers other than -0, booleans, null — for which `yaml`'s stringifier quotes every
+ * string that would resolve to another type and its parser reads the text back to an equal value
+ * (test/gate/yaml.test.ts checks that, on the composed stack files and on strings chosen to break it: YAML
+ * 1.1 booleans, numbers in every notation, `~`, `null`, tags, anchors, comments, indicators, long folded
+ * lines, trailing spaces, control characters, non-ASCII). Anything else is parsed on first read as before.
+ */
+export function stringifyYaml(doc: unknown): string {
+  const text = stringify(doc);
+  if (isPlainData(doc) && !parsed.has(text)) {
+    if (parsed.size >= LIMIT) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(text, structuredClone(doc));
+  }
+  return text;
+}
+
+/** No lone surrogate (with the `u` flag a pair is one code point, not in the Cs category). */
+const wellFormed = (s: string) => !/\p{Cs}/u.test(s);
+
+function isPlainData(v: unknown): boolean {
+  if (v === null || typeof v === "boolean") return true;
+  if (typeof v === "string") return wellFormed(v);
+  if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return Object.getPrototypeOf(v) === Array.prototype && v.every(isPlainData);
+  if (typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  return Object.entries(v as object).every(([k, x]) => wellFormed(k) && isPlainData(x));
 }
 
 /** How many texts are held (tests). */

@@ -8,12 +8,11 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
-import { NAMESPACE, parseConfig, rawFromFlatConfig } from "../config/load";
+import { NAMESPACE, parseFlatConfig } from "../config/load";
 import { type ReleaseKeys, releaseKeysOf, withReleaseKeys } from "../config/release-keys";
 import type { AppConfig } from "../config/schema";
 import { loadStackFiles, StackFileError, type StackFiles } from "../gate/stackfiles";
-import { parseYaml } from "../gate/yaml";
+import { parseYaml, stringifyYaml } from "../gate/yaml";
 import { allPolicies } from "../policy/policies";
 
 export interface Checkout {
@@ -40,7 +39,7 @@ function readDoc(file: string): Record<string, unknown> {
 /** The release keys the checkout's stack file holds (the bootstrap values before the store has any). */
 export function checkoutKeys(c: Checkout, stack: string): { keys: ReleaseKeys; config: AppConfig; files: StackFiles } {
   const files = loadStackFiles(c.dir, stack, {}, stackFilePath(c, stack));
-  const parsed = parseConfig(rawFromFlatConfig(files.config), stack);
+  const parsed = parseFlatConfig(files.config, stack);
   if (!parsed.ok) throw new InvalidConfigError(stack, parsed.problems);
   return { keys: releaseKeysOf(parsed.config), config: parsed.config, files };
 }
@@ -82,11 +81,11 @@ export function composeConfig(c: Checkout, stack: string, keys: ReleaseKeys): Co
   const dir = mkdtempSync(path.join(tmpdir(), "rollout-config-"));
   chmodSync(dir, 0o700);
   const file = path.join(dir, `Pulumi.${stack}.yaml`);
-  writeFileSync(file, stringify({ ...doc, config }), { mode: 0o600 });
+  writeFileSync(file, stringifyYaml({ ...doc, config }), { mode: 0o600 });
   const dispose = () => rmSync(dir, { recursive: true, force: true });
   try {
     const files = loadStackFiles(c.dir, stack, {}, file);
-    const parsed = parseConfig(rawFromFlatConfig(files.config), stack);
+    const parsed = parseFlatConfig(files.config, stack);
     if (!parsed.ok) throw new InvalidConfigError(stack, parsed.problems);
     return { file, files, config: parsed.config, keys, dispose };
   } catch (e) {
