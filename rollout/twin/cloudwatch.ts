@@ -99,6 +99,16 @@ export class TwinCloudWatch {
   readonly metricCalls: (Omit<DescribeCall, "result"> & { requests?: number })[] = [];
   private readonly samples = new Map<number, MinuteSample>();
   private readonly lastState = new Map<string, AlarmState>();
+  /**
+   * Metric alarm states by the alarm's inputs object and evaluation minute. A state is a function of the
+   * inputs and of published minutes only (metricState reads periods ending a minute before the evaluation,
+   * and `sample` pins a minute once published), so it is computed once: a watch polls the same minute
+   * several times and composites ask for their children again (5,555 evaluations of 1,415 distinct ones in
+   * a prod rehearsal). Keyed by the inputs object: the twin cloud gives a resource a new one on every update
+   * (cloud.ts `p.props = structuredClone(r.inputs)`) and never edits one in place. Not kept: a state that
+   * `treatMissingData: ignore` carried over from the previous evaluation (it depends on history).
+   */
+  private readonly metricStates = new WeakMap<object, Map<number, AlarmState>>();
 
   constructor(private readonly d: CloudWatchDeps) {}
 
@@ -178,7 +188,7 @@ export class TwinCloudWatch {
     const state =
       def.kind === "composite"
         ? this.compositeState(String(def.inputs.alarmRule ?? "FALSE"), defs, at, depth)
-        : this.metricState(def, evaluatedAt);
+        : this.metricStateOnce(def, evaluatedAt);
     this.lastState.set(def.name, state);
     return state;
   }
@@ -193,7 +203,23 @@ export class TwinCloudWatch {
     return value ? "ALARM" : "OK";
   }
 
-  private metricState(def: AlarmDefinition, evaluatedAt: number): AlarmState {
+  private metricStateOnce(def: AlarmDefinition, evaluatedAt: number): AlarmState {
+    let byMinute = this.metricStates.get(def.inputs);
+    const held = byMinute?.get(evaluatedAt);
+    if (held) return held;
+    const { state, carried } = this.metricState(def, evaluatedAt);
+    if (!carried) {
+      if (!byMinute) {
+        byMinute = new Map();
+        this.metricStates.set(def.inputs, byMinute);
+      }
+      byMinute.set(evaluatedAt, state);
+    }
+    return state;
+  }
+
+  /** `carried`: the state is the previous evaluation's (`treatMissingData: ignore` without data). */
+  private metricState(def: AlarmDefinition, evaluatedAt: number): { state: AlarmState; carried?: boolean } {
     const i = def.inputs;
     const periodS = Number(i.period ?? periodOfQueries(i.metricQueries as MetricQuery[] | undefined) ?? 60);
     const periodMs = periodS * 1000;
@@ -207,14 +233,14 @@ export class TwinCloudWatch {
     for (let k = n - 1; k >= 0; k--) values.push(this.periodValue(i, newestEnd - (k + 1) * periodMs, periodMs));
     const present = values.filter((v): v is number => v !== undefined);
     if (present.length === 0) {
-      if (treat === "notBreaching") return "OK";
-      if (treat === "breaching") return m <= n ? "ALARM" : "OK";
-      if (treat === "ignore") return this.lastState.get(def.name) ?? "INSUFFICIENT_DATA";
-      return "INSUFFICIENT_DATA";
+      if (treat === "notBreaching") return { state: "OK" };
+      if (treat === "breaching") return { state: m <= n ? "ALARM" : "OK" };
+      if (treat === "ignore") return { state: this.lastState.get(def.name) ?? "INSUFFICIENT_DATA", carried: true };
+      return { state: "INSUFFICIENT_DATA" };
     }
     const missingBad = treat === "breaching" ? values.length - present.length : 0;
     const breaching = present.filter((v) => compare(op, v, threshold)).length + missingBad;
-    return breaching >= m ? "ALARM" : "OK";
+    return { state: breaching >= m ? "ALARM" : "OK" };
   }
 
   /** The alarm's value for the period starting at `start`, or undefined when it has no datapoint. */

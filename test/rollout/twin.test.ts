@@ -337,6 +337,57 @@ describe("twin CloudWatch: alarm states from the definitions and the data", () =
     assert.deepEqual(await w.cw.states(["green-rollback"]), { "green-rollback": "OK" });
   });
 
+  it("an alarm redefined by an update is judged by its new definition, even within the same minute", async () => {
+    const defs = [errorRate("notBreaching")];
+    const w = world({ requests: 1000, errors: 50, defs });
+    assert.deepEqual(await w.cw.states(["green-error-rate"]), { "green-error-rate": "ALARM" });
+    defs[0] = { ...defs[0], inputs: { ...defs[0].inputs, threshold: 10 } };
+    assert.deepEqual(await w.cw.states(["green-error-rate"]), { "green-error-rate": "OK" });
+  });
+
+  it("polled many times a minute and through a composite: the states a fresh model gives at each poll", async () => {
+    // Errors come and go minute by minute; a fresh TwinCloudWatch per poll has nothing held from before.
+    const errorsAt = (ms: number) => [0, 80, 80, 80, 80, 80, 0, 0, 80, 0][Math.floor(ms / 60_000) % 10];
+    // One set of definitions, as the twin cloud keeps them between updates (the held states are keyed by them).
+    const defs = [errorRate("notBreaching"), { ...errorRate("missing"), name: "missing-rate" }, composite];
+    const deps = (now: () => number) => ({
+      now,
+      alarms: () => defs,
+      metrics: (ms: number): MinuteSample => ({
+        targetGroups: {
+          [TG]: { requests: 1000, target5xx: errorsAt(ms), healthyHosts: 2, unhealthyHosts: 0, p95Seconds: 0.1 },
+        },
+        loadBalancers: {},
+        databases: {},
+        custom: [],
+      }),
+    });
+    let now = T0;
+    const held = new TwinCloudWatch(deps(() => now));
+    const names = ["green-rollback", "green-error-rate", "missing-rate"];
+    const seen = new Set<string>();
+    for (let k = 0; k < 30 * 4; k++, now += 15_000) {
+      const fresh = await new TwinCloudWatch(deps(() => now)).states(names);
+      assert.deepEqual(await held.states(names), fresh, `at +${(now - T0) / 1000} s`);
+      seen.add(fresh["green-rollback"]);
+    }
+    assert.deepEqual([...seen].sort(), ["ALARM", "OK"], "the sequence crosses both states");
+  });
+
+  it("treatMissingData: ignore carries the last state, which is never held as the minute's state", async () => {
+    const ignoring = errorRate("ignore");
+    const withData = { ...errorRate("notBreaching"), name: ignoring.name };
+    const defs = [ignoring];
+    const w = world({ requests: 0, errors: 0, defs });
+    assert.deepEqual(await w.cw.states([ignoring.name]), { [ignoring.name]: "INSUFFICIENT_DATA" }, "nothing to carry");
+    // Another definition of the same name is evaluated at the same minute (notBreaching: OK), so the
+    // state to carry is now OK.
+    defs[0] = withData;
+    assert.deepEqual(await w.cw.states([ignoring.name]), { [ignoring.name]: "OK" });
+    defs[0] = ignoring;
+    assert.deepEqual(await w.cw.states([ignoring.name]), { [ignoring.name]: "OK" }, "carried, not the first answer");
+  });
+
   it("throttling is an error, not a state", async () => {
     const w = world({ requests: 1000, errors: 0, defs: [errorRate("notBreaching")], throttle: [1] });
     await assert.rejects(w.cw.states(["green-error-rate"]), { name: "ThrottlingException" });
