@@ -290,6 +290,18 @@ export class Evaluator {
  * stack); another pack's includes that config.
  */
 export function packPoolKey(packDir: string, files: StackFiles): { key: string; configKey: string } {
+  // Asked at every session (a rehearsal stage opens several on the same files): kept per StackFiles
+  // object, which nothing edits once loaded (gate/stackfiles.ts builds a new one per read).
+  const held = poolKeys.get(files);
+  if (held?.packDir === packDir) return held.result;
+  const result = computePoolKey(packDir, files);
+  poolKeys.set(files, { packDir, result });
+  return result;
+}
+
+const poolKeys = new WeakMap<StackFiles, { packDir: string; result: { key: string; configKey: string } }>();
+
+function computePoolKey(packDir: string, files: StackFiles): { key: string; configKey: string } {
   const human = withoutReleaseKeys(rawFromFlatConfig(files.config));
   const others = Object.fromEntries(Object.entries(files.config).filter(([k]) => !k.startsWith("app:")));
   const configKey = hash([human, others, files.secretKeys]);
