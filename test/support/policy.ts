@@ -229,34 +229,46 @@ export async function closeSharedPacks(): Promise<void> {
 // biome-ignore lint/suspicious/noExplicitAny: fixtures edit arbitrary resource properties
 export type Props = Record<string, any>;
 
-/** A deep copy of a plan where `edit` is applied to the inputs and outputs of the named resource. */
+/**
+ * A copy of a plan where `edit` is applied to the inputs and outputs of the named resource. Only that
+ * resource is copied (deeply); the others are the plan's own objects, which no fixture edits: a deep copy
+ * of the whole plan per fixture, and comparing every resource's JSON in `evaluate`, were ~1.6 s of
+ * `npm test`'s CPU.
+ */
 export function mutate(
   plan: CapturedPlan,
   type: string,
   name: string,
   edit: (props: Props, r: CapturedResource) => void,
 ): CapturedPlan {
-  const copy = structuredClone(plan);
-  const r = copy.resources.find((x) => x.type === type && x.name === name);
-  if (!r) throw new Error(`fixture: no ${type} ${name}`);
+  const target = plan.resources.find((x) => x.type === type && x.name === name);
+  if (!target) throw new Error(`fixture: no ${type} ${name}`);
+  const r = structuredClone(target);
   edit(r.inputs as Props, r);
   if (r.outputs) edit(r.outputs as Props, r);
-  return copy;
+  return { ...plan, resources: plan.resources.map((x) => (x === target ? r : x)) };
 }
 
-/** A deep copy of a plan without the resources matching `drop`. */
+/** A copy of a plan without the resources matching `drop` (a resource whose dependencies change is copied). */
 export function without(plan: CapturedPlan, drop: (r: CapturedResource) => boolean): CapturedPlan {
-  const copy = structuredClone(plan);
-  const gone = new Set(copy.resources.filter(drop).map((r) => r.urn));
-  copy.resources = copy.resources.filter((r) => !gone.has(r.urn));
-  for (const r of copy.resources) r.dependencies = r.dependencies.filter((u) => !gone.has(u));
-  return copy;
+  const gone = new Set(plan.resources.filter(drop).map((r) => r.urn));
+  const resources = plan.resources
+    .filter((r) => !gone.has(r.urn))
+    .map((r) =>
+      r.dependencies.some((u) => gone.has(u))
+        ? { ...structuredClone(r), dependencies: r.dependencies.filter((u) => !gone.has(u)) }
+        : r,
+    );
+  return { ...plan, resources };
 }
 
 /** analyze for the resources that differ from `base` (all when no base) plus analyzeStack, like an update would. */
 export async function evaluate(pack: Pack, plan: CapturedPlan, base?: CapturedPlan): Promise<Analysis> {
-  const before = new Map((base?.resources ?? []).map((r) => [r.urn, JSON.stringify(r)]));
-  const changed = plan.resources.filter((r) => before.get(r.urn) !== JSON.stringify(r));
+  const before = new Map((base?.resources ?? []).map((r) => [r.urn, r]));
+  const changed = plan.resources.filter((r) => {
+    const b = before.get(r.urn);
+    return b === undefined || (b !== r && JSON.stringify(b) !== JSON.stringify(r));
+  });
   const parts = await Promise.all(changed.map((r) => pack.process.analyze(r)));
   parts.push(await pack.process.analyzeStack(plan.resources));
   return { diagnostics: parts.flatMap((p) => p.diagnostics), notApplicable: parts.flatMap((p) => p.notApplicable) };
