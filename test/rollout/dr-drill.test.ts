@@ -17,6 +17,7 @@ import { drillMain, drillSettings } from "../../rollout/dr-drill/cli";
 import { DRILL_TAG, type DrillDeps, type DrillSettings, drillIdentifier, runDrill } from "../../rollout/dr-drill/drill";
 import type { CheckRunner, SecretJson } from "../../rollout/dr-drill/ports";
 import type { Clock } from "../../rollout/ports";
+import { withoutBackoff } from "../support/aws-retry";
 import { FakeRds } from "../support/fake-rds";
 import { type LocalPostgres, startPostgres } from "../support/postgres";
 import { ROOT, validConfig } from "../support/stacks";
@@ -289,11 +290,28 @@ describe("DR drill: restore the latest replicated recovery point in the DR regio
 
   it("throttled twice: the SDK retries and the drill passes; throttled for good: unavailable (exit 3 in the CLI)", async () => {
     addBackup(3);
+    // The client's own retry strategy, without its real-time backoff (test/support/aws-retry.ts).
+    const client = () =>
+      withoutBackoff(
+        new RDSClient({ region: "eu-west-1", endpoint: url, credentials: { accessKeyId: "x", secretAccessKey: "y" } }),
+      );
     rds.throttle = 2;
-    assert.equal((await runDrill(deps(), settings())).outcome, "passed");
+    const passed = await runDrill(deps({ rds: new RdsDrDatabases(await client()) }), settings());
+    assert.equal(passed.outcome, "passed");
+    const [first, second, third] = rds.calls.map((c) => c.action);
+    assert.ok(
+      rds.throttle === 0 && first === second && second === third,
+      "the SDK sent the throttled call again, twice",
+    );
     rds.throttle = 1000;
-    const r = await runDrill(deps(), settings());
+    const before = rds.calls.length;
+    const r = await runDrill(deps({ rds: new RdsDrDatabases(await client()) }), settings());
     assert.equal(r.outcome, "unavailable");
+    assert.deepEqual(
+      rds.calls.slice(before).map((c) => c.action),
+      Array(3).fill("DescribeDBInstances"),
+      "the SDK's default 3 attempts, then the drill gives up",
+    );
     assert.match(r.problems[0], /Rate exceeded/);
   });
 
