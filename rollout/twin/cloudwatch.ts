@@ -106,7 +106,8 @@ export class TwinCloudWatch {
    * several times and composites ask for their children again (5,555 evaluations of 1,415 distinct ones in
    * a prod rehearsal). Keyed by the inputs object: the twin cloud gives a resource a new one on every update
    * (cloud.ts `p.props = structuredClone(r.inputs)`) and never edits one in place. Not kept: a state that
-   * `treatMissingData: ignore` carried over from the previous evaluation (it depends on history).
+   * `treatMissingData: ignore` carried over from the previous evaluation (it depends on history), and a
+   * state of a minute after `now` (its minutes are not published yet).
    */
   private readonly metricStates = new WeakMap<object, Map<number, AlarmState>>();
 
@@ -208,7 +209,9 @@ export class TwinCloudWatch {
     const held = byMinute?.get(evaluatedAt);
     if (held) return held;
     const { state, carried } = this.metricState(def, evaluatedAt);
-    if (!carried) {
+    // A minute not reached yet (a test asking the model about the future) reads minutes `sample` has not
+    // pinned: not kept either.
+    if (!carried && evaluatedAt <= this.d.now()) {
       if (!byMinute) {
         byMinute = new Map();
         this.metricStates.set(def.inputs, byMinute);

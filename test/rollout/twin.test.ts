@@ -374,6 +374,29 @@ describe("twin CloudWatch: alarm states from the definitions and the data", () =
     assert.deepEqual([...seen].sort(), ["ALARM", "OK"], "the sequence crosses both states");
   });
 
+  it("a state asked for a minute not reached yet is not kept: the data published by then decides", async () => {
+    const defs = [errorRate("notBreaching")];
+    const o = { errors: 0 };
+    let now = T0;
+    const cw = new TwinCloudWatch({
+      now: () => now,
+      alarms: () => defs,
+      metrics: (): MinuteSample => ({
+        targetGroups: {
+          [TG]: { requests: 1000, target5xx: o.errors, healthyHosts: 2, unhealthyHosts: 0, p95Seconds: 0.1 },
+        },
+        loadBalancers: {},
+        databases: {},
+        custom: [],
+      }),
+    });
+    const later = T0 + 8 * 60_000;
+    assert.equal(cw.stateOf(defs[0], new Map(defs.map((d) => [d.name, d])), later), "OK", "no errors so far");
+    o.errors = 50;
+    now = later;
+    assert.deepEqual(await cw.states(["green-error-rate"]), { "green-error-rate": "ALARM" });
+  });
+
   it("treatMissingData: ignore carries the last state, which is never held as the minute's state", async () => {
     const ignoring = errorRate("ignore");
     const withData = { ...errorRate("notBreaching"), name: ignoring.name };
