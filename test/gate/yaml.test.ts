@@ -3,8 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { cachedTexts, LIMIT, parseYaml, recordable, stringifyYaml } from "../../gate/yaml";
-
-const root = path.join(__dirname, "..", "..");
+import { ROOT } from "../support/stacks";
 
 /** Strings chosen to resolve to something else, or to change, if the stringifier did not quote them. */
 const tricky = [
@@ -143,7 +142,7 @@ describe("YAML parsed once per text (gate/yaml.ts)", () => {
 
     it("round-trips both stack files as the driver writes them, and records their parse", () => {
       for (const stack of ["staging", "prod"]) {
-        const doc = parse(readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8"));
+        const doc = parse(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
         assert.ok(recordable(doc), `${stack}: every value is plain single-line data`);
         const text = stringifyYaml(doc);
         assert.deepEqual(parse(text), doc, stack);
