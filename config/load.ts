@@ -211,7 +211,7 @@ const parsedConfigs = new Map<string, ParseResult>();
  * only, like the config itself.
  */
 export function parseFlatConfig(flat: Record<string, string>, stack: string): ParseResult {
-  const key = JSON.stringify([stack, Object.entries(flat).filter(([k]) => k.startsWith(`${NAMESPACE}:`))]);
+  const key = flatConfigKey(flat, stack);
   let result = parsedConfigs.get(key);
   if (result === undefined) {
     result = parseConfig(rawFromFlatConfig(flat), stack);
@@ -219,6 +219,14 @@ export function parseFlatConfig(flat: Record<string, string>, stack: string): Pa
     parsedConfigs.set(key, result);
   }
   return structuredClone(result);
+}
+
+const flatConfigKey = (flat: Record<string, string>, stack: string) =>
+  JSON.stringify([stack, Object.entries(flat).filter(([k]) => k.startsWith(`${NAMESPACE}:`))]);
+
+/** Whether parseFlatConfig holds the result for this config (tests). */
+export function isConfigHeld(flat: Record<string, string>, stack: string): boolean {
+  return parsedConfigs.has(flatConfigKey(flat, stack));
 }
 
 /** How many configs parseFlatConfig holds (tests). */

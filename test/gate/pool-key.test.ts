@@ -5,7 +5,8 @@ import { loadStackFiles } from "../../gate/stackfiles";
 import { ROOT } from "../support/stacks";
 
 const PACK = path.join(ROOT, "policy");
-const OTHER_PACK = path.join(ROOT, "test", "fixtures", "other-pack");
+/** Another pack's directory (the key only compares paths: nothing is read from it). */
+const OTHER_PACK = path.join(ROOT, "another-pack");
 
 describe("pack pool key (gate/evaluator.ts packPoolKey), asked at every session", () => {
   it("is the same for the same files, and for files loaded again with the same content", () => {
@@ -31,5 +32,8 @@ describe("pack pool key (gate/evaluator.ts packPoolKey), asked at every session"
     const theirs = packPoolKey(OTHER_PACK, files);
     assert.notEqual(theirs.key, ours.key);
     assert.deepEqual(packPoolKey(PACK, files), ours);
+    // Another pack cannot switch its stack config: a process per config it reads.
+    const replicas = loadStackFiles(ROOT, "prod", { api: { replicas: 7 } });
+    assert.notEqual(packPoolKey(OTHER_PACK, replicas).key, theirs.key);
   });
 });
