@@ -8,7 +8,8 @@ import { cacheFile, readWhole, seededPglite, store } from "../../rollout/twin/pg
 describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
   this.timeout(60_000);
 
-  // Two instances of one seed and one of the empty template: each PGlite load is ~0.7 s of CPU.
+  // Two instances of one seed (the first is the one its template was dumped from) and one of the empty
+  // template: each PGlite load is ~0.7 s of CPU.
   it("every instance starts from the seed and keeps its own data: a write to one is not in the other", async () => {
     const seed = "CREATE TABLE seeded (id int PRIMARY KEY); INSERT INTO seeded VALUES (1), (2);";
     const count = async (db: PGlite) =>
@@ -47,6 +48,12 @@ describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
     assert.match(file, /node_modules\/\.cache\/app-rollout-pglite\/initdb-\d+\.\d+\.\d+-[0-9a-f]{12}\.tar$/);
     assert.ok(readWhole(file), "the stored template does not pass its own checksum");
     assert.ok(statSync(file).size > 1_000_000, "the template is smaller than an initdb'd data directory");
+  });
+
+  it("a seed that fails rejects with Postgres's error, each time it is asked for", async () => {
+    const bad = "CREATE TABLE t (id int); INSERT INTO no_such_table VALUES (1);";
+    await assert.rejects(seededPglite(bad), /relation "no_such_table" does not exist/);
+    await assert.rejects(seededPglite(bad), /relation "no_such_table" does not exist/);
   });
 
   it("a cached template that does not match its checksum (truncated, or no checksum) is removed, not loaded", () => {
