@@ -18,7 +18,11 @@ import type { PGlite } from "@electric-sql/pglite";
 
 const templates = new Map<string, Promise<Blob>>();
 
-/** A template, and the instance it was dumped from when one was made for it (at exactly its state). */
+/**
+ * A template, and the instance it was dumped from when one was made for it: the same data, sequences and
+ * settings as a load of the template (`seeded`); only new objects' OIDs may differ (an online checkpoint
+ * records the OID counter with its prefetch), which nothing here reads.
+ */
 interface Made {
   template: Blob;
   db?: PGlite;
@@ -71,6 +75,14 @@ async function seeded(seedSql: string): Promise<Made> {
   const db = await PGlite.create({ loadDataDir: await template("") });
   try {
     await db.exec(seedSql);
+    // The instance handed to the first caller and those loaded from the dump must be alike. A dump is a crash
+    // image (`dumpDataDir` tars the running server's files), so a load runs crash recovery from the last
+    // checkpoint, which moves sequences on by their pre-logged values and the OID counter by its prefetch:
+    // a CHECKPOINT first leaves nothing to replay. DISCARD ALL drops the seed's session state (SET, temp
+    // tables, prepared statements), which a load would not have, and refuses a seed that leaves a
+    // transaction open ("cannot run inside a transaction block").
+    await db.exec("DISCARD ALL");
+    await db.exec("CHECKPOINT");
     // Uncompressed: gzip would halve the 40 MB but add its time to every load.
     return { db, template: await db.dumpDataDir("none") };
   } catch (e) {
