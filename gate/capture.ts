@@ -12,6 +12,7 @@ import { SECRET_PLACEHOLDER, UNKNOWN_VALUE } from "@app-rollout/shared";
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { defaultMockCall, defaultMockState } from "./mock-state";
+import { withTopDownStructs } from "./struct-build";
 
 export interface CapturedOptions {
   protect: boolean;
@@ -140,6 +141,7 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
   const stackTraceLimit = Error.stackTraceLimit;
   const restoreCallsites = debugging ? () => undefined : withoutSourcePositions();
   const restorePromises = debugging ? () => undefined : withoutPromiseDebugInfo();
+  const restoreStructs = withTopDownStructs();
   if (!debugging) Error.stackTraceLimit = 0;
   let outputs: Record<string, unknown>;
   try {
@@ -153,6 +155,7 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
     Error.stackTraceLimit = stackTraceLimit;
     restoreCallsites();
     restorePromises();
+    restoreStructs();
   }
   const resources = recorder.resources;
   resources.sort((a, b) => a.urn.localeCompare(b.urn));
