@@ -7,8 +7,9 @@
  * set on its parent while empty and filled afterwards, through the same generated setters, map and repeated
  * field calls: the parent holds the child's array by reference, so it sees the fill, and the message that
  * comes out is the same (bytes, `toJavaScript()`, `toArray()`: `test/gate/struct-build.test.ts` compares
- * both on every resource of both plans and on edge values). Same types accepted, same error otherwise
- * ("Unexpected struct type."), keys in `for…in` order as there.
+ * both on every resource of both plans and on edge values). Values are classified by the runtime's own
+ * `typeOf`, keys taken in `for…in` order and array items by index as there, the same error otherwise
+ * ("Unexpected struct type.").
  *
  * The SDK builds one per registration and its mock monitor one per answer (runtime/resource.js:331,
  * runtime/mocks.js:91): ~15 ms of a ~100 ms warm prod capture, ~7 ms this way. Installed only while a
@@ -18,15 +19,15 @@ import { ListValue, NullValue, Struct, Value } from "google-protobuf/google/prot
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** goog.typeOf for the values a Struct holds (arrays of any realm are arrays there too). */
-function kind(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  return typeof v;
-}
+/**
+ * The generated code's `goog.typeOf` (struct_pb.js: `var goog = jspb`): the runtime's own, so values the
+ * SDK never sends — array-likes, other realms' objects, Proxies — are classified exactly as there. Exported
+ * by google-protobuf.js but not in its type declarations.
+ */
+const typeOf = (require("google-protobuf") as { typeOf(v: unknown): string }).typeOf;
 
 function setValue(target: Value, value: unknown): void {
-  switch (kind(value)) {
+  switch (typeOf(value)) {
     case "string":
       target.setStringValue(value as string);
       return;
@@ -76,18 +77,12 @@ export function structFromJavaScript(obj: { [key: string]: Json } | Record<strin
 
 /**
  * Replaces the generated `Struct.fromJavaScript` (a static of the module every user shares) until the
- * returned function restores it. Nesting too deep for this recursion gets the generated one's answer.
+ * returned function restores it. Nesting deeper than this recursion's stack throws a RangeError, as the
+ * generated one does (it runs out at about half the depth).
  */
 export function withTopDownStructs(): () => void {
   const generated = Struct.fromJavaScript;
-  Struct.fromJavaScript = (obj) => {
-    try {
-      return structFromJavaScript(obj);
-    } catch (e) {
-      if (e instanceof RangeError) return generated(obj);
-      throw e;
-    }
-  };
+  Struct.fromJavaScript = structFromJavaScript;
   return () => {
     Struct.fromJavaScript = generated;
   };

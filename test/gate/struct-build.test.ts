@@ -5,9 +5,10 @@
  */
 import * as assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
+import { runInNewContext } from "node:vm";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { capturePlan } from "../../gate/capture";
-import { structFromJavaScript } from "../../gate/struct-build";
+import { structFromJavaScript, withTopDownStructs } from "../../gate/struct-build";
 import { plan, STACKS } from "../support/stacks";
 
 const generated = Struct.fromJavaScript;
@@ -87,10 +88,38 @@ describe("Struct built top-down (gate/struct-build.ts)", () => {
       { big: 1n },
       { sym: Symbol("s") },
       { sparse },
+      // Classified by the runtime's typeOf, not Array.isArray: array-likes, Proxies, other realms.
+      { a: Object.assign(Object.create(Array.prototype), { k: 1 }) },
+      { a: Object.setPrototypeOf({ 0: "x", length: 1 }, Array.prototype) },
+      { a: new Proxy({ 0: "x", length: 1 }, { getPrototypeOf: () => Array.prototype }) },
+      {
+        f: Object.assign(
+          Object.setPrototypeOf(() => 1, null),
+          { x: 1 },
+        ),
+      },
+      { a: runInNewContext("[1, [2], { b: 3 }]"), o: runInNewContext("({ c: [4] })") },
     ];
     values.forEach((v, i) => {
       same(v, `case ${i}`);
     });
+  });
+
+  it("installed, reads each value once: an error thrown while reading it is thrown, not retried", () => {
+    let reads = 0;
+    const obj = {
+      get g(): unknown {
+        reads++;
+        throw new RangeError("transient");
+      },
+    };
+    const restore = withTopDownStructs();
+    try {
+      assert.throws(() => Struct.fromJavaScript(obj as never), { name: "RangeError", message: "transient" });
+    } finally {
+      restore();
+    }
+    assert.equal(reads, 1);
   });
 
   it("the same message for 300 random values", () => {
