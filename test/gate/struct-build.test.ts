@@ -9,6 +9,7 @@ import { runInNewContext } from "node:vm";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { capturePlan } from "../../gate/capture";
 import { structFromJavaScript, withTopDownStructs } from "../../gate/struct-build";
+import { type RandomJsonShape, randomJson } from "../support/random-json";
 import { plan, STACKS } from "../support/stacks";
 
 const generated = Struct.fromJavaScript;
@@ -35,28 +36,14 @@ function same(obj: Record<string, unknown>, label: string): void {
   assert.ok(isDeepStrictEqual(actual.toArray(), expected.toArray()), `${label}: toArray differs`);
 }
 
-function randomValue(seed: { s: number }, depth: number): unknown {
-  const next = () => {
-    seed.s ^= seed.s << 13;
-    seed.s ^= seed.s >>> 17;
-    seed.s ^= seed.s << 5;
-    return (seed.s >>> 0) / 2 ** 32;
-  };
-  const str = () =>
-    Array.from(
-      { length: Math.floor(next() * 12) },
-      () => ["a", "é", "😀", "\u0000", "\uD800"][Math.floor(next() * 5)],
-    ).join("");
-  const pick = Math.floor(next() * (depth > 4 ? 4 : 6));
-  if (pick === 0) return null;
-  if (pick === 1) return [0, -0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53][Math.floor(next() * 6)];
-  if (pick === 2) return str();
-  if (pick === 3) return next() < 0.5;
-  if (pick === 4) return Array.from({ length: Math.floor(next() * 5) }, () => randomValue(seed, depth + 1));
-  return Object.fromEntries(
-    Array.from({ length: Math.floor(next() * 5) }, () => [str(), randomValue(seed, depth + 1)]),
-  );
-}
+/** Random values with what JSON cannot hold too: -0, NaN, Infinity, lone surrogates. */
+const SHAPE: RandomJsonShape = {
+  chars: ["a", "é", "😀", "\u0000", "\uD800"],
+  maxString: 12,
+  maxKeys: 5,
+  maxDepth: 4,
+  number: (next) => [0, -0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53][Math.floor(next() * 6)],
+};
 
 describe("Struct built top-down (gate/struct-build.ts)", () => {
   for (const stack of STACKS)
@@ -124,7 +111,7 @@ describe("Struct built top-down (gate/struct-build.ts)", () => {
 
   it("the same message for 300 random values", () => {
     const seed = { s: 0x2545f491 };
-    for (let i = 0; i < 300; i++) same({ v: randomValue(seed, 0), [`k${i}`]: randomValue(seed, 0) }, `case ${i}`);
+    for (let i = 0; i < 300; i++) same({ v: randomJson(seed, SHAPE), [`k${i}`]: randomJson(seed, SHAPE) }, `case ${i}`);
   });
 
   it("is installed while a capture runs and the generated one is back after it, also when the program throws", async () => {

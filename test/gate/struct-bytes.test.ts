@@ -6,33 +6,20 @@
 import * as assert from "node:assert/strict";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { structBytes } from "../../gate/struct-bytes";
+import { type RandomJsonShape, randomJson } from "../support/random-json";
 
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString("hex") : "undefined");
 const jspb = (v: Record<string, unknown>) => Struct.fromJavaScript(v as Record<string, never>).serializeBinary();
 
-/** A deterministic pseudo-random JSON value (xorshift), strings with multi-byte and astral characters. */
-function randomValue(seed: { s: number }, depth: number): unknown {
-  const next = () => {
-    seed.s ^= seed.s << 13;
-    seed.s ^= seed.s >>> 17;
-    seed.s ^= seed.s << 5;
-    return (seed.s >>> 0) / 2 ** 32;
-  };
-  const str = () =>
-    Array.from(
-      { length: Math.floor(next() * 40) },
-      () => ["a", "Z", "é", "中", "😀", " ", "\n", "\u0000"][Math.floor(next() * 8)],
-    ).join("");
-  const pick = Math.floor(next() * (depth > 3 ? 4 : 6));
-  if (pick === 0) return null;
-  if (pick === 1) return [0, -1, 1.5, 2 ** 53, -(2 ** 31), 1e308, 5e-324, next() * 1e6 - 5e5][Math.floor(next() * 8)];
-  if (pick === 2) return str();
-  if (pick === 3) return next() < 0.5;
-  if (pick === 4) return Array.from({ length: Math.floor(next() * 5) }, () => randomValue(seed, depth + 1));
-  return Object.fromEntries(
-    Array.from({ length: Math.floor(next() * 6) }, () => [str(), randomValue(seed, depth + 1)]),
-  );
-}
+/** Random JSON values with multi-byte and astral characters in their strings. */
+const SHAPE: RandomJsonShape = {
+  chars: ["a", "Z", "é", "中", "😀", " ", "\n", "\u0000"],
+  maxString: 40,
+  maxKeys: 6,
+  maxDepth: 3,
+  number: (next) => [0, -1, 1.5, 2 ** 53, -(2 ** 31), 1e308, 5e-324, next() * 1e6 - 5e5][Math.floor(next() * 8)],
+};
+const randomValue = (seed: { s: number }) => randomJson(seed, SHAPE);
 
 describe("Struct bytes without the message objects (gate/struct-bytes.ts)", () => {
   it("writes google-protobuf's bytes for every JSON type, defaults included, keys in its order", () => {
@@ -51,7 +38,7 @@ describe("Struct bytes without the message objects (gate/struct-bytes.ts)", () =
   it("writes google-protobuf's bytes for 300 random JSON values", () => {
     const seed = { s: 0x9e3779b9 };
     for (let i = 0; i < 300; i++) {
-      const v = { value: randomValue(seed, 0), [`k${i}`]: randomValue(seed, 0) };
+      const v = { value: randomValue(seed), [`k${i}`]: randomValue(seed) };
       assert.equal(hex(structBytes(v)), hex(jspb(v)), `case ${i}`);
     }
   });
