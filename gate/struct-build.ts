@@ -17,8 +17,6 @@
  */
 import { ListValue, NullValue, Struct, Value } from "google-protobuf/google/protobuf/struct_pb";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 /**
  * The generated code's `goog.typeOf` (struct_pb.js: `var goog = jspb`): the runtime's own, so values the
  * SDK never sends — array-likes, other realms' objects, Proxies — are classified exactly as there. Exported
@@ -69,9 +67,9 @@ function fill(struct: Struct, obj: Record<string, unknown>): void {
 }
 
 /** The Struct of a plain object, equal to the generated `Struct.fromJavaScript(obj)`. */
-export function structFromJavaScript(obj: { [key: string]: Json } | Record<string, unknown>): Struct {
+export function structFromJavaScript(obj: Record<string, unknown>): Struct {
   const struct = new Struct();
-  fill(struct, obj as Record<string, unknown>);
+  fill(struct, obj);
   return struct;
 }
 
