@@ -89,6 +89,9 @@ function descend(from, to) {
  */
 function evidenceOf(request, paths, found) {
   const lookups = path.isAbsolute(request) ? [""] : paths;
+  // A relative lookup path (node looks a relative `-r ./x.js` up in ".") means another file in another
+  // working directory under the same key: such an answer is not kept (and "." has no parent to walk to).
+  if (lookups.some((p) => p && !path.isAbsolute(p))) return undefined;
   const out = [];
   for (const cur of lookups) {
     const base = path.resolve(cur, request);
@@ -144,9 +147,10 @@ const exportsOf = (cur, request) => manifest(path.join(cur, packageName(request)
 const isBare = (request) => !/^(\.\.?($|[\\/])|[\\/])/.test(request) && !path.isAbsolute(request);
 const packageName = (request) => request.split(/[\\/]/, request.startsWith("@") ? 2 : 1).join("/");
 
+/** The deepest directory holding both (absolute) paths. */
 function commonDir(a, b) {
   let d = a;
-  while (!isUnder(d, b)) d = path.dirname(d);
+  while (!isUnder(d, b) && path.dirname(d) !== d) d = path.dirname(d);
   return d;
 }
 

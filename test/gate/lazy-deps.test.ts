@@ -14,14 +14,20 @@ import { ROOT } from "../support/stacks";
 const PROBE = `
 const fs = require("node:fs"), path = require("node:path");
 const loaded = (re) => Object.keys(require.cache).some((f) => re.test(f));
-const mod = (name) => new RegExp("node_modules[\\\\\\\\/]" + name + "[\\\\\\\\/]");
+// The copies the deferring files would load (another package's nested copy, e.g. arborist's glob, is not it).
+const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+const k8sDir = path.dirname(require.resolve("@pulumi/kubernetes/package.json"));
+const entry = (name, from) => require.resolve(name, { paths: [from] });
+const FILES = {
+  fdir: entry("fdir", path.join(pulumiDir, "runtime", "closure")),
+  normalizePackageData: entry("normalize-package-data", path.join(pulumiDir, "runtime", "closure")),
+  glob: entry("glob", path.join(k8sDir, "yaml")),
+};
 const seen = () => ({
-  typescript: loaded(mod("typescript")),
-  arborist: loaded(mod("@npmcli[\\\\\\\\/]arborist")),
+  typescript: loaded(/node_modules[\\\\/]typescript[\\\\/]/),
+  arborist: loaded(/@npmcli[\\\\/]arborist[\\\\/]/),
   automation: loaded(/@pulumi[\\\\/]pulumi[\\\\/]automation[\\\\/]/),
-  fdir: loaded(mod("fdir")),
-  normalizePackageData: loaded(mod("normalize-package-data")),
-  glob: loaded(mod("glob")),
+  ...Object.fromEntries(Object.entries(FILES).map(([k, f]) => [k, f in require.cache])),
 });
 const pulumi = require("@pulumi/pulumi");
 const yaml = require("@pulumi/kubernetes/yaml/yaml");
@@ -36,10 +42,12 @@ write("package.json", { name: "p", version: "1.0.0", dependencies: { d: "1.0.0" 
 write("pkgs/a/package.json", { name: "a", version: "1.0.0" });
 write("node_modules/d/package.json", { name: "d", version: "1.0.0" });
 (async () => {
+  // glob.sync through the stand-in (a pattern no file matches: no resource is registered).
   const parsed = typeof yaml.parse({ files: path.join(dir, "none-*.yaml") }).apply;
+  const afterParse = seen();
   process.chdir(dir);
   const codePaths = [...(await pulumi.runtime.computeCodePaths()).keys()];
-  console.log(JSON.stringify({ before, workspace, parsed, codePaths, after: seen() }));
+  console.log(JSON.stringify({ before, workspace, parsed, afterParse, codePaths, after: seen() }));
 })();
 `;
 
@@ -58,6 +66,7 @@ describe("deferred modules (tools/lazy-deps.js)", function () {
         before: Record<string, boolean>;
         workspace: string;
         parsed: string;
+        afterParse: Record<string, boolean>;
         codePaths: string[];
         after: Record<string, boolean>;
       };
@@ -65,6 +74,7 @@ describe("deferred modules (tools/lazy-deps.js)", function () {
       assert.deepEqual(r.before, { ...none, glob: false });
       assert.equal(r.workspace, "function", "pulumi.automation.LocalWorkspace is not usable behind the proxy");
       assert.equal(r.parsed, "function", "yaml.parse with a files pattern did not return an Output");
+      assert.deepEqual(r.afterParse, { ...none, automation: true, glob: true }, "yaml.parse loaded glob");
       assert.deepEqual(r.codePaths, ["node_modules/d"], "computeCodePaths did not find the package's dependency");
       assert.deepEqual(r.after, {
         typescript: false,

@@ -66,6 +66,37 @@ describe("resolution cache (tools/resolve-cache.js)", function () {
     assert.deepEqual(run(), { out: "lib.js", node: 0 });
   });
 
+  it("keeps no answer looked up in a relative path (a `-r ./x.js` preload): it ends, each directory loads its own", () => {
+    write("pre.js", "console.log('pre.js of the project');");
+    write("sub/pre.js", "console.log('pre.js of sub/');");
+    const cache = JSON.stringify(path.join(dir, ".cache", "paths.json"));
+    write(
+      "install.js",
+      `process.on("exit", require(${JSON.stringify(RESOLVE_CACHE)}).install(${cache}, ${JSON.stringify(dir)}));`,
+    );
+    age();
+    // Node looks a relative preload up in "." (lookup paths of a parent without a file name): it used to walk
+    // up from "." for ever, in a loop no SIGTERM handler could interrupt.
+    const preload = (cwd: string) =>
+      spawnSync(process.execPath, ["-r", path.join(dir, "install.js"), "-r", "./pre.js", "-e", ""], {
+        cwd,
+        encoding: "utf8",
+        timeout: 20_000,
+        killSignal: "SIGKILL",
+      });
+    for (const [cwd, want] of [
+      [dir, "pre.js of the project"],
+      [path.join(dir, "sub"), "pre.js of sub/"],
+      [dir, "pre.js of the project"],
+      [path.join(dir, "sub"), "pre.js of sub/"],
+    ]) {
+      const r = preload(cwd);
+      assert.equal(r.signal, null, `killed after 20 s in ${cwd}: the lookup never ended`);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), want, cwd);
+    }
+  });
+
   it("does not keep an answer read from a directory changed within the last second", () => {
     write("lib.js", "module.exports = 'lib.js';");
     assert.equal(run().out, "lib.js");
