@@ -14,7 +14,27 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import type { PGlite } from "@electric-sql/pglite";
+import type { PGlite, PGliteOptions } from "@electric-sql/pglite";
+
+/**
+ * Postgres' shared buffers in every instance here. initdb writes 128MB into postgresql.conf, and the server
+ * zeroes all of it at start (`memset`, the largest WebAssembly function in a profiled `npm test`: 3.6 s,
+ * most of it page faults on the freshly grown memory). Tests and rehearsals hold a few kB of data; 16MB is
+ * 2048 buffers, above Postgres' floor of 16 and of two per backend (max_connections 100).
+ */
+export const SHARED_BUFFERS = "16MB";
+
+/**
+ * A Postgres from `options`, started with PGlite's own parameters plus the shared buffers above (a
+ * `startParams` given replaces PGlite's defaults, @electric-sql/pglite dist/index.cjs `defaultStartParams`).
+ */
+async function start(options: PGliteOptions = {}): Promise<PGlite> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  return PGlite.create({
+    ...options,
+    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${SHARED_BUFFERS}`],
+  });
+}
 
 const templates = new Map<string, Promise<Blob>>();
 
@@ -35,16 +55,15 @@ interface Made {
  * (~0.6 s of CPU) fewer per seed and process.
  */
 export async function seededPglite(seedSql = ""): Promise<PGlite> {
-  const { PGlite } = await import("@electric-sql/pglite");
   const held = templates.get(seedSql);
-  if (held) return PGlite.create({ loadDataDir: await held });
+  if (held) return start({ loadDataDir: await held });
   const made = make(seedSql);
   remember(
     seedSql,
     made.then((m) => m.template),
   );
   const { db, template } = await made;
-  return db ?? PGlite.create({ loadDataDir: template });
+  return db ?? start({ loadDataDir: template });
 }
 
 /** The template alone (a seeded template starts from the empty one): an instance made for it is closed. */
@@ -71,8 +90,7 @@ function make(seedSql: string): Promise<Made> {
 }
 
 async function seeded(seedSql: string): Promise<Made> {
-  const { PGlite } = await import("@electric-sql/pglite");
-  const db = await PGlite.create({ loadDataDir: await template("") });
+  const db = await start({ loadDataDir: await template("") });
   try {
     await db.exec(seedSql);
     // The instance handed to the first caller and those loaded from the dump must be alike. A dump is a crash
@@ -96,8 +114,7 @@ async function initdb(): Promise<Made> {
   const file = cacheFile();
   const cached = readWhole(file);
   if (cached) return { template: new Blob([cached]) };
-  const { PGlite } = await import("@electric-sql/pglite");
-  const db = await PGlite.create();
+  const db = await start();
   try {
     const dump = await db.dumpDataDir("none");
     store(file, Buffer.from(await dump.arrayBuffer()));

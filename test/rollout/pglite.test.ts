@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, statSync, truncateSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import { cacheFile, readWhole, seededPglite, store } from "../../rollout/twin/pglite";
+import { cacheFile, readWhole, SHARED_BUFFERS, seededPglite, store } from "../../rollout/twin/pglite";
 
 describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
   this.timeout(60_000);
@@ -34,6 +34,13 @@ describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
       const b = await seededPglite(seed);
       try {
         assert.deepEqual(await alike(a), await alike(b), "the first instance and a loaded one differ");
+        // Started with the small shared buffers (PGlite ignores no parameter: a wrong one fails the start),
+        // not initdb's 128MB, which each start zeroes.
+        for (const db of [a, b])
+          assert.equal(
+            (await db.query<{ s: string }>("SELECT current_setting('shared_buffers') AS s")).rows[0].s,
+            SHARED_BUFFERS,
+          );
         assert.equal(await count(b), 2, "a later instance does not start from the seed but from a's writes");
         assert.equal(await tables(b, "only_a"), 0, "a table a created is in b");
         await b.exec("DELETE FROM seeded WHERE id = 1;");
