@@ -17,10 +17,12 @@ import * as path from "node:path";
 import type { PGlite, PGliteOptions } from "@electric-sql/pglite";
 
 /**
- * Postgres' shared buffers in every instance here. initdb writes 128MB into postgresql.conf, and the server
- * zeroes all of it at start (`memset`, the largest WebAssembly function in a profiled `npm test`: 3.6 s,
- * most of it page faults on the freshly grown memory). Tests and rehearsals hold a few kB of data; 16MB is
- * 2048 buffers, above Postgres' floor of 16 and of two per backend (max_connections 100).
+ * Postgres' shared buffers in every instance here. initdb writes 128MB into postgresql.conf, and every
+ * start zeroes the whole segment: Postgres maps it anonymously (PGlite's CreateAnonymousSegment), and
+ * Emscripten's `mmap` clears what it hands out (`memset`, the largest WebAssembly function in a profiled
+ * `npm test`: 3.6 s, most of it page faults on the freshly grown memory). Tests and rehearsals hold a few kB
+ * of data; 16MB is 2048 buffers, far above Postgres' floor of 16 (a 101 MB table, temp tables, VACUUM and
+ * CHECKPOINT ran fine on it). The setting comes from the command line only: templates keep initdb's file.
  */
 export const SHARED_BUFFERS = "16MB";
 
