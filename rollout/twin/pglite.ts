@@ -38,7 +38,39 @@ async function start(options: PGliteOptions = {}): Promise<PGlite> {
   });
 }
 
-const templates = new Map<string, Promise<Blob>>();
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * A template's bytes as the Blob `loadDataDir` takes, whose `arrayBuffer()` hands over the bytes themselves:
+ * node's Blob copies its 40 MB out in 64 kB chunks at every call (node:internal/blob readNext, 40–180 ms of
+ * CPU per load here), and PGlite calls it once per load (dist/index.cjs `zr`: `new Uint8Array(await
+ * t.arrayBuffer())`, then untar, whose file views `FS.writeFile` copies into the instance's own memory file
+ * system). Nothing writes to the bytes: a load only reads them (test/rollout/pglite.test.ts checks the
+ * template's digest after loads and writes).
+ */
+export class TemplateBlob extends Blob {
+  private readonly buffer: ArrayBuffer;
+  constructor(bytes: Uint8Array) {
+    // Its own ArrayBuffer, exactly the bytes (a Buffer may be a view into a larger pool).
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+    super([own], { type: "application/x-tar" });
+    this.buffer = own.buffer as ArrayBuffer;
+  }
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return Promise.resolve(this.buffer);
+  }
+  /** A digest of the bytes loads read (the spec checks no load changed them). */
+  digest(): string {
+    return sha256(Buffer.from(this.buffer));
+  }
+}
+
+/** A dump (node's Blob) as a TemplateBlob: its bytes copied out once. */
+async function templateOf(dump: Blob): Promise<TemplateBlob> {
+  return new TemplateBlob(new Uint8Array(await dump.arrayBuffer()));
+}
+
+const templates = new Map<string, Promise<TemplateBlob>>();
 
 /**
  * A template, and the instance it was dumped from when one was made for it: the same data, sequences and
@@ -46,7 +78,7 @@ const templates = new Map<string, Promise<Blob>>();
  * records the OID counter with its prefetch), which nothing here reads.
  */
 interface Made {
-  template: Blob;
+  template: TemplateBlob;
   db?: PGlite;
 }
 
@@ -68,8 +100,11 @@ export async function seededPglite(seedSql = ""): Promise<PGlite> {
   return db ?? start({ loadDataDir: template });
 }
 
-/** The template alone (a seeded template starts from the empty one): an instance made for it is closed. */
-function template(seedSql: string): Promise<Blob> {
+/**
+ * The template alone (a seeded template starts from the empty one): an instance made for it is closed.
+ * Exported for the spec, which checks that loads leave a template's bytes as they were.
+ */
+export function template(seedSql: string): Promise<TemplateBlob> {
   const held = templates.get(seedSql);
   if (held) return held;
   const t = make(seedSql).then(async (m) => {
@@ -80,7 +115,7 @@ function template(seedSql: string): Promise<Blob> {
   return t;
 }
 
-function remember(seedSql: string, t: Promise<Blob>): void {
+function remember(seedSql: string, t: Promise<TemplateBlob>): void {
   templates.set(seedSql, t);
   t.catch(() => {
     if (templates.get(seedSql) === t) templates.delete(seedSql);
@@ -104,7 +139,7 @@ async function seeded(seedSql: string): Promise<Made> {
     await db.exec("DISCARD ALL");
     await db.exec("CHECKPOINT");
     // Uncompressed: gzip would halve the 40 MB but add its time to every load.
-    return { db, template: await db.dumpDataDir("none") };
+    return { db, template: await templateOf(await db.dumpDataDir("none")) };
   } catch (e) {
     await db.close();
     throw e;
@@ -115,12 +150,12 @@ async function seeded(seedSql: string): Promise<Made> {
 async function initdb(): Promise<Made> {
   const file = cacheFile();
   const cached = readWhole(file);
-  if (cached) return { template: new Blob([cached]) };
+  if (cached) return { template: new TemplateBlob(cached) };
   const db = await start();
   try {
-    const dump = await db.dumpDataDir("none");
-    store(file, Buffer.from(await dump.arrayBuffer()));
-    return { db, template: dump };
+    const template = await templateOf(await db.dumpDataDir("none"));
+    store(file, Buffer.from(await template.arrayBuffer()));
+    return { db, template };
   } catch (e) {
     await db.close();
     throw e;
@@ -144,8 +179,6 @@ export function cacheFile(): string {
   const name = `initdb-${pkg.version}-${build.digest("hex").slice(0, 12)}.tar`;
   return path.join(modules, ".cache", "app-rollout-pglite", name);
 }
-
-const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 /**
  * The cached tarball if its checksum (written beside it after it) matches, else undefined: a truncated or

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, statSync, truncateSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import { cacheFile, readWhole, SHARED_BUFFERS, seededPglite, store } from "../../rollout/twin/pglite";
+import { cacheFile, readWhole, SHARED_BUFFERS, seededPglite, store, template } from "../../rollout/twin/pglite";
 
 describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
   this.timeout(60_000);
@@ -29,6 +29,10 @@ describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
       (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = $1", [name])).rows[0]
         .n;
     const a = await seededPglite(seed);
+    // Loads get the template's bytes themselves, not a copy (TemplateBlob): no load may change them.
+    const t = await template(seed);
+    assert.equal(await t.arrayBuffer(), await t.arrayBuffer(), "the template's bytes are copied at each load");
+    const before = t.digest();
     try {
       await a.exec("INSERT INTO seeded VALUES (3); CREATE TABLE only_a (x int);");
       const b = await seededPglite(seed);
@@ -46,6 +50,9 @@ describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
         await b.exec("DELETE FROM seeded WHERE id = 1;");
         assert.equal(await count(a), 3, "b's delete reached a");
         assert.equal(await count(b), 1);
+        await b.exec("VACUUM FULL seeded");
+        await b.exec("CHECKPOINT");
+        assert.equal(t.digest(), before, "a load or its writes changed the template's bytes");
       } finally {
         await b.close();
       }
