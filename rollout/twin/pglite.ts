@@ -44,24 +44,41 @@ const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex
  * A template's bytes as the Blob `loadDataDir` takes, whose `arrayBuffer()` hands over the bytes themselves:
  * node's Blob copies its 40 MB out in 64 kB chunks at every call (node:internal/blob readNext, 40–180 ms of
  * CPU per load here), and PGlite calls it once per load (dist/index.cjs `zr`: `new Uint8Array(await
- * t.arrayBuffer())`, then untar, whose file views `FS.writeFile` copies into the instance's own memory file
- * system). Nothing writes to the bytes: a load only reads them (test/rollout/pglite.test.ts checks the
- * template's digest after loads and writes).
+ * t.arrayBuffer())`, then untar). Nothing writes to the bytes: untar copies each file out (`nl`, tinytar's
+ * readData: `slice`) and `FS.writeFile` copies it again into the instance's memory file system (MEMFS write
+ * without `canOwn`: `contents = buffer.slice(...)`); test/rollout/pglite.test.ts checks both templates'
+ * digests after loads and writes. The bytes are held once: node's Blob store gets none of them (`super([])`),
+ * and `size`, `slice`, `stream`, `bytes` and `text` answer from them as a Blob of these bytes would.
  */
 export class TemplateBlob extends Blob {
-  private readonly buffer: ArrayBuffer;
+  private readonly data: Uint8Array;
   constructor(bytes: Uint8Array) {
-    // Its own ArrayBuffer, exactly the bytes (a Buffer may be a view into a larger pool).
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-    super([own], { type: "application/x-tar" });
-    this.buffer = own.buffer as ArrayBuffer;
+    super([], { type: "application/x-tar" });
+    // Exactly the bytes in an ArrayBuffer of their own: a Buffer may be a view into a larger pool (and a
+    // Buffer's `slice` is a view too, so the copy is made as a plain Uint8Array).
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    this.data = own ? bytes : Uint8Array.prototype.slice.call(bytes);
+    // Node's Blob answers `size` from a getter on its prototype, from the (empty) store: an own property wins.
+    Object.defineProperty(this, "size", { value: this.data.byteLength, enumerable: true });
   }
   override arrayBuffer(): Promise<ArrayBuffer> {
-    return Promise.resolve(this.buffer);
+    return Promise.resolve(this.data.buffer as ArrayBuffer);
+  }
+  override slice(start?: number, end?: number, type?: string): Blob {
+    return new Blob([this.data]).slice(start, end, type);
+  }
+  override stream(): ReturnType<Blob["stream"]> {
+    return new Blob([this.data]).stream();
+  }
+  override bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return Promise.resolve(new Uint8Array(this.data));
+  }
+  override text(): Promise<string> {
+    return Promise.resolve(new TextDecoder().decode(this.data));
   }
   /** A digest of the bytes loads read (the spec checks no load changed them). */
   digest(): string {
-    return sha256(Buffer.from(this.buffer));
+    return sha256(Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength));
   }
 }
 

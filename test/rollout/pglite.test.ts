@@ -1,9 +1,17 @@
 import * as assert from "node:assert/strict";
-import { existsSync, mkdtempSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import { cacheFile, readWhole, SHARED_BUFFERS, seededPglite, store, template } from "../../rollout/twin/pglite";
+import {
+  cacheFile,
+  readWhole,
+  SHARED_BUFFERS,
+  seededPglite,
+  store,
+  TemplateBlob,
+  template,
+} from "../../rollout/twin/pglite";
 
 describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
   this.timeout(60_000);
@@ -53,6 +61,9 @@ describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
         await b.exec("VACUUM FULL seeded");
         await b.exec("CHECKPOINT");
         assert.equal(t.digest(), before, "a load or its writes changed the template's bytes");
+        // The empty template a was loaded from (then seeded and written to) is still initdb's, as on disk.
+        const empty = readFileSync(`${cacheFile()}.sha256`, "utf8").trim();
+        assert.equal((await template("")).digest(), empty, "the empty template changed");
       } finally {
         await b.close();
       }
@@ -80,6 +91,23 @@ describe("PGlite from templates (rollout/twin/pglite.ts)", function () {
     const bad = "CREATE TABLE t (id int); INSERT INTO no_such_table VALUES (1);";
     await assert.rejects(seededPglite(bad), /relation "no_such_table" does not exist/);
     await assert.rejects(seededPglite("BEGIN; CREATE TABLE t (id int);"), /cannot run inside a transaction block/);
+  });
+
+  it("a template is a Blob of exactly its bytes, also from a view into a larger buffer", async () => {
+    const pool = Buffer.from("ahead|template bytes|behind");
+    const blob = new TemplateBlob(pool.subarray(6, 20));
+    assert.ok(blob instanceof Blob);
+    assert.equal(blob.size, 14);
+    assert.equal(blob.type, "application/x-tar");
+    assert.equal((await blob.arrayBuffer()).byteLength, 14);
+    assert.equal(await blob.text(), "template bytes");
+    assert.equal(await blob.slice(9).text(), "bytes");
+    assert.deepEqual(Buffer.from(await blob.bytes()), Buffer.from("template bytes"));
+    const chunks: Uint8Array[] = [];
+    for await (const c of blob.stream()) chunks.push(c);
+    assert.equal(Buffer.concat(chunks).toString(), "template bytes");
+    pool[6] = 0x54; // "T": the template holds its own copy of a view's bytes
+    assert.equal(await blob.text(), "template bytes");
   });
 
   it("a cached template that does not match its checksum (truncated, or no checksum) is removed, not loaded", () => {
