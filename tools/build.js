@@ -37,21 +37,26 @@ function stale(root, files) {
   return files.some((f, i) => previous.files[i] !== path.relative(root, f) || fs.statSync(f).mtimeMs > previous.time);
 }
 
-function build(root, files) {
+/** A TypeScript file's JavaScript: the one transform of build/ and of the published policy pack. */
+function transpile(file) {
   const ts = require("typescript");
+  return ts.transpileModule(fs.readFileSync(file, "utf8"), {
+    fileName: file,
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      resolveJsonModule: true,
+    },
+  }).outputText;
+}
+
+function build(root, files) {
   const started = Date.now();
   for (const file of files) {
     const rel = path.relative(root, file);
     const out = path.join(root, "build", rel.replace(/\.ts$/, ".js"));
-    const { outputText } = ts.transpileModule(fs.readFileSync(file, "utf8"), {
-      fileName: file,
-      compilerOptions: {
-        module: ts.ModuleKind.CommonJS,
-        target: ts.ScriptTarget.ES2022,
-        esModuleInterop: true,
-        resolveJsonModule: true,
-      },
-    });
+    const outputText = transpile(file);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, outputText);
@@ -131,7 +136,7 @@ function ensureShared(root) {
   return true;
 }
 
-module.exports = { ensureBuild, ensureShared };
+module.exports = { ensureBuild, ensureShared, transpile };
 
 if (require.main === module) {
   const root = path.join(__dirname, "..");

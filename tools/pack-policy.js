@@ -14,10 +14,24 @@
  * classic fetches bundled dependencies anyway — PulumiPolicy.yaml pins npm as the package manager).
  * policy/package.json's prepack refuses `npm pack` in policy/ itself.
  *
- * The pack is staged in build/policy-pack/ (the policy files, its own tsconfig.json, the vendored shared
- * package) and packed there, as the CLI packs it; the tarball goes to build/ (--pack-destination), never
- * into the staged directory a later `pulumi policy publish` packs again. Prints the tarball path on
- * stdout (last line).
+ * The pack ships compiled: `npm run pack:policy` type-checks policy/ with the pack's own tsconfig.json (a
+ * type error stops it, naming the file and line), then writes the pack's JavaScript with the transform of
+ * build/ (the code the gate and the policy specs judge), and the staged package.json's main is index.js.
+ * So the CLI never type-checks the pack at start: its run-policy-pack always registers ts-node with
+ * `typeCheck: true` under node (run-policy-pack/index.js:110 `typeScript: !process.versions.bun`,
+ * run.js:145-160; the language host's PULUMI_NODEJS_TYPESCRIPT is not read there), and ts-node compiles
+ * only .ts files. Type-checking the TypeScript pack cost ~3 s of CPU at every start of the pack (every
+ * `pulumi preview` / `up` that requires it: 5.1 s → 2.2 s for the published-pack spec's pack process).
+ * TypeScript and ts-node are therefore not runtime dependencies of the shipped pack (the SDK's vendored
+ * TypeScript 3.8 / ts-node 7 take the registration: @pulumi/pulumi tsutils.js typeScriptRequireStrings),
+ * and the staged PulumiPolicy.yaml says `typescript: false` (the language host reads it,
+ * pulumi-language-nodejs main.go:290-300 and :1647). policy/ itself stays TypeScript, with its TypeScript
+ * dependencies, for `--policy-pack policy`.
+ *
+ * The pack is staged in build/policy-pack/ (the compiled pack, PulumiPolicy.yaml, the per-stack config
+ * files, the vendored shared package) and packed there, as the CLI packs it; the tarball goes to build/
+ * (--pack-destination), never into the staged directory a later `pulumi policy publish` packs again.
+ * Prints the tarball path on stdout (last line).
  *
  *   node tools/pack-policy.js [--out <dir>]   (default build/policy-pack)
  */
@@ -29,10 +43,10 @@ const root = path.join(__dirname, "..");
 const SHARED = "@app-rollout/shared";
 /** Where the staged pack carries the shared package (inside the tarball, as ordinary files). */
 const VENDORED = "vendor/shared";
-/** Files of policy/ that make the pack: sources, metadata, the per-stack config files. */
-// tsconfig.json is the pack's own compiler config: the CLI's TypeScript runner type-checks the pack with
-// ./tsconfig.json (run-policy-pack/run.js:139-160), without this workspace's root tsconfig.
-const POLICY_ENTRIES = ["index.ts", "PulumiPolicy.yaml", "package.json", "tsconfig.json", "lib", "policies", "config"];
+/** Files of policy/ shipped as they are, beside the compiled pack: metadata and the per-stack config files. */
+const POLICY_ENTRIES = ["PulumiPolicy.yaml", "config"];
+/** Runtime dependencies of policy/ (its TypeScript runner) that the compiled pack does not need. */
+const TYPESCRIPT_ONLY = ["typescript", "ts-node"];
 
 /** The shared package's published files (package.json without scripts, dist/) copied to dest. */
 function copySharedPackage(dest) {
@@ -50,32 +64,101 @@ function copySharedPackage(dest) {
   }
 }
 
-/** policy/package.json with the shared package vendored: `file:vendor/shared`, never a registry name. */
-function stagedPackageJson() {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, "policy", "package.json"), "utf8"));
-  pkg.dependencies = { ...pkg.dependencies, [SHARED]: `file:${VENDORED}` };
+/**
+ * policy/package.json as shipped: the shared package vendored (`file:vendor/shared`, never a registry
+ * name), main the compiled index.js, no TypeScript runner among the dependencies.
+ */
+function stagedPackageJson(source) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(source, "package.json"), "utf8"));
+  const dependencies = { ...pkg.dependencies, [SHARED]: `file:${VENDORED}` };
+  for (const name of TYPESCRIPT_ONLY) delete dependencies[name];
   // No scripts: the CLI reads the tarball name from `npm pack`'s whole stdout (sdk/nodejs/npm/npm.go:139-161),
   // and npm prints a lifecycle banner there (pulumi/pulumi#6594). The prepack guard is for policy/ only.
-  delete pkg.scripts;
-  return `${JSON.stringify(pkg, null, 2)}\n`;
+  const { scripts: _scripts, ...rest } = pkg;
+  const files = ["index.js", "lib", "policies", ...POLICY_ENTRIES, "vendor"];
+  return `${JSON.stringify({ ...rest, main: "index.js", files, dependencies }, null, 2)}\n`;
 }
 
-/** Stages the pack directory; returns its path. */
-function stage(out) {
+/** PulumiPolicy.yaml as shipped: the runtime option `typescript: false` (the pack is JavaScript). */
+function stagedPolicyYaml(source) {
+  const YAML = require("yaml");
+  const doc = YAML.parseDocument(fs.readFileSync(path.join(source, "PulumiPolicy.yaml"), "utf8"));
+  const typescript = doc.createPair("typescript", false);
+  typescript.key.commentBefore =
+    " The pack is compiled JavaScript (npm run pack:policy, which type-checks it): no TypeScript runner.";
+  doc.getIn(["runtime", "options"]).add(typescript);
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** The pack's source files: what its own tsconfig.json includes. */
+function packConfig(source) {
+  const ts = require("typescript");
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    path.join(source, "tsconfig.json"),
+    { rootDir: source, noEmit: true },
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(`${source}/tsconfig.json: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+      },
+    },
+  );
+  return parsed;
+}
+
+/**
+ * Type-checks the pack with its own tsconfig.json (rootDir the pack directory, so an import of a file
+ * outside it is an error too). Throws with the compiler's diagnostics, file and line, on any error.
+ */
+function typeCheck(source) {
+  const ts = require("typescript");
+  const parsed = packConfig(source);
+  const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options });
+  const errors = [...parsed.errors, ...ts.getPreEmitDiagnostics(program)].filter(
+    (d) => d.category === ts.DiagnosticCategory.Error,
+  );
+  if (errors.length === 0) return;
+  const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => "\n" };
+  throw new Error(`the pack does not type-check (${errors.length} error(s)):\n${ts.formatDiagnostics(errors, host)}`);
+}
+
+/**
+ * The pack's JavaScript in out, file for file: the transform of build/ (tools/build.js transpile), so the
+ * shipped code is the code the gate and the policy specs judge (build/policy).
+ */
+function emitJavaScript(source, out) {
+  const { transpile } = require("./build");
+  for (const file of packConfig(source).fileNames) {
+    const target = path.join(out, path.relative(source, file).replace(/\.ts$/, ".js"));
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, transpile(file));
+  }
+}
+
+/** Stages the pack directory (the compiled pack of `source`); returns its path. */
+function stage(out, source) {
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  for (const e of POLICY_ENTRIES) fs.cpSync(path.join(root, "policy", e), path.join(out, e), { recursive: true });
-  fs.writeFileSync(path.join(out, "package.json"), stagedPackageJson());
+  emitJavaScript(source, out);
+  for (const e of POLICY_ENTRIES) fs.cpSync(path.join(source, e), path.join(out, e), { recursive: true });
+  fs.writeFileSync(path.join(out, "PulumiPolicy.yaml"), stagedPolicyYaml(source));
+  fs.writeFileSync(path.join(out, "package.json"), stagedPackageJson(source));
   copySharedPackage(path.join(out, VENDORED));
   return out;
 }
 
 /**
- * Stages and packs; returns the absolute path of the tarball, written beside the staged directory
- * (`--pack-destination`), never inside it: `pulumi policy publish` there runs `npm pack` again.
+ * Type-checks, stages and packs; returns the absolute path of the tarball, written beside the staged
+ * directory (`--pack-destination`), never inside it: `pulumi policy publish` there runs `npm pack` again.
+ * A pack that does not type-check is neither staged nor packed.
  */
-function packPolicy(out = path.join(root, "build", "policy-pack")) {
-  const dir = stage(out);
+function packPolicy(out = path.join(root, "build", "policy-pack"), options = {}) {
+  /** `source`: the pack's directory (@default policy/); `typeCheck` (@default true): see typeCheck(). */
+  const { source = path.join(root, "policy"), typeCheck: check = true } = options;
+  // The pack's imports of the shared package resolve to its built declarations (shared/dist).
+  require("./build").ensureShared(root);
+  if (check) typeCheck(source);
+  const dir = stage(out, source);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   const dest = path.dirname(dir);
   const json = execFileSync(npm, ["pack", "--loglevel=error", "--json", "--pack-destination", dest], {

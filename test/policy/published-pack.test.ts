@@ -2,13 +2,14 @@
  * The publish path (#17): `pulumi policy publish` ships `npm pack` of the pack directory, and a stack
  * that requires the pack gets the tarball extracted and `npm install`ed in an empty directory
  * (pkg/backend/httpstate/policypack.go:432 and :499-567 at v3.248). This test packs the pack the same way
- * (tools/pack-policy.js), extracts the tarball into an empty directory, provides its declared registry
- * dependencies, and starts it with the command line the Node.js language host uses for a policy pack
- * (sdk/nodejs/cmd/pulumi-language-nodejs/main.go:1646-1700 RunPlugin: `node <pack>/node_modules/@pulumi/
- * pulumi/cmd/run-policy-pack <engine> <pack dir>`, cwd the pack dir; run-policy-pack/run.js:139-160 then
- * compiles the pack's TypeScript with ts-node, type-checking, with the tarball's ./tsconfig.json). So a
- * pack that imports a file outside policy/, or a package it does not declare, or that does not type-check
- * on its own, fails here.
+ * (tools/pack-policy.js: the pack type-checked with its own tsconfig.json and compiled to JavaScript),
+ * extracts the tarball into an empty directory, provides its declared registry dependencies, and starts it
+ * with the command line and environment the Node.js language host uses for a policy pack
+ * (sdk/nodejs/cmd/pulumi-language-nodejs/main.go:1641-1700 RunPlugin: the runtime options of the shipped
+ * PulumiPolicy.yaml, `node <pack>/node_modules/@pulumi/pulumi/cmd/run-policy-pack <engine> <pack dir>`, cwd
+ * the pack dir; run-policy-pack registers ts-node whatever the options, index.js:110 and run.js:145-160).
+ * So a pack that imports a file outside policy/, or a package it does not declare, or that needs the
+ * TypeScript runner, fails here; one that does not type-check is not packed at all.
  *
  * Dependencies: by default the registry packages are linked from this checkout's node_modules (the same
  * pinned versions policy/package.json declares; node resolves them by real path, so one instance of each).
@@ -17,9 +18,19 @@
  */
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import * as YAML from "yaml";
 import { PolicyPackProcess, resolvePolicyConfig } from "../../gate/analyzer";
 import type { CapturedPlan } from "../../gate/capture";
 import { loadStackFiles } from "../../gate/stackfiles";
@@ -28,7 +39,9 @@ import { plan, ROOT } from "../support/stacks";
 import { fixtures } from "./fixtures";
 
 // tools/pack-policy.js is plain CommonJS (it runs without a TypeScript loader).
-const { packPolicy } = require("../../tools/pack-policy.js") as { packPolicy(out: string): string };
+const { packPolicy } = require("../../tools/pack-policy.js") as {
+  packPolicy(out: string, options?: { source?: string; typeCheck?: boolean }): string;
+};
 
 const POLICY_DIR = path.join(ROOT, "policy");
 interface PackageJson {
@@ -65,6 +78,19 @@ function installDependencies(dir: string): void {
   }
 }
 
+/**
+ * The variables the language host derives from the pack's runtime options (main.go:290-300 parseOptions:
+ * `typescript` defaults to true, anything but a boolean is an error; :1647 sets PULUMI_NODEJS_TYPESCRIPT).
+ */
+function languageHostEnv(dir: string): Record<string, string> {
+  const yaml = YAML.parse(readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8")) as {
+    runtime?: { options?: { typescript?: unknown } };
+  };
+  const typescript = yaml.runtime?.options?.typescript ?? true;
+  if (typeof typescript !== "boolean") throw new Error("typescript option must be a boolean");
+  return typescript ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {};
+}
+
 /** Starts the extracted pack with the language host's command line and configures it like the engine. */
 async function startPublished(dir: string, stack: "prod"): Promise<Pack> {
   const files = loadStackFiles(ROOT, stack, {});
@@ -77,7 +103,7 @@ async function startPublished(dir: string, stack: "prod"): Promise<Pack> {
     startTimeoutMs: 180_000,
     command: {
       args: [path.join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack"), "127.0.0.1:1", dir],
-      env: { PULUMI_NODEJS_TYPESCRIPT: "true", PULUMI_NODEJS_DRY_RUN: "true" },
+      env: { ...languageHostEnv(dir), PULUMI_NODEJS_DRY_RUN: "true" },
     },
   });
   const info = await process.info();
@@ -152,7 +178,9 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
 
     before(async () => {
       const stageRoot = mkdtempSync(path.join(tmpdir(), "policy-pack-stage-"));
-      const tarball = packPolicy(path.join(stageRoot, "policy-pack"));
+      // As `npm run pack:policy` packs it, but for its type-check of policy/ (~3 s of CPU): that is
+      // `npm run typecheck` (tsc -p policy/tsconfig.json), and the refusal is the last case below.
+      const tarball = packPolicy(path.join(stageRoot, "policy-pack"), { typeCheck: false });
       listing = execFileSync("tar", ["tzf", tarball], { encoding: "utf8" }).split("\n").filter(Boolean);
       dir = extract(tarball);
       rmSync(stageRoot, { recursive: true, force: true });
@@ -174,13 +202,32 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
         "no lifecycle scripts in the shipped package.json",
       );
       assert.ok(statSync(path.join(dir, "vendor", "shared", "dist", "index.js")).isFile(), "vendored shared package");
-      assert.ok(statSync(path.join(dir, "tsconfig.json")).isFile(), "the pack's own tsconfig.json");
       const top = new Set(listing.map((f) => f.split("/")[1]));
       assert.deepEqual(
         [...top].sort(),
-        ["PulumiPolicy.yaml", "config", "index.ts", "lib", "package.json", "policies", "tsconfig.json", "vendor"],
+        ["PulumiPolicy.yaml", "config", "index.js", "lib", "package.json", "policies", "vendor"],
         "the tarball's top level: the pack, nothing else of the workspace (no node_modules, no nested tarball)",
       );
+    });
+
+    it("ships the pack compiled: JavaScript main, no TypeScript source, no TypeScript runner to install", () => {
+      const shipped = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as PackageJson & {
+        main: string;
+      };
+      assert.equal(shipped.main, "index.js");
+      assert.deepEqual(
+        listing.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")),
+        [],
+        "TypeScript sources in the tarball (the CLI would type-check them at every start)",
+      );
+      const compiled = listing.filter((f) => f.endsWith(".js") && !f.startsWith("package/vendor/")).length;
+      assert.equal(compiled, sources(POLICY_DIR).length, "one compiled file per source file of policy/");
+      assert.deepEqual(Object.keys(shipped.dependencies).sort(), [
+        "@app-rollout/shared",
+        "@pulumi/policy",
+        "@pulumi/pulumi",
+      ]);
+      assert.deepEqual(languageHostEnv(dir), {}, "PulumiPolicy.yaml runtime option typescript: false");
     });
 
     it("serves every policy and passes the committed prod plan", async () => {
@@ -216,5 +263,26 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
       assert.ok(prodFixtures.length >= (full ? 30 : 6), `${prodFixtures.length} prod fixtures`);
       assert.deepEqual(missed.flat(), []);
     });
+  });
+
+  it("packs nothing from a pack that does not type-check, and names the file and the error", () => {
+    const work = mkdtempSync(path.join(tmpdir(), "policy-pack-broken-"));
+    try {
+      const source = path.join(work, "policy");
+      mkdirSync(path.join(source, "config"), { recursive: true });
+      for (const f of ["PulumiPolicy.yaml", "package.json", "tsconfig.json"])
+        writeFileSync(path.join(source, f), readFileSync(path.join(POLICY_DIR, f)));
+      writeFileSync(path.join(source, "index.ts"), 'export const retentionDays: number = "35";\n');
+      const out = path.join(work, "policy-pack");
+      assert.throws(
+        () => packPolicy(out, { source }),
+        (e: Error) =>
+          /does not type-check \(1 error/.test(e.message) &&
+          /index\.ts\(1,14\): error TS2322: Type 'string' is not assignable to type 'number'/.test(e.message),
+      );
+      assert.deepEqual(readdirSync(work).sort(), ["policy"], "no staged directory, no tarball");
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
