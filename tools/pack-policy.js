@@ -25,15 +25,17 @@
  * TypeScript and ts-node are therefore not runtime dependencies of the shipped pack (the SDK's vendored
  * TypeScript 3.8 / ts-node 7 take the registration: @pulumi/pulumi tsutils.js typeScriptRequireStrings),
  * and the staged PulumiPolicy.yaml says `typescript: false` (the language host reads it,
- * pulumi-language-nodejs main.go:290-300 and :1647). policy/ itself stays TypeScript, with its TypeScript
- * dependencies, for `--policy-pack policy`.
+ * pulumi-language-nodejs main.go:289-301 parseOptions and :1588-1590). policy/ itself stays TypeScript,
+ * with its TypeScript dependencies, for `--policy-pack policy`. A refused pack leaves no stage and no
+ * tarball behind (the last good ones are removed first); `--out` never empties a directory that is not a
+ * staged pack.
  *
  * The pack is staged in build/policy-pack/ (the compiled pack, PulumiPolicy.yaml, the per-stack config
  * files, the vendored shared package) and packed there, as the CLI packs it; the tarball goes to build/
  * (--pack-destination), never into the staged directory a later `pulumi policy publish` packs again.
  * Prints the tarball path on stdout (last line).
  *
- *   node tools/pack-policy.js [--out <dir>]   (default build/policy-pack)
+ *   node tools/pack-policy.js [--out <dir>]   (default build/policy-pack; exit 1 refused, 2 usage)
  */
 const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -79,14 +81,25 @@ function stagedPackageJson(source) {
   return `${JSON.stringify({ ...rest, main: "index.js", files, dependencies }, null, 2)}\n`;
 }
 
-/** PulumiPolicy.yaml as shipped: the runtime option `typescript: false` (the pack is JavaScript). */
+/**
+ * PulumiPolicy.yaml as shipped: the runtime option `typescript: false` (the pack is JavaScript), also when
+ * the runtime is the shorthand `runtime: nodejs` (sdk/go/common/workspace/project.go ProjectRuntimeInfo).
+ */
 function stagedPolicyYaml(source) {
   const YAML = require("yaml");
-  const doc = YAML.parseDocument(fs.readFileSync(path.join(source, "PulumiPolicy.yaml"), "utf8"));
+  const file = path.join(source, "PulumiPolicy.yaml");
+  const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"));
+  if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message}`);
+  const runtime = doc.get("runtime");
+  if (typeof runtime === "string") doc.set("runtime", doc.createNode({ name: runtime }));
+  else if (!YAML.isMap(runtime)) throw new Error(`${file}: runtime: expected a map with name: nodejs`);
+  if (!YAML.isMap(doc.getIn(["runtime", "options"]))) doc.setIn(["runtime", "options"], doc.createNode({}));
+  const options = doc.getIn(["runtime", "options"]);
+  options.delete("typescript");
   const typescript = doc.createPair("typescript", false);
   typescript.key.commentBefore =
     " The pack is compiled JavaScript (npm run pack:policy, which type-checks it): no TypeScript runner.";
-  doc.getIn(["runtime", "options"]).add(typescript);
+  options.add(typescript);
   return doc.toString({ lineWidth: 0 });
 }
 
@@ -95,7 +108,7 @@ function packConfig(source) {
   const ts = require("typescript");
   const parsed = ts.getParsedCommandLineOfConfigFile(
     path.join(source, "tsconfig.json"),
-    { rootDir: source, noEmit: true },
+    { noEmit: true },
     {
       ...ts.sys,
       onUnRecoverableConfigFileDiagnostic: (d) => {
@@ -107,7 +120,7 @@ function packConfig(source) {
 }
 
 /**
- * Type-checks the pack with its own tsconfig.json (rootDir the pack directory, so an import of a file
+ * Type-checks the pack with its own tsconfig.json (its rootDir is the pack directory, so an import of a file
  * outside it is an error too). Throws with the compiler's diagnostics, file and line, on any error.
  */
 function typeCheck(source) {
@@ -124,56 +137,102 @@ function typeCheck(source) {
 
 /**
  * The pack's JavaScript in out, file for file: the transform of build/ (tools/build.js transpile), so the
- * shipped code is the code the gate and the policy specs judge (build/policy).
+ * shipped code is the code the gate and the policy specs judge (build/policy). Any other file beside the
+ * sources (e.g. JSON a policy imports) is shipped as it is.
  */
 function emitJavaScript(source, out) {
   const { transpile } = require("./build");
-  for (const file of packConfig(source).fileNames) {
+  const files = packConfig(source).fileNames;
+  for (const dir of new Set(files.map((f) => path.relative(source, f).split(path.sep)[0]))) {
+    const from = path.join(source, dir);
+    if (!fs.statSync(from).isDirectory()) continue;
+    fs.cpSync(from, path.join(out, dir), { recursive: true, filter: (f) => !f.endsWith(".ts") });
+  }
+  for (const file of files) {
     const target = path.join(out, path.relative(source, file).replace(/\.ts$/, ".js"));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, transpile(file));
   }
 }
 
-/** Stages the pack directory (the compiled pack of `source`); returns its path. */
-function stage(out, source) {
+/**
+ * Empties out for a new stage, refusing a directory that is not a staged pack of this name (an `--out`
+ * mistyped as policy/ or build/ must not be wiped).
+ */
+function clearStage(out, name) {
+  let entries;
+  try {
+    entries = fs.readdirSync(out);
+  } catch {
+    return;
+  }
+  let staged;
+  try {
+    staged = JSON.parse(fs.readFileSync(path.join(out, "package.json"), "utf8")).name;
+  } catch {}
+  const isStage = staged === name && fs.existsSync(path.join(out, VENDORED));
+  if (entries.length > 0 && !isStage)
+    throw new Error(`${out} is not empty and is not a staged ${name} pack: not replacing it (choose another --out)`);
   fs.rmSync(out, { recursive: true, force: true });
+}
+
+/** Stages the pack directory (the compiled pack of `source`, the texts written as given); returns its path. */
+function stage(out, source, texts) {
   fs.mkdirSync(out, { recursive: true });
   emitJavaScript(source, out);
   for (const e of POLICY_ENTRIES) fs.cpSync(path.join(source, e), path.join(out, e), { recursive: true });
-  fs.writeFileSync(path.join(out, "PulumiPolicy.yaml"), stagedPolicyYaml(source));
-  fs.writeFileSync(path.join(out, "package.json"), stagedPackageJson(source));
+  for (const [file, text] of Object.entries(texts)) fs.writeFileSync(path.join(out, file), text);
   copySharedPackage(path.join(out, VENDORED));
   return out;
+}
+
+/** The file name `npm pack` gives the tarball of this package.json (`@scope/name` → `scope-name-<version>.tgz`). */
+function tarballName(pkg) {
+  return `${pkg.name.replace(/^@/, "").replace("/", "-")}-${pkg.version}.tgz`;
 }
 
 /**
  * Type-checks, stages and packs; returns the absolute path of the tarball, written beside the staged
  * directory (`--pack-destination`), never inside it: `pulumi policy publish` there runs `npm pack` again.
- * A pack that does not type-check is neither staged nor packed.
+ * The previous stage and tarball go first: a pack that does not type-check leaves neither behind.
  */
 function packPolicy(out = path.join(root, "build", "policy-pack"), options = {}) {
   /** `source`: the pack's directory (@default policy/); `typeCheck` (@default true): see typeCheck(). */
   const { source = path.join(root, "policy"), typeCheck: check = true } = options;
+  const pkg = JSON.parse(fs.readFileSync(path.join(source, "package.json"), "utf8"));
+  const dest = path.dirname(out);
+  clearStage(out, pkg.name);
+  fs.rmSync(path.join(dest, tarballName(pkg)), { force: true });
+  // Both before anything is written: a malformed PulumiPolicy.yaml stages nothing.
+  const texts = { "PulumiPolicy.yaml": stagedPolicyYaml(source), "package.json": stagedPackageJson(source) };
   // The pack's imports of the shared package resolve to its built declarations (shared/dist).
   require("./build").ensureShared(root);
   if (check) typeCheck(source);
-  const dir = stage(out, source);
-  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const dest = path.dirname(dir);
-  const json = execFileSync(npm, ["pack", "--loglevel=error", "--json", "--pack-destination", dest], {
-    cwd: dir,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const dir = stage(out, source, texts);
+  const windows = process.platform === "win32";
+  // npm is npm.cmd on Windows, which node (>= 20.12.2, CVE-2024-27980) runs only through a shell.
+  const json = execFileSync(
+    windows ? "npm.cmd" : "npm",
+    ["pack", "--loglevel=error", "--json", "--pack-destination", dest],
+    {
+      cwd: dir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      shell: windows,
+    },
+  );
   const [info] = JSON.parse(json);
   return path.join(dest, info.filename);
 }
 
-module.exports = { packPolicy, POLICY_ENTRIES };
+module.exports = { packPolicy, stagedPolicyYaml, POLICY_ENTRIES };
 
 if (require.main === module) {
   const i = process.argv.indexOf("--out");
+  if (i > 0 && (process.argv[i + 1] === undefined || process.argv[i + 1].startsWith("-"))) {
+    console.error("pack:policy: --out needs a directory (usage: node tools/pack-policy.js [--out <dir>])");
+    process.exit(2);
+  }
   const out = i > 0 ? path.resolve(process.argv[i + 1]) : undefined;
   try {
     const tarball = packPolicy(out);

@@ -36,8 +36,7 @@ function weight(file) {
   const bytes = statSync(path.join(root, file)).size;
   // With PACK_TEST_INSTALL=npm (CI) the published pack test runs `npm install` and every fixture: 11 s
   // alone instead of 4 s.
-  if (process.env.PACK_TEST_INSTALL === "npm" && file.endsWith("published-pack.test.ts"))
-    return bytes * 2 + 7 * SECOND;
+  if (process.env.PACK_TEST_INSTALL === "npm" && file.endsWith("published-pack.test.ts")) return bytes * 2 + 7 * SECOND;
   if (file.includes("/scenarios/")) return bytes * 3.5;
   if (/test\/(gate|policy|rollout)\//.test(file)) return bytes * 2;
   return bytes;

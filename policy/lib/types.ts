@@ -2,9 +2,8 @@
  * Typed views of the resource properties the policies read, per type token: only the fields a policy
  * reads, every one optional (a preview may omit any; @pulumi/policy turns an unknown into an
  * UnknownValueError on access). Type-only: zero runtime cost, and no provider package in the pack's
- * dependencies — the pack type-checks on its own (`npm run typecheck` and `npm run pack:policy` check it
- * with policy/tsconfig.json; `--policy-pack policy` type-checks it with ts-node, run-policy-pack/run.js:150),
- * and @pulumi/aws / @pulumi/kubernetes are hundreds of MB it never needs at run time. Instead the views are
+ * dependencies (policy/ imports only the packages it declares: test/policy/published-pack.test.ts) —
+ * @pulumi/aws / @pulumi/kubernetes are hundreds of MB it never needs at run time. Instead the views are
  * checked against the provider argument and output types of this workspace's pinned providers at compile
  * time (test/policy/types.test.ts): a renamed or retyped provider field fails `npm run typecheck`.
  *

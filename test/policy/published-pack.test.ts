@@ -5,7 +5,7 @@
  * (tools/pack-policy.js: the pack type-checked with its own tsconfig.json and compiled to JavaScript),
  * extracts the tarball into an empty directory, provides its declared registry dependencies, and starts it
  * with the command line and environment the Node.js language host uses for a policy pack
- * (sdk/nodejs/cmd/pulumi-language-nodejs/main.go:1641-1700 RunPlugin: the runtime options of the shipped
+ * (sdk/nodejs/cmd/pulumi-language-nodejs/main.go:1548-1700 RunPlugin: the runtime options of the shipped
  * PulumiPolicy.yaml, `node <pack>/node_modules/@pulumi/pulumi/cmd/run-policy-pack <engine> <pack dir>`, cwd
  * the pack dir; run-policy-pack registers ts-node whatever the options, index.js:110 and run.js:145-160).
  * So a pack that imports a file outside policy/, or a package it does not declare, or that needs the
@@ -39,8 +39,9 @@ import { plan, ROOT } from "../support/stacks";
 import { fixtures } from "./fixtures";
 
 // tools/pack-policy.js is plain CommonJS (it runs without a TypeScript loader).
-const { packPolicy } = require("../../tools/pack-policy.js") as {
+const { packPolicy, stagedPolicyYaml } = require("../../tools/pack-policy.js") as {
   packPolicy(out: string, options?: { source?: string; typeCheck?: boolean }): string;
+  stagedPolicyYaml(source: string): string;
 };
 
 const POLICY_DIR = path.join(ROOT, "policy");
@@ -79,8 +80,8 @@ function installDependencies(dir: string): void {
 }
 
 /**
- * The variables the language host derives from the pack's runtime options (main.go:290-300 parseOptions:
- * `typescript` defaults to true, anything but a boolean is an error; :1647 sets PULUMI_NODEJS_TYPESCRIPT).
+ * The variables the language host derives from the pack's runtime options (main.go:289-301 parseOptions:
+ * `typescript` defaults to true, anything but a boolean is an error; :1588-1590 sets PULUMI_NODEJS_TYPESCRIPT).
  */
 function languageHostEnv(dir: string): Record<string, string> {
   const yaml = YAML.parse(readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8")) as {
@@ -265,15 +266,26 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
     });
   });
 
-  it("packs nothing from a pack that does not type-check, and names the file and the error", () => {
-    const work = mkdtempSync(path.join(tmpdir(), "policy-pack-broken-"));
+  /** A small pack source in a fresh directory: policy/'s metadata and config, and this index.ts. */
+  function smallPack(index: string): { work: string; source: string } {
+    const work = mkdtempSync(path.join(tmpdir(), "policy-pack-small-"));
+    const source = path.join(work, "policy");
+    mkdirSync(path.join(source, "config"), { recursive: true });
+    for (const f of ["PulumiPolicy.yaml", "package.json", "tsconfig.json"])
+      writeFileSync(path.join(source, f), readFileSync(path.join(POLICY_DIR, f)));
+    writeFileSync(path.join(source, "index.ts"), index);
+    return { work, source };
+  }
+
+  it("packs nothing from a pack that does not type-check, names the file and the error, and removes the last pack", () => {
+    const { work, source } = smallPack('export const retentionDays: number = "35";\n');
     try {
-      const source = path.join(work, "policy");
-      mkdirSync(path.join(source, "config"), { recursive: true });
-      for (const f of ["PulumiPolicy.yaml", "package.json", "tsconfig.json"])
-        writeFileSync(path.join(source, f), readFileSync(path.join(POLICY_DIR, f)));
-      writeFileSync(path.join(source, "index.ts"), 'export const retentionDays: number = "35";\n');
+      // What a previous good run left: the stage and its tarball. Publishing them after a refusal would
+      // ship the old pack.
       const out = path.join(work, "policy-pack");
+      mkdirSync(path.join(out, "vendor", "shared"), { recursive: true });
+      writeFileSync(path.join(out, "package.json"), JSON.stringify({ name: "app-readiness-policies" }));
+      writeFileSync(path.join(work, "app-readiness-policies-1.0.0.tgz"), "previous tarball");
       assert.throws(
         () => packPolicy(out, { source }),
         (e: Error) =>
@@ -281,6 +293,48 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
           /index\.ts\(1,14\): error TS2322: Type 'string' is not assignable to type 'number'/.test(e.message),
       );
       assert.deepEqual(readdirSync(work).sort(), ["policy"], "no staged directory, no tarball");
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to stage into a directory that is not a staged pack (it would be emptied), before any work", () => {
+    const { work, source } = smallPack("export const ok = true;\n");
+    try {
+      assert.throws(
+        () => packPolicy(source, { source }),
+        /is not empty and is not a staged app-readiness-policies pack/,
+      );
+      assert.deepEqual(readdirSync(source).sort(), [
+        "PulumiPolicy.yaml",
+        "config",
+        "index.ts",
+        "package.json",
+        "tsconfig.json",
+      ]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it("ships PulumiPolicy.yaml with typescript: false whatever the runtime's shape", () => {
+    const { work, source } = smallPack("");
+    const shipped = (yaml: string) => {
+      writeFileSync(path.join(source, "PulumiPolicy.yaml"), yaml);
+      return YAML.parse(stagedPolicyYaml(source)) as { description?: string; runtime: unknown };
+    };
+    try {
+      const real = YAML.parse(readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8"));
+      assert.deepEqual(shipped(readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8")), {
+        ...real,
+        runtime: { ...real.runtime, options: { ...real.runtime.options, typescript: false } },
+      });
+      assert.deepEqual(shipped("runtime: nodejs\n").runtime, { name: "nodejs", options: { typescript: false } });
+      assert.deepEqual(shipped("runtime:\n  name: nodejs\n  options:\n    typescript: true\n").runtime, {
+        name: "nodejs",
+        options: { typescript: false },
+      });
+      assert.throws(() => shipped("runtime: [nodejs]\n"), /PulumiPolicy\.yaml: runtime: expected a map/);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
