@@ -107,6 +107,8 @@ function call<Req, Res>(
 export interface StackConfig {
   config: Record<string, string>;
   secretKeys?: string[];
+  /** The stack name (PULUMI_NODEJS_STACK of a fresh process). @default the stack the process started for */
+  stack?: string;
 }
 
 export interface StartOptions {
@@ -237,7 +239,11 @@ export class PolicyPackProcess {
         throw new PolicyPackError("this policy pack process cannot switch its stack config");
       const pc = new pb.PolicyConfig();
       pc.setProperties(
-        struct({ config: JSON.stringify(stack.config), secretKeys: JSON.stringify(stack.secretKeys ?? []) }),
+        struct({
+          config: JSON.stringify(stack.config),
+          secretKeys: JSON.stringify(stack.secretKeys ?? []),
+          ...(stack.stack === undefined ? {} : { stack: stack.stack }),
+        }),
       );
       req.getPolicyconfigMap().set(STACK_CONFIG_ENTRY, pc);
     }

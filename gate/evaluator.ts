@@ -5,9 +5,9 @@
  *
  * - Plans are a pure function of (stack, config): the program is deterministic under mocks, so a plan is
  *   captured once per distinct config (captures run one after another: the Pulumi runtime is global).
- * - Pack processes are pooled per project and stack: this project's pack takes the stack config of each
- *   session with `configure` (tools/pack-stack-config.js) and judges as a fresh process started with it
- *   would (test/policy/pack-stack-config.test.ts). Another pack gets a process per config minus the
+ * - Pack processes are pooled per project: this project's pack takes the stack config (and stack name) of
+ *   each session with `configure` (tools/pack-stack-config.js) and judges as a fresh process started with
+ *   it would (test/policy/pack-stack-config.test.ts), so staging and prod share one process. Another pack gets a process per config minus the
  *   release keys: the pack never reads those (policy/lib/stack-config.ts), so a process judges every
  *   stage of a release as a fresh one would (test/policy/pack-release-keys.test.ts). The engine starts a
  *   pack per `pulumi up`; the verdicts are the same.
@@ -103,7 +103,7 @@ export class Evaluator {
     planHits: 0,
     /** Pack processes this evaluator started (the pool may already hold one it can use). */
     packStarts: 0,
-    /** Pooled pack processes this evaluator used (one per project and stack for this project's pack). */
+    /** Pooled pack processes this evaluator used (one per project for this project's pack). */
     packLeases: 0,
     /** `configure` calls sent (a session whose config the process already has sends none). */
     configures: 0,
@@ -150,7 +150,7 @@ export class Evaluator {
   /**
    * The pack process for these stack files, from the process-wide pool (gate/pack-pool.ts: evaluators of
    * one process share it). This project's pack switches its stack config per session
-   * (tools/pack-stack-config.js), so one process serves every config of a project and stack; another
+   * (tools/pack-stack-config.js), so one process serves every config of a project, any stack; another
    * pack gets a process per config it reads (everything but the release keys, which it never reads).
    */
   private async pooled(files: StackFiles): Promise<Pooled> {
@@ -186,7 +186,7 @@ export class Evaluator {
   async session<T>(files: StackFiles, config: PolicyConfig, f: (s: PackSession) => Promise<T>): Promise<T> {
     const pooled = await this.pooled(files);
     const stack = pooled.pack.process.acceptsStackConfig
-      ? { config: files.config, secretKeys: files.secretKeys }
+      ? { config: files.config, secretKeys: files.secretKeys, stack: files.stack }
       : undefined;
     return pooled.lease.exclusive(async (pack) => {
       // The process keeps the config of the last `configure`: when that was this evaluator's, with the same
@@ -286,8 +286,8 @@ export class Evaluator {
 
 /**
  * The pool key of the pack process for these stack files, and the hash of what the pack reads of their
- * stack config. This project's pack switches its stack config per session, so its key is (pack, project,
- * stack); another pack's includes that config.
+ * stack config. This project's pack switches its stack config (and stack) per session, so its key is
+ * (pack, project); another pack's includes the stack and that config.
  */
 export function packPoolKey(packDir: string, files: StackFiles): { key: string; configKey: string } {
   // Asked at every session (a rehearsal stage opens several on the same files): kept per StackFiles
@@ -304,10 +304,11 @@ const poolKeys = new WeakMap<StackFiles, { packDir: string; result: { key: strin
 function computePoolKey(packDir: string, files: StackFiles): { key: string; configKey: string } {
   const human = withoutReleaseKeys(rawFromFlatConfig(files.config));
   const others = Object.fromEntries(Object.entries(files.config).filter(([k]) => !k.startsWith("app:")));
-  const configKey = hash([human, others, files.secretKeys]);
+  // The stack too: a session on one process may judge staging, then prod.
+  const configKey = hash([files.stack, human, others, files.secretKeys]);
   const switches = isProjectPack(packDir);
   return {
-    key: hash([path.resolve(packDir), files.project, files.stack, switches ? "any config" : configKey]),
+    key: hash([path.resolve(packDir), files.project, switches ? "any stack and config" : [files.stack, configKey]]),
     configKey,
   };
 }

@@ -2,7 +2,7 @@
  * Policy pack processes shared by every evaluator of a process (issue #18). A pack start costs ~0.45 s of
  * CPU plus a cold first analysis, and the pack's decode memos (tools/pack-requests.js, pack-memo.js) warm
  * up per process; a test run, or a driver that builds several evaluators, would otherwise start one pack
- * per evaluator for the same project and stack.
+ * per evaluator for the same project (this project's pack switches stacks, gate/evaluator.ts).
  *
  * An entry lives while someone holds a lease on it: the last `release` closes the process (the gate and
  * the driver exit then), unless `keepIdlePacks(true)` keeps it for the next lease — what a long-lived

@@ -43,6 +43,7 @@ const service = require(require.resolve("@pulumi/pulumi/proto/analyzer_grpc_pb",
 const pb = require(require.resolve("@pulumi/pulumi/proto/analyzer_pb", { paths: [pbDir] }));
 require("./pack-requests").memoizeRequests(service.AnalyzerService, pb);
 
-// Another stack config of the same project and stack, sent with `configure` (tools/pack-stack-config.js).
+// Another stack config of the same project, of any stack, sent with `configure` (tools/pack-stack-config.js).
 const runtimeConfig = require(require.resolve("@pulumi/pulumi/runtime/config", { paths: [pbDir] }));
-require("./pack-stack-config").acceptStackConfig(service.AnalyzerService, runtimeConfig);
+const runtimeState = require(require.resolve("@pulumi/pulumi/runtime/state", { paths: [pbDir] }));
+require("./pack-stack-config").acceptStackConfig(service.AnalyzerService, runtimeConfig, runtimeState);

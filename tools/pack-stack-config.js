@@ -1,8 +1,8 @@
 /**
  * Preloaded into the gate's policy pack process (gate/runtime.ts packEntry), never into the published
- * pack: lets one pack process judge another stack config of the same project and stack, so the gate's
- * evaluator does not start a process per distinct config (41 starts of ~0.43 s CPU each in `npm test`,
- * docs/gate.md "Profile").
+ * pack: lets one pack process judge another stack config of the same project — of another stack too — so
+ * the gate's evaluator does not start a process per distinct config (41 starts of ~0.43 s CPU each in
+ * `npm test`, docs/gate.md "Profile"), nor one per stack.
  *
  * The engine hands a pack its stack config once, as PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS in the
  * environment of a fresh process (sdk/go/common/resource/plugin/analyzer_plugin.go NewPolicyAnalyzer →
@@ -13,7 +13,10 @@
  * policy calls policy/lib/stack-config.ts inside its validate function). So replacing the store's copy
  * with `setAllConfig` (config.js:42, the same keys after cleanKey) between calls is what a fresh process
  * with that environment would see (test/policy/pack-stack-config.test.ts compares the verdicts); the
- * environment variables are set too, for anything that reads them directly.
+ * environment variables are set too, for anything that reads them directly. The stack name, when sent,
+ * replaces the one the SDK's store took from PULUMI_NODEJS_STACK at its creation (runtime/state.js:28 and
+ * :47-60; `pulumi.getStack()` reads that copy, runtime/settings.js:298) and the variable: no policy reads
+ * it today (the verdicts are a function of the config), a fresh process for that stack would see it.
  *
  * The gate sends the config with `configure`, which starts every session (gate/evaluator.ts), as one more
  * policy config entry under STACK_CONFIG_ENTRY (a name no policy can have: policy names are kebab-case).
@@ -24,9 +27,9 @@ const STACK_CONFIG_ENTRY = "@app-rollout/stack-config";
 
 /**
  * Wraps the configure request decoder of `service` (the generated AnalyzerService definition);
- * `runtimeConfig` is the pack's @pulumi/pulumi/runtime/config module.
+ * `runtimeConfig` and `runtimeState` are the pack's @pulumi/pulumi/runtime/config and runtime/state modules.
  */
-function acceptStackConfig(service, runtimeConfig) {
+function acceptStackConfig(service, runtimeConfig, runtimeState) {
   const method = service.configure;
   const decode = method.requestDeserialize;
   method.requestDeserialize = function requestDeserialize(bytes) {
@@ -35,10 +38,14 @@ function acceptStackConfig(service, runtimeConfig) {
     const entry = entries.get(STACK_CONFIG_ENTRY);
     if (!entry) return request;
     entries.del(STACK_CONFIG_ENTRY);
-    const { config, secretKeys } = entry.getProperties().toJavaScript();
+    const { config, secretKeys, stack } = entry.getProperties().toJavaScript();
     process.env.PULUMI_CONFIG = config;
     process.env.PULUMI_CONFIG_SECRET_KEYS = secretKeys;
     runtimeConfig.setAllConfig(JSON.parse(config), JSON.parse(secretKeys));
+    if (typeof stack === "string") {
+      process.env.PULUMI_NODEJS_STACK = stack;
+      runtimeState.getStore().settings.options.stack = stack;
+    }
     return request;
   };
 }

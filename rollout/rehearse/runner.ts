@@ -271,7 +271,7 @@ export async function rehearse(o: RehearsalOptions): Promise<RehearsalRun> {
   const sc = o.scenario;
   const checkout = checkoutKeys({ dir: o.dir }, o.stack);
   const initial = checkout.keys;
-  // The pack is pooled per project and stack (gate/pack-pool.ts): started now, it loads while the world is
+  // The pack is pooled per project (gate/pack-pool.ts): started now, it loads while the world is
   // built and the first program runs, instead of after them (~0.3 s of a prod rehearsal, docs/gate.md).
   // A pack that fails to start fails the first gate, which reports it.
   o.evaluator.warm(checkout.files).catch(() => undefined);

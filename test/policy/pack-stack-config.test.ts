@@ -4,16 +4,20 @@
  * with that config in PULUMI_CONFIG would (what the engine does: a new pack per `pulumi up`). Config B
  * differs from the committed prod config in what a resource policy (workloads-zero-downtime reads
  * api.deregistrationDelaySeconds) and a stack policy (release-window reads release.window) read, so a
- * process that kept its start config would judge the committed plan differently.
+ * process that kept its start config would judge the committed plan differently. A process started for
+ * one stack also judges another stack's config (and name) as a fresh process of that stack would, so the
+ * evaluator keeps one process for staging and prod.
  */
 import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
 import { type Analysis, PolicyPackProcess } from "../../gate/analyzer";
 import type { CapturedPlan } from "../../gate/capture";
 import { Evaluator } from "../../gate/evaluator";
-import { packEntry } from "../../gate/runtime";
+import { packEntry, STACK_CONFIG_ENTRY } from "../../gate/runtime";
 import { loadStackFiles } from "../../gate/stackfiles";
 import { stackPolicyNames } from "../../rollout/compose";
-import { evaluate, PACK_DIR, type Pack, startPack } from "../support/policy";
+import { committedPolicyConfig, evaluate, INSIDE_WINDOW, PACK_DIR, type Pack, startPack } from "../support/policy";
 import { plan, ROOT } from "../support/stacks";
 
 const B = {
@@ -32,11 +36,17 @@ describe("policy pack: a process switched to another stack config judges as a fr
   let switching: Pack;
   let freshA: Pack;
   let freshB: Pack;
+  let freshStaging: Pack;
   before(async () => {
-    [switching, freshA, freshB] = await Promise.all([startPack("prod"), startPack("prod"), startPack("prod", B)]);
+    [switching, freshA, freshB, freshStaging] = await Promise.all([
+      startPack("prod"),
+      startPack("prod"),
+      startPack("prod", B),
+      startPack("staging"),
+    ]);
   });
   after(() => {
-    for (const p of [switching, freshA, freshB]) p?.process.close();
+    for (const p of [switching, freshA, freshB, freshStaging]) p?.process.close();
   });
 
   it("A → B → A: the committed plan gets B's verdicts, then A's again", async () => {
@@ -58,6 +68,28 @@ describe("policy pack: a process switched to another stack config judges as a fr
     assert.deepEqual(await judge(switching, committed), b);
     const filesA = loadStackFiles(ROOT, "prod");
     await switching.process.configure(switching.config, { config: filesA.config, secretKeys: filesA.secretKeys });
+    assert.deepEqual(await judge(switching, committed), a);
+  });
+
+  it("prod → staging → prod: a process started for prod judges staging's plan as a fresh staging process", async () => {
+    const [committed, staging] = await Promise.all([plan("prod"), plan("staging")]);
+    const s = await judge(freshStaging, staging);
+    const a = await judge(freshA, committed);
+    assert.notDeepEqual(await judge(freshA, staging), s, "prod's config judges staging's plan differently");
+    const filesS = loadStackFiles(ROOT, "staging");
+    const stagingPolicy = committedPolicyConfig("staging", switching.info, INSIDE_WINDOW.staging);
+    await switching.process.configure(stagingPolicy, {
+      config: filesS.config,
+      secretKeys: filesS.secretKeys,
+      stack: "staging",
+    });
+    assert.deepEqual(await judge({ ...switching, config: stagingPolicy }, staging), s);
+    const filesP = loadStackFiles(ROOT, "prod");
+    await switching.process.configure(switching.config, {
+      config: filesP.config,
+      secretKeys: filesP.secretKeys,
+      stack: "prod",
+    });
     assert.deepEqual(await judge(switching, committed), a);
   });
 
@@ -87,6 +119,22 @@ describe("policy pack: a process switched to another stack config judges as a fr
     }
   });
 
+  it("the evaluator: one pack process for staging and prod, each judged as by its own fresh process", async () => {
+    const evaluator = new Evaluator({ dir: ROOT, stackPolicies: stackPolicyNames() });
+    try {
+      const [committed, staging] = await Promise.all([plan("prod"), plan("staging")]);
+      const run = (files: ReturnType<typeof loadStackFiles>, p: CapturedPlan, config: Pack["config"]) =>
+        evaluator.session(files, config, async (s) => verdicts(await s.analyzeAll(p.resources)));
+      const s = await run(loadStackFiles(ROOT, "staging"), staging, freshStaging.config);
+      const a = await run(loadStackFiles(ROOT, "prod"), committed, freshA.config);
+      assert.deepEqual(s, await judge(freshStaging, staging));
+      assert.deepEqual(a, await judge(freshA, committed));
+      assert.equal(evaluator.stats.packLeases, 1, "the evaluator used a pack process per stack");
+    } finally {
+      evaluator.close();
+    }
+  });
+
   it("a pack started with its own command line cannot switch, and says so instead of judging its old config", async () => {
     const files = loadStackFiles(ROOT, "prod");
     const other = await PolicyPackProcess.start({
@@ -105,5 +153,32 @@ describe("policy pack: a process switched to another stack config judges as a fr
     } finally {
       other.close();
     }
+  });
+});
+
+describe("tools/pack-stack-config.js in the pack's SDK", () => {
+  it("a switch to another stack replaces the stack name the SDK answers (pulumi.getStack()) and its variable", () => {
+    // In a node of its own: the SDK's store is global state, and this process's captures use it.
+    const script = `
+      const pb = require("@pulumi/pulumi/proto/analyzer_pb");
+      const service = { configure: { requestDeserialize: (b) => pb.ConfigureAnalyzerRequest.deserializeBinary(b) } };
+      require(${JSON.stringify(path.join(ROOT, "tools", "pack-stack-config.js"))}).acceptStackConfig(
+        service, require("@pulumi/pulumi/runtime/config"), require("@pulumi/pulumi/runtime/state"));
+      const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+      const req = new pb.ConfigureAnalyzerRequest();
+      const entry = new pb.PolicyConfig();
+      entry.setProperties(Struct.fromJavaScript({ config: JSON.stringify({ "app:x": "1" }), secretKeys: "[]", stack: "staging" }));
+      req.getPolicyconfigMap().set(${JSON.stringify(STACK_CONFIG_ENTRY)}, entry);
+      const before = require("@pulumi/pulumi").getStack();
+      const got = service.configure.requestDeserialize(req.serializeBinary());
+      const pulumi = require("@pulumi/pulumi");
+      console.log(JSON.stringify({ before, after: pulumi.getStack(), env: process.env.PULUMI_NODEJS_STACK,
+        x: new pulumi.Config("app").get("x"), left: got.getPolicyconfigMap().getLength() }));`;
+    const out = execFileSync(process.execPath, ["-e", script], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, PULUMI_NODEJS_STACK: "prod", PULUMI_NODEJS_PROJECT: "app", PULUMI_CONFIG: "{}" },
+    });
+    assert.deepEqual(JSON.parse(out), { before: "prod", after: "staging", env: "staging", x: "1", left: 0 });
   });
 });

@@ -35,7 +35,7 @@ export interface Pack {
 }
 
 /** The committed stack's policy config file resolved against the pack, with the release window's time. */
-function committedPolicyConfig(stack: StackName, info: PackInfo, at: string): PolicyConfig {
+export function committedPolicyConfig(stack: StackName, info: PackInfo, at: string): PolicyConfig {
   const file = JSON.parse(readFileSync(path.join(PACK_DIR, "config", `${stack}.json`), "utf8"));
   return resolvePolicyConfig(info, file, { "release-window": { at } });
 }
@@ -191,6 +191,7 @@ async function openShared(stack: StackName): Promise<Pack> {
   const process = new SharedPackProcess(() => leasePack(key, start), {
     config: files.config,
     secretKeys: files.secretKeys,
+    stack,
   });
   sharedHandles.push(process);
   const { info } = await process.pack;
@@ -201,7 +202,8 @@ async function openShared(stack: StackName): Promise<Pack> {
 
 /**
  * The committed stack's pack, shared by every spec and by the evaluators of this mocha process (one pooled
- * process per stack: a pack start costs ~0.45 s of CPU and a cold first analysis); closed by the root hook
+ * process for both stacks: a pack start costs ~0.45 s of CPU and a cold first analysis; each handle sends
+ * its stack config and stack name again whenever another holder configured the process); closed by the root hook
  * (test/support/hooks.ts). A spec that reconfigures it restores `pack.config` before it returns; one that
  * needs a process of its own, or other stack config, starts one with startPack.
  */
