@@ -107,8 +107,8 @@ function call<Req, Res>(
 export interface StackConfig {
   config: Record<string, string>;
   secretKeys?: string[];
-  /** The stack name (PULUMI_NODEJS_STACK of a fresh process). @default the stack the process started for */
-  stack?: string;
+  /** The stack name (PULUMI_NODEJS_STACK of a fresh process): a switching pack takes it with the config. */
+  stack: string;
 }
 
 export interface StartOptions {
@@ -242,7 +242,7 @@ export class PolicyPackProcess {
         struct({
           config: JSON.stringify(stack.config),
           secretKeys: JSON.stringify(stack.secretKeys ?? []),
-          ...(stack.stack === undefined ? {} : { stack: stack.stack }),
+          stack: stack.stack,
         }),
       );
       req.getPolicyconfigMap().set(STACK_CONFIG_ENTRY, pc);

@@ -5,9 +5,9 @@
  *
  * - Plans are a pure function of (stack, config): the program is deterministic under mocks, so a plan is
  *   captured once per distinct config (captures run one after another: the Pulumi runtime is global).
- * - Pack processes are pooled per project: this project's pack takes the stack config (and stack name) of
- *   each session with `configure` (tools/pack-stack-config.js) and judges as a fresh process started with
- *   it would (test/policy/pack-stack-config.test.ts), so staging and prod share one process. Another pack gets a process per config minus the
+ * - Pack processes are pooled per project: this project's pack takes the stack config (and stack name)
+ *   of each session with `configure` (tools/pack-stack-config.js) and judges as a fresh process started
+ *   with it would (test/policy/pack-stack-config.test.ts), so staging and prod share one process. Another pack gets a process per config minus the
  *   release keys: the pack never reads those (policy/lib/stack-config.ts), so a process judges every
  *   stage of a release as a fresh one would (test/policy/pack-release-keys.test.ts). The engine starts a
  *   pack per `pulumi up`; the verdicts are the same.

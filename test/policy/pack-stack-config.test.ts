@@ -10,6 +10,8 @@
  */
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { type Analysis, PolicyPackProcess } from "../../gate/analyzer";
 import type { CapturedPlan } from "../../gate/capture";
@@ -64,10 +66,18 @@ describe("policy pack: a process switched to another stack config judges as a fr
     assert.notDeepEqual(a, b);
 
     const filesB = loadStackFiles(ROOT, "prod", B);
-    await switching.process.configure(switching.config, { config: filesB.config, secretKeys: filesB.secretKeys });
+    await switching.process.configure(switching.config, {
+      config: filesB.config,
+      secretKeys: filesB.secretKeys,
+      stack: "prod",
+    });
     assert.deepEqual(await judge(switching, committed), b);
     const filesA = loadStackFiles(ROOT, "prod");
-    await switching.process.configure(switching.config, { config: filesA.config, secretKeys: filesA.secretKeys });
+    await switching.process.configure(switching.config, {
+      config: filesA.config,
+      secretKeys: filesA.secretKeys,
+      stack: "prod",
+    });
     assert.deepEqual(await judge(switching, committed), a);
   });
 
@@ -147,7 +157,7 @@ describe("policy pack: a process switched to another stack config judges as a fr
     try {
       assert.equal(other.acceptsStackConfig, false);
       await assert.rejects(
-        other.configure(freshA.config, { config: loadStackFiles(ROOT, "prod", B).config }),
+        other.configure(freshA.config, { config: loadStackFiles(ROOT, "prod", B).config, stack: "prod" }),
         /cannot switch its stack config/,
       );
     } finally {
@@ -157,6 +167,68 @@ describe("policy pack: a process switched to another stack config judges as a fr
 });
 
 describe("tools/pack-stack-config.js in the pack's SDK", () => {
+  it("through the gate's configure: a process started for prod answers pulumi.getStack() = staging in its calls", async () => {
+    // A probe preloaded into the pack (PACK_NODE_ARGS) records the SDK's stack name and variable at each
+    // analyzeStack response: no policy reads them, so verdicts cannot show the switch.
+    const dir = mkdtempSync(path.join(tmpdir(), "pack-stack-probe-"));
+    const probe = path.join(dir, "probe.js");
+    const out = path.join(dir, "seen.jsonl");
+    writeFileSync(
+      probe,
+      `const from = { paths: [process.cwd()] };
+       const svc = require(require.resolve("@pulumi/pulumi/proto/analyzer_grpc_pb", from)).AnalyzerService;
+       const state = require(require.resolve("@pulumi/pulumi/runtime/state", from));
+       const inner = svc.analyzeStack.responseSerialize;
+       svc.analyzeStack.responseSerialize = (v) => {
+         require("node:fs").appendFileSync(${JSON.stringify(out)},
+           JSON.stringify([state.getStore().settings.options.stack, process.env.PULUMI_NODEJS_STACK]) + "\\n");
+         return inner(v);
+       };`,
+    );
+    const saved = process.env.PACK_NODE_ARGS;
+    process.env.PACK_NODE_ARGS = `--require ${probe}`;
+    const prod = loadStackFiles(ROOT, "prod");
+    let pack: PolicyPackProcess | undefined;
+    try {
+      pack = await PolicyPackProcess.start({
+        packDir: PACK_DIR,
+        project: prod.project,
+        stack: "prod",
+        config: prod.config,
+      });
+      if (saved === undefined) delete process.env.PACK_NODE_ARGS;
+      else process.env.PACK_NODE_ARGS = saved;
+      const info = await pack.info();
+      const staging = loadStackFiles(ROOT, "staging");
+      const resources = (await plan("staging")).resources;
+      await pack.configure(committedPolicyConfig("staging", info, INSIDE_WINDOW.staging), {
+        config: staging.config,
+        secretKeys: staging.secretKeys,
+        stack: "staging",
+      });
+      await pack.analyzeStack(resources);
+      await pack.configure(committedPolicyConfig("prod", info, INSIDE_WINDOW.prod), {
+        config: prod.config,
+        secretKeys: prod.secretKeys,
+        stack: "prod",
+      });
+      await pack.analyzeStack(resources);
+      const seen = readFileSync(out, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(seen, [
+        ["staging", "staging"],
+        ["prod", "prod"],
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env.PACK_NODE_ARGS;
+      else process.env.PACK_NODE_ARGS = saved;
+      pack?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a switch to another stack replaces the stack name the SDK answers (pulumi.getStack()) and its variable", () => {
     // In a node of its own: the SDK's store is global state, and this process's captures use it.
     const script = `

@@ -104,8 +104,9 @@ class SharedPackProcess implements PackCalls {
   }
 
   /**
-   * Like a process of its own: a configure that fails leaves the last good config in effect (the pack
-   * never got it), and only this call rejects.
+   * Like a process of its own: a configure that fails leaves the last good config in effect, and only this
+   * call rejects. (A switching pack may have taken the new stack config before @pulumi/policy refused the
+   * policy config: `configuredBy` stays cleared, so the next call sends the last good pair again.)
    */
   async configure(config: PolicyConfig, stack?: StackConfig): Promise<void> {
     await this.run(async (pack) => {
