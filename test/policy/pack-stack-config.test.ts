@@ -33,15 +33,59 @@ async function judge(pack: Pack, p: CapturedPlan): Promise<string[]> {
   return verdicts(await evaluate(pack, p));
 }
 
+/**
+ * A probe preloaded into a pack (PACK_NODE_ARGS, read when the process starts): it appends the SDK's stack
+ * name and PULUMI_NODEJS_STACK to `out` at each analyzeStack response. No policy reads them, so verdicts
+ * cannot show the switch of the name.
+ */
+function probed(dir: string, start: () => Promise<Pack>): { pack: Promise<Pack>; seen: () => string[][] } {
+  const probe = path.join(dir, "probe.js");
+  const out = path.join(dir, "seen.jsonl");
+  writeFileSync(out, "");
+  writeFileSync(
+    probe,
+    `const from = { paths: [process.cwd()] };
+     const svc = require(require.resolve("@pulumi/pulumi/proto/analyzer_grpc_pb", from)).AnalyzerService;
+     const state = require(require.resolve("@pulumi/pulumi/runtime/state", from));
+     const inner = svc.analyzeStack.responseSerialize;
+     svc.analyzeStack.responseSerialize = (v) => {
+       const seen = [state.getStore().settings.options.stack, process.env.PULUMI_NODEJS_STACK];
+       require("node:fs").appendFileSync(${JSON.stringify(out)}, JSON.stringify(seen) + "\\n");
+       return inner(v);
+     };`,
+  );
+  const saved = process.env.PACK_NODE_ARGS;
+  process.env.PACK_NODE_ARGS = `--require ${probe}`;
+  try {
+    // PolicyPackProcess.start reads PACK_NODE_ARGS before its first await.
+    const pack = start();
+    return {
+      pack,
+      seen: () =>
+        readFileSync(out, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l)),
+    };
+  } finally {
+    if (saved === undefined) delete process.env.PACK_NODE_ARGS;
+    else process.env.PACK_NODE_ARGS = saved;
+  }
+}
+
 describe("policy pack: a process switched to another stack config judges as a fresh one started with it", function () {
   this.timeout(60_000);
   let switching: Pack;
   let freshA: Pack;
   let freshB: Pack;
   let freshStaging: Pack;
+  const probeDir = mkdtempSync(path.join(tmpdir(), "pack-stack-probe-"));
+  let seen: () => string[][];
   before(async () => {
+    const probe = probed(probeDir, () => startPack("prod"));
+    seen = probe.seen;
     [switching, freshA, freshB, freshStaging] = await Promise.all([
-      startPack("prod"),
+      probe.pack,
       startPack("prod"),
       startPack("prod", B),
       startPack("staging"),
@@ -49,6 +93,7 @@ describe("policy pack: a process switched to another stack config judges as a fr
   });
   after(() => {
     for (const p of [switching, freshA, freshB, freshStaging]) p?.process.close();
+    rmSync(probeDir, { recursive: true, force: true });
   });
 
   it("A → B → A: the committed plan gets B's verdicts, then A's again", async () => {
@@ -93,14 +138,18 @@ describe("policy pack: a process switched to another stack config judges as a fr
       secretKeys: filesS.secretKeys,
       stack: "staging",
     });
+    const before = seen().length;
     assert.deepEqual(await judge({ ...switching, config: stagingPolicy }, staging), s);
+    assert.deepEqual(seen().slice(before), [["staging", "staging"]], "the pack's getStack() while judging staging");
     const filesP = loadStackFiles(ROOT, "prod");
     await switching.process.configure(switching.config, {
       config: filesP.config,
       secretKeys: filesP.secretKeys,
       stack: "prod",
     });
+    const back = seen().length;
     assert.deepEqual(await judge(switching, committed), a);
+    assert.deepEqual(seen().slice(back), [["prod", "prod"]], "the pack's getStack() while judging prod again");
   });
 
   it("the evaluator: one pack process for both configs, and no verdict of one config served for the other", async () => {
@@ -167,68 +216,6 @@ describe("policy pack: a process switched to another stack config judges as a fr
 });
 
 describe("tools/pack-stack-config.js in the pack's SDK", () => {
-  it("through the gate's configure: a process started for prod answers pulumi.getStack() = staging in its calls", async () => {
-    // A probe preloaded into the pack (PACK_NODE_ARGS) records the SDK's stack name and variable at each
-    // analyzeStack response: no policy reads them, so verdicts cannot show the switch.
-    const dir = mkdtempSync(path.join(tmpdir(), "pack-stack-probe-"));
-    const probe = path.join(dir, "probe.js");
-    const out = path.join(dir, "seen.jsonl");
-    writeFileSync(
-      probe,
-      `const from = { paths: [process.cwd()] };
-       const svc = require(require.resolve("@pulumi/pulumi/proto/analyzer_grpc_pb", from)).AnalyzerService;
-       const state = require(require.resolve("@pulumi/pulumi/runtime/state", from));
-       const inner = svc.analyzeStack.responseSerialize;
-       svc.analyzeStack.responseSerialize = (v) => {
-         require("node:fs").appendFileSync(${JSON.stringify(out)},
-           JSON.stringify([state.getStore().settings.options.stack, process.env.PULUMI_NODEJS_STACK]) + "\\n");
-         return inner(v);
-       };`,
-    );
-    const saved = process.env.PACK_NODE_ARGS;
-    process.env.PACK_NODE_ARGS = `--require ${probe}`;
-    const prod = loadStackFiles(ROOT, "prod");
-    let pack: PolicyPackProcess | undefined;
-    try {
-      pack = await PolicyPackProcess.start({
-        packDir: PACK_DIR,
-        project: prod.project,
-        stack: "prod",
-        config: prod.config,
-      });
-      if (saved === undefined) delete process.env.PACK_NODE_ARGS;
-      else process.env.PACK_NODE_ARGS = saved;
-      const info = await pack.info();
-      const staging = loadStackFiles(ROOT, "staging");
-      const resources = (await plan("staging")).resources;
-      await pack.configure(committedPolicyConfig("staging", info, INSIDE_WINDOW.staging), {
-        config: staging.config,
-        secretKeys: staging.secretKeys,
-        stack: "staging",
-      });
-      await pack.analyzeStack(resources);
-      await pack.configure(committedPolicyConfig("prod", info, INSIDE_WINDOW.prod), {
-        config: prod.config,
-        secretKeys: prod.secretKeys,
-        stack: "prod",
-      });
-      await pack.analyzeStack(resources);
-      const seen = readFileSync(out, "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l));
-      assert.deepEqual(seen, [
-        ["staging", "staging"],
-        ["prod", "prod"],
-      ]);
-    } finally {
-      if (saved === undefined) delete process.env.PACK_NODE_ARGS;
-      else process.env.PACK_NODE_ARGS = saved;
-      pack?.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
   it("a switch to another stack replaces the stack name the SDK answers (pulumi.getStack()) and its variable", () => {
     // In a node of its own: the SDK's store is global state, and this process's captures use it.
     const script = `
