@@ -15,8 +15,8 @@
  * policy/package.json's prepack refuses `npm pack` in policy/ itself.
  *
  * The pack ships compiled: `npm run pack:policy` type-checks policy/ with the pack's own tsconfig.json (a
- * type error stops it, naming the file and line), then writes the pack's JavaScript with the transform of
- * build/ (the code the gate and the policy specs judge), and the staged package.json's main is index.js.
+ * type error stops it, naming the file and line), then ships build/policy's JavaScript (the code the gate
+ * and the policy specs judge), and the staged package.json's main is index.js.
  * So the CLI never type-checks the pack at start: its run-policy-pack always registers ts-node with
  * `typeCheck: true` under node (run-policy-pack/index.js:110 `typeScript: !process.versions.bun`,
  * run.js:145-160; the language host's PULUMI_NODEJS_TYPESCRIPT is not read there), and ts-node compiles
@@ -137,11 +137,14 @@ function typeCheck(source) {
 
 /**
  * The pack's JavaScript in out, file for file: the transform of build/ (tools/build.js transpile), so the
- * shipped code is the code the gate and the policy specs judge (build/policy). Any other file beside the
- * sources (e.g. JSON a policy imports) is shipped as it is.
+ * shipped code is the code the gate and the policy specs judge — for policy/ itself, build/policy's very
+ * files (rebuilt first when a source is newer, as the gate does). Any other file beside the sources (e.g.
+ * JSON a policy imports) is shipped as it is.
  */
 function emitJavaScript(source, out) {
-  const { transpile } = require("./build");
+  const build = require("./build");
+  const built = path.resolve(source) === path.join(root, "policy");
+  if (built) build.ensureBuild(root);
   const files = packConfig(source).fileNames;
   for (const dir of new Set(files.map((f) => path.relative(source, f).split(path.sep)[0]))) {
     const from = path.join(source, dir);
@@ -149,9 +152,11 @@ function emitJavaScript(source, out) {
     fs.cpSync(from, path.join(out, dir), { recursive: true, filter: (f) => !f.endsWith(".ts") });
   }
   for (const file of files) {
-    const target = path.join(out, path.relative(source, file).replace(/\.ts$/, ".js"));
+    const rel = path.relative(source, file).replace(/\.ts$/, ".js");
+    const target = path.join(out, rel);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, transpile(file));
+    if (built) fs.copyFileSync(path.join(root, "build", "policy", rel), target);
+    else fs.writeFileSync(target, build.transpile(file));
   }
 }
 

@@ -221,8 +221,12 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
         [],
         "TypeScript sources in the tarball (the CLI would type-check them at every start)",
       );
-      const compiled = listing.filter((f) => f.endsWith(".js") && !f.startsWith("package/vendor/")).length;
-      assert.equal(compiled, sources(POLICY_DIR).length, "one compiled file per source file of policy/");
+      const compiled = listing.filter((f) => f.endsWith(".js") && !f.startsWith("package/vendor/"));
+      assert.equal(compiled.length, sources(POLICY_DIR).length, "one compiled file per source file of policy/");
+      const differing = compiled
+        .map((f) => f.slice("package/".length))
+        .filter((f) => !readFileSync(path.join(dir, f)).equals(readFileSync(path.join(ROOT, "build", "policy", f))));
+      assert.deepEqual(differing, [], "shipped files that are not the code the gate judges (build/policy)");
       assert.deepEqual(Object.keys(shipped.dependencies).sort(), [
         "@app-rollout/shared",
         "@pulumi/policy",
