@@ -1,8 +1,12 @@
 // Transpiles the project's TypeScript (program, gate, policy pack, smoke test) to build/ with
 // ts.transpileModule, the same transform `ts-node --transpile-only` applies on the fly, so the gate's two
-// processes start without loading the TypeScript compiler. `ensureBuild` rebuilds only when a source
-// file is newer than the last build: the gate never runs stale code. Type checking is `npm run typecheck`.
+// processes start without loading the TypeScript compiler. `ensureBuild` rebuilds when a source's content
+// differs from the text its output was made from (the stamp holds a hash per file: an edit that keeps or
+// restores an old mtime — cp -p, rsync -a, tar x — is seen too), when a source was added or removed, an
+// output is missing, or this transform changed: the gate never runs stale code, and the published policy
+// pack ships build/policy's files (tools/pack-policy.js). Type checking is `npm run typecheck`.
 
+const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -25,23 +29,34 @@ function sources(root) {
   return out.sort();
 }
 
+const digest = (bytes) => crypto.createHash("sha1").update(bytes).digest("base64");
+/** Changes with this file: a new transform rebuilds everything. */
+const TRANSFORM = digest(fs.readFileSync(__filename));
+const outputOf = (root, file) => path.join(root, "build", path.relative(root, file).replace(/\.ts$/, ".js"));
+
+/** Whether build/ is not exactly the transform of these sources' current contents. */
 function stale(root, files) {
-  const stamp = path.join(root, "build", ".stamp");
   let previous;
   try {
-    previous = JSON.parse(fs.readFileSync(stamp, "utf8"));
+    previous = JSON.parse(fs.readFileSync(path.join(root, "build", ".stamp"), "utf8"));
   } catch {
     return true;
   }
+  if (previous.transform !== TRANSFORM || !Array.isArray(previous.hashes)) return true;
   if (previous.files.length !== files.length) return true;
-  return files.some((f, i) => previous.files[i] !== path.relative(root, f) || fs.statSync(f).mtimeMs > previous.time);
+  return files.some(
+    (f, i) =>
+      previous.files[i] !== path.relative(root, f) ||
+      previous.hashes[i] !== digest(fs.readFileSync(f)) ||
+      !fs.existsSync(outputOf(root, f)),
+  );
 }
 
-/** A TypeScript file's JavaScript: the one transform of build/ and of the published policy pack. */
-function transpile(file) {
+/** TypeScript text's JavaScript: the one transform of build/ and of the published policy pack. */
+function transpileText(text, fileName) {
   const ts = require("typescript");
-  return ts.transpileModule(fs.readFileSync(file, "utf8"), {
-    fileName: file,
+  return ts.transpileModule(text, {
+    fileName,
     compilerOptions: {
       module: ts.ModuleKind.CommonJS,
       target: ts.ScriptTarget.ES2022,
@@ -51,20 +66,26 @@ function transpile(file) {
   }).outputText;
 }
 
+/** A TypeScript file's JavaScript (transpileText). */
+function transpile(file) {
+  return transpileText(fs.readFileSync(file, "utf8"), file);
+}
+
+/** Transpiles every source to build/; the stamp records the hash of the very text each output came from. */
 function build(root, files) {
-  const started = Date.now();
+  const hashes = [];
   for (const file of files) {
-    const rel = path.relative(root, file);
-    const out = path.join(root, "build", rel.replace(/\.ts$/, ".js"));
-    const outputText = transpile(file);
+    const out = outputOf(root, file);
+    const text = fs.readFileSync(file);
+    hashes.push(digest(text));
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, outputText);
+    fs.writeFileSync(tmp, transpileText(text.toString("utf8"), file));
     fs.renameSync(tmp, out);
   }
   fs.writeFileSync(
     path.join(root, "build", ".stamp"),
-    JSON.stringify({ time: started, files: files.map((f) => path.relative(root, f)) }),
+    JSON.stringify({ transform: TRANSFORM, files: files.map((f) => path.relative(root, f)), hashes }),
   );
 }
 
@@ -119,14 +140,19 @@ function sharedStale(root) {
   return [...files, "tsconfig.json"].some((f) => fs.statSync(path.join(dir, f)).mtimeMs > previous.time);
 }
 
+/** Builds build/ when it is not the transform of the sources as they are (see `stale`); returns whether it built. */
+function ensureTranspiled(root) {
+  const files = sources(root);
+  if (!stale(root, files)) return false;
+  build(root, files);
+  return true;
+}
+
 /** Builds shared/dist and build/ when a source changed since the last build; returns whether it built. */
 function ensureBuild(root) {
   const shared = sharedStale(root);
   if (shared) buildShared(root);
-  const files = sources(root);
-  if (!stale(root, files)) return shared;
-  build(root, files);
-  return true;
+  return ensureTranspiled(root) || shared;
 }
 
 /** Builds shared/dist only (npm `prepare`, tests under ts-node). */
@@ -136,7 +162,7 @@ function ensureShared(root) {
   return true;
 }
 
-module.exports = { ensureBuild, ensureShared, transpile };
+module.exports = { ensureBuild, ensureShared, ensureTranspiled, transpile };
 
 if (require.main === module) {
   const root = path.join(__dirname, "..");

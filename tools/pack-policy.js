@@ -19,7 +19,7 @@
  * and the policy specs judge), and the staged package.json's main is index.js.
  * So the CLI never type-checks the pack at start: its run-policy-pack always registers ts-node with
  * `typeCheck: true` under node (run-policy-pack/index.js:110 `typeScript: !process.versions.bun`,
- * run.js:145-160; the language host's PULUMI_NODEJS_TYPESCRIPT is not read there), and ts-node compiles
+ * run.js:145-166; the language host's PULUMI_NODEJS_TYPESCRIPT is not read there), and ts-node compiles
  * only .ts files. Type-checking the TypeScript pack cost ~3 s of CPU at every start of the pack (every
  * `pulumi preview` / `up` that requires it: 5.1 s → 2.2 s for the published-pack spec's pack process).
  * TypeScript and ts-node are therefore not runtime dependencies of the shipped pack (the SDK's vendored
@@ -47,6 +47,8 @@ const SHARED = "@app-rollout/shared";
 const VENDORED = "vendor/shared";
 /** Files of policy/ shipped as they are, beside the compiled pack: metadata and the per-stack config files. */
 const POLICY_ENTRIES = ["PulumiPolicy.yaml", "config"];
+/** Written first into a stage: a run killed or failed mid-stage leaves a directory the next run may replace. */
+const STAGE_MARKER = ".app-rollout-policy-stage";
 /** Runtime dependencies of policy/ (its TypeScript runner) that the compiled pack does not need. */
 const TYPESCRIPT_ONLY = ["typescript", "ts-node"];
 
@@ -138,14 +140,15 @@ function typeCheck(source) {
 /**
  * The pack's JavaScript in out, file for file: the transform of build/ (tools/build.js transpile), so the
  * shipped code is the code the gate and the policy specs judge — for policy/ itself, build/policy's very
- * files (rebuilt first when a source is newer, as the gate does). Any other file beside the sources (e.g.
+ * files (rebuilt first when they are not the transform of the sources' current contents, as the gate does:
+ * tools/build.js `stale`). Any other file beside the sources (e.g.
  * JSON a policy imports) is shipped as it is.
  */
 function emitJavaScript(source, out) {
   const build = require("./build");
   const built = path.resolve(source) === path.join(root, "policy");
   if (built) build.ensureBuild(root);
-  const files = packConfig(source).fileNames;
+  const files = packConfig(source).fileNames.filter((f) => !f.endsWith(".d.ts"));
   for (const dir of new Set(files.map((f) => path.relative(source, f).split(path.sep)[0]))) {
     const from = path.join(source, dir);
     if (!fs.statSync(from).isDirectory()) continue;
@@ -175,7 +178,8 @@ function clearStage(out, name) {
   try {
     staged = JSON.parse(fs.readFileSync(path.join(out, "package.json"), "utf8")).name;
   } catch {}
-  const isStage = staged === name && fs.existsSync(path.join(out, VENDORED));
+  const isStage =
+    fs.existsSync(path.join(out, STAGE_MARKER)) || (staged === name && fs.existsSync(path.join(out, VENDORED)));
   if (entries.length > 0 && !isStage)
     throw new Error(`${out} is not empty and is not a staged ${name} pack: not replacing it (choose another --out)`);
   fs.rmSync(out, { recursive: true, force: true });
@@ -184,6 +188,8 @@ function clearStage(out, name) {
 /** Stages the pack directory (the compiled pack of `source`, the texts written as given); returns its path. */
 function stage(out, source, texts) {
   fs.mkdirSync(out, { recursive: true });
+  // Not in the tarball: package.json's `files` lists what npm packs.
+  fs.writeFileSync(path.join(out, STAGE_MARKER), "");
   emitJavaScript(source, out);
   for (const e of POLICY_ENTRIES) fs.cpSync(path.join(source, e), path.join(out, e), { recursive: true });
   for (const [file, text] of Object.entries(texts)) fs.writeFileSync(path.join(out, file), text);
@@ -215,10 +221,11 @@ function packPolicy(out = path.join(root, "build", "policy-pack"), options = {})
   if (check) typeCheck(source);
   const dir = stage(out, source, texts);
   const windows = process.platform === "win32";
-  // npm is npm.cmd on Windows, which node (>= 20.12.2, CVE-2024-27980) runs only through a shell.
+  // npm is npm.cmd on Windows, which node (>= 20.12.2, CVE-2024-27980) runs only through a shell: no
+  // argument may need quoting there, so the destination (the stage's parent) is "..".
   const json = execFileSync(
     windows ? "npm.cmd" : "npm",
-    ["pack", "--loglevel=error", "--json", "--pack-destination", dest],
+    ["pack", "--loglevel=error", "--json", "--pack-destination", ".."],
     {
       cwd: dir,
       encoding: "utf8",
@@ -233,12 +240,19 @@ function packPolicy(out = path.join(root, "build", "policy-pack"), options = {})
 module.exports = { packPolicy, stagedPolicyYaml, POLICY_ENTRIES };
 
 if (require.main === module) {
-  const i = process.argv.indexOf("--out");
-  if (i > 0 && (process.argv[i + 1] === undefined || process.argv[i + 1].startsWith("-"))) {
-    console.error("pack:policy: --out needs a directory (usage: node tools/pack-policy.js [--out <dir>])");
+  const args = process.argv.slice(2);
+  const i = args.indexOf("--out");
+  const usage = "usage: node tools/pack-policy.js [--out <dir>]";
+  if (i >= 0 && (args[i + 1] === undefined || args[i + 1].startsWith("-"))) {
+    console.error(`pack:policy: --out needs a directory (${usage})`);
     process.exit(2);
   }
-  const out = i > 0 ? path.resolve(process.argv[i + 1]) : undefined;
+  const unknown = args.filter((_, j) => i < 0 || (j !== i && j !== i + 1));
+  if (unknown.length > 0) {
+    console.error(`pack:policy: unknown argument ${unknown[0]} (${usage})`);
+    process.exit(2);
+  }
+  const out = i >= 0 ? path.resolve(args[i + 1]) : undefined;
   try {
     const tarball = packPolicy(out);
     const staged = out ?? path.join(root, "build", "policy-pack");

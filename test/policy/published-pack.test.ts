@@ -107,11 +107,17 @@ async function startPublished(dir: string, stack: "prod"): Promise<Pack> {
       env: { ...languageHostEnv(dir), PULUMI_NODEJS_DRY_RUN: "true" },
     },
   });
-  const info = await process.info();
-  const file = JSON.parse(readFileSync(path.join(dir, "config", `${stack}.json`), "utf8"));
-  const config = resolvePolicyConfig(info, file, { "release-window": { at: INSIDE_WINDOW[stack] } });
-  await process.configure(config);
-  return { process, info, config };
+  try {
+    const info = await process.info();
+    const file = JSON.parse(readFileSync(path.join(dir, "config", `${stack}.json`), "utf8"));
+    const config = resolvePolicyConfig(info, file, { "release-window": { at: INSIDE_WINDOW[stack] } });
+    await process.configure(config);
+    return { process, info, config };
+  } catch (e) {
+    // Started but not handed out: nobody else would end it, and mocha would wait for it.
+    process.close();
+    throw e;
+  }
 }
 
 /** Every .ts file under a directory. */
@@ -283,20 +289,35 @@ describe("published policy pack (npm pack → empty directory → the CLI's run-
 
   it("packs nothing from a pack that does not type-check, names the file and the error, and removes the last pack", () => {
     const { work, source } = smallPack('export const retentionDays: number = "35";\n');
+    const out = path.join(work, "policy-pack");
+    // What an earlier run left: a whole stage and its tarball (publishing them after a refusal would ship
+    // the old pack), or the start of a stage a killed or failed run left (it must not block the next run).
+    const earlier = {
+      "a whole stage": () => {
+        mkdirSync(path.join(out, "vendor", "shared"), { recursive: true });
+        writeFileSync(path.join(out, "package.json"), JSON.stringify({ name: "app-readiness-policies" }));
+        writeFileSync(path.join(work, "app-readiness-policies-1.0.0.tgz"), "previous tarball");
+      },
+      "a stage cut short": () => {
+        // A run that fails mid-stage (here: config/ is missing, so its copy fails after the JavaScript).
+        rmSync(path.join(source, "config"), { recursive: true });
+        assert.throws(() => packPolicy(out, { source, typeCheck: false }), /ENOENT.*config/);
+        assert.ok(readdirSync(out).includes("index.js"), "the failed run left its stage");
+        mkdirSync(path.join(source, "config"));
+      },
+    };
     try {
-      // What a previous good run left: the stage and its tarball. Publishing them after a refusal would
-      // ship the old pack.
-      const out = path.join(work, "policy-pack");
-      mkdirSync(path.join(out, "vendor", "shared"), { recursive: true });
-      writeFileSync(path.join(out, "package.json"), JSON.stringify({ name: "app-readiness-policies" }));
-      writeFileSync(path.join(work, "app-readiness-policies-1.0.0.tgz"), "previous tarball");
-      assert.throws(
-        () => packPolicy(out, { source }),
-        (e: Error) =>
-          /does not type-check \(1 error/.test(e.message) &&
-          /index\.ts\(1,14\): error TS2322: Type 'string' is not assignable to type 'number'/.test(e.message),
-      );
-      assert.deepEqual(readdirSync(work).sort(), ["policy"], "no staged directory, no tarball");
+      for (const [what, leave] of Object.entries(earlier)) {
+        leave();
+        assert.throws(
+          () => packPolicy(out, { source }),
+          (e: Error) =>
+            /does not type-check \(1 error/.test(e.message) &&
+            /index\.ts\(1,14\): error TS2322: Type 'string' is not assignable to type 'number'/.test(e.message),
+          what,
+        );
+        assert.deepEqual(readdirSync(work).sort(), ["policy"], `${what}: no staged directory, no tarball`);
+      }
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
