@@ -7,10 +7,11 @@
  *   captured once per distinct config (captures run one after another: the Pulumi runtime is global).
  * - Pack processes are pooled per project: this project's pack takes the stack config (and stack name)
  *   of each session with `configure` (tools/pack-stack-config.js) and judges as a fresh process started
- *   with it would (test/policy/pack-stack-config.test.ts), so staging and prod share one process. Another pack gets a process per config minus the
- *   release keys: the pack never reads those (policy/lib/stack-config.ts), so a process judges every
- *   stage of a release as a fresh one would (test/policy/pack-release-keys.test.ts). The engine starts a
- *   pack per `pulumi up`; the verdicts are the same.
+ *   with it would (test/policy/pack-stack-config.test.ts), so staging and prod share one process.
+ *   Another pack gets a process per config minus the release keys: the pack never reads those
+ *   (policy/lib/stack-config.ts), so a process judges every stage of a release as a fresh one would
+ *   (test/policy/pack-release-keys.test.ts). The engine starts a pack per `pulumi up`; the verdicts are the
+ *   same.
  * - `configure` is global state in a pack process, so a session holds the process exclusively from its
  *   `configure` to its last call.
  * - Resource-policy verdicts are memoized per (request, resource-policy config, stack config the pack

@@ -141,8 +141,8 @@ function typeCheck(source) {
  * The pack's JavaScript in out, file for file: the transform of build/ (tools/build.js transpile), so the
  * shipped code is the code the gate and the policy specs judge — for policy/ itself, build/policy's very
  * files (rebuilt first when they are not the transform of the sources' current contents, as the gate does:
- * tools/build.js `stale`). Any other file beside the sources (e.g.
- * JSON a policy imports) is shipped as it is.
+ * tools/build.js `stale`). Any other file beside the sources (e.g. JSON a policy imports) ships as it is;
+ * declaration files (.d.ts) have no JavaScript and stay out.
  */
 function emitJavaScript(source, out) {
   const build = require("./build");

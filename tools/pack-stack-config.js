@@ -8,8 +8,9 @@
  * PULUMI_NODEJS_STACK / _PROJECT / _ORGANIZATION / _DRY_RUN (pulumi-language-nodejs main.go:1655-1680
  * RunPlugin, from the policy proxy's first ConfigureStack; the legacy `pulumi-analyzer-policy` path,
  * analyzer_plugin.go NewPolicyAnalyzer → constructEnv). Its ConfigureStack call carries the config too, but
- * @pulumi/policy 1.21 reads only the tags from it (server.js:132). The SDK copies the two variables into its global store when the store is
- * created (@pulumi/pulumi runtime/state.js:64) and parses that copy on every `pulumi.runtime.allConfig()`
+ * @pulumi/policy 1.21 reads only the tags from it (server.js:132). The SDK copies PULUMI_CONFIG and
+ * PULUMI_CONFIG_SECRET_KEYS into its global store when the store is created (@pulumi/pulumi
+ * runtime/state.js:64) and parses that copy on every `pulumi.runtime.allConfig()`
  * (runtime/config.js:34 → :89 parseConfig); the pack reads it on every policy call, never at load (each
  * policy calls policy/lib/stack-config.ts inside its validate function). So replacing the store's copy
  * with `setAllConfig` (config.js:42, the same keys after cleanKey) between calls is what a fresh process

@@ -204,9 +204,9 @@ async function openShared(stack: StackName): Promise<Pack> {
 /**
  * The committed stack's pack, shared by every spec and by the evaluators of this mocha process (one pooled
  * process for both stacks: a pack start costs ~0.45 s of CPU and a cold first analysis; each handle sends
- * its stack config and stack name again whenever another holder configured the process); closed by the root hook
- * (test/support/hooks.ts). A spec that reconfigures it restores `pack.config` before it returns; one that
- * needs a process of its own, or other stack config, starts one with startPack.
+ * its stack config and stack name again whenever another holder configured the process); closed by the
+ * root hook (test/support/hooks.ts). A spec that reconfigures it restores `pack.config` before it returns;
+ * one that needs a process of its own, or other stack config, starts one with startPack.
  */
 export function sharedPack(stack: StackName): Promise<Pack> {
   let p = shared.get(stack);
