@@ -3,8 +3,9 @@
 // processes start without loading the TypeScript compiler. `ensureBuild` rebuilds when a source's content
 // differs from the text its output was made from (the stamp holds a hash per file: an edit that keeps or
 // restores an old mtime — cp -p, rsync -a, tar x — is seen too), when a source was added or removed, an
-// output is missing, or this transform changed: the gate never runs stale code, and the published policy
-// pack ships build/policy's files (tools/pack-policy.js). Type checking is `npm run typecheck`.
+// output is missing, or this transform changed (shared/dist likewise): the gate never runs stale code, and
+// the published policy pack ships build/policy's files (tools/pack-policy.js). Type checking is
+// `npm run typecheck`.
 
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -98,7 +99,8 @@ function build(root, files) {
 function buildShared(root) {
   const ts = require("typescript");
   const dir = path.join(root, "shared");
-  const started = Date.now();
+  // Of the texts as they are before the compile: one edited meanwhile makes the next run build again.
+  const inputs = sharedInputs(dir);
   const parsed = ts.getParsedCommandLineOfConfigFile(
     path.join(dir, "tsconfig.json"),
     {},
@@ -117,27 +119,32 @@ function buildShared(root) {
     const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => dir, getNewLine: () => "\n" };
     throw new Error(`shared/ does not compile:\n${ts.formatDiagnostics(diagnostics, host)}`);
   }
-  fs.writeFileSync(
-    path.join(dir, "dist", ".stamp"),
-    JSON.stringify({ time: started, files: parsed.fileNames.map((f) => path.relative(dir, f)) }),
-  );
+  fs.writeFileSync(path.join(dir, "dist", ".stamp"), JSON.stringify(inputs));
+}
+
+/**
+ * What shared/dist is made from: its sources, its tsconfig.json and this transform, by content (as build/'s
+ * stamp: an edit that keeps an old mtime is seen; shared/dist ships inside the published policy pack).
+ */
+function sharedInputs(dir) {
+  const files = fs
+    .readdirSync(path.join(dir, "src"))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => path.join("src", f))
+    .sort();
+  const hashes = [...files, "tsconfig.json"].map((f) => digest(fs.readFileSync(path.join(dir, f))));
+  return { transform: TRANSFORM, files, hashes };
 }
 
 function sharedStale(root) {
   const dir = path.join(root, "shared");
   let previous;
   try {
-    previous = JSON.parse(fs.readFileSync(path.join(dir, "dist", ".stamp"), "utf8"));
+    previous = fs.readFileSync(path.join(dir, "dist", ".stamp"), "utf8");
   } catch {
     return true;
   }
-  const files = fs
-    .readdirSync(path.join(dir, "src"))
-    .filter((f) => f.endsWith(".ts"))
-    .map((f) => path.join("src", f))
-    .sort();
-  if (JSON.stringify(files) !== JSON.stringify([...previous.files].sort())) return true;
-  return [...files, "tsconfig.json"].some((f) => fs.statSync(path.join(dir, f)).mtimeMs > previous.time);
+  return previous !== JSON.stringify(sharedInputs(dir)) || !fs.existsSync(path.join(dir, "dist", "index.js"));
 }
 
 /** Builds build/ when it is not the transform of the sources as they are (see `stale`); returns whether it built. */

@@ -9,7 +9,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 // tools/build.js is plain CommonJS (bin/gate.js runs it before any TypeScript loader).
-const { ensureTranspiled } = require("../../tools/build.js") as { ensureTranspiled(root: string): boolean };
+const { ensureShared, ensureTranspiled } = require("../../tools/build.js") as {
+  ensureShared(root: string): boolean;
+  ensureTranspiled(root: string): boolean;
+};
 
 describe("build/ (tools/build.js ensureTranspiled)", () => {
   let root: string;
@@ -64,5 +67,29 @@ describe("build/ (tools/build.js ensureTranspiled)", () => {
     assert.equal(ensureTranspiled(root), true);
     writeFileSync(stamp, JSON.stringify({ ...current, transform: "another" }));
     assert.equal(ensureTranspiled(root), true);
+  });
+
+  it("shared/dist (shipped inside the published pack) is rebuilt after an edit with an old mtime too", () => {
+    const shared = path.join(root, "shared");
+    mkdirSync(path.join(shared, "src"), { recursive: true });
+    writeFileSync(
+      path.join(shared, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { outDir: "dist", rootDir: "src", lib: ["ES2020"], types: [], module: "commonjs" },
+        include: ["src"],
+      }),
+    );
+    const edit = (text: string) => {
+      writeFileSync(path.join(shared, "src", "index.ts"), text);
+      const past = new Date(Date.now() - 3_600_000);
+      utimesSync(path.join(shared, "src", "index.ts"), past, past);
+    };
+    const dist = () => readFileSync(path.join(shared, "dist", "index.js"), "utf8");
+    edit("export const v = 1;\n");
+    assert.equal(ensureShared(root), true);
+    assert.equal(ensureShared(root), false);
+    edit("export const v = 2;\n");
+    assert.equal(ensureShared(root), true);
+    assert.match(dist(), /exports\.v = 2;/);
   });
 });
