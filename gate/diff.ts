@@ -19,9 +19,37 @@ export interface PlanDiff {
   changed: ResourceChange[];
 }
 
+/**
+ * Whether two JSON values are equal, element by element and key by key, allocating nothing: most values a
+ * twin's update compares (every resource's inputs and options at every step) are equal, and the walk below
+ * builds a path string per node and a sorted key list per object on the way (0.8 s of a profiled `npm test`).
+ * Equal here implies no path below, where named lists are compared by name, in any order.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bl = b as unknown[];
+    if (a.length !== bl.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], bl[i])) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ao) {
+    if (!Object.hasOwn(ao, k)) continue;
+    n++;
+    if (!Object.hasOwn(bo, k) || !sameJson(ao[k], bo[k])) return false;
+  }
+  for (const k in bo) if (Object.hasOwn(bo, k)) n--;
+  return n === 0;
+}
+
 /** Paths at which two JSON values differ (`a.b[2].c`), appended to `out`. */
 export function diffValues(a: unknown, b: unknown, path: string, out: string[]): void {
-  if (a === b) return;
+  if (sameJson(a, b)) return;
   const isObj = (v: unknown) => typeof v === "object" && v !== null;
   if (Array.isArray(a) && Array.isArray(b)) {
     // Lists of named items (container env, ports, containers) are compared by name: `env[Auth__Oidc__Issuer].value`.

@@ -90,16 +90,66 @@ function stackResourceHead(r: CapturedResource): pb.AnalyzerResource {
 
 type Kind = "analyze" | "stack";
 
-/** Exactly the fields each message is built from, so equal keys mean equal bytes. */
-function contentKey(kind: Kind, r: CapturedResource, properties: string): string {
+/**
+ * A message's properties as JSON text, a digest of that text, and the last few messages encoded around them,
+ * kept per properties object: a twin's state after each stage is new resource objects (a spread of the old
+ * one) around the same inputs, outputs, options and dependency objects (204,732 encodings in the scenario
+ * library, 111,316 hits by resource object, 92,547 by content — 74,314 of them around properties already
+ * seen — each of which stringified and hashed the whole properties again). Sound for the same reason as
+ * `byObject`: nothing mutates a captured object.
+ */
+interface Properties {
+  json: string;
+  digest: string;
+  around: Encoding[];
+}
+
+/** A message encoded around a properties object: the other fields it was built from, by identity. */
+interface Encoding {
+  kind: Kind;
+  r: Pick<CapturedResource, "type" | "name" | "urn" | "parent" | "options" | "dependencies" | "propertyDependencies">;
+  bytes: Buffer;
+}
+
+const byProperties = new WeakMap<object, Properties>();
+const NO_PROPERTIES = {};
+/** Messages kept per properties object (most have one per kind). */
+const MAX_AROUND = 4;
+
+function properties(v: Record<string, unknown> | undefined): Properties {
+  const object = v ?? NO_PROPERTIES;
+  let p = byProperties.get(object);
+  if (p === undefined) {
+    const json = propertiesJson(object);
+    p = { json, digest: createHash("sha1").update(json).digest("base64"), around: [] };
+    byProperties.set(object, p);
+  }
+  return p;
+}
+
+/** The same fields as a message encoded before: equal strings, the same objects (never mutated). */
+function sameFields(e: Encoding, kind: Kind, r: CapturedResource): boolean {
+  const o = e.r;
+  return (
+    e.kind === kind &&
+    o.urn === r.urn &&
+    o.type === r.type &&
+    o.name === r.name &&
+    o.parent === r.parent &&
+    o.options === r.options &&
+    (kind === "analyze" || (o.dependencies === r.dependencies && o.propertyDependencies === r.propertyDependencies))
+  );
+}
+
+/**
+ * Exactly the fields each message is built from, so equal keys mean equal bytes: the fields but the
+ * properties as JSON (short), then the digest of the properties' JSON text (which never holds a raw
+ * newline: the two parts cannot run into each other).
+ */
+function contentKey(kind: Kind, r: CapturedResource, props: Properties): string {
   const common = [kind, r.type, r.name, r.urn, r.options, r.parent ?? ""];
   const rest = kind === "analyze" ? [] : [r.dependencies, r.propertyDependencies];
-  // JSON text never holds a raw newline: the two parts cannot run into each other.
-  return createHash("sha1")
-    .update(JSON.stringify([...common, ...rest]))
-    .update("\n")
-    .update(properties)
-    .digest("base64");
+  return `${JSON.stringify([...common, ...rest])}\n${props.digest}`;
 }
 
 /** Bounded: a long scenario run sees tens of thousands of distinct resources; the cache is then restarted. */
@@ -151,15 +201,20 @@ function messageBytes(kind: Kind, r: CapturedResource, properties: string): Buff
 function encoded(kind: Kind, r: CapturedResource): Buffer {
   const mine = byObject[kind].get(r);
   if (mine) return mine;
-  const properties = propertiesJson(propertiesOf(kind, r));
-  const key = contentKey(kind, r, properties);
-  let bytes = byContent.get(key);
+  const props = properties(propertiesOf(kind, r));
+  const around = props.around.find((e) => sameFields(e, kind, r));
+  let bytes = around?.bytes ?? byContent.get(contentKey(kind, r, props));
   if (bytes) wireStats.reused++;
   else {
     wireStats.encoded++;
-    bytes = messageBytes(kind, r, properties);
+    bytes = messageBytes(kind, r, props.json);
     if (byContent.size >= MAX_CACHED) byContent.clear();
-    byContent.set(key, bytes);
+    byContent.set(contentKey(kind, r, props), bytes);
+  }
+  if (!around) {
+    if (props.around.length >= MAX_AROUND) props.around.shift();
+    const { urn, type, name, parent, options, dependencies, propertyDependencies } = r;
+    props.around.push({ kind, r: { urn, type, name, parent, options, dependencies, propertyDependencies }, bytes });
   }
   byObject[kind].set(r, bytes);
   return bytes;

@@ -110,6 +110,58 @@ describe("capture harness", () => {
   });
 });
 
+describe("capture harness: the SDK's debug text of each registration's answer", () => {
+  const log = require("@pulumi/pulumi/log") as { debug(msg: string, ...rest: unknown[]): Promise<void> };
+  const settings = require("@pulumi/pulumi/runtime/settings") as { excessiveDebugOutput: boolean };
+
+  /** The answers' text in the SDK's "RegisterResource RPC finished" debug messages of one capture. */
+  async function answersPrinted(): Promise<string[]> {
+    const sdk = log.debug;
+    const texts: string[] = [];
+    log.debug = (msg: string, ...rest: unknown[]) => {
+      if (msg.startsWith("RegisterResource RPC finished")) texts.push(msg.slice(msg.indexOf("resp: ") + 6));
+      return sdk(msg, ...rest);
+    };
+    try {
+      await capturePlan({
+        project: "demo",
+        stack: "test",
+        config: {},
+        program: async () => {
+          new Thing("test:index:Base", "base", { size: 3 });
+        },
+      });
+    } finally {
+      log.debug = sdk;
+    }
+    return texts;
+  }
+
+  it("is not built from the whole message when log.debug drops it (no engine, no excessive debug output)", async () => {
+    const texts = await answersPrinted();
+    assert.deepEqual(texts, [
+      "RegisterResourceResponse(urn:pulumi:test::demo::pulumi:pulumi:Stack::demo-test)",
+      "RegisterResourceResponse(urn:pulumi:test::demo::pulumi:pulumi:Stack$test:index:Base::base)",
+    ]);
+  });
+
+  it("is jspb's own when the SDK prints debug messages (excessiveDebugOutput)", async () => {
+    // The SDK then prints its debug messages with console.log (log/index.js:50): kept out of the report.
+    const print = console.log;
+    settings.excessiveDebugOutput = true;
+    console.log = () => undefined;
+    let texts: string[];
+    try {
+      texts = await answersPrinted();
+    } finally {
+      settings.excessiveDebugOutput = false;
+      console.log = print;
+    }
+    assert.equal(texts.length, 2);
+    assert.match(texts[1], /^urn:pulumi:test::demo::pulumi:pulumi:Stack\$test:index:Base::base,base-id,/);
+  });
+});
+
 describe("capture harness: the SDK's promise wrapper while the program runs", () => {
   const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
     debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;

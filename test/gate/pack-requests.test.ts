@@ -15,9 +15,10 @@ interface Service {
   analyze: { requestDeserialize: Decode<pb.AnalyzeRequest> };
   analyzeStack: { requestDeserialize: Decode<pb.AnalyzeStackRequest> };
 }
-const { memoizeRequests, fieldOneFrames, LIMIT } = require("../../tools/pack-requests") as {
+const { memoizeRequests, fieldOneFrames, stackRequest, LIMIT } = require("../../tools/pack-requests") as {
   memoizeRequests(service: Service, generated: typeof pb): { decoded: number; reused: number };
   fieldOneFrames(buf: Buffer): Buffer[] | undefined;
+  stackRequest(generated: typeof pb, resources: pb.AnalyzerResource[]): pb.AnalyzeStackRequest;
   LIMIT: number;
 };
 
@@ -81,6 +82,38 @@ describe("analyzer requests decoded once per content (tools/pack-requests.js)", 
     const msg = service.analyzeStack.requestDeserialize(extra);
     assert.deepEqual(msg.toObject(), pb.AnalyzeStackRequest.deserializeBinary(extra).toObject());
     assert.deepEqual(stats, { decoded: 0, reused: 0 });
+  });
+
+  it("the memoized AnalyzeStackRequest is the generated one to every reader: its list, toObject, bytes, toArray, toString, clone, setters", async () => {
+    const resources = (await plan("staging")).resources.slice(0, 4);
+    const bytes = analyzeStackRequestBytes(resources);
+    const decoded = () => pb.AnalyzeStackRequest.deserializeBinary(bytes);
+    const list = () => decoded().getResourcesList();
+    const hexOf = (m: pb.AnalyzeStackRequest) => Buffer.from(m.serializeBinary()).toString("hex");
+    const lazy = () => stackRequest(pb, list());
+    const given = list();
+    assert.equal(stackRequest(pb, given).getResourcesList(), given, "the list was copied");
+    assert.ok(lazy() instanceof pb.AnalyzeStackRequest);
+    assert.deepEqual(lazy().toObject(), decoded().toObject());
+    assert.equal(hexOf(lazy()), bytes.toString("hex"));
+    // jspb.Message's own methods read its internal array: they see the list too.
+    assert.deepEqual(lazy().toArray(), decoded().toArray());
+    assert.equal(lazy().toString(), decoded().toString());
+    assert.equal(hexOf(lazy().cloneMessage() as pb.AnalyzeStackRequest), bytes.toString("hex"));
+    const added = lazy();
+    added.addResources(list()[0]);
+    assert.equal(added.getResourcesList().length, resources.length + 1);
+    assert.equal(
+      hexOf(added),
+      hexOf(pb.AnalyzeStackRequest.deserializeBinary(analyzeStackRequestBytes([...resources, resources[0]]))),
+    );
+    const cleared = lazy();
+    cleared.clearResourcesList();
+    assert.deepEqual(cleared.getResourcesList(), []);
+    assert.equal(hexOf(cleared), "");
+    const set = lazy();
+    set.setResourcesList(list().slice(1));
+    assert.equal(hexOf(set), analyzeStackRequestBytes(resources.slice(1)).toString("hex"));
   });
 
   it(`keeps at most ${LIMIT} requests: the oldest is decoded again`, async () => {

@@ -80,6 +80,39 @@ describe("analyzer requests as bytes (gate/wire.ts)", function () {
     }
   });
 
+  it("a new resource object around the same properties objects (a twin's next state) reuses the bytes only when every other field is equal", async () => {
+    const p = await plan("prod");
+    const listener = p.resources.find((r) => r.name === "traffic-https") as CapturedResource;
+    const stack = (r: CapturedResource) => hex(analyzeStackRequestBytes([r]));
+    const one = (r: CapturedResource) => hex(analyzeRequestBytes(r));
+    const reused = wireStats.reused;
+    assert.equal(stack({ ...listener }), stack(listener));
+    assert.equal(one({ ...listener }), one(listener));
+    assert.equal(wireStats.reused, reused + 2);
+    // The same inputs and outputs objects, another field: the bytes are those the generated classes make.
+    const variants: CapturedResource[] = [
+      { ...listener, name: "traffic-https-2" },
+      { ...listener, urn: `${listener.urn}-2` },
+      { ...listener, parent: undefined },
+      { ...listener, options: { ...listener.options, ignoreChanges: ["port"] } },
+      { ...listener, dependencies: [] },
+      { ...listener, propertyDependencies: {} },
+      { ...listener, outputs: undefined },
+    ];
+    const generated = (v: CapturedResource) => {
+      const req = new pb.AnalyzeStackRequest();
+      req.setResourcesList([stackResourceMessage(v)]);
+      return hex(req.serializeBinary());
+    };
+    for (const [i, v] of variants.entries()) {
+      assert.ok(stack(v) === generated(v), `variant ${i}: the stack bytes are not the generated classes'`);
+      assert.ok(one(v) === hex(analyzeMessage(v).serializeBinary()), `variant ${i}: the analyze bytes differ`);
+    }
+    // Fields the analyze request is not built from (outputs, dependencies) leave its bytes as they were.
+    assert.equal(one({ ...listener, dependencies: [] }), one(listener));
+    assert.notEqual(stack({ ...listener, dependencies: [] }), stack(listener));
+  });
+
   it("a gate secret placeholder goes out as a secret value, as the engine sends it", () => {
     const r = capturedResource("prod", "aws:secretsmanager/secretVersion:SecretVersion", "s", {
       secretString: SECRET_PLACEHOLDER,
