@@ -3,6 +3,7 @@
  * validate the config (problems are returned, not thrown), run the real program under mocks.
  * Shared by the gate command and the tests, so both see exactly the same plan.
  */
+import { createHash } from "node:crypto";
 import { type ConfigProblem, parseFlatConfig } from "../config/load";
 import type { AppConfig } from "../config/schema";
 import { type CapturedPlan, capturePlan } from "./capture";
@@ -44,13 +45,52 @@ export async function planStack(req: PlanRequest): Promise<PlanResult> {
   const files = req.files ?? loadStackFiles(req.dir, req.stack, req.overrides, req.stackFile);
   const parsed = parseFlatConfig(files.config, req.stack);
   if (!parsed.ok) return { ok: false, files, problems: parsed.problems };
-  const plan = await capturePlan({
+  const plan = await captured(req.program ?? loadProgram(req.dir), req.stack, files, req.preview === true);
+  return { ok: true, files, plan, config: parsed.config };
+}
+
+/**
+ * Plans captured in this process, by everything a capture reads: the program (by identity), the stack, the
+ * project, its config and secret keys, preview or not (the program reads no clock and no environment, and
+ * the mocks answer from the config: gate/mock-state.ts). Each evaluator memoizes its own plans, but the
+ * gate's `--compare` and `--parity`, a second evaluator and the specs' plan cache captured the same config
+ * again (1.25 s of CPU per `npm test`). Every caller gets the same plan, frozen: an edit in place throws
+ * instead of changing another caller's plan. A capture that fails is not kept.
+ */
+const plans = new Map<string, Promise<CapturedPlan>>();
+/** Bounded: the oldest goes first (a scenario run captures a few hundred configs). */
+const MAX_PLANS = 256;
+const programIds = new WeakMap<Program, number>();
+
+function captured(program: Program, stack: string, files: StackFiles, preview: boolean): Promise<CapturedPlan> {
+  if (!programIds.has(program)) programIds.set(program, nextProgramId++);
+  const key = createHash("sha1")
+    .update(JSON.stringify([programIds.get(program), stack, files.project, files.config, files.secretKeys, preview]))
+    .digest("base64");
+  const known = plans.get(key);
+  if (known) return known;
+  const plan = capturePlan({
     project: files.project,
-    stack: req.stack,
+    stack,
     config: files.config,
     secretKeys: files.secretKeys,
-    program: req.program ?? loadProgram(req.dir),
-    preview: req.preview,
+    program,
+    preview,
+  }).then(deepFreeze);
+  if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
+  plans.set(key, plan);
+  plan.catch(() => {
+    if (plans.get(key) === plan) plans.delete(key);
   });
-  return { ok: true, files, plan, config: parsed.config };
+  return plan;
+}
+
+let nextProgramId = 0;
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object" && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
 }
