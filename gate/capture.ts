@@ -274,7 +274,6 @@ function recordRegistrations(): Recorder {
   let seq = 0;
   const monitor = pulumi.runtime.getMonitor() as unknown as PatchableMonitor;
   const original = monitor.registerResource.bind(monitor);
-  const printed = debugTextPrinted();
   monitor.registerResource = (req, cb) => {
     recorder.inflight++;
     const base = capturedRequest(req, seq++);
@@ -289,7 +288,7 @@ function recordRegistrations(): Recorder {
         recorder.resources.push({ urn, ...base, outputs });
       }
       recorder.inflight--;
-      if (response && !printed) Object.defineProperty(response, "toString", { value: unprinted, configurable: true });
+      if (response) Object.defineProperty(response, "toString", { value: debugText, configurable: true });
       cb(err, response);
     });
   };
@@ -301,7 +300,7 @@ function recordRegistrations(): Recorder {
  * one, `resp: ${innerResponse}` (runtime/resource.js:484/:489), and jspb's `toString` builds it by syncing
  * and printing the whole message (0.8 s of a profiled `npm test`'s captures); `log.debug` then drops it
  * unless an engine is attached or `excessiveDebugOutput` is on (log/index.js:43-54). Under the mocks there
- * is no engine; when the text would be printed, the answers keep their own `toString`.
+ * is no engine.
  */
 function debugTextPrinted(): boolean {
   const settings = require("@pulumi/pulumi/runtime/settings") as {
@@ -311,8 +310,12 @@ function debugTextPrinted(): boolean {
   return settings.excessiveDebugOutput || settings.getEngine() !== undefined;
 }
 
-/** An answer's text in the SDK's debug message that no one prints. */
-function unprinted(this: { getUrn(): string }): string {
+/**
+ * A registration answer's text in the SDK's debug message: jspb's own whenever the message would be printed,
+ * asked at the moment it is formatted; a short one that no one reads otherwise. Exported for the spec.
+ */
+export function debugText(this: { getUrn(): string }): string {
+  if (debugTextPrinted()) return (Object.getPrototypeOf(this) as { toString(): string }).toString.call(this);
   return `RegisterResourceResponse(${this.getUrn()})`;
 }
 
@@ -334,11 +337,13 @@ function capturedRequest(req: RegisterRequest, seq: number): Omit<CapturedResour
     inputs: redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
     options: {
       protect: req.getProtect() === true,
-      ignoreChanges: req.getIgnorechangesList(),
+      // Copies: jspb hands out its own arrays, which the SDK set to the program's (runtime/resource.js:374),
+      // and a captured plan is frozen (gate/plan.ts).
+      ignoreChanges: [...req.getIgnorechangesList()],
       retainOnDelete: req.getRetainondelete() === true,
       deleteBeforeReplace: req.getDeletebeforereplace(),
-      replaceOnChanges: req.getReplaceonchangesList(),
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      replaceOnChanges: [...req.getReplaceonchangesList()],
+      additionalSecretOutputs: [...req.getAdditionalsecretoutputsList()],
       deletedWith: req.getDeletedwith() || undefined,
     },
   };

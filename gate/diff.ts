@@ -41,7 +41,8 @@ function sameJson(a: unknown, b: unknown): boolean {
   for (const k in ao) {
     if (!Object.hasOwn(ao, k)) continue;
     n++;
-    if (!Object.hasOwn(bo, k) || !sameJson(ao[k], bo[k])) return false;
+    // Own and enumerable, as the walk's Object.keys: a non-enumerable own key of b is not one of its keys.
+    if (!Object.prototype.propertyIsEnumerable.call(bo, k) || !sameJson(ao[k], bo[k])) return false;
   }
   for (const k in bo) if (Object.hasOwn(bo, k)) n--;
   return n === 0;

@@ -100,6 +100,7 @@ export class Evaluator {
   private closed = false;
   /** Counters for reports and the benchmark. */
   readonly stats = {
+    /** Plans asked of planStack: a capture, or its process-wide memo's answer (gate/plan.ts). */
     captures: 0,
     planHits: 0,
     /** Pack processes this evaluator started (the pool may already hold one it can use). */

@@ -63,7 +63,7 @@ function fieldOneFrames(buf) {
  * tree (google-protobuf.js `mb`: each Struct's fields, every level) — on every call, for resources decoded
  * long before: 1.4 s of the gate's pack processes in a profiled `npm test`. The generated reads — the
  * list, `toObject` and `serializeBinary` (analyzer_pb.js: both read `getResourcesList()`) — answer from the
- * list as it is; any jspb.Message method (they read jspb's internal array: `toArray`, `toString`,
+ * list as it is; any jspb.Message prototype method (they read jspb's internal array: `toArray`, `toString`,
  * `cloneMessage`, ...) or list setter first gives the message its list the generated way, then runs.
  * server.js only calls `getResourcesList()` (server.js:321).
  */

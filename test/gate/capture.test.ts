@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { capturePlan, SECRET_PLACEHOLDER } from "../../gate/capture";
+import { capturePlan, debugText, SECRET_PLACEHOLDER } from "../../gate/capture";
 
 class Thing extends pulumi.CustomResource {
   declare readonly id: pulumi.Output<string>;
@@ -159,6 +159,28 @@ describe("capture harness: the SDK's debug text of each registration's answer", 
     }
     assert.equal(texts.length, 2);
     assert.match(texts[1], /^urn:pulumi:test::demo::pulumi:pulumi:Stack\$test:index:Base::base,base-id,/);
+  });
+
+  it("is jspb's own when an engine is attached (log.debug sends it), asked when the text is made", () => {
+    const resproto = require("@pulumi/pulumi/proto/resource_pb") as {
+      RegisterResourceResponse: new () => { setUrn(u: string): void; setId(i: string): void; toString(): string };
+    };
+    const answer = new resproto.RegisterResourceResponse();
+    answer.setUrn("urn:pulumi:test::demo::test:index:Base::base");
+    answer.setId("base-id");
+    const sdk = settings as unknown as { getEngine(): unknown };
+    const getEngine = sdk.getEngine;
+    assert.equal(
+      debugText.call(answer as never),
+      "RegisterResourceResponse(urn:pulumi:test::demo::test:index:Base::base)",
+    );
+    sdk.getEngine = () => ({});
+    try {
+      assert.equal(debugText.call(answer as never), answer.toString());
+      assert.match(answer.toString(), /^urn:pulumi:test::demo::test:index:Base::base,base-id/);
+    } finally {
+      sdk.getEngine = getEngine;
+    }
   });
 });
 

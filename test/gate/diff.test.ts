@@ -93,6 +93,10 @@ describe("plan diffs (gate/diff.ts diffValues)", () => {
         [1, 2, 3],
       ],
       [{ a: [1] }, { a: { 0: 1 } }],
+      [{ a: { 0: 1 } }, { a: [1] }],
+      [[], { length: 0 }],
+      [{ length: 0 }, []],
+      [{ k: 1 }, Object.defineProperty({ j: 2 }, "k", { value: 1, enumerable: false })],
       [null, {}],
     ];
     for (const [a, b] of cases) assert.deepEqual(paths(diffValues, a, b), paths(walk, a, b), JSON.stringify([a, b]));

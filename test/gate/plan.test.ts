@@ -56,7 +56,15 @@ describe("plans captured once per process (gate/plan.ts planStack)", function ()
     );
     await planStack({ dir: ROOT, stack: "prod", program });
     await planStack({ dir: ROOT, stack: "staging", program, preview: true });
-    assert.equal(counter.runs, 4);
+    const files = loadStackFiles(ROOT, "staging");
+    await planStack({ dir: ROOT, stack: "staging", program, files: { ...files, project: "other" } });
+    await planStack({
+      dir: ROOT,
+      stack: "staging",
+      program,
+      files: { ...files, secretKeys: [...(files.secretKeys ?? []), "app:extra"] },
+    });
+    assert.equal(counter.runs, 6);
     assert.notEqual(other, first);
     const second = counted();
     await planStack({ dir: ROOT, stack: "staging", program: second.program });

@@ -92,6 +92,7 @@ describe("analyzer requests as bytes (gate/wire.ts)", function () {
     // The same inputs and outputs objects, another field: the bytes are those the generated classes make.
     const variants: CapturedResource[] = [
       { ...listener, name: "traffic-https-2" },
+      { ...listener, type: "aws:lb/listener:Listener2" },
       { ...listener, urn: `${listener.urn}-2` },
       { ...listener, parent: undefined },
       { ...listener, options: { ...listener.options, ignoreChanges: ["port"] } },
