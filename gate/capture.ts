@@ -11,6 +11,7 @@
 import { SECRET_PLACEHOLDER, UNKNOWN_VALUE } from "@app-rollout/shared";
 import * as pulumi from "@pulumi/pulumi";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { deepFreeze } from "./freeze";
 import { defaultMockCall, defaultMockState } from "./mock-state";
 import { withTopDownStructs } from "./struct-build";
 
@@ -117,8 +118,8 @@ interface PatchableMonitor {
 let busy = false;
 
 /**
- * Runs `program` under mocks with the given config and returns the captured plan. Runs are serialized:
- * the Pulumi runtime keeps global state, so one capture at a time per process.
+ * Runs `program` under mocks with the given config and returns the captured plan, frozen. Runs are
+ * serialized: the Pulumi runtime keeps global state, so one capture at a time per process.
  */
 export async function capturePlan(opts: CaptureOptions): Promise<CapturedPlan> {
   if (busy) throw new Error("capturePlan: another capture is running in this process; run them one after another");
@@ -159,7 +160,13 @@ async function captureUnlocked(opts: CaptureOptions): Promise<CapturedPlan> {
   }
   const resources = recorder.resources;
   resources.sort((a, b) => a.urn.localeCompare(b.urn));
-  return { project: opts.project, stack: opts.stack, resources, outputs: redact(outputs) as Record<string, unknown> };
+  // Frozen (./freeze.ts): the option lists are copies of jspb's arrays, never the program's (capturedRequest).
+  return deepFreeze({
+    project: opts.project,
+    stack: opts.stack,
+    resources,
+    outputs: redact(outputs) as Record<string, unknown>,
+  });
 }
 
 /**
@@ -338,7 +345,7 @@ function capturedRequest(req: RegisterRequest, seq: number): Omit<CapturedResour
     options: {
       protect: req.getProtect() === true,
       // Copies: jspb hands out its own arrays, which the SDK set to the program's (runtime/resource.js:374),
-      // and a captured plan is frozen (gate/plan.ts).
+      // and a captured plan is frozen (./freeze.ts).
       ignoreChanges: [...req.getIgnorechangesList()],
       retainOnDelete: req.getRetainondelete() === true,
       deleteBeforeReplace: req.getDeletebeforereplace(),

@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { CapturedPlan, CapturedResource } from "./capture";
+import { deepFreeze } from "./freeze";
 
 export interface PlanStep {
   op: "create";
@@ -102,7 +103,8 @@ export function fromPlanFile(f: PlanFile): CapturedPlan {
     },
   }));
   resources.sort((a, b) => a.urn.localeCompare(b.urn));
-  return { project: f.project, stack: f.stack, resources, outputs: f.outputs };
+  // Frozen as a captured plan is (./freeze.ts).
+  return deepFreeze({ project: f.project, stack: f.stack, resources, outputs: f.outputs });
 }
 
 export function writePlanFile(file: string, plan: CapturedPlan): void {

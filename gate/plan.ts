@@ -51,24 +51,32 @@ export async function planStack(req: PlanRequest): Promise<PlanResult> {
 
 /**
  * Plans captured in this process, by everything a capture reads: the program (by identity), the stack, the
- * project, its config and secret keys, preview or not (the program reads no clock and no environment, and
- * the mocks answer from the config: gate/mock-state.ts). Each evaluator memoizes its own plans, but the
- * gate's `--compare` and `--parity`, a second evaluator and the specs' plan cache captured the same config
- * again (1.25 s of CPU per `npm test`). Every caller gets the same plan, frozen: an edit in place throws
- * instead of changing another caller's plan. A capture that fails is not kept.
+ * project, its config and secret keys, preview or not, and the environment (providers read it when they are
+ * created: @pulumi/kubernetes provider.js:63-76 `PULUMI_K8S_*`, @pulumi/aws `AWS_REGION`; the program reads
+ * no clock, and the mocks answer from the config: gate/mock-state.ts). Each evaluator memoizes its own
+ * plans, but the gate's `--compare` and `--parity`, a second evaluator and the specs' plan cache captured the
+ * same config again (1.25 s of CPU per `npm test`). Every caller gets the same plan, frozen by the capture
+ * (./freeze.ts). A capture that fails is not kept.
  */
 const plans = new Map<string, Promise<CapturedPlan>>();
-/** Bounded: the oldest goes first (a scenario run captures a few hundred configs). */
-const MAX_PLANS = 256;
+/** At most this many plans (~0.8 MB each for prod); the least recently asked goes first. */
+export const planMemo = { limit: 64 };
 const programIds = new WeakMap<Program, number>();
+let nextProgramId = 0;
 
 function captured(program: Program, stack: string, files: StackFiles, preview: boolean): Promise<CapturedPlan> {
   if (!programIds.has(program)) programIds.set(program, nextProgramId++);
+  const environment = Object.entries(process.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const key = createHash("sha1")
     .update(JSON.stringify([programIds.get(program), stack, files.project, files.config, files.secretKeys, preview]))
+    .update(JSON.stringify(environment))
     .digest("base64");
   const known = plans.get(key);
-  if (known) return known;
+  if (known) {
+    plans.delete(key);
+    plans.set(key, known);
+    return known;
+  }
   const plan = capturePlan({
     project: files.project,
     stack,
@@ -76,21 +84,11 @@ function captured(program: Program, stack: string, files: StackFiles, preview: b
     secretKeys: files.secretKeys,
     program,
     preview,
-  }).then(deepFreeze);
-  if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
+  });
   plans.set(key, plan);
+  while (plans.size > planMemo.limit) plans.delete(plans.keys().next().value as string);
   plan.catch(() => {
     if (plans.get(key) === plan) plans.delete(key);
   });
   return plan;
-}
-
-let nextProgramId = 0;
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === "object" && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v);
-  }
-  return o;
 }

@@ -95,8 +95,9 @@ type Kind = "analyze" | "stack";
  * kept per properties object: a twin's state after each stage is new resource objects (a spread of the old
  * one) around the same inputs, outputs, options and dependency objects (204,732 encodings in the scenario
  * library, 111,316 hits by resource object, 92,547 by content — 74,314 of them around properties already
- * seen — each of which stringified and hashed the whole properties again). Sound for the same reason as
- * `byObject`: nothing mutates a captured object.
+ * seen — each of which stringified and hashed the whole properties again). Sound while no one edits a
+ * properties object in place: captured and loaded plans are frozen (./freeze.ts), and the twin builds new
+ * objects for a resource's next state instead of editing the old ones (rollout/twin/engine.ts).
  */
 interface Properties {
   json: string;

@@ -53,7 +53,7 @@ describe("Component base (components/component.ts)", () => {
       new Chain("chain", { dependsOn: [first] });
     });
     const t = plan.resources.find((r) => r.name === "chain-t");
-    assert.deepEqual(t?.dependencies.sort(), [
+    assert.deepEqual([...(t?.dependencies ?? [])].sort(), [
       "urn:pulumi:s::p::pulumi:pulumi:Stack$aws:sns/topic:Topic::first",
       "urn:pulumi:s::p::pulumi:pulumi:Stack$aws:sns/topic:Topic::second",
     ]);

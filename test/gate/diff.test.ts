@@ -97,6 +97,8 @@ describe("plan diffs (gate/diff.ts diffValues)", () => {
       [[], { length: 0 }],
       [{ length: 0 }, []],
       [{ k: 1 }, Object.defineProperty({ j: 2 }, "k", { value: 1, enumerable: false })],
+      [{ x: undefined }, { y: 1 }],
+      [[1], { 0: 1, length: 1 }],
       [null, {}],
     ];
     for (const [a, b] of cases) assert.deepEqual(paths(diffValues, a, b), paths(walk, a, b), JSON.stringify([a, b]));

@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as grpcPb from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import * as jspb from "google-protobuf";
 import type { CapturedResource } from "../../gate/capture";
 import { analyzeRequestBytes, analyzeStackRequestBytes } from "../../gate/wire";
 import { plan } from "../support/stacks";
@@ -100,6 +101,9 @@ describe("analyzer requests decoded once per content (tools/pack-requests.js)", 
     assert.deepEqual(lazy().toArray(), decoded().toArray());
     assert.equal(lazy().toString(), decoded().toString());
     assert.equal(hexOf(lazy().cloneMessage() as pb.AnalyzeStackRequest), bytes.toString("hex"));
+    // jspb's static helpers read a message through its internal toArray (minified `g`).
+    assert.ok(jspb.Message.equals(lazy(), decoded()), "jspb.Message.equals sees another message");
+    assert.ok(jspb.Message.equals(decoded(), lazy()), "jspb.Message.equals sees another message (reversed)");
     const added = lazy();
     added.addResources(list()[0]);
     assert.equal(added.getResourcesList().length, resources.length + 1);

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { type PlanResult, planStack } from "../../gate/plan";
+import { type PlanResult, planMemo, planStack } from "../../gate/plan";
 import { loadStackFiles } from "../../gate/stackfiles";
 import { ROOT } from "../support/stacks";
 
@@ -69,6 +69,40 @@ describe("plans captured once per process (gate/plan.ts planStack)", function ()
     const second = counted();
     await planStack({ dir: ROOT, stack: "staging", program: second.program });
     assert.equal(second.counter.runs, 1, "another program got the first one's plan");
+  });
+
+  it("an environment variable the providers read (PULUMI_K8S_*, AWS_REGION) set in between captures again", async () => {
+    const { counter, program } = counted();
+    await planStack({ dir: ROOT, stack: "staging", program });
+    process.env.PULUMI_K8S_ENABLE_PATCH_FORCE = "true";
+    try {
+      await planStack({ dir: ROOT, stack: "staging", program });
+    } finally {
+      delete process.env.PULUMI_K8S_ENABLE_PATCH_FORCE;
+    }
+    await planStack({ dir: ROOT, stack: "staging", program });
+    assert.equal(counter.runs, 2, "the environment is not in the key, or the first plan was not kept");
+  });
+
+  it(`keeps at most planMemo.limit plans (${planMemo.limit}): the least recently asked goes first`, async () => {
+    const { counter, program } = counted();
+    const limit = planMemo.limit;
+    planMemo.limit = 2;
+    try {
+      const ask = (replicas: number) =>
+        planStack({ dir: ROOT, stack: "staging", program, overrides: { api: { replicas } } });
+      await ask(1);
+      await ask(2);
+      await ask(1); // a hit: 1 is now the most recent
+      await ask(3); // 2 goes
+      assert.equal(counter.runs, 3);
+      await ask(1);
+      assert.equal(counter.runs, 3, "the plan asked last but one was dropped");
+      await ask(2);
+      assert.equal(counter.runs, 4, "a dropped plan was still served");
+    } finally {
+      planMemo.limit = limit;
+    }
   });
 
   it("a capture that fails is not kept: the next call captures again", async () => {

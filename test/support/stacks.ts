@@ -32,14 +32,6 @@ export function validConfig(stack: StackName): AppConfig {
 
 const cache = new Map<string, Promise<CapturedPlan>>();
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === "object" && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o)) deepFreeze(v);
-  }
-  return o;
-}
-
 /** Captured plan of a committed stack with optional config overrides (merged deeply). */
 export function plan(stack: StackName, overrides: Record<string, unknown> = {}): Promise<CapturedPlan> {
   const key = `${stack}:${JSON.stringify(overrides)}`;
@@ -53,8 +45,9 @@ export function plan(stack: StackName, overrides: Record<string, unknown> = {}):
         const r = await planStack({ dir: ROOT, stack, overrides });
         if (!r.ok) throw new Error(`config problems: ${JSON.stringify(r.problems)}`);
         // Shared by every spec of the process, and fixtures copy only what they edit (./policy.ts `mutate`):
-        // frozen, so an edit in place throws instead of changing the plan under the next spec.
-        return deepFreeze(r.plan);
+        // captured plans are frozen (gate/freeze.ts), so an edit in place throws instead of changing the plan
+        // under the next spec.
+        return r.plan;
       });
     cache.set(key, p);
   }
