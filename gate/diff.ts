@@ -50,7 +50,17 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 /** Paths at which two JSON values differ (`a.b[2].c`), appended to `out`. */
 export function diffValues(a: unknown, b: unknown, path: string, out: string[]): void {
-  if (sameJson(a, b)) return;
+  if (!sameJson(a, b)) diffLevel(a, b, path, out, diffValues);
+}
+
+type Diff = (a: unknown, b: unknown, path: string, out: string[]) => void;
+
+/**
+ * One level of the walk: the paths of `a` and `b` that differ here, each child compared with `next`
+ * (diffValues; the spec's reference passes the walk itself, without the equality shortcut).
+ */
+export function diffLevel(a: unknown, b: unknown, path: string, out: string[], next: Diff): void {
+  if (a === b) return;
   const isObj = (v: unknown) => typeof v === "object" && v !== null;
   if (Array.isArray(a) && Array.isArray(b)) {
     // Lists of named items (container env, ports, containers) are compared by name: `env[Auth__Oidc__Issuer].value`.
@@ -60,18 +70,17 @@ export function diffValues(a: unknown, b: unknown, path: string, out: string[]):
     if (a.length > 0 && b.length > 0 && named(a) && named(b)) {
       const am = new Map(a.map((x) => [(x as { name: string }).name, x]));
       const bm = new Map(b.map((x) => [(x as { name: string }).name, x]));
-      for (const k of [...new Set([...am.keys(), ...bm.keys()])])
-        diffValues(am.get(k), bm.get(k), `${path}[${k}]`, out);
+      for (const k of [...new Set([...am.keys(), ...bm.keys()])]) next(am.get(k), bm.get(k), `${path}[${k}]`, out);
       return;
     }
-    for (let i = 0; i < Math.max(a.length, b.length); i++) diffValues(a[i], b[i], `${path}[${i}]`, out);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) next(a[i], b[i], `${path}[${i}]`, out);
     return;
   }
   if (isObj(a) && isObj(b) && !Array.isArray(a) && !Array.isArray(b)) {
     const ao = a as Record<string, unknown>;
     const bo = b as Record<string, unknown>;
     for (const k of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort())
-      diffValues(ao[k], bo[k], path ? `${path}.${k}` : k, out);
+      next(ao[k], bo[k], path ? `${path}.${k}` : k, out);
     return;
   }
   out.push(path || "(root)");

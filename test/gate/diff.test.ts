@@ -1,38 +1,14 @@
 /**
- * gate/diff.ts `diffValues`: its equality fast path must never hide a path the walk reports. Compared with
- * the walk alone (the function as it was before the fast path) on equal copies, single edits and the cases
- * where "equal" is subtle: named lists in another order, a key missing vs undefined, NaN.
+ * gate/diff.ts `diffValues`: its equality shortcut must never hide a path the walk reports. Compared with
+ * the walk alone (the same levels, no shortcut) on equal copies, single edits and the cases where "equal"
+ * is subtle: named lists in another order, a key missing vs undefined, NaN, arrays vs array-likes.
  */
 import * as assert from "node:assert/strict";
-import { diffValues } from "../../gate/diff";
+import { diffLevel, diffValues } from "../../gate/diff";
 import { randomJson } from "../support/random-json";
 
-/** The walk alone: diffValues without its fast path. */
-function walk(a: unknown, b: unknown, path: string, out: string[]): void {
-  if (a === b) return;
-  const isObj = (v: unknown) => typeof v === "object" && v !== null;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    const named = (l: unknown[]) =>
-      l.every((x) => x && typeof x === "object" && typeof (x as { name?: unknown }).name === "string") &&
-      new Set(l.map((x) => (x as { name: string }).name)).size === l.length;
-    if (a.length > 0 && b.length > 0 && named(a) && named(b)) {
-      const am = new Map(a.map((x) => [(x as { name: string }).name, x]));
-      const bm = new Map(b.map((x) => [(x as { name: string }).name, x]));
-      for (const k of [...new Set([...am.keys(), ...bm.keys()])]) walk(am.get(k), bm.get(k), `${path}[${k}]`, out);
-      return;
-    }
-    for (let i = 0; i < Math.max(a.length, b.length); i++) walk(a[i], b[i], `${path}[${i}]`, out);
-    return;
-  }
-  if (isObj(a) && isObj(b) && !Array.isArray(a) && !Array.isArray(b)) {
-    const ao = a as Record<string, unknown>;
-    const bo = b as Record<string, unknown>;
-    for (const k of [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort())
-      walk(ao[k], bo[k], path ? `${path}.${k}` : k, out);
-    return;
-  }
-  out.push(path || "(root)");
-}
+/** The walk alone: diffValues without its equality shortcut, at any level. */
+const walk = (a: unknown, b: unknown, path: string, out: string[]): void => diffLevel(a, b, path, out, walk);
 
 const paths = (f: typeof walk, a: unknown, b: unknown) => {
   const out: string[] = [];
