@@ -70,8 +70,7 @@ function fieldOneFrames(buf) {
 function stackRequest(pb, resources) {
   const msg = new pb.AnalyzeStackRequest();
   const generated = pb.AnalyzeStackRequest.prototype;
-  const jspbMethods = Object.getOwnPropertyNames(Object.getPrototypeOf(generated)).filter((n) => n !== "constructor");
-  const realizing = [...jspbMethods, "setResourcesList", "addResources", "clearResourcesList"];
+  const realizing = realizingMethods(generated);
   const realize = () => {
     for (const name of ["getResourcesList", ...realizing]) delete msg[name];
     generated.setResourcesList.call(msg, resources);
@@ -83,6 +82,18 @@ function stackRequest(pb, resources) {
       return msg[name](...args);
     };
   return msg;
+}
+
+/** jspb.Message's prototype methods and the list setters, per generated prototype (read once). */
+const realizingByPrototype = new WeakMap();
+function realizingMethods(generated) {
+  let names = realizingByPrototype.get(generated);
+  if (!names) {
+    const jspb = Object.getOwnPropertyNames(Object.getPrototypeOf(generated)).filter((n) => n !== "constructor");
+    names = [...jspb, "setResourcesList", "addResources", "clearResourcesList"];
+    realizingByPrototype.set(generated, names);
+  }
+  return names;
 }
 
 /** Wraps `service.analyze` and `service.analyzeStack`'s request deserializers; returns the caches' stats. */
