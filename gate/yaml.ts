@@ -28,7 +28,7 @@ export function parseYaml(text: string): unknown {
  * it again (the driver writes each stage's `--config-file` and the gate and the twin read it back: ~60 ms of
  * a prod rehearsal's CPU). Recorded only for plain JSON data — plain objects and arrays, finite numbers
  * other than -0, booleans, null, and single-line strings: no control character (C0, DEL, C1), line or
- * paragraph separator, byte-order mark or lone surrogate. For those, `yaml`'s stringifier quotes every string
+ * paragraph separator, byte-order mark or lone surrogate — and no object reached twice (`tree`). For those, `yaml`'s stringifier quotes every string
  * that would resolve to another type and its parser reads the text back equal (a fuzz of 900,000 documents;
  * test/gate/yaml.test.ts checks the committed stack files and strings chosen to break it: YAML 1.1
  * booleans, numbers in every notation, `~`, `null`, tags, anchors, comments, indicators, long folded
@@ -38,7 +38,7 @@ export function parseYaml(text: string): unknown {
  * first read, as before.
  */
 export function stringifyYaml(doc: unknown): string {
-  if (!recordable(doc)) return stringify(doc);
+  if (!tree(doc, new Set()) || !recordable(doc)) return stringify(doc);
   const json = JSON.stringify(doc);
   let text = written.get(json);
   if (text === undefined) {
@@ -54,11 +54,24 @@ export function stringifyYaml(doc: unknown): string {
 }
 
 /**
+ * Whether no object or array is reached twice: `yaml` writes a repeated one as an anchor and aliases
+ * (`&a1` … `*a1`, its default `aliasDuplicateObjects`), where JSON.stringify writes equal copies; and a
+ * cycle, which `yaml` writes too, ends here (`recordable` would not end on it).
+ */
+function tree(v: unknown, seen: Set<object>): boolean {
+  if (v === null || typeof v !== "object") return true;
+  if (seen.has(v)) return false;
+  seen.add(v);
+  return Object.values(v).every((x) => tree(x, seen));
+}
+
+/**
  * The text `stringify` wrote for plain JSON data, by the data's JSON: for what `recordable` accepts (plain
- * objects and dense arrays, finite numbers other than -0, booleans, null, strings) JSON.stringify is one
- * text per value, own keys in the order `yaml` walks them, and `stringify` without options depends on the
- * value only. The driver writes the same stack file at every stage (~0.4 ms of `yaml`'s stringifier each
- * time, ~730 times per `npm test`: composeConfig 1.29 → 0.57 ms).
+ * objects and dense arrays, finite numbers other than -0, booleans, null, strings) in which no object is
+ * reached twice (see `tree`), JSON.stringify is one text per value, own keys in the order `yaml` walks
+ * them, and `stringify` without options depends on the value only. The driver writes the same stack file
+ * at every stage (~0.4 ms of `yaml`'s stringifier each time, ~730 times per `npm test`: composeConfig
+ * 1.29 → 0.57 ms).
  */
 const written = new Map<string, string>();
 

@@ -202,6 +202,18 @@ describe("YAML parsed once per text (gate/yaml.ts)", () => {
         assert.equal(stringifyYaml(doc), stringify(doc), JSON.stringify(doc));
         assert.equal(stringifyYaml(structuredClone(doc)), stringify(doc), `${JSON.stringify(doc)}: equal data again`);
       }
+      // One object reached twice is written as an anchor and an alias: not the text of two equal copies.
+      const shared = { x: 1 };
+      for (const d of [{ p: shared, q: shared }, { p: { x: 1 }, q: { x: 1 } }, { p: shared, q: [shared] }]) {
+        assert.equal(stringifyYaml(d), stringify(d), JSON.stringify(d));
+        assert.equal(stringifyYaml(d), stringify(d), `${JSON.stringify(d)} again`);
+      }
+      assert.match(stringifyYaml({ p: shared, q: shared }), /&a1/);
+      const anchored = stringifyYaml({ p: shared, q: shared });
+      assert.deepEqual(parseYaml(anchored), parse(anchored), "an anchored text is read as yaml reads it");
+      const cyclic: Record<string, unknown> = { name: "loop" };
+      cyclic.self = cyclic;
+      assert.equal(stringifyYaml(cyclic), stringify(cyclic), "a cycle is written as yaml writes it");
       const doc = { config: { "app:api": { replicas: 2, paths: ["/ready"] } } };
       assert.equal(stringifyYaml(doc), stringify(doc));
       doc.config["app:api"].replicas = 3;
