@@ -28,8 +28,9 @@ export function parseYaml(text: string): unknown {
  * it again (the driver writes each stage's `--config-file` and the gate and the twin read it back: ~60 ms of
  * a prod rehearsal's CPU). Recorded only for plain JSON data — plain objects and arrays, finite numbers
  * other than -0, booleans, null, and single-line strings: no control character (C0, DEL, C1), line or
- * paragraph separator, byte-order mark or lone surrogate — and no object reached twice (`tree`). For those, `yaml`'s stringifier quotes every string
- * that would resolve to another type and its parser reads the text back equal (a fuzz of 900,000 documents;
+ * paragraph separator, byte-order mark or lone surrogate — in a tree (`recordable`). For those, `yaml`'s
+ * stringifier quotes every string that would resolve to another type and its parser reads the text back
+ * equal (a fuzz of 900,000 documents;
  * test/gate/yaml.test.ts checks the committed stack files and strings chosen to break it: YAML 1.1
  * booleans, numbers in every notation, `~`, `null`, tags, anchors, comments, indicators, long folded
  * lines, runs of spaces, non-ASCII). Multi-line strings are not recorded: yaml 2.9 writes some of them so
@@ -38,7 +39,7 @@ export function parseYaml(text: string): unknown {
  * first read, as before.
  */
 export function stringifyYaml(doc: unknown): string {
-  if (!tree(doc, new Set()) || !recordable(doc)) return stringify(doc);
+  if (!recordable(doc)) return stringify(doc);
   const json = JSON.stringify(doc);
   let text = written.get(json);
   if (text === undefined) {
@@ -54,22 +55,10 @@ export function stringifyYaml(doc: unknown): string {
 }
 
 /**
- * Whether no object or array is reached twice: `yaml` writes a repeated one as an anchor and aliases
- * (`&a1` … `*a1`, its default `aliasDuplicateObjects`), where JSON.stringify writes equal copies; and a
- * cycle, which `yaml` writes too, ends here (`recordable` would not end on it).
- */
-function tree(v: unknown, seen: Set<object>): boolean {
-  if (v === null || typeof v !== "object") return true;
-  if (seen.has(v)) return false;
-  seen.add(v);
-  return Object.values(v).every((x) => tree(x, seen));
-}
-
-/**
- * The text `stringify` wrote for plain JSON data, by the data's JSON: for what `recordable` accepts (plain
- * objects and dense arrays, finite numbers other than -0, booleans, null, strings) in which no object is
- * reached twice (see `tree`), JSON.stringify is one text per value, own keys in the order `yaml` walks
- * them, and `stringify` without options depends on the value only. The driver writes the same stack file
+ * The text `stringify` wrote for plain JSON data, by the data's JSON: for what `recordable` accepts (a tree
+ * of plain objects and dense arrays, finite numbers other than -0, booleans, null, strings), JSON.stringify
+ * is one text per value, own keys in the order `yaml` walks them, and `stringify` without options depends
+ * on the value only. The driver writes the same stack file
  * at every stage (~0.4 ms of `yaml`'s stringifier each time, ~730 times per `npm test`: composeConfig
  * 1.29 → 0.57 ms).
  */
@@ -78,20 +67,34 @@ const written = new Map<string, string>();
 /** A single-line string without control characters, separators, BOM or lone surrogates (`u`: a pair is one code point). */
 const singleLine = (s: string) => !/[\p{Cc}\u2028\u2029\ufeff]|\p{Cs}/u.test(s);
 
-/** No hole: `yaml` writes one as null, which reads back as null, not as a hole (`every` skips holes). */
-function dense(a: unknown[]): boolean {
-  for (let i = 0; i < a.length; i++) if (!(i in a)) return false;
-  return true;
+/**
+ * Whether stringifyYaml records `v` as its text's parse and keeps its text (exported for tests): a tree of
+ * plain data, walked once. Left to `yaml` as written: an object or array reached twice or a cycle (`yaml`
+ * writes an anchor and aliases, `&a1` … `*a1`, its default `aliasDuplicateObjects`, where JSON.stringify
+ * writes equal copies), own symbol keys (an own `Symbol.iterator` makes `yaml` write a sequence), accessor
+ * properties (each reader may get another value), arrays with holes (`every` skips them, `yaml` writes
+ * null) or named properties (`structuredClone` keeps them, `yaml` does not write them).
+ */
+export function recordable(v: unknown): boolean {
+  return plain(v, new Set());
 }
 
-/** Whether stringifyYaml records `v` as its text's parse (exported for tests). */
-export function recordable(v: unknown): boolean {
+function plain(v: unknown, seen: Set<object>): boolean {
   if (v === null || typeof v === "boolean") return true;
   if (typeof v === "string") return singleLine(v);
   if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
-  if (Array.isArray(v)) return Object.getPrototypeOf(v) === Array.prototype && dense(v) && v.every(recordable);
-  if (typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return false;
-  return Object.entries(v as object).every(([k, x]) => singleLine(k) && recordable(x));
+  if (typeof v !== "object" || seen.has(v)) return false;
+  seen.add(v);
+  const array = Array.isArray(v);
+  if (Object.getPrototypeOf(v) !== (array ? Array.prototype : Object.prototype)) return false;
+  if (Object.getOwnPropertySymbols(v).length > 0) return false;
+  // Enumerable string keys are what JSON.stringify, `yaml` (Object.keys; an array's for…of) and
+  // structuredClone read: an array's must be exactly its indexes (no hole, no named property).
+  const keys = Object.keys(v);
+  if (array && keys.length !== (v as unknown[]).length) return false;
+  const props = Object.getOwnPropertyDescriptors(v) as Record<string, PropertyDescriptor>;
+  // An accessor's descriptor has no value: undefined is not plain data.
+  return keys.every((k) => (array || singleLine(k)) && plain(props[k].value, seen));
 }
 
 /** How many texts are held (tests). */

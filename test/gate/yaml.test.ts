@@ -154,6 +154,9 @@ describe("YAML parsed once per text (gate/yaml.ts)", () => {
     });
 
     it("records nothing for data that is not plain JSON: the text is parsed as written", () => {
+      const SHARED = { x: 1 };
+      const CYCLE: Record<string, unknown> = { name: "loop" };
+      CYCLE.self = CYCLE;
       const cases: [unknown, string][] = [
         [new Date(0), "a Date"],
         [Number.NaN, "NaN"],
@@ -169,6 +172,20 @@ describe("YAML parsed once per text (gate/yaml.ts)", () => {
         ["\ufeffx", "a leading byte-order mark"],
         // biome-ignore lint/suspicious/noSparseArray: the hole is the case
         [[, 1], "an array with a hole (written as null)"],
+        [Object.assign([1, 2], { named: 3 }), "an array with a named property (not written)"],
+        [
+          {
+            a: 1,
+            *[Symbol.iterator]() {
+              yield "x";
+            },
+          },
+          "an own Symbol.iterator (written as a sequence)",
+        ],
+        [Object.defineProperty({}, "x", { get: () => 7, enumerable: true }), "a getter"],
+        [[SHARED, SHARED], "an object reached twice (an anchor and an alias)"],
+        [CYCLE, "a cycle"],
+        [{ "two\nlines": 1 }, "a key over two lines"],
       ];
       for (const [v, what] of cases) {
         assert.equal(recordable({ v }), false, what);
@@ -204,7 +221,14 @@ describe("YAML parsed once per text (gate/yaml.ts)", () => {
       }
       // One object reached twice is written as an anchor and an alias: not the text of two equal copies.
       const shared = { x: 1 };
-      for (const d of [{ p: shared, q: shared }, { p: { x: 1 }, q: { x: 1 } }, { p: shared, q: [shared] }]) {
+      const other = { y: 2 };
+      for (const d of [
+        { p: shared, q: shared },
+        { p: { x: 1 }, q: { x: 1 } },
+        { p: shared, q: [shared] },
+        { p: { y: 2 }, q: { y: 2 } },
+        { p: other, q: other },
+      ]) {
         assert.equal(stringifyYaml(d), stringify(d), JSON.stringify(d));
         assert.equal(stringifyYaml(d), stringify(d), `${JSON.stringify(d)} again`);
       }
