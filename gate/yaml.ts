@@ -30,50 +30,33 @@ export function parseYaml(text: string): unknown {
  * other than -0, booleans, null, and single-line strings: no control character (C0, DEL, C1), line or
  * paragraph separator, byte-order mark or lone surrogate — in a tree (`recordable`). For those, `yaml`'s
  * stringifier quotes every string that would resolve to another type and its parser reads the text back
- * equal (a fuzz of 900,000 documents;
- * test/gate/yaml.test.ts checks the committed stack files and strings chosen to break it: YAML 1.1
- * booleans, numbers in every notation, `~`, `null`, tags, anchors, comments, indicators, long folded
- * lines, runs of spaces, non-ASCII). Multi-line strings are not recorded: yaml 2.9 writes some of them so
+ * equal (a fuzz of 900,000 documents; test/gate/yaml.test.ts checks the committed stack files and strings
+ * chosen to break it: YAML 1.1 booleans, numbers in every notation, `~`, `null`, tags, anchors, comments,
+ * indicators, long folded lines, runs of spaces, non-ASCII). Multi-line strings are not recorded: yaml 2.9 writes some of them so
  * that they read back different or not at all (a whitespace-only line in a literal block, eemeli/yaml
  * #692; space-only lines in long folded or double-quoted strings). Anything not recorded is parsed on
  * first read, as before.
  */
 export function stringifyYaml(doc: unknown): string {
-  if (!recordable(doc)) return stringify(doc);
-  const json = JSON.stringify(doc);
-  let text = written.get(json);
-  if (text === undefined) {
-    text = stringify(doc);
-    if (written.size >= LIMIT) written.delete(written.keys().next().value as string);
-    written.set(json, text);
-  }
-  if (!parsed.has(text)) {
+  const text = stringify(doc);
+  if (recordable(doc) && !parsed.has(text)) {
     if (parsed.size >= LIMIT) parsed.delete(parsed.keys().next().value as string);
     parsed.set(text, structuredClone(doc));
   }
   return text;
 }
 
-/**
- * The text `stringify` wrote for plain JSON data, by the data's JSON: for what `recordable` accepts (a tree
- * of plain objects and dense arrays, finite numbers other than -0, booleans, null, strings), JSON.stringify
- * is one text per value, own keys in the order `yaml` walks them, and `stringify` without options depends
- * on the value only. The driver writes the same stack file
- * at every stage (~0.4 ms of `yaml`'s stringifier each time, ~730 times per `npm test`: composeConfig
- * 1.29 → 0.57 ms).
- */
-const written = new Map<string, string>();
-
 /** A single-line string without control characters, separators, BOM or lone surrogates (`u`: a pair is one code point). */
 const singleLine = (s: string) => !/[\p{Cc}\u2028\u2029\ufeff]|\p{Cs}/u.test(s);
 
 /**
- * Whether stringifyYaml records `v` as its text's parse and keeps its text (exported for tests): a tree of
- * plain data, walked once. Left to `yaml` as written: an object or array reached twice or a cycle (`yaml`
- * writes an anchor and aliases, `&a1` … `*a1`, its default `aliasDuplicateObjects`, where JSON.stringify
- * writes equal copies), own symbol keys (an own `Symbol.iterator` makes `yaml` write a sequence), accessor
- * properties (each reader may get another value), arrays with holes (`every` skips them, `yaml` writes
- * null) or named properties (`structuredClone` keeps them, `yaml` does not write them).
+ * Whether stringifyYaml records `v` as its text's parse (exported for tests): a tree of plain data, walked
+ * once. Not recorded, so the text is parsed as written: a cycle (`yaml` writes it with an anchor and an
+ * alias; the walk used to recurse without end), an object reached twice (written the same way: left to
+ * `yaml`'s parser, which knows what it wrote), own symbol keys (an own `Symbol.iterator` makes `yaml` write
+ * a sequence), accessors (each reader may get another value), arrays with holes or named properties
+ * (`yaml` writes a hole as null and no named property; `structuredClone` keeps both). Found by an
+ * independent review against `yaml` 2.9.1's source (createNode, YAMLMap.from, YAMLSeq.from).
  */
 export function recordable(v: unknown): boolean {
   return plain(v, new Set());
@@ -88,8 +71,8 @@ function plain(v: unknown, seen: Set<object>): boolean {
   const array = Array.isArray(v);
   if (Object.getPrototypeOf(v) !== (array ? Array.prototype : Object.prototype)) return false;
   if (Object.getOwnPropertySymbols(v).length > 0) return false;
-  // Enumerable string keys are what JSON.stringify, `yaml` (Object.keys; an array's for…of) and
-  // structuredClone read: an array's must be exactly its indexes (no hole, no named property).
+  // Enumerable string keys are what `yaml` (Object.keys; an array's for…of) and structuredClone read: an
+  // array's must be exactly its indexes (no hole, no named property).
   const keys = Object.keys(v);
   if (array && keys.length !== (v as unknown[]).length) return false;
   const props = Object.getOwnPropertyDescriptors(v) as Record<string, PropertyDescriptor>;
@@ -100,9 +83,4 @@ function plain(v: unknown, seen: Set<object>): boolean {
 /** How many texts are held (tests). */
 export function cachedTexts(): number {
   return parsed.size;
-}
-
-/** How many written texts are held (tests). */
-export function writtenTexts(): number {
-  return written.size;
 }
