@@ -32,10 +32,10 @@ export function parseYaml(text: string): unknown {
  * stringifier quotes every string that would resolve to another type and its parser reads the text back
  * equal (a fuzz of 900,000 documents; test/gate/yaml.test.ts checks the committed stack files and strings
  * chosen to break it: YAML 1.1 booleans, numbers in every notation, `~`, `null`, tags, anchors, comments,
- * indicators, long folded lines, runs of spaces, non-ASCII). Multi-line strings are not recorded: yaml 2.9 writes some of them so
- * that they read back different or not at all (a whitespace-only line in a literal block, eemeli/yaml
- * #692; space-only lines in long folded or double-quoted strings). Anything not recorded is parsed on
- * first read, as before.
+ * indicators, long folded lines, runs of spaces, non-ASCII). Multi-line strings are not recorded: yaml 2.9
+ * writes some of them so that they read back different or not at all (a whitespace-only line in a literal
+ * block, eemeli/yaml #692; space-only lines in long folded or double-quoted strings). Anything not
+ * recorded is parsed on first read, as before.
  */
 export function stringifyYaml(doc: unknown): string {
   const text = stringify(doc);
