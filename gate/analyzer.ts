@@ -6,6 +6,7 @@
  * resource (its inputs) and analyzeStack (every resource with outputs, parent and dependencies).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { AnalyzerClient, AnalyzerService } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
@@ -19,6 +20,7 @@ import { analyzeRequestBytes, analyzeStackRequestBytes, struct } from "./wire";
 const METHOD = {
   analyze: AnalyzerService.analyze.path,
   analyzeStack: AnalyzerService.analyzeStack.path,
+  configure: AnalyzerService.configure.path,
 };
 
 export type Enforcement = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -109,6 +111,60 @@ export interface StackConfig {
   secretKeys?: string[];
   /** The stack name (PULUMI_NODEJS_STACK of a fresh process): a switching pack takes it with the config. */
   stack: string;
+}
+
+/**
+ * `configure`'s request: each policy's enforcement and properties, and the stack config entry when given
+ * (exported for specs).
+ */
+export function configureRequest(config: PolicyConfig, stack: StackConfig | undefined): pb.ConfigureAnalyzerRequest {
+  const req = new pb.ConfigureAnalyzerRequest();
+  for (const [name, c] of Object.entries(config)) {
+    const pc = new pb.PolicyConfig();
+    pc.setEnforcementlevel(ENFORCEMENT[c.enforcementLevel]);
+    pc.setProperties(struct(c.properties));
+    req.getPolicyconfigMap().set(name, pc);
+  }
+  if (stack) {
+    const pc = new pb.PolicyConfig();
+    pc.setProperties(
+      struct({
+        config: JSON.stringify(stack.config),
+        secretKeys: JSON.stringify(stack.secretKeys ?? []),
+        stack: stack.stack,
+      }),
+    );
+    req.getPolicyconfigMap().set(STACK_CONFIG_ENTRY, pc);
+  }
+  return req;
+}
+
+/**
+ * Encoded `configure` requests, by the JSON of what they are built from: every field is a function of it
+ * (an enforcement name, and properties `struct` reads as JSON: gate/wire.ts; jspb writes the map in key
+ * order). A rehearsal configures its pack again at every stage and the scenario library asks for the same
+ * configs story after story (1,185 configures per `npm test`, 811 of them a request sent before, ~710 still
+ * kept; 0.76 ms each to build). The pack is asked every time: only the encoding is kept. At most CONFIGURE_REQUESTS, the
+ * oldest dropped first.
+ */
+const configureRequests = new Map<string, Buffer>();
+export const CONFIGURE_REQUESTS = 64;
+
+/** How many encoded requests are kept (specs). */
+export const configureRequestsKept = (): number => configureRequests.size;
+
+export function configureRequestBytes(config: PolicyConfig, stack?: StackConfig): Buffer {
+  const key = createHash("sha1")
+    .update(JSON.stringify([config, stack ?? null]))
+    .digest("base64");
+  let bytes = configureRequests.get(key);
+  if (bytes === undefined) {
+    bytes = Buffer.from(configureRequest(config, stack).serializeBinary());
+    if (configureRequests.size >= CONFIGURE_REQUESTS)
+      configureRequests.delete(configureRequests.keys().next().value as string);
+    configureRequests.set(key, bytes);
+  }
+  return bytes;
 }
 
 export interface StartOptions {
@@ -227,27 +283,11 @@ export class PolicyPackProcess {
    * that stack config would (only when `acceptsStackConfig`: see tools/pack-stack-config.js).
    */
   async configure(config: PolicyConfig, stack?: StackConfig): Promise<void> {
-    const req = new pb.ConfigureAnalyzerRequest();
-    for (const [name, c] of Object.entries(config)) {
-      const pc = new pb.PolicyConfig();
-      pc.setEnforcementlevel(ENFORCEMENT[c.enforcementLevel]);
-      pc.setProperties(struct(c.properties));
-      req.getPolicyconfigMap().set(name, pc);
-    }
-    if (stack) {
-      if (!this.acceptsStackConfig)
-        throw new PolicyPackError("this policy pack process cannot switch its stack config");
-      const pc = new pb.PolicyConfig();
-      pc.setProperties(
-        struct({
-          config: JSON.stringify(stack.config),
-          secretKeys: JSON.stringify(stack.secretKeys ?? []),
-          stack: stack.stack,
-        }),
-      );
-      req.getPolicyconfigMap().set(STACK_CONFIG_ENTRY, pc);
-    }
-    await call<pb.ConfigureAnalyzerRequest, Empty>(this.client.configure.bind(this.client), req);
+    if (stack && !this.acceptsStackConfig)
+      throw new PolicyPackError("this policy pack process cannot switch its stack config");
+    await this.raw(METHOD.configure, configureRequestBytes(config, stack), (b) =>
+      Empty.deserializeBinary(new Uint8Array(b.buffer, b.byteOffset, b.length)),
+    );
   }
 
   async analyze(r: CapturedResource): Promise<Analysis> {
@@ -262,14 +302,19 @@ export class PolicyPackProcess {
   }
 
   /** A unary call with a request already encoded (gate/wire.ts); the same method paths the generated client uses. */
-  private raw(method: string, bytes: Buffer): Promise<pb.AnalyzeResponse> {
+  private raw<Res = pb.AnalyzeResponse>(
+    method: string,
+    bytes: Buffer,
+    decode: (b: Buffer) => Res = (b) =>
+      pb.AnalyzeResponse.deserializeBinary(new Uint8Array(b.buffer, b.byteOffset, b.length)) as Res,
+  ): Promise<Res> {
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(
         method,
         (b: Buffer) => b,
-        (b: Buffer) => pb.AnalyzeResponse.deserializeBinary(new Uint8Array(b.buffer, b.byteOffset, b.length)),
+        decode,
         bytes,
-        (err: grpc.ServiceError | null, res?: pb.AnalyzeResponse) =>
+        (err: grpc.ServiceError | null, res?: Res) =>
           err || !res
             ? reject(new PolicyPackError(`policy pack call failed: ${err?.details || err?.message || "no response"}`))
             : resolve(res),
