@@ -14,7 +14,7 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import type { CapturedResource } from "./capture";
 import { isProjectPack, packEntry, STACK_CONFIG_ENTRY } from "./runtime";
-import { analyzeRequestBytes, analyzeStackRequestBytes, struct } from "./wire";
+import { analyzeRequestBytes, analyzeStackRequestBytes, propertiesJson, structOfJson } from "./wire";
 
 /** The analyzer service's method paths (@pulumi/pulumi/proto/analyzer_grpc_pb.js AnalyzerService). */
 const METHOD = {
@@ -114,38 +114,76 @@ export interface StackConfig {
 }
 
 /**
- * `configure`'s request: each policy's enforcement and properties, and the stack config entry when given
- * (exported for specs).
+ * What a `configure` request is built from, each field of the config read once: per policy its name, the
+ * enforcement level's wire value and its properties as the JSON `struct` reads (gate/wire.ts), and the
+ * stack config entry's properties as JSON.
  */
-export function configureRequest(config: PolicyConfig, stack: StackConfig | undefined): pb.ConfigureAnalyzerRequest {
+interface ConfigureParts {
+  policies: [name: string, level: unknown, properties: string][];
+  stack: string | null;
+}
+
+function configureParts(config: PolicyConfig, stack: StackConfig | undefined): ConfigureParts {
+  return {
+    policies: Object.entries(config).map(([name, c]) => [
+      name,
+      ENFORCEMENT[c.enforcementLevel],
+      propertiesJson(c.properties),
+    ]),
+    stack: stack
+      ? propertiesJson({
+          config: JSON.stringify(stack.config),
+          secretKeys: JSON.stringify(stack.secretKeys ?? []),
+          stack: stack.stack,
+        })
+      : null,
+  };
+}
+
+function requestOf(parts: ConfigureParts): pb.ConfigureAnalyzerRequest {
   const req = new pb.ConfigureAnalyzerRequest();
-  for (const [name, c] of Object.entries(config)) {
+  for (const [name, level, properties] of parts.policies) {
     const pc = new pb.PolicyConfig();
-    pc.setEnforcementlevel(ENFORCEMENT[c.enforcementLevel]);
-    pc.setProperties(struct(c.properties));
+    pc.setEnforcementlevel(level as pb.EnforcementLevel);
+    pc.setProperties(structOfJson(properties));
     req.getPolicyconfigMap().set(name, pc);
   }
-  if (stack) {
+  if (parts.stack !== null) {
     const pc = new pb.PolicyConfig();
-    pc.setProperties(
-      struct({
-        config: JSON.stringify(stack.config),
-        secretKeys: JSON.stringify(stack.secretKeys ?? []),
-        stack: stack.stack,
-      }),
-    );
+    pc.setProperties(structOfJson(parts.stack));
     req.getPolicyconfigMap().set(STACK_CONFIG_ENTRY, pc);
   }
   return req;
 }
 
 /**
- * Encoded `configure` requests, by the JSON of what they are built from: every field is a function of it
- * (an enforcement name, and properties `struct` reads as JSON: gate/wire.ts; jspb writes the map in key
- * order). A rehearsal configures its pack again at every stage and the scenario library asks for the same
- * configs story after story (1,185 configures per `npm test`, 811 of them a request sent before, ~710 still
- * kept; 0.76 ms each to build). The pack is asked every time: only the encoding is kept. At most CONFIGURE_REQUESTS, the
- * oldest dropped first.
+ * `configure`'s request: each policy's enforcement and properties, and the stack config entry when given
+ * (exported for specs).
+ */
+export function configureRequest(config: PolicyConfig, stack: StackConfig | undefined): pb.ConfigureAnalyzerRequest {
+  return requestOf(configureParts(config, stack));
+}
+
+/** The request's bytes; a failure as grpc-js reports the generated serializer's (client-interceptors.js:287). */
+function encode(parts: ConfigureParts): Buffer {
+  try {
+    return Buffer.from(requestOf(parts).serializeBinary());
+  } catch (e) {
+    throw new PolicyPackError(
+      `policy pack call failed: Request message serialization failure: ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Encoded `configure` requests, by exactly what they are built from (`ConfigureParts`: strings and the
+ * levels' numbers, so its JSON names one request; jspb writes a map in key order). A rehearsal configures
+ * its pack again at every stage and the scenario library asks for the same configs story after story
+ * (1,185 configures per `npm test`, 811 of them a request sent before, ~710 still kept; 0.76 ms each to
+ * build). The pack is asked every time: only the encoding is kept. A level that is not a number (an
+ * unknown name: validated before, by resolvePolicyConfig) is encoded as before, not kept. At most
+ * CONFIGURE_REQUESTS, the oldest dropped first. Found by an independent review: keyed by the JSON of the
+ * config itself, getters, `toJSON`, inherited or unread fields could pair a config with another's bytes.
  */
 const configureRequests = new Map<string, Buffer>();
 export const CONFIGURE_REQUESTS = 64;
@@ -154,12 +192,12 @@ export const CONFIGURE_REQUESTS = 64;
 export const configureRequestsKept = (): number => configureRequests.size;
 
 export function configureRequestBytes(config: PolicyConfig, stack?: StackConfig): Buffer {
-  const key = createHash("sha1")
-    .update(JSON.stringify([config, stack ?? null]))
-    .digest("base64");
+  const parts = configureParts(config, stack);
+  if (!parts.policies.every(([, level]) => typeof level === "number")) return encode(parts);
+  const key = createHash("sha1").update(JSON.stringify(parts)).digest("base64");
   let bytes = configureRequests.get(key);
   if (bytes === undefined) {
-    bytes = Buffer.from(configureRequest(config, stack).serializeBinary());
+    bytes = encode(parts);
     if (configureRequests.size >= CONFIGURE_REQUESTS)
       configureRequests.delete(configureRequests.keys().next().value as string);
     configureRequests.set(key, bytes);
@@ -283,9 +321,10 @@ export class PolicyPackProcess {
    * that stack config would (only when `acceptsStackConfig`: see tools/pack-stack-config.js).
    */
   async configure(config: PolicyConfig, stack?: StackConfig): Promise<void> {
+    const bytes = configureRequestBytes(config, stack);
     if (stack && !this.acceptsStackConfig)
       throw new PolicyPackError("this policy pack process cannot switch its stack config");
-    await this.raw(METHOD.configure, configureRequestBytes(config, stack), (b) =>
+    await this.raw(METHOD.configure, bytes, (b) =>
       Empty.deserializeBinary(new Uint8Array(b.buffer, b.byteOffset, b.length)),
     );
   }

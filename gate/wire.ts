@@ -23,14 +23,19 @@ function rewrapSecrets(v: unknown): unknown {
 }
 
 /** A resource's properties as JSON text (what the engine sends: JSON values). */
-const propertiesJson = (v: Record<string, unknown> | undefined): string => JSON.stringify(v ?? {});
+export const propertiesJson = (v: Record<string, unknown> | undefined): string => JSON.stringify(v ?? {});
 
 /** The properties as the engine sends them: JSON values, secrets wrapped. */
 const plainProperties = (json: string): Record<string, unknown> =>
   rewrapSecrets(JSON.parse(json)) as Record<string, unknown>;
 
 export function struct(v: Record<string, unknown>): Struct {
-  return Struct.fromJavaScript(plainProperties(propertiesJson(v)) as Record<string, never>);
+  return structOfJson(propertiesJson(v));
+}
+
+/** `struct` of properties already written as JSON (`propertiesJson`). */
+export function structOfJson(json: string): Struct {
+  return Struct.fromJavaScript(plainProperties(json) as Record<string, never>);
 }
 
 /** The properties a message of this kind carries: the inputs before a step, the outputs after. */
