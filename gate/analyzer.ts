@@ -156,14 +156,6 @@ function requestOf(parts: ConfigureParts): pb.ConfigureAnalyzerRequest {
   return req;
 }
 
-/**
- * `configure`'s request: each policy's enforcement and properties, and the stack config entry when given
- * (exported for specs).
- */
-export function configureRequest(config: PolicyConfig, stack: StackConfig | undefined): pb.ConfigureAnalyzerRequest {
-  return requestOf(configureParts(config, stack));
-}
-
 /** The request's bytes; a failure as grpc-js reports the generated serializer's (client-interceptors.js:287). */
 function encode(parts: ConfigureParts): Buffer {
   try {

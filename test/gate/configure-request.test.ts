@@ -3,17 +3,41 @@
  * be, byte for byte, what the generated classes build from the config at the time of the call.
  */
 import * as assert from "node:assert/strict";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import {
   CONFIGURE_REQUESTS,
-  configureRequest,
   configureRequestBytes,
   configureRequestsKept,
   type PolicyConfig,
   type StackConfig,
 } from "../../gate/analyzer";
+import { STACK_CONFIG_ENTRY } from "../../gate/runtime";
+import { struct } from "../../gate/wire";
 
-const generated = (config: PolicyConfig, stack?: StackConfig) =>
-  Buffer.from(configureRequest(config, stack).serializeBinary());
+const LEVEL: Record<string, pb.EnforcementLevel> = {
+  advisory: pb.EnforcementLevel.ADVISORY,
+  mandatory: pb.EnforcementLevel.MANDATORY,
+  disabled: pb.EnforcementLevel.DISABLED,
+  remediate: pb.EnforcementLevel.REMEDIATE,
+};
+
+/** The request built with the generated classes at the time of the call, as `configure` built it before. */
+function generated(config: PolicyConfig, stack?: StackConfig): Buffer {
+  const req = new pb.ConfigureAnalyzerRequest();
+  for (const [name, c] of Object.entries(config)) {
+    const pc = new pb.PolicyConfig();
+    pc.setEnforcementlevel(LEVEL[c.enforcementLevel]);
+    pc.setProperties(struct(c.properties));
+    req.getPolicyconfigMap().set(name, pc);
+  }
+  if (stack) {
+    const pc = new pb.PolicyConfig();
+    const entry = { config: JSON.stringify(stack.config), secretKeys: JSON.stringify(stack.secretKeys ?? []) };
+    pc.setProperties(struct({ ...entry, stack: stack.stack }));
+    req.getPolicyconfigMap().set(STACK_CONFIG_ENTRY, pc);
+  }
+  return Buffer.from(req.serializeBinary());
+}
 
 function policyConfig(): PolicyConfig {
   return {
